@@ -1,0 +1,1 @@
+"""akua_pulumi.automation."""

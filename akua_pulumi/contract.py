@@ -1,0 +1,259 @@
+"""The Akua API contract (``openapi-subset.json``), loaded once and queryable.
+
+Both sides are checked against this file, never against each other:
+
+* akua-local uses :meth:`Contract.validate_request` to reject bad requests with the contract's error,
+  and its tests use :meth:`Contract.validate_response` on every response they provoke;
+* the client's tests use :meth:`Contract.validate_request` on every request the client sends.
+
+The bundled copy is byte-identical to ``shared/akua-api/openapi-subset.json`` (a test checks this).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from importlib import resources
+from typing import Any
+
+__all__ = ["Contract", "Operation", "Violation", "contract"]
+
+_PATH_PARAM = re.compile(r"\{([^}]+)\}")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a request or response breaks the contract.
+
+    ``path`` follows the API's error envelope: ``["body", "name"]``, ``["headers", "if-match"]``,
+    ``["query", "limit"]`` or ``["path", "id"]``.
+    """
+
+    path: tuple[str, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return f"{'.'.join(self.path) or '<root>'}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the contract: method, path template and its declared shapes."""
+
+    operation_id: str
+    method: str
+    template: str
+    spec: Mapping[str, Any] = field(repr=False)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        # Path templates contain literal colons (AIP custom methods such as ``/clusters/{id}:suspend``);
+        # a parameter never spans ``/`` or ``:``.
+        pattern = ""
+        pos = 0
+        for m in _PATH_PARAM.finditer(self.template):
+            pattern += re.escape(self.template[pos : m.start()]) + f"(?P<{m.group(1)}>[^/:]+)"
+            pos = m.end()
+        pattern += re.escape(self.template[pos:])
+        return re.compile(f"^{pattern}$")
+
+    def parameters(self, location: str) -> dict[str, Mapping[str, Any]]:
+        """Declared parameters in ``location`` (path, query, header), keyed by lower-case name."""
+        return {
+            p["name"].lower(): p for p in self.spec.get("parameters", []) if p.get("in") == location
+        }
+
+    @property
+    def request_schema(self) -> Mapping[str, Any] | None:
+        body = self.spec.get("requestBody")
+        if not body:
+            return None
+        return body.get("content", {}).get("application/json", {}).get("schema")  # type: ignore[no-any-return]
+
+    @property
+    def body_required(self) -> bool:
+        return bool(self.spec.get("requestBody", {}).get("required"))
+
+    def response_schema(self, status: int) -> Mapping[str, Any] | None:
+        """Schema of the JSON body for ``status``; ``None`` when that status has no body."""
+        resp = self.spec.get("responses", {}).get(str(status))
+        if resp is None:
+            raise KeyError(status)
+        return resp.get("content", {}).get("application/json", {}).get("schema")  # type: ignore[no-any-return]
+
+    @property
+    def statuses(self) -> set[int]:
+        return {int(s) for s in self.spec.get("responses", {})}
+
+    @property
+    def accepts_idempotency_key(self) -> bool:
+        return "idempotency-key" in self.parameters("header")
+
+    @property
+    def requires_if_match(self) -> bool:
+        p = self.parameters("header").get("if-match")
+        return bool(p and p.get("required"))
+
+    @property
+    def is_read(self) -> bool:
+        """True for operations that never change state (GETs and the ``:wait`` long poll)."""
+        return self.method == "GET" or self.operation_id == "operations.wait"
+
+
+class Contract:
+    """The parsed contract with request/response validation."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.operations: dict[str, Operation] = {}
+        for template, item in document["paths"].items():
+            for method, spec in item.items():
+                if method.upper() not in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
+                    continue
+                op = Operation(spec["operationId"], method.upper(), template, spec)
+                self.operations[op.operation_id] = op
+        # Literal templates first, so ``/clusters:import`` never matches ``/clusters/{id}``.
+        self._ordered = sorted(
+            self.operations.values(), key=lambda o: (o.template.count("{"), -len(o.template))
+        )
+
+    @classmethod
+    def load(cls) -> Contract:
+        text = resources.files("akua_pulumi").joinpath("openapi-subset.json").read_text("utf-8")
+        return cls(json.loads(text))
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations.values())
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        """Find the operation for ``method`` and a path relative to ``/v1`` (e.g. ``/clusters/c1``)."""
+        method = method.upper()
+        path_matched = False
+        for op in self._ordered:
+            m = op.regex.match(path)
+            if m:
+                path_matched = True
+                if op.method == method:
+                    return op, m.groupdict()
+        if path_matched:
+            return None
+        return None
+
+    def path_exists(self, path: str) -> bool:
+        return any(op.regex.match(path) for op in self._ordered)
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def _validator(self, schema: Mapping[str, Any]) -> Any:
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        root = {**schema, "components": self.document["components"]}
+        return Draft202012Validator(root, format_checker=FormatChecker())
+
+    def validate_schema(
+        self, schema: Mapping[str, Any], instance: Any, prefix: tuple[str, ...] = ()
+    ) -> list[Violation]:
+        """Validate ``instance`` against a schema fragment of the contract."""
+        validator = self._validator(schema)
+        out = []
+        for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+            where = tuple(str(p) for p in err.absolute_path)
+            if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+                allowed = set(err.schema.get("properties", {}))
+                extra = sorted(k for k in err.instance if k not in allowed)
+                for name in extra:
+                    out.append(Violation((*prefix, *where, name), "unknown field"))
+                continue
+            if err.validator == "required":
+                missing = re.findall(r"'([^']+)' is a required property", err.message)
+                if missing:
+                    out.append(Violation((*prefix, *where, missing[0]), "field required"))
+                    continue
+            if err.validator in {"anyOf", "oneOf"} and isinstance(err.instance, dict):
+                best = self._best_branch_violations(err, prefix, where)
+                if best:
+                    out.extend(best)
+                    continue
+            out.append(Violation((*prefix, *where), err.message))
+        return out
+
+    def _best_branch_violations(
+        self, err: Any, prefix: tuple[str, ...], where: tuple[str, ...]
+    ) -> list[Violation]:
+        """For a failed anyOf/oneOf, report the errors of the branch that came closest."""
+        best: list[Violation] | None = None
+        for branch in err.schema.get(err.validator, []):
+            v = self.validate_schema(branch, err.instance, (*prefix, *where))
+            if v and (best is None or len(v) < len(best)):
+                best = v
+        return best or []
+
+    def validate_request(
+        self,
+        op: Operation,
+        *,
+        body: Any = None,
+        has_body: bool = False,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        path_params: Mapping[str, str] | None = None,
+    ) -> list[Violation]:
+        """Check a request against ``op``: path params, query, headers and JSON body."""
+        out: list[Violation] = []
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        for location, values in (("path", path_params or {}), ("query", query or {}), ("headers", headers)):
+            declared = op.parameters("header" if location == "headers" else location)
+            for name, param in declared.items():
+                if name not in values:
+                    if param.get("required"):
+                        out.append(Violation((location, name), "required"))
+                    continue
+                value: Any = values[name]
+                schema = param.get("schema", {})
+                if schema.get("type") == "integer":
+                    try:
+                        value = int(value)
+                    except (TypeError, ValueError):
+                        out.append(Violation((location, name), "must be an integer"))
+                        continue
+                elif schema.get("type") == "boolean":
+                    if value not in ("true", "false"):
+                        out.append(Violation((location, name), "must be true or false"))
+                        continue
+                    value = value == "true"
+                out.extend(self.validate_schema(schema, value, (location, name)))
+            if location == "query":
+                for name in values:
+                    if name.lower() not in declared:
+                        out.append(Violation((location, name), "unknown query parameter"))
+        schema = op.request_schema
+        if schema is None:
+            if has_body and body not in (None, {}):
+                out.append(Violation(("body",), "this operation takes no request body"))
+            return out
+        if not has_body:
+            if op.body_required:
+                out.append(Violation(("body",), "request body required"))
+            body = {}
+        out.extend(self.validate_schema(schema, body, ("body",)))
+        return out
+
+    def validate_response(self, op: Operation, status: int, body: Any) -> list[Violation]:
+        """Check a response against ``op``: the status is declared and the body matches its schema."""
+        if status not in op.statuses:
+            return [Violation(("status",), f"{op.operation_id} does not declare status {status}")]
+        schema = op.response_schema(status)
+        if schema is None:
+            if body not in (None, b"", ""):
+                return [Violation(("body",), f"status {status} of {op.operation_id} has no body")]
+            return []
+        return self.validate_schema(schema, body, ("body",))
+
+
+@cache
+def contract() -> Contract:
+    """The bundled contract, parsed once per process."""
+    return Contract.load()
