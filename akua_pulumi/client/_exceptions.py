@@ -1,0 +1,313 @@
+"""The client's exception tree, and the one function that maps an error response onto it.
+
+::
+
+    AkuaError
+    ├── ConfigurationError            the client cannot be built/used as configured (e.g. no token)
+    ├── TransportError                no HTTP response: connect error, timeout, protocol error
+    ├── OperationFailedError          a long-running Operation ended FAILED or CANCELLED
+    ├── OperationTimeoutError         a long-running Operation was not done within the caller's timeout
+    └── ApiError                      the API answered with a non-2xx status
+        ├── ValidationError           400 / 422 (``.field_path``)
+        ├── AuthenticationError       401
+        ├── PermissionDeniedError     403
+        ├── NotFoundError             404
+        ├── ConflictError             409
+        │   └── EtagMismatchError     409 ABORTED, stale If-Match (``.current_etag``)
+        ├── RateLimitedError          429 (``.retry_after``)
+        └── ServerError               5xx
+
+Usage errors (calling the client wrongly, e.g. omitting a required ``if_match``) raise plain
+:class:`ValueError`, outside the tree, as httpx does.
+
+No message, ``repr`` or attribute of these classes ever carries the API token: server messages are
+scrubbed of ``sk_akua_…`` tokens and of the configured token before they are stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "AkuaError",
+    "ApiError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "EtagMismatchError",
+    "NotFoundError",
+    "OperationFailedError",
+    "OperationTimeoutError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+    "error_from_response",
+    "scrub",
+]
+
+_TOKEN_PATTERN = re.compile(r"sk_akua_[A-Za-z0-9_\-]*")
+_BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Remove anything that looks like a credential from ``text``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _TOKEN_PATTERN.sub("sk_akua_***", text)
+    return _BEARER_PATTERN.sub(r"\1***", text)
+
+
+class AkuaError(Exception):
+    """Base class of every error raised by :mod:`akua_pulumi.client`."""
+
+
+class ConfigurationError(AkuaError):
+    """The client is missing configuration it needs (API token, URL) or it is malformed."""
+
+
+class TransportError(AkuaError):
+    """No HTTP response was received: connection refused/reset, timeout, or a protocol error.
+
+    Wraps the underlying :class:`httpx.TransportError` (available as ``__cause__``).
+    """
+
+    def __init__(self, message: str, *, operation: str, method: str, url_path: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.operation = operation
+        self.method = method
+        self.url_path = url_path
+
+    def __str__(self) -> str:
+        return f"{self.operation}: transport error: {self.message}"
+
+
+class OperationFailedError(AkuaError):
+    """A long-running Operation reached ``FAILED`` or ``CANCELLED``; ``message`` is its ``error.message``."""
+
+    def __init__(self, operation_id: str, state: str, message: str | None, operation: Mapping[str, Any]):
+        self.operation_id = operation_id
+        self.state = state
+        self.message = message or "(no error message)"
+        self.operation = dict(operation)
+        super().__init__(f"operation {operation_id} {state}: {self.message}")
+
+
+class OperationTimeoutError(AkuaError):
+    """A long-running Operation was still running when the caller's timeout ran out."""
+
+    def __init__(self, operation_id: str, timeout: float, last_state: str | None) -> None:
+        self.operation_id = operation_id
+        self.timeout = timeout
+        self.last_state = last_state
+        super().__init__(
+            f"operation {operation_id} not done after {timeout:g}s (last state {last_state or 'unknown'})"
+        )
+
+
+class ApiError(AkuaError):
+    """The API answered with an error status. ``code`` is the envelope's code (int, or str in the
+    alternative ``{"error": {...}}`` shape); ``path`` names the offending field when the server says."""
+
+    def __init__(
+        self,
+        status: int,
+        code: int | str | None,
+        message: str,
+        path: tuple[str, ...] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        operation_id: str | None = None,
+        method: str = "",
+        url_path: str = "",
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.path = path
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.operation_id = operation_id
+        self.method = method
+        self.url_path = url_path
+        self.errors = errors or []
+        #: How many times the request was sent before this error was raised (>1 after retries).
+        self.attempts = attempts
+        super().__init__(self._render())
+
+    @property
+    def operation(self) -> str:
+        """``operationId`` of the failed call, or ``METHOD path`` when the contract has no match."""
+        return self.operation_id or f"{self.method} {self.url_path}".strip()
+
+    def _render(self) -> str:
+        text = f"{self.operation} failed: HTTP {self.status}"
+        if self.code is not None:
+            text += f" (code {self.code})"
+        text += f": {self.message}"
+        if self.path:
+            text += f" [field {'.'.join(self.path)}]"
+        return text
+
+    def __str__(self) -> str:
+        return self._render()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status}, code={self.code!r}, message={self.message!r}, "
+            f"path={self.path!r}, operation={self.operation!r})"
+        )
+
+
+class ValidationError(ApiError):
+    """400/422: the request was malformed or semantically invalid. ``field_path`` names the field."""
+
+    @property
+    def field_path(self) -> tuple[str, ...] | None:
+        return self.path
+
+
+class AuthenticationError(ApiError):
+    """401: the API token is missing, invalid, expired or revoked."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: the credential may not do this (role, or a missing ``akua-context`` workspace: code 7004)."""
+
+
+class NotFoundError(ApiError):
+    """404: the resource does not exist (or is not visible to this credential)."""
+
+
+class ConflictError(ApiError):
+    """409: a uniqueness conflict, a state precondition, a quota, or (subclass) an etag mismatch."""
+
+
+class EtagMismatchError(ConflictError):
+    """409 ABORTED: ``If-Match`` was stale. ``current_etag`` is the server's etag when it says."""
+
+    @property
+    def current_etag(self) -> str | None:
+        value = self.metadata.get("etag")
+        return str(value) if value is not None else None
+
+
+class RateLimitedError(ApiError):
+    """429: too many requests. ``retry_after`` is the server's ``Retry-After`` in seconds, if any."""
+
+    retry_after: float | None = None
+
+
+class ServerError(ApiError):
+    """5xx: the server failed (500), or a gateway/upstream failed or timed out (502/503/504)."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitedError,
+}
+
+
+def _entry_from_body(body: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """First error entry plus all entries, from either documented envelope shape."""
+    if not isinstance(body, Mapping):
+        return None, []
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        entries = [dict(e) for e in errors if isinstance(e, Mapping)]
+        return (entries[0] if entries else None), entries
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        return dict(error), [dict(error)]
+    if isinstance(error, str):
+        entry = {"code": body.get("code"), "message": body.get("message") or error}
+        return entry, [entry]
+    if "message" in body:
+        entry = {"code": body.get("code"), "message": body.get("message")}
+        return entry, [entry]
+    return None, []
+
+
+def _is_etag_mismatch(entry: Mapping[str, Any] | None) -> bool:
+    if entry is None:
+        return False
+    metadata = entry.get("metadata")
+    if isinstance(metadata, Mapping) and "etag" in metadata:
+        return True
+    code = entry.get("code")
+    message = str(entry.get("message") or "")
+    return (isinstance(code, str) and code.lower() == "aborted") or "ABORTED" in message
+
+
+def error_from_response(
+    status: int,
+    content: bytes,
+    *,
+    method: str,
+    url_path: str,
+    operation_id: str | None,
+    retry_after: float | None = None,
+    secrets: Iterable[str] = (),
+    reason: str = "",
+    attempts: int = 1,
+) -> ApiError:
+    """Map an error response onto the exception tree. Parses both documented envelope shapes:
+    ``{"success": false, "errors": [{code, message, path, metadata}], "result": {}}`` and
+    ``{"error": {"code": "not_found", "message": "…"}}``; anything else becomes a message from the text."""
+    secrets = tuple(secrets)
+    try:
+        body: Any = json.loads(content) if content else None
+    except ValueError:
+        body = None
+    entry, entries = _entry_from_body(body)
+    if entry is not None:
+        raw_message = str(entry.get("message") or reason or "error")
+        code = entry.get("code")
+        raw_path = entry.get("path")
+        path = tuple(str(p) for p in raw_path) if isinstance(raw_path, list) and raw_path else None
+        raw_metadata = entry.get("metadata")
+        metadata = dict(raw_metadata) if isinstance(raw_metadata, Mapping) else {}
+    else:
+        text = content.decode("utf-8", "replace").strip()
+        raw_message = text[:300] if text else (reason or "error")
+        code, path, metadata = None, None, {}
+    message = scrub(raw_message, secrets)
+    metadata = {k: scrub(str(v), secrets) if isinstance(v, str) else v for k, v in metadata.items()}
+    if isinstance(code, str):
+        code = scrub(code, secrets)
+    scrubbed_entries = [json.loads(scrub(json.dumps(e, default=str), secrets)) for e in entries]
+
+    cls: type[ApiError]
+    if status == 409 and _is_etag_mismatch(entry):
+        cls = EtagMismatchError
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = _BY_STATUS.get(status, ApiError)
+    error = cls(
+        status,
+        code if isinstance(code, (int, str)) else None,
+        message,
+        path,
+        metadata,
+        operation_id,
+        method,
+        url_path,
+        errors=scrubbed_entries,
+        attempts=attempts,
+    )
+    if isinstance(error, RateLimitedError):
+        error.retry_after = retry_after
+    return error
