@@ -1,0 +1,99 @@
+"""``LocalAdmin``: a small httpx client for the akua-local ``/_local`` control plane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = ["LocalAdmin"]
+
+
+class LocalAdmin:
+    """Drive the emulator's control plane: ``LocalAdmin("http://127.0.0.1:8765")``."""
+
+    def __init__(self, base_url: str, client: httpx.Client | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        if self.base_url.endswith("/v1"):
+            self.base_url = self.base_url[:-3]
+        self._client = client or httpx.Client(base_url=self.base_url, timeout=30)
+
+    def _call(self, method: str, path: str, json: Any = None) -> Any:
+        resp = self._client.request(method, "/_local" + path, json=json)
+        resp.raise_for_status()
+        return resp.json() if resp.content else None
+
+    def create_user(self, name: str, email: str, user_id: str | None = None) -> dict[str, Any]:
+        """A new user with a session token: ``{id, name, email, token}``."""
+        body = {"name": name, "email": email, **({"id": user_id} if user_id else {})}
+        return self._call("POST", "/users", body)  # type: ignore[no-any-return]
+
+    def publish_artifact(
+        self, oci_ref: str, semver: str, ref: str, input_schema: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Publish ``oci_ref@semver`` so package import / createVersion accept it."""
+        return self._call(
+            "POST",
+            "/artifacts",
+            {
+                "oci_ref": oci_ref,
+                "semver": semver,
+                "ref": ref,  # type: ignore[no-any-return]
+                "input_schema": input_schema or {},
+            },
+        )
+
+    def grant_management(self, workspace_id: str, organization_id: str) -> dict[str, Any]:
+        """Simulate the customer granting management of a workspace to an organization."""
+        return self._call(
+            "POST",
+            f"/workspaces/{workspace_id}/management",  # type: ignore[no-any-return]
+            {"organization_id": organization_id},
+        )
+
+    def set_faults(self, **settings: Any) -> dict[str, Any]:
+        """Replace the fault settings (latency_ms, error_rate, rate_limited_rate, ...)."""
+        return self._call("PUT", "/faults", settings)  # type: ignore[no-any-return]
+
+    def get_faults(self) -> dict[str, Any]:
+        return self._call("GET", "/faults")  # type: ignore[no-any-return]
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self.set_faults()
+
+    def counters(self) -> dict[str, Any]:
+        """``{total, reads, writes, by_operation, by_status}`` of /v1 requests."""
+        return self._call("GET", "/counters")  # type: ignore[no-any-return]
+
+    def reset_counters(self) -> None:
+        self._call("POST", "/counters:reset")
+
+    def set_operation_delay(self, seconds: float) -> dict[str, Any]:
+        return self._call("PUT", "/config", {"operation_delay_seconds": seconds})  # type: ignore[no-any-return]
+
+    def fail_next_operation(self, op_type: str, message: str = "injected failure") -> None:
+        """Make the next operation of metadata type ``op_type`` end FAILED with ``message``."""
+        self._call("POST", "/operations:fail-next", {"type": op_type, "message": message})
+
+    def advance_operations(self) -> None:
+        """Complete every pending operation and render now."""
+        self._call("POST", "/operations:advance")
+
+    def get_object(self, object_id: str) -> dict[str, Any]:
+        """Raw stored object, including internal fields: ``{kind, data}``."""
+        return self._call("GET", f"/objects/{object_id}")  # type: ignore[no-any-return]
+
+    def patch_object(self, object_id: str, **fields: Any) -> dict[str, Any]:
+        """Merge ``fields`` into a stored object out of band (drift) and bump its etag."""
+        return self._call("PATCH", f"/objects/{object_id}", fields)  # type: ignore[no-any-return]
+
+    def delete_object(self, object_id: str) -> None:
+        """Remove one object out of band."""
+        self._call("DELETE", f"/objects/{object_id}")
+
+    def reset(self) -> None:
+        """Wipe everything; the bootstrap owner keeps its token."""
+        self._call("POST", "/reset")
+
+    def close(self) -> None:
+        self._client.close()

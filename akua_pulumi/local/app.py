@@ -1,0 +1,367 @@
+"""The akua-local WSGI application: routing by the contract plus the cross-cutting layers.
+
+Request path for ``/v1/...``: match (contract) → count → faults (5xx/429 before any effect) →
+one transaction { advance due timers → authenticate → validate (400/7001) → resolve workspace and role →
+idempotency replay → handler → store idempotent result } → optional drop-after-commit → JSON.
+Every :class:`~akua_pulumi.local.errors.ApiError` is rendered here and only here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from ..contract import Operation, contract
+from .backend import ROLES, Principal, Req, Route, Runtime, load_all
+from .backend.access import role_in
+from .backend.operations import advance
+from .backend.tokens import authenticate, issue_session
+from .db import Store, Tx
+from .errors import ApiError, ContextRequired, Forbidden, Internal, NotFound, ValidationFailed
+from .faults import DropConnection, Faults
+from .util import canonical, now, rand, sha256
+
+__all__ = ["OWNER_EMAIL", "OWNER_ID", "App", "create_app"]
+
+OWNER_ID = "usr_owner"
+OWNER_EMAIL = "owner@akua.local"
+IDEMPOTENCY_TTL = 24 * 3600
+StartResponse = Callable[..., Any]
+
+
+class App:
+    """WSGI callable; ``App(Store(":memory:"))`` or via :func:`create_app`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        operation_delay: float = 0.2,
+        owner_token: str | None = None,
+        seed: int = 0,
+        latency_ms: int = 0,
+    ) -> None:
+        self.store = store
+        self.contract = contract()
+        self.routes: dict[str, Route] = load_all()
+        self.rt = Runtime(operation_delay=operation_delay)
+        self.faults = Faults(seed)
+        if latency_ms:
+            self.faults.configure({"seed": seed, "latency_ms": latency_ms})
+        self._count_lock = threading.Lock()
+        self.reset_counters()
+        self.owner_token = self.bootstrap(owner_token)
+
+    # -- setup -----------------------------------------------------------------------------------
+
+    def bootstrap(self, owner_token: str | None = None) -> str:
+        """Ensure the owner user and its session token exist; returns the token."""
+        with self.store.tx() as tx:
+            token = owner_token or tx.kv_get("owner_token") or rand(32)
+            tx.kv_set("owner_token", token)
+            if tx.get("user", OWNER_ID) is None:
+                tx.insert(
+                    "user",
+                    {
+                        "id": OWNER_ID,
+                        "name": "Local Owner",
+                        "email": OWNER_EMAIL,
+                        "image": None,
+                        "created_at": now(),
+                    },
+                    natural_key=OWNER_EMAIL,
+                )
+            issue_session(tx, OWNER_ID, token)
+        return token
+
+    def reset(self) -> None:
+        """Wipe all data and re-create the owner with the same token."""
+        token = self.owner_token
+        self.store.wipe()
+        self.rt.fail_next.clear()
+        self.rt.last_used.clear()
+        self.owner_token = self.bootstrap(token)
+
+    def reset_counters(self) -> None:
+        with self._count_lock:
+            self.counters: dict[str, Any] = {
+                "total": 0,
+                "reads": 0,
+                "writes": 0,
+                "by_operation": Counter(),
+                "by_status": Counter(),
+            }
+
+    def snapshot_counters(self) -> dict[str, Any]:
+        with self._count_lock:
+            c = self.counters
+            return {
+                "total": c["total"],
+                "reads": c["reads"],
+                "writes": c["writes"],
+                "by_operation": dict(c["by_operation"]),
+                "by_status": {str(k): v for k, v in c["by_status"].items()},
+            }
+
+    def tick(self) -> None:
+        """Advance due timers (called by the server's background ticker)."""
+        with self.store.tx() as tx:
+            if tx.next_due() is not None:
+                advance(tx, self.rt)
+
+    # -- WSGI ------------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path.startswith("/_local"):
+            from .control import handle_control
+
+            if not _loopback(environ.get("REMOTE_ADDR")):
+                status, body = 403, {"error": "the /_local control plane is loopback only"}
+            else:
+                status, body = handle_control(self, method, path[len("/_local") :], _read_body(environ)[1])
+            return _respond(start_response, status, body)
+        if path == "/v1" or path.startswith("/v1/"):
+            status, body = self.handle_v1(method, path[3:], environ)
+            return _respond(start_response, status, body)
+        return _respond(start_response, 404, NotFound(f"no such path {path}").envelope())
+
+    def handle_v1(self, method: str, rel: str, environ: dict[str, Any]) -> tuple[int, Any]:
+        matched = self.contract.match(method, rel)
+        if matched is None and rel.startswith("/quotas/") and rel.count("/") > 2 and method == "GET":
+            matched = self.contract.match("GET", "/quotas/_")  # an unencoded metric such as compute/machines
+            if matched:
+                matched = (matched[0], {"metric": rel[len("/quotas/") :]})
+        if matched is None:
+            err: ApiError = NotFound(f"no operation for {method} {rel}")
+            if self.contract.path_exists(rel):
+                err = ApiError(f"method {method} not allowed on {rel}", status=405)
+            with self._count_lock:
+                self.counters["total"] += 1
+                self.counters["by_status"][err.status] += 1
+            return err.status, err.envelope()
+        op, params = matched
+        params = {k: unquote(v) for k, v in params.items()}
+        status, body = 500, None
+        try:
+            status, body = self._dispatch(op, params, environ)
+        except DropConnection:
+            status = 0
+            raise
+        except ApiError as exc:
+            status, body = self._render(op, exc)
+        except Exception as exc:  # an emulator bug: still answer with the envelope
+            status, body = self._render(op, Internal(f"internal error: {type(exc).__name__}: {exc}"))
+        finally:
+            with self._count_lock:
+                c = self.counters
+                c["total"] += 1
+                c["reads" if op.is_read else "writes"] += 1
+                c["by_operation"][op.operation_id] += 1
+                c["by_status"][status] += 1
+        return status, body
+
+    @staticmethod
+    def _render(op: Operation, exc: ApiError) -> tuple[int, Any]:
+        status = exc.status
+        if isinstance(exc, ValidationFailed) and 400 not in op.statuses and 422 in op.statuses:
+            status = 422  # the operation only declares 422 for input errors
+        return status, exc.envelope()
+
+    def _dispatch(self, op: Operation, params: dict[str, str], environ: dict[str, Any]) -> tuple[int, Any]:
+        headers = _headers(environ)
+        fault, fault_status = self.faults.decide(op.operation_id, not op.is_read)
+        if self.faults.config.latency_ms:
+            time.sleep(self.faults.config.latency_ms / 1000)
+        if fault in ("error", "rate_limited"):
+            err = ApiError(
+                "injected fault" if fault == "error" else "rate limited (injected)", status=fault_status
+            )
+            return fault_status, {
+                **err.envelope(),
+                **(
+                    {"retry_after": self.faults.config.retry_after_seconds} if fault == "rate_limited" else {}
+                ),
+            }
+        query = {
+            k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
+        }
+        has_body, raw = _read_body(environ)
+        body: Any = None
+        bad_json = False
+        if has_body:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                bad_json = True
+        violations = (
+            []
+            if bad_json
+            else self.contract.validate_request(
+                op, body=body, has_body=has_body, headers=headers, query=query, path_params=params
+            )
+        )
+        route = self.routes.get(op.operation_id)
+
+        def prepare(tx: Tx) -> Req:
+            advance(tx, self.rt)
+            principal = authenticate(tx, self.rt, headers.get("authorization"))
+            if bad_json:
+                raise ValidationFailed("request body is not valid JSON", path=["body"])
+            if violations:
+                err = ValidationFailed(str(violations[0].message), path=violations[0].path)
+                err.extra = [
+                    {"code": 7001, "message": v.message, "path": list(v.path)} for v in violations[1:]
+                ]
+                raise err
+            if route is None:
+                raise Internal(f"{op.operation_id} is not implemented")
+            r = Req(
+                op.operation_id,
+                tx,
+                self.rt,
+                principal,
+                params,
+                query,
+                headers,
+                body if isinstance(body, dict) else {},
+                store=self.store,
+            )
+            self._scope(r, route)
+            return r
+
+        if route is not None and route.own_tx:
+            with self.store.tx() as tx:
+                r = prepare(tx)
+            return route.fn(r)
+        with self.store.tx() as tx:
+            r = prepare(tx)
+            assert route is not None
+            key = self._idem_key(op, r) if r.idempotency_key and op.accepts_idempotency_key else None
+            fingerprint = canonical({"path": params, "query": query, "body": body})
+            if key is not None:
+                rows = tx.q("SELECT fingerprint, status, body, created_at FROM idempotency WHERE key=?", key)
+                if rows and rows[0][3] > now() - IDEMPOTENCY_TTL:
+                    if rows[0][0] != fingerprint:
+                        raise _Reuse()
+                    return rows[0][1], json.loads(rows[0][2]) if rows[0][2] is not None else None
+            status, out = route.fn(r)
+            if key is not None:
+                tx.conn.execute(
+                    "INSERT OR REPLACE INTO idempotency VALUES (?,?,?,?,?)",
+                    (key, fingerprint, status, None if out is None else json.dumps(out), now()),
+                )
+        if fault == "drop":
+            raise DropConnection(f"injected drop after committing {op.operation_id}")
+        return status, out
+
+    @staticmethod
+    def _idem_key(op: Operation, r: Req) -> str:
+        return sha256(f"{r.principal.key}|{r.workspace_id}|{op.operation_id}|{r.idempotency_key}")
+
+    @staticmethod
+    def _scope(r: Req, route: Route) -> None:
+        """Resolve the active workspace and the caller's role as the route declares."""
+        p: Principal = r.principal
+        if route.scope in ("user", "any"):
+            if route.scope == "user" and p.user_id is None:
+                raise Forbidden("this operation needs a user credential; workspace API tokens cannot call it")
+            return
+        if route.scope == "path":
+            ws_id: str | None = r.path["id"]
+            if r.tx.get("workspace", str(ws_id)) is None:
+                raise NotFound(f"workspace {ws_id} not found")
+        else:
+            header = r.headers.get("akua-context")
+            if p.token_workspace_id is not None:
+                if header and header != p.token_workspace_id:
+                    raise Forbidden("akua-context names a different workspace than the API token's")
+                ws_id = p.token_workspace_id
+            else:
+                ws_id = header
+            if ws_id is None:
+                if route.scope == "ctx":
+                    raise ContextRequired()
+                return
+        role = role_in(r.tx, p, str(ws_id))
+        if role is None:
+            raise Forbidden(f"no access to workspace {ws_id}")
+        if ROLES[role] < ROLES[route.role]:
+            raise Forbidden(f"requires workspace role {route.role} or higher")
+        r.workspace_id, r.role = ws_id, role
+
+
+class _Reuse(ApiError):
+    """422/7001: an idempotency key replayed with a different request."""
+
+    status, code = 422, 7001
+
+    def __init__(self) -> None:
+        super().__init__(
+            "idempotency key reused with different parameters", path=["headers", "idempotency-key"]
+        )
+
+
+def _loopback(addr: str | None) -> bool:
+    return not addr or addr.startswith("127.") or addr in ("::1", "localhost", "testclient")
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    out = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        out["content-type"] = environ["CONTENT_TYPE"]
+    return out
+
+
+def _read_body(environ: dict[str, Any]) -> tuple[bool, bytes]:
+    if "akua.body" in environ:
+        return environ["akua.body"]  # type: ignore[no-any-return]
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["akua.body"] = (bool(raw.strip()), raw)
+    return environ["akua.body"]  # type: ignore[no-any-return]
+
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def _respond(start_response: StartResponse, status: int, body: Any) -> list[bytes]:
+    data = b"" if body is None or status == 204 else json.dumps(body).encode()
+    headers = [("Content-Length", str(len(data)))]
+    if data:
+        headers.append(("Content-Type", "application/json"))
+    if status == 429 and isinstance(body, dict) and "retry_after" in body:
+        headers.append(("Retry-After", str(body["retry_after"])))
+    start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
+    return [data]
+
+
+def create_app(db: str = ":memory:", **kwargs: Any) -> App:
+    """Build an :class:`App` over a new :class:`Store` at ``db``."""
+    return App(Store(db), **kwargs)

@@ -1,0 +1,151 @@
+"""Domain rules of akua-local, one module per API noun area.
+
+Each module registers thin handlers with :func:`route` (operationId → function). A handler receives a
+:class:`Req` whose principal, workspace and role were already resolved by the app according to the
+route's declared ``scope``/``role``; it returns ``(status, body)`` or raises an
+:class:`~akua_pulumi.local.errors.ApiError`. Everything cross-cutting (auth, validation, idempotency,
+faults, counters, transactions, error rendering) lives in :mod:`akua_pulumi.local.app`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..db import Obj, Tx
+from ..errors import EtagMismatch, Forbidden
+from ..util import now
+
+__all__ = ["ROLES", "ROUTES", "Principal", "Req", "Route", "Runtime", "bump", "check_etag", "route"]
+
+ROLES = {"member": 1, "admin": 2, "owner": 3}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user (session token) or a workspace API token."""
+
+    user_id: str | None = None
+    token_workspace_id: str | None = None
+    token_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.user_id or f"tok:{self.token_id}"
+
+
+@dataclass
+class Runtime:
+    """Mutable emulator settings shared by the app and backends."""
+
+    operation_delay: float = 0.2
+    fail_next: dict[str, str] = field(default_factory=dict)
+    last_used: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Req:
+    """One parsed request as handlers see it."""
+
+    op_id: str
+    tx: Tx
+    rt: Runtime
+    principal: Principal
+    path: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    workspace_id: str | None = None
+    role: str | None = None
+    store: Any = None  # the Store, for handlers with their own transactions
+
+    @property
+    def ws(self) -> str:
+        assert self.workspace_id is not None
+        return self.workspace_id
+
+    @property
+    def if_match(self) -> str | None:
+        return self.headers.get("if-match")
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return self.headers.get("idempotency-key")
+
+    def limit(self) -> int:
+        return int(self.query.get("limit", 50))
+
+    def need_role(self, role: str) -> None:
+        if ROLES.get(self.role or "", 0) < ROLES[role]:
+            raise Forbidden(f"requires workspace role {role} or higher")
+
+
+Handler = Callable[[Req], tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How the app prepares a request before calling ``fn``.
+
+    ``scope``: ``ctx`` (workspace from token or akua-context, required), ``ctx?`` (optional),
+    ``path`` (workspace is the ``{id}`` path parameter), ``user`` (users only, no workspace),
+    ``any`` (no workspace). ``role``: minimum workspace role. ``own_tx``: the handler manages its own
+    transactions (long polls).
+    """
+
+    fn: Handler
+    scope: str = "ctx"
+    role: str = "member"
+    own_tx: bool = False
+
+
+ROUTES: dict[str, Route] = {}
+
+
+def route(
+    op_id: str, scope: str = "ctx", role: str = "member", own_tx: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register ``fn`` as the handler of ``op_id``."""
+
+    def deco(fn: Handler) -> Handler:
+        ROUTES[op_id] = Route(fn, scope, role, own_tx)
+        return fn
+
+    return deco
+
+
+def check_etag(obj: Obj, if_match: str | None, key: str = "etag") -> None:
+    """409 ABORTED when ``If-Match`` is given and differs from ``obj[key]``."""
+    if if_match is not None and if_match != obj[key]:
+        raise EtagMismatch(obj[key])
+
+
+def bump(obj: Obj, key: str = "etag") -> Obj:
+    """Advance the revision-counter etag and ``updated_at``."""
+    obj[key] = str(int(obj.get(key, "0")) + 1)
+    if "updated_at" in obj or key == "etag":
+        obj["updated_at"] = now()
+    return obj
+
+
+def public(obj: Obj) -> Obj:
+    """The object without internal (``_``-prefixed) fields."""
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def load_all() -> dict[str, Route]:
+    """Import every backend module (which fills :data:`ROUTES`)."""
+    for mod in (
+        "workspaces",
+        "organizations",
+        "tokens",
+        "clusters",
+        "packages",
+        "installs",
+        "operations",
+        "quotas",
+    ):
+        importlib.import_module(f"{__name__}.{mod}")
+    return ROUTES

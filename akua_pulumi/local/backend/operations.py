@@ -1,0 +1,213 @@
+"""Long-running operations: start, advance on a clock, complete with a side effect, cancel, wait."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..db import Obj, Tx
+from ..errors import Forbidden, NotFound, Unprocessable, ValidationFailed
+from ..util import new_id, now
+from . import Principal, Req, Runtime, public, route
+from .access import accessible_workspaces, role_in
+
+Complete = Callable[[Tx, Obj], Any]
+Abort = Callable[[Tx, Obj], None]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What happens when an operation of one metadata type finishes (or fails / is cancelled)."""
+
+    complete: Complete
+    abort: Abort | None = None
+
+
+EFFECTS: dict[str, Effect] = {}
+TIMERS: dict[str, Callable[[Tx, Runtime, str], None]] = {}
+
+
+def effect(op_type: str, abort: Abort | None = None) -> Callable[[Complete], Complete]:
+    """Register the completion side effect of ``op_type`` (returns the operation ``response``)."""
+
+    def deco(fn: Complete) -> Complete:
+        EFFECTS[op_type] = Effect(fn, abort)
+        return fn
+
+    return deco
+
+
+def start(
+    r: Req,
+    op_type: str,
+    owner_type: str,
+    owner_id: str,
+    metadata: dict[str, Any],
+    workspace_id: str | None = None,
+    internal: dict[str, Any] | None = None,
+) -> Obj:
+    """Create a RUNNING operation that completes after ``operation_delay`` (at once when it is 0)."""
+    ts = now()
+    oid = new_id("op")
+    op: Obj = {
+        "id": oid,
+        "workspace_id": workspace_id or r.workspace_id,
+        "organization_id": None,
+        "owner_type": owner_type,
+        "owner_id": owner_id,
+        "parent_operation_id": None,
+        "state": "RUNNING",
+        "done": False,
+        "html_url": f"https://app.akua.local/operations/{oid}",
+        "metadata": {"type": op_type, **metadata},
+        "response": None,
+        "error": None,
+        "last_error": None,
+        "started_at": ts,
+        "completed_at": None,
+        "steps": [_step(op_type, "running", ts)],
+        "_by": r.principal.key,
+        **(internal or {}),
+    }
+    fail = r.rt.fail_next.pop(op_type, None)
+    if fail is not None:
+        op["_fail"] = fail
+    r.tx.insert("operation", op, workspace_id=op["workspace_id"])
+    if r.rt.operation_delay <= 0:
+        finish(r.tx, op)
+    else:
+        r.tx.schedule(oid, "op", time.time() + r.rt.operation_delay)
+    return op
+
+
+def _step(name: str, status: str, ts: int, error: str | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "status": status,
+        "execution_type": "system",
+        "started_at": ts,
+        "completed_at": None if status == "running" else now(),
+        "error_message": error,
+        "retryable": False,
+        "skippable": False,
+    }
+
+
+def _terminate(tx: Tx, op: Obj, state: str, message: str) -> None:
+    eff = EFFECTS.get(op["metadata"]["type"])
+    if eff and eff.abort:
+        eff.abort(tx, op)
+    op.update(state=state, done=True, error={"message": message}, completed_at=now())
+    op["steps"] = [_step(op["metadata"]["type"], "failed", op["started_at"], message)]
+    tx.unschedule(op["id"])
+    tx.save(op)
+
+
+def finish(tx: Tx, op: Obj) -> None:
+    """Complete ``op`` now: SUCCEEDED with its effect, or FAILED when a failure was injected."""
+    if op["done"]:
+        return
+    if "_fail" in op:
+        _terminate(tx, op, "FAILED", op["_fail"])
+        return
+    eff = EFFECTS.get(op["metadata"]["type"])
+    response = eff.complete(tx, op) if eff else None
+    op.update(state="SUCCEEDED", done=True, response=response, completed_at=now())
+    op["steps"] = [_step(op["metadata"]["type"], "completed", op["started_at"])]
+    tx.unschedule(op["id"])
+    tx.save(op)
+
+
+def _advance_op(tx: Tx, rt: Runtime, ref: str) -> None:
+    op = tx.get("operation", ref)
+    if op is None:
+        tx.unschedule(ref)
+    else:
+        finish(tx, op)
+
+
+TIMERS["op"] = _advance_op
+
+
+def advance(tx: Tx, rt: Runtime, at: float | None = None) -> None:
+    """Run every timer that is due (operations, renders)."""
+    for ref, action in tx.due(time.time() if at is None else at):
+        TIMERS[action](tx, rt, ref)
+        tx.unschedule(ref)
+
+
+def render(op: Obj, steps: bool = True) -> Obj:
+    out = public(op)
+    if not steps:
+        out.pop("steps", None)
+    return out
+
+
+def _visible(tx: Tx, p: Principal, op: Obj) -> bool:
+    return op.get("_by") == p.key or (
+        op["workspace_id"] is not None and role_in(tx, p, op["workspace_id"]) is not None
+    )
+
+
+def _get(r: Req) -> Obj:
+    op = r.tx.must("operation", r.path["id"], what="operation")
+    if not _visible(r.tx, r.principal, op):
+        raise Forbidden("no access to this operation")
+    if r.workspace_id and op["workspace_id"] not in (None, r.workspace_id):
+        raise NotFound(f"operation {r.path['id']} not found")
+    return op
+
+
+@route("operations.list", scope="ctx?")
+def list_operations(r: Req) -> tuple[int, Any]:
+    owner_type, owner_id = r.query.get("owner_type"), r.query.get("owner_id")
+    if (owner_type is None) != (owner_id is None):
+        missing = "owner_id" if owner_id is None else "owner_type"
+        raise ValidationFailed("owner_type and owner_id must be given together", path=["query", missing])
+    allowed = {r.workspace_id} if r.workspace_id else set(accessible_workspaces(r.tx, r.principal))
+
+    def keep(op: Obj) -> bool:
+        if op["workspace_id"] not in allowed:
+            return False
+        return owner_id is None or (op["owner_type"] == owner_type and op["owner_id"] == owner_id)
+
+    return 200, r.tx.page(
+        "operation",
+        cursor=r.query.get("cursor"),
+        limit=r.limit(),
+        keep=keep,
+        render=lambda o: render(o, steps=False),
+    )
+
+
+@route("operations.get", scope="ctx?")
+def get_operation(r: Req) -> tuple[int, Any]:
+    return 200, render(_get(r))
+
+
+@route("operations.cancel", scope="ctx?")
+def cancel_operation(r: Req) -> tuple[int, Any]:
+    op = _get(r)
+    if op["done"]:
+        raise Unprocessable(f"operation {op['id']} already finished ({op['state']})")
+    _terminate(r.tx, op, "CANCELLED", "cancelled by request")
+    return 202, render(op)
+
+
+@route("operations.wait", scope="ctx?", own_tx=True)
+def wait_operation(r: Req) -> tuple[int, Any]:
+    """Long poll until the operation is terminal or ``timeout`` seconds pass (own transactions)."""
+    deadline = time.time() + int(r.query.get("timeout", 30))
+    while True:
+        with r.store.tx() as tx:
+            advance(tx, r.rt)
+            r.tx = tx
+            op = _get(r)
+            nxt = tx.next_due()
+        left = deadline - time.time()
+        if op["done"] or left <= 0:
+            return 200, render(op)
+        pause = 0.05 if nxt is None else max(0.005, min(0.25, nxt - time.time()))
+        time.sleep(min(pause, left))

@@ -1,0 +1,297 @@
+"""Organizations, their members and invitations (user-scoped: workspace tokens are refused)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..db import Obj, Tx
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..util import new_id, now, rand, sha256
+from . import ROLES, Req, bump, check_etag, public, route
+
+INVITE_TTL = 7 * 24 * 3600
+_ORG_FIELDS = ("id", "name", "slug", "icon", "created_at", "updated_at", "etag")
+
+
+def _org(r: Req, min_role: str = "member") -> tuple[Obj, Obj]:
+    """The organization of the path and the caller's membership (403 below ``min_role``)."""
+    org = r.tx.must("organization", r.path["id"], what="organization")
+    me = _membership(r.tx, org["id"], str(r.principal.user_id))
+    if me is None:
+        raise Forbidden(f"you are not a member of organization {org['id']}")
+    if ROLES[me["role"]] < ROLES[min_role]:
+        raise Forbidden(f"requires organization role {min_role} or higher")
+    return org, me
+
+
+def _membership(tx: Tx, org_id: str, user_id: str) -> Obj | None:
+    rows = tx.find("org_member", parent_id=org_id, natural_key=user_id)
+    return rows[0] if rows else None
+
+
+def _add(tx: Tx, org_id: str, user_id: str, role: str) -> Obj:
+    ts = now()
+    m = {
+        "id": new_id("orgm"),
+        "organization_id": org_id,
+        "user_id": user_id,
+        "role": role,
+        "joined_at": ts,
+        "updated_at": ts,
+        "etag": "1",
+    }
+    return tx.insert(
+        "org_member",
+        m,
+        parent_id=org_id,
+        scope=org_id,
+        natural_key=user_id,
+        conflict=f"user {user_id} is already a member",
+    )
+
+
+def _render_member(tx: Tx, m: Obj) -> Obj:
+    user = tx.get("user", m["user_id"]) or {}
+    return {
+        "user_id": m["user_id"],
+        "name": user.get("name"),
+        "email": user.get("email"),
+        "image": user.get("image"),
+        "role": m["role"],
+        "joined_at": m["joined_at"],
+        "updated_at": m["updated_at"],
+        "etag": m["etag"],
+    }
+
+
+def _slug_key(slug: str | None) -> str | None:
+    return slug  # NULL natural keys never clash in SQLite
+
+
+@route("organizations.list", scope="user")
+def list_orgs(r: Req) -> tuple[int, Any]:
+    roles = {
+        m["organization_id"]: m["role"] for m in r.tx.find("org_member", natural_key=r.principal.user_id)
+    }
+    return 200, r.tx.page(
+        "organization",
+        ids=list(roles),
+        cursor=r.query.get("cursor"),
+        limit=r.limit(),
+        render=lambda o: {**{k: o[k] for k in _ORG_FIELDS}, "role": roles[o["id"]]},
+    )
+
+
+@route("organizations.create", scope="user")
+def create_org(r: Req) -> tuple[int, Any]:
+    ts = now()
+    org = {
+        "id": new_id("org"),
+        "name": r.body["name"],
+        "slug": r.body.get("slug"),
+        "icon": None,
+        "created_at": ts,
+        "updated_at": ts,
+        "etag": "1",
+    }
+    r.tx.insert(
+        "organization",
+        org,
+        natural_key=_slug_key(org["slug"]),
+        conflict=f"organization slug {org['slug']!r} is taken",
+    )
+    _add(r.tx, org["id"], str(r.principal.user_id), "owner")
+    return 201, org
+
+
+@route("organizations.get", scope="user")
+def get_org(r: Req) -> tuple[int, Any]:
+    return 200, public(_org(r)[0])
+
+
+@route("organizations.update", scope="user")
+def update_org(r: Req) -> tuple[int, Any]:
+    org, _ = _org(r, "admin")
+    check_etag(org, r.if_match)
+    org.update({k: r.body[k] for k in ("name", "slug", "icon") if k in r.body})
+    r.tx.save(
+        bump(org), natural_key=_slug_key(org["slug"]), conflict=f"organization slug {org['slug']!r} is taken"
+    )
+    return 200, {"ok": True}
+
+
+@route("organizations.delete", scope="user")
+def delete_org(r: Req) -> tuple[int, Any]:
+    org, _ = _org(r, "owner")
+    check_etag(org, r.if_match)
+    for ws in r.tx.find("workspace"):
+        if (ws.get("_management") or {}).get("organization_id") == org["id"]:
+            ws["_management"] = None  # managed workspaces stay with their customers
+            r.tx.save(bump(ws, "_mgmt_etag"))
+    r.tx.conn.execute("DELETE FROM objects WHERE parent_id=? OR id=?", (org["id"], org["id"]))
+    return 204, None
+
+
+@route("organizations.listManagedWorkspaces", scope="user")
+def list_managed(r: Req) -> tuple[int, Any]:
+    org, _ = _org(r)
+    return 200, r.tx.page(
+        "workspace",
+        cursor=r.query.get("cursor"),
+        limit=r.limit(),
+        keep=lambda w: (w.get("_management") or {}).get("organization_id") == org["id"],
+        render=lambda w: {"id": w["id"], "name": w["name"], "icon": None, "created_at": w["created_at"]},
+    )
+
+
+# -- members -------------------------------------------------------------------------------------
+
+
+@route("organizations.listMembers", scope="user")
+def list_members(r: Req) -> tuple[int, Any]:
+    org, _ = _org(r)
+    return 200, r.tx.page(
+        "org_member",
+        parent_id=org["id"],
+        cursor=r.query.get("cursor"),
+        limit=r.limit(),
+        render=lambda m: _render_member(r.tx, m),
+    )
+
+
+@route("organizations.addMember", scope="user")
+def add_member(r: Req) -> tuple[int, Any]:
+    org, _ = _org(r, "admin")
+    check_etag(org, r.if_match)  # the member does not exist yet: the organization's etag guards the add
+    if r.tx.get("user", r.body["user_id"]) is None:
+        raise ValidationFailed(f"unknown user {r.body['user_id']}", path=["body", "user_id"])
+    _add(r.tx, org["id"], r.body["user_id"], r.body.get("role", "member"))
+    return 201, {"ok": True}
+
+
+def _target(r: Req, org: Obj) -> Obj:
+    m = _membership(r.tx, org["id"], r.path["userId"])
+    if m is None:
+        raise NotFound(f"user {r.path['userId']} is not a member of {org['id']}")
+    return m
+
+
+def _owners(tx: Tx, org_id: str) -> int:
+    return sum(1 for m in tx.find("org_member", parent_id=org_id) if m["role"] == "owner")
+
+
+@route("organizations.updateMemberRole", scope="user")
+def update_member_role(r: Req) -> tuple[int, Any]:
+    org, _ = _org(r, "owner")
+    m = _target(r, org)
+    check_etag(m, r.if_match)
+    if m["role"] == "owner" and r.body["role"] != "owner" and _owners(r.tx, org["id"]) == 1:
+        raise ValidationFailed("cannot demote the sole owner", path=["body", "role"])
+    m["role"] = r.body["role"]
+    r.tx.save(bump(m))
+    return 200, {"ok": True}
+
+
+@route("organizations.removeMember", scope="user")
+def remove_member(r: Req) -> tuple[int, Any]:
+    org, me = _org(r)
+    m = _target(r, org)
+    if m["user_id"] != me["user_id"] and ROLES[me["role"]] < ROLES["admin"]:
+        raise Forbidden("requires organization role admin or higher")
+    check_etag(m, r.if_match)
+    if m["role"] == "owner" and _owners(r.tx, org["id"]) == 1:
+        raise ValidationFailed("cannot remove the sole owner", path=["path", "userId"])
+    r.tx.delete(m["id"])
+    return 204, None
+
+
+# -- invitations ---------------------------------------------------------------------------------
+
+
+def _pending(inv: Obj) -> bool:
+    return inv["status"] == "pending" and inv["expires_at"] > now()
+
+
+@route("organizations.listInvitations", scope="user")
+def list_invitations(r: Req) -> tuple[int, Any]:
+    org, _ = _org(r)
+    return 200, r.tx.page(
+        "org_invitation",
+        parent_id=org["id"],
+        cursor=r.query.get("cursor"),
+        limit=r.limit(),
+        keep=_pending,
+        render=public,
+    )
+
+
+@route("organizations.createInvitation", scope="user")
+def create_invitation(r: Req) -> tuple[int, Any]:
+    org, _ = _org(r, "admin")
+    email = r.body["email"].lower()
+    if any(_pending(i) and i["email"] == email for i in r.tx.find("org_invitation", parent_id=org["id"])):
+        raise Conflict(f"a pending invitation for {email} exists")
+    ts = now()
+    token = rand(40)
+    inv = {
+        "id": f"orgi_{rand(16)}",
+        "organization_id": org["id"],
+        "email": email,
+        "role": r.body.get("role", "member"),
+        "status": "pending",
+        "invited_by": r.principal.user_id,
+        "expires_at": ts + INVITE_TTL,
+        "created_at": ts,
+        "updated_at": ts,
+        "etag": "1",
+        "_token": token,
+        "_token_hash": sha256(token),
+    }
+    r.tx.insert("org_invitation", inv, parent_id=org["id"])
+    return 201, public(inv)
+
+
+def _invitation(r: Req) -> tuple[Obj, Obj]:
+    org, _ = _org(r, "admin")
+    inv = r.tx.get("org_invitation", r.path["invitationId"])
+    if inv is None or inv["organization_id"] != org["id"]:
+        raise NotFound(f"invitation {r.path['invitationId']} not found")
+    return org, inv
+
+
+@route("organizations.resendInvitation", scope="user")
+def resend_invitation(r: Req) -> tuple[int, Any]:
+    _, inv = _invitation(r)
+    if inv["status"] != "pending":
+        raise Conflict(f"invitation is {inv['status']}")
+    inv["expires_at"] = now() + INVITE_TTL
+    r.tx.save(bump(inv))
+    return 200, public(inv)
+
+
+@route("organizations.cancelInvitation", scope="user")
+def cancel_invitation(r: Req) -> tuple[int, Any]:
+    _, inv = _invitation(r)
+    if inv["status"] != "pending":
+        raise NotFound(f"invitation {inv['id']} is not pending")
+    inv["status"] = "canceled"
+    r.tx.save(bump(inv))
+    return 204, None
+
+
+@route("organizations.acceptInvitation", scope="user")
+def accept_invitation(r: Req) -> tuple[int, Any]:
+    digest = sha256(r.body["token"])
+    found = [i for i in r.tx.find("org_invitation") if i["_token_hash"] == digest]
+    if not found:
+        raise NotFound("invitation not found")
+    inv = found[0]
+    if not _pending(inv):
+        raise Conflict(f"invitation is {inv['status'] if inv['status'] != 'pending' else 'expired'}")
+    user = r.tx.must("user", str(r.principal.user_id))
+    if (user.get("email") or "").lower() != inv["email"]:
+        raise Forbidden("this invitation was sent to another email address")
+    _add(r.tx, inv["organization_id"], user["id"], inv["role"])
+    inv["status"] = "accepted"
+    r.tx.save(bump(inv))
+    return 200, public(inv)

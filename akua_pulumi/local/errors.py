@@ -1,0 +1,136 @@
+"""Typed errors raised by akua-local backends, rendered once by the app as the API error envelope.
+
+Tree::
+
+    ApiError(status, code, message, path, metadata)
+    ├── ValidationFailed   400 / 7001   malformed input (``path`` names the field)
+    ├── Unprocessable      422 / 7001   semantically invalid input
+    ├── Unauthenticated    401 / 7003   missing, invalid, expired or revoked bearer token
+    ├── Forbidden          403 / 7005   wrong role, wrong principal kind, foreign workspace
+    │   └── ContextRequired 403 / 7004  "Akua-Context header is required"
+    ├── NotFound           404 / 7002   unknown id
+    ├── Conflict           409 / 7006   uniqueness or state precondition
+    │   ├── QuotaExceeded  409 / 7002   plan quota reached (message names the metric)
+    │   └── EtagMismatch   409 / 7009   "ABORTED: etag mismatch", metadata {"etag": current}
+    └── Internal           500 / 7000   a bug in the emulator
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "Conflict",
+    "ContextRequired",
+    "EtagMismatch",
+    "Forbidden",
+    "Internal",
+    "NotFound",
+    "QuotaExceeded",
+    "Unauthenticated",
+    "Unprocessable",
+    "ValidationFailed",
+]
+
+
+class ApiError(Exception):
+    """Base of every error the emulator answers with; carries the envelope fields."""
+
+    status = 500
+    code = 7000
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: list[str] | tuple[str, ...] | None = None,
+        metadata: dict[str, str] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = list(path) if path else None
+        self.metadata = metadata
+        self.extra: list[dict[str, Any]] = []
+        if status is not None:
+            self.status = status
+
+    def entry(self) -> dict[str, Any]:
+        """One ``ApiErrorEntry``."""
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.path:
+            out["path"] = self.path
+        if self.metadata:
+            out["metadata"] = self.metadata
+        return out
+
+    def envelope(self) -> dict[str, Any]:
+        """The ``ApiErrorResponse`` body."""
+        return {"success": False, "errors": [self.entry(), *self.extra], "result": {}}
+
+
+class ValidationFailed(ApiError):
+    """400: the request breaks the contract (unknown field, wrong type, missing header)."""
+
+    status, code = 400, 7001
+
+
+class Unprocessable(ApiError):
+    """422: well-formed but semantically invalid (unknown referenced id, bad semver pin)."""
+
+    status, code = 422, 7001
+
+
+class Unauthenticated(ApiError):
+    """401: no valid bearer credential."""
+
+    status, code = 401, 7003
+
+
+class Forbidden(ApiError):
+    """403: the principal may not do this."""
+
+    status, code = 403, 7005
+
+
+class ContextRequired(Forbidden):
+    """403/7004: a user credential called a workspace-scoped operation without ``akua-context``."""
+
+    code = 7004
+
+    def __init__(self) -> None:
+        super().__init__("Akua-Context header is required")
+
+
+class NotFound(ApiError):
+    """404: unknown id."""
+
+    status, code = 404, 7002
+
+
+class Conflict(ApiError):
+    """409: uniqueness conflict or a state precondition failed."""
+
+    status, code = 409, 7006
+
+
+class QuotaExceeded(Conflict):
+    """409/7002: a plan quota is exhausted; the message names the metric."""
+
+    code = 7002
+
+
+class EtagMismatch(Conflict):
+    """409/7009 ABORTED: ``If-Match`` differs from the current etag (given in metadata)."""
+
+    code = 7009
+
+    def __init__(self, current: str) -> None:
+        super().__init__("ABORTED: etag mismatch", metadata={"etag": current})
+
+
+class Internal(ApiError):
+    """500: an emulator bug; never raised on purpose for bad input."""
+
+    status, code = 500, 7000
