@@ -1,0 +1,355 @@
+"""Every request the client sends is checked against the contract (``openapi-subset.json``).
+
+The handler strips the ``/v1`` base path, matches the operation, and runs
+``contract().validate_request`` with the headers, query, path params and JSON body actually sent.
+The client is driven through a representative call for every operation of the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from conftest import MakeClient
+
+from akua_pulumi.client import AkuaClient
+from akua_pulumi.contract import contract
+from akua_pulumi.models import (
+    AddWorkspaceMemberBody,
+    ArchiveProductBody,
+    CancelSubscriptionBody,
+    ChangeSubscriptionTierBody,
+    CreateApiTokenRequest,
+    CreateClusterBody,
+    CreateDirectInstallBody,
+    CreatePackageBody,
+    CreatePackageHelmSource,
+    CreatePackageVersionBody,
+    CreateProductBody,
+    CreateProductInstallBody,
+    CreateRegionBody,
+    CreateWorkspaceBody,
+    ImportClusterBody,
+    ImportPackageBody,
+    LatestPin,
+    OrganizationAddMemberRequest,
+    OrganizationCreateRequest,
+    OrganizationInvitationAcceptRequest,
+    OrganizationInvitationCreateRequest,
+    OrganizationUpdateMemberRoleRequest,
+    OrganizationUpdateRequest,
+    PinnedPin,
+    ProductMarketplace,
+    ReactivateSubscriptionBody,
+    RestoreInstallBody,
+    SetInstallAutomaticUpdatesBody,
+    UnarchiveProductBody,
+    UpdateClusterBody,
+    UpdateInstallVersionBody,
+    UpdateProductBody,
+    UpdateWorkspaceBody,
+    UpdateWorkspaceMemberBody,
+)
+
+Call = Callable[[AkuaClient], Any]
+E = "7"  # an etag as read
+K = "idem-key-0001"
+
+VERSION = CreatePackageVersionBody(
+    semver="1.2.3",
+    ref="sha256:abc",
+    input_schema={"type": "object"},
+    compatibility={
+        "clusterTypes": ["managed"],
+        "kubernetes": {"minVersion": "1.28"},
+        "placement": {"providers": "any", "regions": ["reg_1"]},
+    },
+)
+
+CALLS: dict[str, Call] = {
+    # workspaces
+    "workspaces.list": lambda c: list(c.paginate("/workspaces")),
+    "workspaces.create": lambda c: c.post(
+        "/workspaces", json=CreateWorkspaceBody(name="Acme", slug="acme").dump()
+    ),
+    "workspaces.get": lambda c: c.get("/workspaces/ws_1"),
+    "workspaces.update": lambda c: c.patch(
+        "/workspaces/ws_1", json=UpdateWorkspaceBody(name="A").dump(), if_match=E
+    ),
+    "workspaces.delete": lambda c: c.delete("/workspaces/ws_1", if_match=E, idempotency_key=K),
+    "workspaces.listMembers": lambda c: list(c.paginate("/workspaces/ws_1/members")),
+    "workspaces.addMember": lambda c: c.post(
+        "/workspaces/ws_1/members",
+        json=AddWorkspaceMemberBody(user_id="usr_1", role="admin").dump(),
+        idempotency_key=K,
+    ),
+    "workspaces.updateMember": lambda c: c.patch(
+        "/workspaces/ws_1/members/usr_1", json=UpdateWorkspaceMemberBody(role="member").dump()
+    ),
+    "workspaces.removeMember": lambda c: c.delete("/workspaces/ws_1/members/usr_1", idempotency_key=K),
+    "workspaces.getSubscription": lambda c: c.get("/workspaces/ws_1/subscription"),
+    "workspaces.getAccessState": lambda c: c.get("/workspaces/ws_1/access_state"),
+    "workspaces.getManagement": lambda c: c.get("/workspaces/ws_1/management"),
+    "workspaces.revokeManagement": lambda c: c.post("/workspaces/ws_1:revokeManagement", if_match=E),
+    "workspaces.cancelSubscription": lambda c: c.post(
+        "/workspaces/ws_1/subscription:cancel",
+        json=CancelSubscriptionBody().dump(),
+        if_match=E,
+        idempotency_key=K,
+    ),
+    "workspaces.reactivateSubscription": lambda c: c.post(
+        "/workspaces/ws_1/subscription:reactivate", json=ReactivateSubscriptionBody().dump(), if_match=E
+    ),
+    "workspaces.changeSubscriptionTier": lambda c: c.post(
+        "/workspaces/ws_1/subscription:changeTier",
+        json=ChangeSubscriptionTierBody(tier="pro").dump(),
+        if_match=E,
+    ),
+    "workspaces.listSubscriptionChangeRequests": lambda c: list(
+        c.paginate("/workspaces/ws_1/subscription/change_requests", page_size=10)
+    ),
+    "workspaces.getSubscriptionChangeRequest": lambda c: c.get(
+        "/workspaces/ws_1/subscription/change_requests/scr_1"
+    ),
+    # organizations
+    "organizations.list": lambda c: list(c.paginate("/organizations")),
+    "organizations.create": lambda c: c.post(
+        "/organizations",
+        json=OrganizationCreateRequest(name="Acme Inc", slug="acme").dump(),
+        idempotency_key=K,
+    ),
+    "organizations.get": lambda c: c.get("/organizations/org_1"),
+    "organizations.update": lambda c: c.patch(
+        "/organizations/org_1", json=OrganizationUpdateRequest(icon=None, name="Acme & Co").dump(), if_match=E
+    ),
+    "organizations.delete": lambda c: c.delete("/organizations/org_1", if_match=E),
+    "organizations.listMembers": lambda c: list(c.paginate("/organizations/org_1/members")),
+    "organizations.addMember": lambda c: c.post(
+        "/organizations/org_1/members",
+        json=OrganizationAddMemberRequest(user_id="usr_2", role="admin").dump(),
+        if_match=E,
+        idempotency_key=K,
+    ),
+    "organizations.updateMemberRole": lambda c: c.patch(
+        "/organizations/org_1/members/usr_2",
+        json=OrganizationUpdateMemberRoleRequest(role="owner").dump(),
+        if_match=E,
+    ),
+    "organizations.removeMember": lambda c: c.delete("/organizations/org_1/members/usr_2", if_match=E),
+    "organizations.listInvitations": lambda c: list(c.paginate("/organizations/org_1/invitations")),
+    "organizations.createInvitation": lambda c: c.post(
+        "/organizations/org_1/invitations", json=OrganizationInvitationCreateRequest(email="a@b.co").dump()
+    ),
+    "organizations.resendInvitation": lambda c: c.post("/organizations/org_1/invitations/orgi_1/resend"),
+    "organizations.cancelInvitation": lambda c: c.delete("/organizations/org_1/invitations/orgi_1"),
+    "organizations.acceptInvitation": lambda c: c.post(
+        "/organization_invitations/accept", json=OrganizationInvitationAcceptRequest(token="t" * 40).dump()
+    ),
+    "organizations.listManagedWorkspaces": lambda c: list(c.paginate("/organizations/org_1/workspaces")),
+    # tokens, regions
+    "apiTokens.create": lambda c: c.post(
+        "/api_tokens", json=CreateApiTokenRequest(name="ci", expires_at=None).dump()
+    ),
+    "apiTokens.list": lambda c: list(c.paginate("/api_tokens")),
+    "apiTokens.revoke": lambda c: c.delete("/api_tokens/tok_1"),
+    "regions.list": lambda c: list(c.paginate("/regions")),
+    "regions.create": lambda c: c.post(
+        "/regions", json=CreateRegionBody(name="EU", icon="https://x.dev/i.png").dump()
+    ),
+    # clusters
+    "clusters.list": lambda c: list(c.paginate("/clusters")),
+    "clusters.create": lambda c: c.post(
+        "/clusters",
+        json=CreateClusterBody(name="c", region_id="reg_1", network_profile="mixed_os_calico").dump(),
+        idempotency_key=K,
+    ),
+    "clusters.import": lambda c: c.post(
+        "/clusters:import",
+        json=ImportClusterBody(name="c", region_id="reg_1", kubeconfig="apiVersion: v1").dump(),
+        idempotency_key=K,
+    ),
+    "clusters.get": lambda c: c.get("/clusters/clu_1"),
+    "clusters.update": lambda c: c.patch(
+        "/clusters/clu_1", json=UpdateClusterBody(name="c2", provider="imported_byoc").dump(), if_match=E
+    ),
+    "clusters.delete": lambda c: c.delete("/clusters/clu_1", if_match=E, idempotency_key=K),
+    "clusters.suspend": lambda c: c.post("/clusters/clu_1:suspend", if_match=E, idempotency_key=K),
+    "clusters.resume": lambda c: c.post("/clusters/clu_1:resume", if_match=E),
+    "clusters.getCapabilities": lambda c: c.get("/clusters/clu_1/capabilities"),
+    "clusters.refreshCapabilities": lambda c: c.post(
+        "/clusters/clu_1/capabilities:refresh", idempotency_key=K
+    ),
+    "clusters.getKubeconfig": lambda c: c.get("/clusters/clu_1/kubeconfig"),
+    # packages
+    "packages.list": lambda c: list(c.paginate("/packages", params={"view": "full"})),
+    "packages.create": lambda c: c.post(
+        "/packages",
+        json=CreatePackageBody(
+            name="shop",
+            sources=[
+                CreatePackageHelmSource(
+                    repo_url="oci://ghcr.io/a/b", target_revision="1.0.0", values={"a": 1}
+                )
+            ],
+        ).dump(),
+        idempotency_key=K,
+    ),
+    "packages.importPublished": lambda c: c.post(
+        "/packages:import",
+        json=ImportPackageBody(name="shop", oci_ref="oci://ghcr.io/a/b", version=VERSION).dump(),
+        idempotency_key=K,
+    ),
+    "packages.get": lambda c: c.get("/packages/pkg_1", params={"view": "basic"}),
+    "packages.delete": lambda c: c.delete("/packages/pkg_1", if_match=E),
+    "packages.listVersions": lambda c: list(c.paginate("/packages/pkg_1/versions")),
+    "packages.createVersion": lambda c: c.post("/packages/pkg_1/versions", json=VERSION.dump()),
+    "packages.getVersion": lambda c: c.get("/packages/pkg_1/versions/pkv_1"),
+    "packages.getVersionInputs": lambda c: c.get("/packages/pkg_1/versions/pkv_1/inputs"),
+    # products
+    "products.list": lambda c: list(c.paginate("/products")),
+    "products.create": lambda c: c.post(
+        "/products",
+        json=CreateProductBody(
+            name="Shop",
+            package_id="pkg_1",
+            package_version_pin=PinnedPin(version="1.2.3"),
+            custom_image="https://x.dev/i.png",
+            marketplace=ProductMarketplace(published=True),
+        ).dump(),
+        idempotency_key=K,
+    ),
+    "products.get": lambda c: c.get("/products/prod_1"),
+    "products.update": lambda c: c.patch(
+        "/products/prod_1",
+        json=UpdateProductBody(
+            package_version_pin=LatestPin(), custom_image=None, custom_description=None
+        ).dump(),
+        if_match=E,
+    ),
+    "products.archive": lambda c: c.post(
+        "/products/prod_1:archive",
+        json=ArchiveProductBody(cascade_offers=True, archive_reason="eol").dump(),
+        if_match=E,
+        idempotency_key=K,
+    ),
+    "products.unarchive": lambda c: c.post(
+        "/products/prod_1:unarchive", json=UnarchiveProductBody().dump(), if_match=E
+    ),
+    # installs
+    "installs.list": lambda c: list(c.paginate("/installs", params={"product_id": "prod_1"})),
+    "installs.create": lambda c: [
+        c.post(
+            "/installs",
+            json=CreateProductInstallBody(product_id="prod_1", region_id="reg_1").dump(),
+            idempotency_key=K,
+        ),
+        c.post(
+            "/installs",
+            json=CreateDirectInstallBody(
+                package_id="pkg_1",
+                package_version_pin=PinnedPin(version="1.0.0"),
+                region_id="reg_1",
+                cluster_id="clu_1",
+                initial_values={"replicas": 2},
+            ).dump(),
+            idempotency_key=K,
+        ),
+    ],
+    "installs.get": lambda c: c.get("/installs/inst_1"),
+    "installs.delete": lambda c: c.delete("/installs/inst_1", if_match=E, idempotency_key=K),
+    "installs.updateVersion": lambda c: c.post(
+        "/installs/inst_1:update",
+        json=UpdateInstallVersionBody(package_version_id="pkv_2").dump(),
+        if_match=E,
+        idempotency_key=K,
+    ),
+    "installs.restore": lambda c: c.post(
+        "/installs/inst_1:restore",
+        json=RestoreInstallBody(render_id="rnd_1").dump(),
+        if_match=E,
+        idempotency_key=K,
+    ),
+    "installs.setAutomaticUpdates": lambda c: c.patch(
+        "/installs/inst_1/automatic_updates",
+        json=SetInstallAutomaticUpdatesBody(automatic_updates_enabled=True).dump(),
+        if_match=E,
+        idempotency_key=K,
+    ),
+    "installs.getStatus": lambda c: c.get("/installs/inst_1/status"),
+    # operations, quotas
+    "operations.list": lambda c: list(
+        c.paginate("/operations", params={"owner_type": "cluster", "owner_id": "clu_1"})
+    ),
+    "operations.get": lambda c: c.get("/operations/op_1"),
+    "operations.wait": lambda c: c.wait_operation("op_1", timeout=5),
+    "operations.cancel": lambda c: c.post("/operations/op_1:cancel", if_match="3", idempotency_key=K),
+    "quotas.list": lambda c: list(c.paginate("/quotas", params={"cluster_id": "clu_1"})),
+    "quotas.get": lambda c: c.get("/quotas/compute%2Fmachines"),
+}
+
+
+class ContractChecker:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.violations: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        raw_path = request.url.raw_path.decode().split("?", 1)[0]
+        assert raw_path.startswith("/v1/")
+        path = raw_path[len("/v1") :]
+        matched = contract().match(request.method, path)
+        if matched is None:
+            with self.lock:
+                self.violations.append(f"{request.method} {path}: no such operation")
+            return httpx.Response(404)
+        op, path_params = matched
+        has_body = bool(request.content)
+        body = json.loads(request.content) if has_body else None
+        violations = contract().validate_request(
+            op,
+            body=body,
+            has_body=has_body,
+            headers=dict(request.headers),
+            query=dict(request.url.params),
+            path_params={k.lower(): v for k, v in path_params.items()},  # contract keys are lower-case
+        )
+        with self.lock:
+            self.seen.add(op.operation_id)
+            self.violations.extend(f"{op.operation_id}: {v}" for v in violations)
+        if op.operation_id == "operations.wait":
+            return httpx.Response(200, json={"id": "op_1", "state": "SUCCEEDED", "done": True})
+        if (op.method == "GET" and "limit" in op.parameters("query")) or path.endswith(
+            ("/members", "/quotas")
+        ):
+            return httpx.Response(200, json={"data": [{"id": "x"}], "has_more": False, "next_cursor": None})
+        return httpx.Response(200, json={"id": "x"})
+
+
+def test_calls_cover_every_operation() -> None:
+    assert set(CALLS) == {op.operation_id for op in contract()}
+
+
+@pytest.mark.parametrize("operation_id", sorted(CALLS))
+def test_request_matches_contract(make_client: MakeClient, operation_id: str) -> None:
+    checker = ContractChecker()
+    client, rec = make_client(checker)
+    CALLS[operation_id](client)
+    assert rec.count >= 1
+    assert checker.seen == {operation_id}
+    assert checker.violations == []
+
+
+def test_checker_catches_violations(make_client: MakeClient) -> None:
+    """The checker is not vacuous: a bad body and a missing header are reported."""
+    checker = ContractChecker()
+    client, _ = make_client(checker)
+    client.post("/products", json={"name": "x", "bogus": 1})
+    client.request("POST", "/clusters/clu_1:suspend", if_match="1", json={"x": 1})
+    text = "\n".join(checker.violations)
+    assert "body.bogus: unknown field" in text and "body.package_id: field required" in text
+    assert "clusters.suspend: body" in text
