@@ -1,0 +1,182 @@
+"""``akua-onboard``: converge (or offboard) every customer in a customers file.
+
+    akua-onboard up --customers customers.yaml --api-url https://api.akua.example --workspace ops
+    akua-onboard destroy --customers customers.yaml --only acme
+
+The API token is read from ``AKUA_API_TOKEN`` and stored as the secret stack config ``akua:token``;
+it is never printed. Exit codes: 0 all customers ok, 1 some customer failed, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from akua_pulumi.automation.customers import CustomersFileError, read_customers_file
+from akua_pulumi.automation.pipeline import CustomerEvent, OnboardingPipeline, PipelineReport, Secret
+
+__all__ = ["DEFAULT_PROGRAM", "build_parser", "main"]
+
+DEFAULT_PROGRAM = "akua_pulumi.automation.programs:customer_program"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="akua-onboard",
+        description="Run one Pulumi stack per customer of a customers file (YAML or JSON).",
+        epilog="The API token comes from AKUA_API_TOKEN. "
+        "Exit codes: 0 ok, 1 a customer failed, 2 usage/input error.",
+    )
+    p.add_argument("command", choices=["up", "preview", "refresh", "destroy"])
+    p.add_argument(
+        "--customers", required=True, type=Path, metavar="FILE", help="customers file (.yaml/.yml/.json)"
+    )
+    p.add_argument("--only", metavar="ID,ID", help="only these customer ids (comma-separated)")
+    p.add_argument("--parallelism", type=int, default=4, metavar="N", help="stacks at once (default 4)")
+    p.add_argument("--state-dir", type=Path, default=Path(".akua/onboarding-state"), metavar="DIR")
+    p.add_argument(
+        "--backend", metavar="URL", help="Pulumi backend URL (default: file backend in --state-dir)"
+    )
+    p.add_argument("--program", default=DEFAULT_PROGRAM, metavar="MODULE:FUNCTION", help="program factory")
+    p.add_argument(
+        "--project", default="akua-onboarding", help="Pulumi project name (default akua-onboarding)"
+    )
+    p.add_argument("--api-url", default=os.environ.get("AKUA_API_URL"), metavar="URL", help="akua:apiUrl")
+    p.add_argument(
+        "--workspace", default=os.environ.get("AKUA_WORKSPACE"), metavar="WS", help="akua:workspace"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no live progress display")
+    return p
+
+
+def _progress_handler(console: Any, live: bool) -> tuple[Callable[[CustomerEvent], None], Any]:
+    """An ``on_event`` callback drawing a rich progress display (or plain lines when not live)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not live,
+        transient=True,
+    )
+    overall = progress.add_task("customers", total=None)
+    tasks: dict[str, Any] = {}
+    steps: dict[str, int] = {}
+
+    def on_event(ev: CustomerEvent) -> None:
+        if ev.kind == "started":
+            steps[ev.customer_id] = 0
+            tasks[ev.customer_id] = progress.add_task(f"{ev.customer_id}: {ev.command}", total=None)
+        elif ev.kind == "resource" and ev.customer_id in tasks:
+            steps[ev.customer_id] = steps.get(ev.customer_id, 0) + 1
+            progress.update(
+                tasks[ev.customer_id],
+                description=f"{ev.customer_id}: {steps[ev.customer_id]} steps, last {ev.message}",
+            )
+        elif ev.kind == "finished" and ev.result is not None:
+            task = tasks.pop(ev.customer_id, None)
+            if task is not None:
+                progress.remove_task(task)
+            progress.advance(overall)
+            r = ev.result
+            mark = "[green]ok[/]" if r.ok else "[bold red]failed[/]"
+            detail = f"{r.resources_changed} changed, {r.duration_s:.1f}s"
+            console.print(
+                f"{mark} {r.customer_id} ({detail})" + (f": {r.error}" if r.error else ""),
+                highlight=False,
+                markup=True,
+            )
+
+    return on_event, progress
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 on usage errors, 0 for --help
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+
+    from rich.console import Console
+
+    out = Console()
+    err = Console(stderr=True)
+
+    def usage_error(message: str) -> int:
+        err.print(f"[bold red]akua-onboard:[/] {message}", highlight=False)
+        return EXIT_USAGE
+
+    if args.parallelism < 1:
+        return usage_error("--parallelism must be at least 1")
+    try:
+        parsed = read_customers_file(args.customers)
+    except CustomersFileError as exc:
+        return usage_error(str(exc))
+    entries = parsed.entries
+    if not entries:
+        return usage_error(f"{args.customers}: no customers")
+    for inv in parsed.invalid:
+        for line in inv.errors:
+            err.print(f"[yellow]invalid:[/] {line}", highlight=False)
+
+    config: dict[str, str | Secret] = {}
+    if args.api_url:
+        config["akua:apiUrl"] = args.api_url
+    if args.workspace:
+        config["akua:workspace"] = args.workspace
+    token = os.environ.get("AKUA_API_TOKEN")
+    if token:
+        config["akua:token"] = Secret(token)
+
+    live = not args.no_progress and err.is_terminal
+    on_event, progress = _progress_handler(err, live)
+    only = args.only.split(",") if args.only else None
+    try:
+        pipeline = OnboardingPipeline(
+            args.program,
+            project_name=args.project,
+            state_dir=args.state_dir,
+            backend_url=args.backend,
+            parallelism=args.parallelism,
+            config=config,
+            on_event=on_event,
+        )
+        t0 = time.monotonic()
+        with progress:
+            report: PipelineReport = pipeline.run(args.command, entries, only)
+    except (ValueError, TypeError) as exc:
+        return usage_error(str(exc))
+    except KeyboardInterrupt:
+        err.print("[bold red]interrupted[/]")
+        return 130
+    except Exception as exc:  # e.g. PulumiNotFoundError: an environment problem, not a customer's
+        return usage_error(f"{type(exc).__name__}: {exc}")
+
+    out.print(report.table())
+    out.print(
+        f"{len(report)} customers in {time.monotonic() - t0:.1f}s; logs in {pipeline.state_dir / 'logs'}",
+        highlight=False,
+    )
+    return report.exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""A program factory for :class:`~akua_pulumi.automation.pipeline.OnboardingPipeline` tests.
+
+Each customer gets one :class:`~akua_pulumi.testing.echo.Echo` (value = the customer's name)
+journalling to ``<settings["journal_dir"]>/<customer id>.jsonl``, plus one Echo per member.
+A customer with ``extra: {fail: true}`` raises inside the program, after declaring nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from akua_pulumi.automation.customers import Customer
+from akua_pulumi.testing.echo import Echo
+
+__all__ = ["EchoProgramError", "echo_program"]
+
+
+class EchoProgramError(RuntimeError):
+    """Raised on purpose by :func:`echo_program` for customers with ``extra.fail``."""
+
+
+def echo_program(customer: Customer, settings: Mapping[str, Any]) -> None:
+    """Declare the customer's Echo resources; fail on demand."""
+    if customer.extra.get("fail"):
+        raise EchoProgramError(f"customer {customer.id} is configured to fail")
+    journal = str(Path(settings["journal_dir"]) / f"{customer.id}.jsonl")
+    main = Echo(f"{customer.id}-workspace", value=customer.name, journal=journal)
+    for m in customer.members:
+        Echo(f"{customer.id}-member-{m.user_id}", value=m.role, journal=journal)
+    pulumi.export("value", main.value)
+    pulumi.export("length", main.length)
