@@ -425,7 +425,7 @@ def test_packages_products_installs(api: Api, admin: LocalAdmin) -> None:
     assert bad.status_code == 404
     first = inst_op  # the create operation's render is the first deployed render
     with w.app.store.tx() as tx:
-        initial = [x for x in tx.find("render", parent_id=iid) if x["operation_id"] == first["id"]][0]
+        initial = next(x for x in tx.find("render", parent_id=iid) if x["operation_id"] == first["id"])
     rs = w.post(
         f"/installs/{iid}:restore",
         json={"render_id": initial["id"]},
