@@ -1,1 +1,1 @@
-"""akua_pulumi.testing."""
+"""Test support shipped with akua_pulumi (used by our suite and usable in users' CI)."""

@@ -1,0 +1,200 @@
+"""One place that decides how we run Pulumi: offline, local state, passphrase secrets.
+
+Every caller of ours that runs the Pulumi engine (test fixtures, scripts, the onboarding pipeline,
+benchmarks) builds its environment here, so the rules live once:
+
+* a local file backend (``file://<dir>``) unless the caller names another backend URL;
+* a passphrase secrets provider;
+* an isolated ``PULUMI_HOME``;
+* no update check and no plugin acquisition;
+* ``PULUMI_PYTHON_CMD`` pointing at the interpreter that has ``akua_pulumi`` installed, so the
+  dynamic-provider process can import our provider classes;
+* the toolchain ``bin`` directory (``pulumi``, the language host and the ``pulumi-python`` launcher)
+  first on ``PATH``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_PASSPHRASE",
+    "PulumiEnvironment",
+    "PulumiNotFoundError",
+    "find_pulumi_bin",
+]
+
+#: Passphrase used when none is given. It protects local test/demo state only; set
+#: ``PULUMI_CONFIG_PASSPHRASE`` (or pass ``passphrase=``) for anything you keep.
+DEFAULT_PASSPHRASE = "akua-local-passphrase"
+
+_LAUNCHER = "pulumi-resource-pulumi-python"
+
+
+class PulumiNotFoundError(RuntimeError):
+    """No usable Pulumi CLI was found; run ``scripts/pulumi-toolchain`` to build one."""
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)", text)
+    return tuple(int(x) for x in m.groups()) if m else (0,)
+
+
+def _sdk_version() -> tuple[int, ...]:
+    return _version_tuple(importlib.metadata.version("pulumi"))
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "akua-pulumi"
+
+
+def find_pulumi_bin() -> Path:
+    """Return the directory holding a ``pulumi`` at least as new as the SDK, plus the launcher.
+
+    Order: ``$AKUA_PULUMI_BIN``; a ``pulumi`` on ``PATH`` that is new enough and has the
+    ``pulumi-python`` launcher beside it or on ``PATH``; the newest complete build in the
+    per-version cache that ``scripts/pulumi-toolchain`` fills.
+    """
+    explicit = os.environ.get("AKUA_PULUMI_BIN")
+    if explicit:
+        path = Path(explicit)
+        if (path / "pulumi").exists():
+            return path
+        raise PulumiNotFoundError(f"AKUA_PULUMI_BIN={explicit} has no pulumi binary")
+    on_path = shutil.which("pulumi")
+    if on_path:
+        real = Path(on_path).resolve().parent
+        launcher_ok = (real / _LAUNCHER).exists() or shutil.which(_LAUNCHER) is not None
+        if launcher_ok and _cli_version(Path(on_path)) >= _sdk_version():
+            return real
+    builds = sorted(
+        (p for p in _cache_root().glob("pulumi-v*/bin") if (p / ".complete").exists()),
+        key=lambda p: _version_tuple(p.parent.name),
+        reverse=True,
+    )
+    for bin_dir in builds:
+        if _version_tuple(bin_dir.parent.name) >= _sdk_version():
+            return bin_dir
+    raise PulumiNotFoundError(
+        "No Pulumi CLI at least as new as the pulumi SDK was found. Run scripts/pulumi-toolchain "
+        "(it builds one from Go modules into ~/.cache/akua-pulumi) or set AKUA_PULUMI_BIN."
+    )
+
+
+def _cli_version(binary: Path) -> tuple[int, ...]:
+    try:
+        out = subprocess.run(
+            [str(binary), "version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return (0,)
+    return _version_tuple(out)
+
+
+@dataclass
+class PulumiEnvironment:
+    """Environment for running the Pulumi engine offline.
+
+    Args:
+        state_dir: Directory for the file backend (``file://<state_dir>``) and, by default, ``PULUMI_HOME``.
+        backend_url: Any Pulumi backend URL; overrides ``state_dir`` as the backend when given.
+        passphrase: Passphrase for the passphrase secrets provider.
+        python: Interpreter for dynamic providers; must have ``akua_pulumi`` installed.
+        bin_dir: Directory with ``pulumi`` and the launcher; found with :func:`find_pulumi_bin` when omitted.
+        extra: More variables (e.g. ``AKUA_API_URL``) to set for the engine and providers.
+    """
+
+    state_dir: Path
+    backend_url: str | None = None
+    passphrase: str = field(default_factory=lambda: os.environ.get("PULUMI_CONFIG_PASSPHRASE", DEFAULT_PASSPHRASE))
+    python: str = sys.executable
+    bin_dir: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.state_dir = Path(self.state_dir).resolve()
+        if self.bin_dir is None:
+            self.bin_dir = find_pulumi_bin()
+
+    @property
+    def home(self) -> Path:
+        return self.state_dir / ".pulumi-home"
+
+    @property
+    def backend(self) -> str:
+        return self.backend_url or f"file://{self.state_dir}"
+
+    @property
+    def pulumi(self) -> str:
+        assert self.bin_dir is not None
+        return str(self.bin_dir / "pulumi")
+
+    def variables(self) -> dict[str, str]:
+        """Only the variables we set (what ``env_vars`` of the Automation API needs)."""
+        assert self.bin_dir is not None
+        path = os.environ.get("PATH", "")
+        return {
+            "PULUMI_BACKEND_URL": self.backend,
+            "PULUMI_CONFIG_PASSPHRASE": self.passphrase,
+            "PULUMI_HOME": str(self.home),
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            "PULUMI_PYTHON_CMD": self.python,
+            "PATH": f"{self.bin_dir}{os.pathsep}{path}" if path else str(self.bin_dir),
+            **self.extra,
+        }
+
+    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """A full process environment: ``base`` (default ``os.environ``) plus :meth:`variables`."""
+        merged = dict(os.environ if base is None else base)
+        merged.pop("PULUMI_ACCESS_TOKEN", None)
+        merged.update(self.variables())
+        return merged
+
+    def prepare(self) -> PulumiEnvironment:
+        """Create the state and home directories; returns self."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def run(self, *args: str, cwd: Path | str | None = None, check: bool = True, **kw: Any) -> subprocess.CompletedProcess[str]:
+        """Run the ``pulumi`` CLI with this environment (non-interactive)."""
+        self.prepare()
+        proc = subprocess.run(
+            [self.pulumi, *args, "--non-interactive"],
+            cwd=cwd,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            **kw,
+        )
+        if check and proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, proc.args, proc.stdout, proc.stderr)
+        return proc
+
+    def workspace_options(self, **kw: Any) -> Any:
+        """``LocalWorkspaceOptions`` for the Automation API, with this environment applied."""
+        from pulumi import automation as auto
+
+        self.prepare()
+        return auto.LocalWorkspaceOptions(
+            pulumi_home=str(self.home),
+            env_vars=self.variables(),
+            pulumi_command=auto.PulumiCommand(root=str(Path(self.pulumi).parent.parent), skip_version_check=True),
+            **kw,
+        )

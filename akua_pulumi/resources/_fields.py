@@ -1,0 +1,172 @@
+"""Field declarations: one line per property drives validation, diff, read-back and docs.
+
+A resource module lists its fields once. The lifecycle in :mod:`._provider` interprets them:
+
+==================  ============================================================================
+``Field.create_only``  a change replaces the resource (Terraform ``RequiresReplace``).
+``Field.updatable``    a change is applied in place by the resource's ``update`` hook.
+``Field.output``       computed by the API; never causes a diff; kept from state in preview.
+``Field.option``       steers the provider (adopt, wait...); never causes a diff.
+``Field.secret``       sensitive: the Resource marks it ``additional_secret_outputs``.
+``Field.write_only``   the API never returns it: refresh carries the value over from state.
+``Field.server_default``  may be omitted: the server picks a value, and omission never diffs.
+==================  ============================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from pulumi.runtime.rpc import UNKNOWN
+
+__all__ = ["SEMVER", "UNKNOWN", "Field", "Kind", "is_unknown"]
+
+#: SemVer 2.0 (the contract's PackageVersion.semver pattern, without a leading "v").
+SEMVER = (
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value the engine does not know yet (preview of a not-yet-created dependency)."""
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, Mapping):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+class Kind(Enum):
+    """How a field behaves across the lifecycle."""
+
+    CREATE_ONLY = "create-only"
+    UPDATABLE = "updatable"
+    OUTPUT = "output"
+    #: Steers how the provider acts (adopt, wait...); stored in state but never diffed.
+    OPTION = "option"
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object", list: "a list"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of a resource.
+
+    Args:
+        name: Property name, as users write it and as it appears in state (snake_case, like the API).
+        kind: Lifecycle behaviour; use the ``create_only`` / ``updatable`` / ``output`` constructors.
+        type: Python type of the value (str, int, bool, dict, list).
+        description: One sentence for docs and error messages.
+        required: Must be set by the program.
+        default: Client-side default applied in ``check`` when the program omits the field.
+        min_length, max_length, pattern, choices, minimum, maximum: Contract constraints checked in ``check``.
+        secret: Store as a secret output.
+        write_only: Never returned by the API; refresh keeps the value from state.
+        server_default: The API fills it when omitted; an omitted input never diffs.
+        api_name: The API's name when it differs from ``name``.
+        validator: Extra check returning an error message or None.
+    """
+
+    name: str
+    kind: Kind
+    type: type = str
+    description: str = ""
+    required: bool = False
+    default: Any = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    choices: Sequence[Any] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    secret: bool = False
+    write_only: bool = False
+    server_default: bool = False
+    nullable: bool = False
+    validator: Callable[[Any], str | None] | None = field(default=None, compare=False)
+
+    # -- constructors -----------------------------------------------------------------------------
+
+    @classmethod
+    def create_only(cls, name: str, type: type = str, description: str = "", **kw: Any) -> Field:
+        return cls(name, Kind.CREATE_ONLY, type, description, **kw)
+
+    @classmethod
+    def updatable(cls, name: str, type: type = str, description: str = "", **kw: Any) -> Field:
+        return cls(name, Kind.UPDATABLE, type, description, **kw)
+
+    @classmethod
+    def output(cls, name: str, type: type = str, description: str = "", **kw: Any) -> Field:
+        return cls(name, Kind.OUTPUT, type, description, **kw)
+
+    @classmethod
+    def option(cls, name: str, type: type = str, description: str = "", **kw: Any) -> Field:
+        return cls(name, Kind.OPTION, type, description, **kw)
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind is not Kind.OUTPUT
+
+    @property
+    def diffable(self) -> bool:
+        return self.kind in (Kind.CREATE_ONLY, Kind.UPDATABLE)
+
+    # -- check ------------------------------------------------------------------------------------
+
+    def coerce(self, value: Any) -> Any:
+        """Undo the engine's number encoding (1 arrives as 1.0) and similar wire quirks."""
+        if self.type is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    def validate(self, value: Any) -> str | None:
+        """Return why ``value`` breaks the contract, or None when it is fine (or not known yet)."""
+        if value is None:
+            return f"{self.name} is required" if self.required else None
+        if is_unknown(value):
+            return None
+        if self.type is int and (isinstance(value, bool) or not isinstance(value, int)):
+            return f"{self.name} must be an integer, got {value!r}"
+        if self.type is not int and not isinstance(value, self.type):
+            return f"{self.name} must be {_TYPE_NAMES.get(self.type, self.type.__name__)}, got {type(value).__name__}"
+        if isinstance(value, str):
+            if self.min_length is not None and len(value) < self.min_length:
+                return f"{self.name} must be at least {self.min_length} characters, got {len(value)}"
+            if self.max_length is not None and len(value) > self.max_length:
+                return f"{self.name} must be at most {self.max_length} characters, got {len(value)}"
+            if self.pattern is not None and not re.search(self.pattern, value):
+                return f"{self.name} {value!r} does not match the pattern {self.pattern}"
+        if self.choices is not None and value not in self.choices:
+            allowed = ", ".join(repr(c) for c in self.choices)
+            return f"{self.name} must be one of {allowed}, got {value!r}"
+        if isinstance(value, int) and not isinstance(value, bool):
+            if self.minimum is not None and value < self.minimum:
+                return f"{self.name} must be >= {self.minimum}, got {value}"
+            if self.maximum is not None and value > self.maximum:
+                return f"{self.name} must be <= {self.maximum}, got {value}"
+        if self.validator is not None:
+            return self.validator(value)
+        return None
+
+    # -- docs -------------------------------------------------------------------------------------
+
+    def doc_row(self) -> str:
+        flags = [self.kind.value]
+        if self.required:
+            flags.append("required")
+        if self.secret:
+            flags.append("secret")
+        if self.write_only:
+            flags.append("write-only")
+        if self.server_default:
+            flags.append("server default")
+        return f"| `{self.name}` | {_TYPE_NAMES.get(self.type, self.type.__name__)} | {', '.join(flags)} | {self.description} |"

@@ -1,0 +1,529 @@
+"""The one CRUD loop every Akua resource shares.
+
+A resource module subclasses :class:`AkuaProvider`, lists its :class:`~._fields.Field` s and
+implements the few API hooks that make it different (``api_create``, ``api_read``, ``api_update``,
+``api_delete``, ``api_find``). Everything else lives here, once, with the reason for each rule:
+
+* ``check`` validates every input against the contract before any API call, so bad input fails at
+  ``pulumi preview`` with the property named.
+* ``diff`` compares prior outputs with new inputs; create-only fields replace, server defaults and
+  outputs never diff.
+* ``create`` adopts (by id or natural key) or creates with a deterministic idempotency key, waits,
+  and reads back; ambiguous failures of key-less creates are recovered by looking the object up.
+* ``read`` projects the server's truth onto the declared inputs, so drift shows in the next diff.
+* ``update`` sends ``If-Match`` with the stored etag and reads back after writing.
+* ``delete`` treats 404 as success and explains refusals.
+
+Provider instances hold no state (they are pickled into every resource's state by reference); the
+HTTP client comes from :func:`client_for`, built lazily from ``configure`` and cached per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, TypeVar
+
+import pulumi.dynamic as dyn
+
+from ..client import (
+    AkuaClient,
+    AkuaError,
+    ApiError,
+    ClientConfig,
+    ConflictError,
+    EtagMismatchError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from ._fields import Field, Kind, is_unknown
+
+__all__ = [
+    "OPTION_FIELDS",
+    "SEED_FIELD",
+    "WORKSPACE_FIELD",
+    "AkuaProvider",
+    "AkuaResourceError",
+    "Context",
+    "StaleReplayError",
+    "client_for",
+]
+
+log = logging.getLogger("akua_pulumi.resources")
+
+T = TypeVar("T")
+
+#: Fields every resource accepts: adopt an existing object instead of creating one.
+OPTION_FIELDS: tuple[Field, ...] = (
+    Field.option("adopt", bool, "Take over an existing object found by its natural key instead of creating one."),
+    Field.option("adopt_id", str, "Take over the existing object with this id instead of creating one."),
+)
+#: Hidden per-resource seed (project/stack/type/name) for deterministic idempotency keys.
+SEED_FIELD = Field.option("akua_seed", str, "Seed for deterministic idempotency keys (set by the Resource).")
+#: The workspace a scoped resource lives in; defaults to the ``akua:workspace`` provider config.
+WORKSPACE_FIELD = Field.create_only(
+    "workspace_id", str, "Workspace that owns the object (defaults to akua:workspace).", max_length=53
+)
+
+
+class AkuaResourceError(Exception):
+    """A lifecycle step failed; the message says what happened and what to do."""
+
+
+class _AdoptInstead(Exception):
+    def __init__(self, obj: dict[str, Any]) -> None:
+        self.obj = obj
+
+
+class StaleReplayError(Exception):
+    """A create answered from an idempotency record, but the object it made is gone."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a hook needs for one call: a client bound to the workspace and a key seed."""
+
+    client: AkuaClient
+    seed: str
+    inputs: Mapping[str, Any]
+    #: Bumped when a replayed key answered with an object that no longer exists (see _create_new).
+    attempt: int = 0
+
+    def idempotency_key(self, purpose: str) -> str:
+        """Deterministic key: the same resource, inputs, purpose and attempt always give the same key.
+
+        A retried create (by the client, or by a re-run after an interrupted one) therefore replays
+        instead of duplicating. Only writes that are not idempotent by themselves (POSTs) need one.
+        """
+        canonical = json.dumps(
+            {k: v for k, v in self.inputs.items() if k not in ("adopt", "adopt_id", "akua_seed")},
+            sort_keys=True,
+            default=str,
+        )
+        digest = hashlib.sha256(f"{self.seed}\0{purpose}\0{canonical}\0{self.attempt}".encode()).hexdigest()
+        return f"akp-{digest[:48]}"
+
+
+# -- configuration and the shared client -------------------------------------------------------------
+
+_settings: dict[str, Any] = {}
+_clients: dict[tuple[Any, ...], AkuaClient] = {}
+_lock = threading.Lock()
+
+
+def configure_from(config: Any) -> None:
+    """Remember the stack config handed to ``configure`` (``akua:apiUrl``, ``akua:token``, ...)."""
+    with _lock:
+        for key in ("akua:apiUrl", "akua:token", "akua:workspace"):
+            value = config.get(key)
+            if value is not None:
+                _settings[key] = value
+
+
+def client_for() -> AkuaClient:
+    """The process-wide client (thread-safe, pooled), built from stack config and the environment."""
+    with _lock:
+        key = tuple(sorted(_settings.items()))
+        client = _clients.get(key)
+        if client is None:
+            cfg = ClientConfig.resolve(pulumi_config=dict(_settings))
+            client = _clients[key] = AkuaClient(cfg)
+        return client
+
+
+def default_workspace() -> str | None:
+    return client_for().config.workspace
+
+
+# -- the lifecycle -----------------------------------------------------------------------------------
+
+
+class AkuaProvider(dyn.ResourceProvider):
+    """Generic lifecycle for an Akua object. Subclasses declare fields and hooks only."""
+
+    #: The Pulumi type name (``akua:Workspace``) used in messages.
+    type_name: ClassVar[str] = "Resource"
+    #: The resource's own fields; the base adds adoption options, the seed and ``workspace_id``.
+    fields: ClassVar[tuple[Field, ...]] = ()
+    #: Scoped to a workspace: adds ``workspace_id`` and sends ``akua-context``.
+    workspace_scoped: ClassVar[bool] = True
+    #: Natural key fields used for adoption by key and for conflict messages (empty: adopt by id only).
+    natural_key: ClassVar[tuple[str, ...]] = ()
+    #: The API accepts an Idempotency-Key on create, so the client may retry it safely.
+    idempotent_create: ClassVar[bool] = False
+    #: The API does not enforce uniqueness of the natural key: look it up before creating.
+    precheck_natural_key: ClassVar[bool] = False
+    #: When the natural key already exists, adopt it instead of failing (objects the API cannot delete).
+    adopt_on_conflict: ClassVar[bool] = False
+    #: Delete the old object before creating its replacement (API-enforced uniqueness, e.g. slug).
+    delete_before_replace: ClassVar[bool] = False
+    #: The provider pickles by reference with no instance state.
+    serialize_as_secret_always = False
+
+    # ---- declared shape ----
+
+    @classmethod
+    def all_fields(cls) -> tuple[Field, ...]:
+        extra = (WORKSPACE_FIELD,) if cls.workspace_scoped else ()
+        return (*extra, *cls.fields, *OPTION_FIELDS, SEED_FIELD)
+
+    @classmethod
+    def field_map(cls) -> dict[str, Field]:
+        return {f.name: f for f in cls.all_fields()}
+
+    @classmethod
+    def secret_outputs(cls) -> list[str]:
+        return [f.name for f in cls.all_fields() if f.secret]
+
+    # ---- hooks (override) ----
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Create the object and return it as the API shows it (waiting as needed)."""
+        raise NotImplementedError
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Return the object, or None when it no longer exists (404 also means gone)."""
+        raise NotImplementedError
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        """Apply the ``changed`` updatable fields in place. The base reads back afterwards."""
+        raise AkuaResourceError(f"{self.type_name} cannot be updated in place")
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        """Delete the object and wait until it is gone."""
+        raise NotImplementedError
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Find an existing object by its natural key (for adoption and conflict messages)."""
+        return None
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        """Map an API object onto field names. Default: same-named top-level keys."""
+        return {name: obj[name] for name in self.field_map() if name in obj}
+
+    def object_id(self, obj: Mapping[str, Any]) -> str:
+        return str(obj["id"])
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Cross-field rules (mutually exclusive fields...): ``[(property, reason)]``."""
+        return []
+
+    def delete_conflict_hint(self, error: ApiError) -> str:
+        """What the user must remove first when the API refuses a delete with 409."""
+        return error.message
+
+    def workspace_of(self, inputs: Mapping[str, Any]) -> str | None:
+        return inputs.get("workspace_id") if self.workspace_scoped else None
+
+    # ---- plumbing ----
+
+    def configure(self, req: dyn.ConfigureRequest) -> None:
+        configure_from(req.config)
+
+    def _context(self, inputs: Mapping[str, Any]) -> Context:
+        client = client_for()
+        ws = self.workspace_of(inputs)
+        if ws is not None:
+            client = client.for_workspace(ws)
+        return Context(client=client, seed=str(inputs.get("akua_seed") or ""), inputs=inputs)
+
+    def _label(self, props: Mapping[str, Any], id_: str | None = None) -> str:
+        name = props.get("name") or props.get("user_id") or props.get("email") or id_ or ""
+        return f"{self.type_name} {name!s}".strip()
+
+    @contextmanager
+    def _errors(self, action: str, props: Mapping[str, Any], id_: str | None = None) -> Iterator[None]:
+        """Turn client errors into one short message naming the resource and the action."""
+        try:
+            yield
+        except AkuaResourceError:
+            raise
+        except EtagMismatchError as exc:
+            raise AkuaResourceError(
+                f"{self._label(props, id_)}: {action} refused because the object changed outside Pulumi "
+                f"(etag now {exc.current_etag!r}). Run `pulumi refresh` to pick up the change, then `pulumi up`."
+            ) from None
+        except AkuaError as exc:
+            raise AkuaResourceError(f"{self._label(props, id_)}: {action} failed: {exc}") from None
+
+    # ---- check ----
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
+        inputs: dict[str, Any] = {}
+        failures: list[dyn.CheckFailure] = []
+        fields = self.field_map()
+        for name, f in fields.items():
+            if f.kind is Kind.OUTPUT:
+                continue
+            value = f.coerce(news.get(name))
+            if value is None and f.default is not None:
+                value = f.default
+            if name == "workspace_id" and value is None:
+                value = default_workspace()
+                if value is None:
+                    failures.append(
+                        dyn.CheckFailure(
+                            name,
+                            "workspace_id is required: pass workspace_id= or set `pulumi config set akua:workspace <ws_id>`",
+                        )
+                    )
+                    continue
+            problem = f.validate(value)
+            if problem:
+                failures.append(dyn.CheckFailure(name, problem))
+            inputs[name] = value
+        unknown = sorted(set(news) - set(fields) - {"__provider"} - {f.name for f in self.fields})
+        for name in unknown:
+            if news.get(name) is not None and name not in fields:
+                failures.append(dyn.CheckFailure(name, f"{self.type_name} has no property {name!r}"))
+        if not failures:
+            for prop, reason in self.validate(inputs):
+                failures.append(dyn.CheckFailure(prop, reason))
+        # Output-only keys are kept as None so the Resource exposes them as attributes.
+        for f in fields.values():
+            if f.kind is Kind.OUTPUT:
+                inputs.setdefault(f.name, None)
+        return dyn.CheckResult(inputs, failures)
+
+    # ---- diff ----
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[Field]:
+        out = []
+        for f in self.all_fields():
+            if not f.diffable:
+                continue
+            new, old = news.get(f.name), olds.get(f.name)
+            if is_unknown(new):
+                out.append(f)
+            elif new is None and (f.server_default or old is None):
+                continue
+            elif new != old:
+                out.append(f)
+        return out
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
+        changed = self.changed_fields(olds, news)
+        replaces = [f.name for f in changed if f.kind is Kind.CREATE_ONLY]
+        return dyn.DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=self.delete_before_replace if replaces else None,
+        )
+
+    # ---- create ----
+
+    def create(self, props: dict[str, Any]) -> dyn.CreateResult:
+        inputs = self._inputs(props)
+        ctx = self._context(inputs)
+        with self._errors("create", inputs):
+            if inputs.get("adopt_id") or inputs.get("adopt"):
+                obj = self._adopt(ctx, inputs)
+            else:
+                obj = self._create_new(ctx, inputs)
+            return dyn.CreateResult(self.object_id(obj), self._outputs(inputs, obj, {}))
+
+    def _create_new(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        if self.precheck_natural_key:
+            try:
+                self._refuse_existing(ctx, inputs)
+            except _AdoptInstead as existing:
+                log.info("%s: adopting the existing object with the same key", self.type_name)
+                return self._adopt(ctx, {**inputs, "adopt_id": self.object_id(existing.obj)})
+        attempts = 3
+        for attempt in range(attempts):
+            ctx = replace(ctx, attempt=attempt)
+            try:
+                obj = self.api_create(ctx, inputs)
+                break
+            except (NotFoundError, StaleReplayError):
+                # A deterministic key replayed an earlier create whose object has since been deleted
+                # (destroy, then up again within the key's lifetime): use the next key.
+                if not self.idempotent_create or attempt == attempts - 1:
+                    raise
+            except EtagMismatchError:
+                raise
+            except ConflictError as exc:
+                self._refuse_existing(ctx, inputs, exc)
+                raise
+            except (TransportError, ServerError, RateLimitedError) as exc:
+                # The create's outcome is unknown. The client never retries key-less creates, so
+                # look for the object before trying again: a retry must never duplicate.
+                if self.idempotent_create:
+                    raise
+                found = self.api_find(ctx, inputs)
+                if found is not None:
+                    log.info("%s: recovered object created by an interrupted request", self.type_name)
+                    return self.enrich(ctx, found, inputs)
+                if attempt == attempts - 1:
+                    raise
+                log.info("%s: create failed (%s), retrying", self.type_name, exc)
+                time.sleep(0.5 * (attempt + 1))
+        return self.enrich(ctx, obj, inputs)
+
+    def enrich(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """After create or adopt: add what only a separate call shows (e.g. a kubeconfig)."""
+        return obj
+
+    def _refuse_existing(self, ctx: Context, inputs: Mapping[str, Any], cause: Exception | None = None) -> None:
+        if not self.natural_key:
+            return
+        found = self.api_find(ctx, inputs)
+        if found is None:
+            return
+        if self.adopt_on_conflict and cause is None:
+            raise _AdoptInstead(found)
+        key = ", ".join(f"{k}={inputs.get(k)!r}" for k in self.natural_key)
+        raise AkuaResourceError(
+            f"{self.type_name} with {key} already exists (id {self.object_id(found)}). To manage it with Pulumi, "
+            f"set adopt=True (or adopt_id={self.object_id(found)!r}) on this resource; to create a new one, "
+            f"change {' / '.join(self.natural_key)}."
+        ) from cause
+
+    def _adopt(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Take over an existing object, then converge its updatable fields to the inputs."""
+        if inputs.get("adopt_id"):
+            obj = self._read_or_none(ctx, str(inputs["adopt_id"]), inputs)
+            if obj is None:
+                raise AkuaResourceError(f"{self.type_name} {inputs['adopt_id']!r} to adopt does not exist")
+        else:
+            if not self.natural_key:
+                raise AkuaResourceError(f"{self.type_name} has no natural key: adopt it with adopt_id='<id>'")
+            found = self.api_find(ctx, inputs)
+            if found is None:
+                key = ", ".join(f"{k}={inputs.get(k)!r}" for k in self.natural_key)
+                raise AkuaResourceError(f"adopt=True but no {self.type_name} with {key} exists")
+            obj = found
+        id_ = self.object_id(obj)
+        current = {**inputs, **self.project(obj)}
+        mismatched = [
+            f.name
+            for f in self.changed_fields(current, inputs)
+            if f.kind is Kind.CREATE_ONLY and not f.write_only and f.name in self.project(obj)
+        ]
+        if mismatched:
+            detail = ", ".join(f"{n}: existing {current.get(n)!r} vs declared {inputs.get(n)!r}" for n in mismatched)
+            raise AkuaResourceError(
+                f"cannot adopt {self.type_name} {id_}: create-only fields differ ({detail}). "
+                "Declare the existing values or create a new object."
+            )
+        changed = {f.name for f in self.changed_fields(current, inputs) if f.kind is Kind.UPDATABLE}
+        if changed:
+            self.api_update(ctx, id_, current, inputs, changed)
+            obj = self._read_back(ctx, id_, current, inputs, changed)
+        return self.enrich(ctx, obj, inputs)
+
+    # ---- read ----
+
+    def _read_or_none(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        try:
+            return self.api_read(ctx, id_, state)
+        except NotFoundError:
+            return None
+
+    def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
+        ctx = self._context(props)
+        with self._errors("refresh", props, id_):
+            obj = self._read_or_none(ctx, id_, props)
+        if obj is None:
+            return dyn.ReadResult(None, {})
+        outs = self._outputs(self._inputs(props), obj, props)
+        inputs = {
+            f.name: outs.get(f.name)
+            for f in self.all_fields()
+            if f.is_input and props.get(f.name) is not None
+        }
+        return dyn.ReadResult(id_, outs, inputs)
+
+    # ---- update ----
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
+        inputs = self._inputs(news)
+        ctx = self._context(inputs)
+        changed = {f.name for f in self.changed_fields(olds, inputs) if f.kind is Kind.UPDATABLE}
+        with self._errors("update", inputs, id_):
+            if changed:
+                self.api_update(ctx, id_, olds, inputs, changed)
+            obj = self._read_back(ctx, id_, olds, inputs, changed)
+        return dyn.UpdateResult(self._outputs(inputs, obj, olds))
+
+    def _read_back(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: Mapping[str, Any], changed: set[str]
+    ) -> dict[str, Any]:
+        """A 200 alone proves nothing: read the object and check the changed fields took effect."""
+        obj = self._read_or_none(ctx, id_, state)
+        if obj is None:
+            raise AkuaResourceError(f"{self.type_name} {id_} disappeared during the update; run `pulumi refresh`")
+        seen = self.project(obj)
+        stale = [n for n in sorted(changed) if n in seen and inputs.get(n) is not None and seen[n] != inputs[n]]
+        if stale:
+            detail = ", ".join(f"{n}={seen[n]!r} (wanted {inputs[n]!r})" for n in stale)
+            raise AkuaResourceError(f"{self.type_name} {id_}: the API accepted the update but still shows {detail}")
+        return obj
+
+    # ---- delete ----
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        ctx = self._context(props)
+        with self._errors("delete", props, id_):
+            try:
+                self.api_delete(ctx, id_, props)
+            except NotFoundError:
+                return
+            except EtagMismatchError:
+                # Deleting is the user's intent whatever changed since; retry with the live etag.
+                live = self._read_or_none(ctx, id_, props)
+                if live is None:
+                    return
+                try:
+                    self.api_delete(ctx, id_, {**props, **self.project(live)})
+                except NotFoundError:
+                    return
+            except ConflictError as exc:
+                raise AkuaResourceError(
+                    f"{self._label(props, id_)}: the API refused the delete: {self.delete_conflict_hint(exc)}"
+                ) from None
+
+    # ---- helpers ----
+
+    def _inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        return {f.name: props.get(f.name) for f in self.all_fields() if f.is_input}
+
+    def _outputs(self, inputs: Mapping[str, Any], obj: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, Any]:
+        """All inputs plus the computed outputs; write-only fields keep the declared/stored value."""
+        seen = self.project(obj)
+        outs: dict[str, Any] = dict(inputs)
+        for f in self.all_fields():
+            if f.kind is Kind.OPTION:
+                outs[f.name] = inputs.get(f.name) if inputs.get(f.name) is not None else prior.get(f.name)
+            elif f.write_only and f.name not in seen:
+                # The API never shows it again (show-once token, write-only input): keep what we know.
+                outs[f.name] = inputs.get(f.name) if inputs.get(f.name) is not None else prior.get(f.name)
+            elif f.name in seen:
+                outs[f.name] = seen[f.name]
+            elif f.kind is Kind.OUTPUT:
+                outs[f.name] = prior.get(f.name)
+        return outs
+
+
+def wait_for(
+    predicate: Callable[[], T | None], *, timeout: float, interval: float = 0.5, what: str = "condition"
+) -> T:
+    """Poll ``predicate`` until it returns a value (for state changes the API offers no long poll for)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value is not None:
+            return value
+        if time.monotonic() >= deadline:
+            raise AkuaResourceError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)

@@ -1,0 +1,86 @@
+"""``akua:ApiToken``: a workspace API token (``sk_akua_...``), shown once and kept as a secret."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, Context
+from ._resource import AkuaResource
+
+__all__ = ["ApiToken", "ApiTokenProvider"]
+
+
+class ApiTokenProvider(AkuaProvider):
+    """Lifecycle of ``/api_tokens``: no GET by id and no update, so reads list and filter by id and
+    every input change replaces the token. The value exists only in the create response; refresh
+    carries it over from state. Create takes no Idempotency-Key: the name is checked first, and an
+    interrupted create is recovered by name, so a retry never mints a second token."""
+
+    type_name = "akua:ApiToken"
+    natural_key = ("name",)
+    precheck_natural_key = True
+    fields = (
+        Field.create_only("name", str, "Token name, unique within the workspace by our convention.",
+                          required=True, min_length=1, max_length=100),
+        Field.create_only("expires_at", int, "Expiry, Unix seconds; omit for a token that never expires.",
+                          minimum=0),
+        Field.output("token", str, "The token value (secret; only known to the stack that created it).",
+                     secret=True, write_only=True),
+        Field.output("prefix", str, "Display prefix of the token."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+    )
+
+    def _list(self, ctx: Context) -> list[dict[str, Any]]:
+        return list(ctx.client.paginate("/api_tokens"))
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": inputs["name"]}
+        if inputs.get("expires_at") is not None:
+            body["expires_at"] = inputs["expires_at"]
+        created: dict[str, Any] = ctx.client.post("/api_tokens", json=body)
+        listed = self.api_read(ctx, created["id"], inputs) or {}
+        return {**listed, **created}
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next((t for t in self._list(ctx) if t["id"] == id_), None)
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next((t for t in self._list(ctx) if t["name"] == inputs["name"]), None)
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.delete(f"/api_tokens/{id_}")
+
+
+class ApiToken(AkuaResource, module="akua", name="ApiToken"):
+    """A workspace API token. ``token`` is a secret output; an adopted token has no known value."""
+
+    provider_class = ApiTokenProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace the token belongs to."""
+    name: pulumi.Output[str]
+    """Token name."""
+    expires_at: pulumi.Output[int | None]
+    """Expiry, Unix seconds, or None."""
+    token: pulumi.Output[str]
+    """The secret token value."""
+    prefix: pulumi.Output[str]
+    """Display prefix."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        expires_at: pulumi.Input[int] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(resource_name, {"name": name, "expires_at": expires_at, "workspace_id": workspace_id,
+                                         "adopt": adopt, "adopt_id": adopt_id}, opts)

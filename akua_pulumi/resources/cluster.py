@@ -1,0 +1,147 @@
+"""``akua:Cluster``: a managed Kubernetes cluster, or an imported one (bring your own)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, Context
+from ._resource import AkuaResource
+
+__all__ = ["Cluster", "ClusterProvider"]
+
+
+class ClusterProvider(AkuaProvider):
+    """Lifecycle of ``/clusters``.
+
+    * Managed create is an async Operation: the id is known only from ``response.cluster_id``.
+    * ``import_kubeconfig`` switches to ``/clusters:import`` (synchronous, bring-your-own cluster).
+    * GET never returns ``region_id``, ``network_profile`` or a kubeconfig: those are kept from state.
+    * ``suspended`` maps onto the ``:suspend`` / ``:resume`` actions.
+    * The kubeconfig is fetched once after create (owners and admins only) and kept as a secret.
+    """
+
+    type_name = "akua:Cluster"
+    idempotent_create = True
+    fields = (
+        Field.updatable("name", str, "Cluster name.", required=True, min_length=1, max_length=100),
+        Field.updatable("region_id", str, "Region the cluster belongs to (not returned by the API).",
+                        required=True, min_length=1, max_length=54, write_only=True),
+        Field.create_only("network_profile", str, "linux_cilium (default) or mixed_os_calico for Windows workers.",
+                          default="linux_cilium", choices=("linux_cilium", "mixed_os_calico"), write_only=True),
+        Field.updatable("import_kubeconfig", str, "Import an existing cluster with this kubeconfig instead of "
+                        "creating a managed one.", secret=True, write_only=True, min_length=1),
+        Field.updatable("suspended", bool, "Suspend (true) or resume (false) the cluster.", server_default=True),
+        Field.option("fetch_kubeconfig", bool, "Fetch the kubeconfig after create.", default=True),
+        Field.output("kubeconfig", str, "Kubeconfig for the cluster (secret).", secret=True, write_only=True),
+        Field.output("state", str, "pending, provisioning, active, suspended or deleting."),
+        Field.output("provider", str, "managed_kaas or imported_byoc."),
+        Field.output("html_url", str, "Dashboard URL."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("etag", str, "Revision used for optimistic concurrency."),
+    )
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().project(obj)
+        out["suspended"] = obj.get("state") == "suspended"
+        return out
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        base = {"name": inputs["name"], "region_id": inputs["region_id"]}
+        if inputs.get("import_kubeconfig"):
+            created = ctx.client.post("/clusters:import", json={**base, "kubeconfig": inputs["import_kubeconfig"]},
+                                      idempotency_key=ctx.idempotency_key("import"))
+            cluster_id = created["id"]
+        else:
+            op = ctx.client.post("/clusters", json={**base, "network_profile": inputs["network_profile"]},
+                                 idempotency_key=ctx.idempotency_key("create"))
+            done = ctx.client.wait_operation(op)
+            cluster_id = done["response"]["cluster_id"]
+        cluster: dict[str, Any] = ctx.client.get(f"/clusters/{cluster_id}")  # 404 here: a stale replay
+        if inputs.get("suspended"):
+            self._set_suspended(ctx, cluster, True)
+            cluster = ctx.client.get(f"/clusters/{cluster_id}")
+        return cluster
+
+    def enrich(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        if inputs.get("fetch_kubeconfig", True):
+            obj = {**obj, "kubeconfig": ctx.client.get(f"/clusters/{obj['id']}/kubeconfig")["kubeconfig"]}
+        return obj
+
+    def _set_suspended(self, ctx: Context, cluster: Mapping[str, Any], suspended: bool) -> None:
+        action = "suspend" if suspended else "resume"
+        op = ctx.client.post(f"/clusters/{cluster['id']}:{action}", if_match=cluster["etag"],
+                             idempotency_key=ctx.idempotency_key(f"{action}:{cluster['etag']}"))
+        ctx.client.wait_operation(op)
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return ctx.client.get(f"/clusters/{id_}")  # type: ignore[no-any-return]
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        body = {k: inputs[k] for k in ("name", "region_id") if k in changed}
+        if "import_kubeconfig" in changed and inputs.get("import_kubeconfig"):
+            body["kubeconfig"] = inputs["import_kubeconfig"]
+        etag = state["etag"]
+        if body:
+            etag = ctx.client.patch(f"/clusters/{id_}", json=body, if_match=etag)["etag"]
+        if "suspended" in changed and inputs.get("suspended") is not None:
+            self._set_suspended(ctx, {"id": id_, "etag": etag}, bool(inputs["suspended"]))
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        op = ctx.client.delete(f"/clusters/{id_}", if_match=state["etag"])
+        if op:
+            ctx.client.wait_operation(op)
+
+    def delete_conflict_hint(self, error: Any) -> str:
+        return (f"{error.message}. A cluster must be empty before it is deleted: destroy its installs first "
+                "(with Pulumi, make each Install depend on the Cluster so destroy orders them).")
+
+
+class Cluster(AkuaResource, module="akua", name="Cluster"):
+    """A cluster in a region. ``kubeconfig`` is a secret output; see ``akua_pulumi.kubernetes``."""
+
+    provider_class = ClusterProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    name: pulumi.Output[str]
+    """Cluster name."""
+    region_id: pulumi.Output[str]
+    """Region id."""
+    network_profile: pulumi.Output[str]
+    """Network profile."""
+    suspended: pulumi.Output[bool]
+    """Whether the cluster is suspended."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (secret)."""
+    state: pulumi.Output[str]
+    """Lifecycle state."""
+    provider: pulumi.Output[str]
+    """managed_kaas or imported_byoc."""
+    html_url: pulumi.Output[str]
+    """Dashboard URL."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        region_id: pulumi.Input[str],
+        network_profile: pulumi.Input[str] | None = None,
+        import_kubeconfig: pulumi.Input[str] | None = None,
+        suspended: pulumi.Input[bool] | None = None,
+        fetch_kubeconfig: bool | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(resource_name, {
+            "name": name, "region_id": region_id, "network_profile": network_profile,
+            "import_kubeconfig": import_kubeconfig, "suspended": suspended, "fetch_kubeconfig": fetch_kubeconfig,
+            "workspace_id": workspace_id, "adopt_id": adopt_id,
+        }, opts)

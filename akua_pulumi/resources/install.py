@@ -1,0 +1,174 @@
+"""``akua:Install``: a product (or a package directly) installed into a workspace's cluster."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import SEMVER, Field
+from ._provider import AkuaProvider, AkuaResourceError, Context, StaleReplayError, wait_for
+from ._resource import AkuaResource
+
+__all__ = ["Install", "InstallProvider"]
+
+_SETTLED = ("healthy", "degraded", "failed")
+
+
+class InstallProvider(AkuaProvider):
+    """Lifecycle of ``/installs``.
+
+    * Create and delete are async Operations; the id comes from ``response.install_id``.
+    * ``region_id``, ``initial_values``, the package pin and ``automatic_updates`` are never returned:
+      they are kept from state, and ``package_version_id`` shows version drift.
+    * Changing ``package_version_id`` calls ``:update`` (If-Match + Idempotency-Key) and waits for the
+      render to deploy; ``automatic_updates`` uses its own endpoint.
+    """
+
+    type_name = "akua:Install"
+    idempotent_create = True
+    fields = (
+        Field.create_only("product_id", str, "Install this product (product-based install).", max_length=55),
+        Field.create_only("package_id", str, "Install this package directly (direct install).", max_length=54,
+                          write_only=True),
+        Field.create_only("version", str, "Direct installs: 'latest' or a SemVer version.", write_only=True),
+        Field.create_only("region_id", str, "Region to install into.", required=True, min_length=1, max_length=54,
+                          write_only=True),
+        Field.create_only("cluster_id", str, "Cluster to install into (the server picks one when omitted).",
+                          min_length=1, max_length=54, server_default=True),
+        Field.create_only("initial_values", dict, "Initial chart values (write-only).", write_only=True),
+        Field.updatable("package_version_id", str, "Pin the install to this package version.", server_default=True,
+                        min_length=1, max_length=55),
+        Field.updatable("automatic_updates", bool, "Let Akua update the install automatically.",
+                        server_default=True, write_only=True),
+        Field.option("wait_for_healthy", bool, "Wait until the install is healthy after create.", default=True),
+        Field.option("timeout_seconds", int, "How long to wait for operations and health.", default=900, minimum=1),
+        Field.output("state", str, "pending, rendering, syncing, healthy, degraded, failed or deleted."),
+        Field.output("urls", list, "Routes the install exposes."),
+        Field.output("html_url", str, "Dashboard URL."),
+        Field.output("etag", str, "Revision."),
+    )
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        product, package, version = inputs.get("product_id"), inputs.get("package_id"), inputs.get("version")
+        if (product is None) == (package is None):
+            return [("product_id", "set exactly one of product_id (product install) or package_id (direct install)")]
+        if product is not None and version is not None:
+            return [("version", "version applies to direct installs (package_id) only")]
+        if version is not None and version != "latest" and not re.match(SEMVER, str(version)):
+            return [("version", f"version must be 'latest' or a SemVer 2.0 version, got {version!r}")]
+        return []
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"region_id": inputs["region_id"]}
+        if inputs.get("product_id"):
+            body["product_id"] = inputs["product_id"]
+        else:
+            version = inputs.get("version") or "latest"
+            body["package_id"] = inputs["package_id"]
+            body["package_version_pin"] = {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
+        for key in ("cluster_id", "initial_values"):
+            if inputs.get(key) is not None:
+                body[key] = inputs[key]
+        timeout = float(inputs.get("timeout_seconds") or 900)
+        op = ctx.client.post("/installs", json=body, idempotency_key=ctx.idempotency_key("create"))
+        install_id = ctx.client.wait_operation(op, timeout=timeout)["response"]["install_id"]
+        install: dict[str, Any] = ctx.client.get(f"/installs/{install_id}")  # 404: a stale replay
+        if install.get("state") == "deleted":
+            raise StaleReplayError(f"install {install_id} was deleted")
+        if inputs.get("wait_for_healthy", True):
+            install = self._wait_settled(ctx, install_id, timeout)
+        if inputs.get("automatic_updates") is not None:
+            self._set_automatic_updates(ctx, install, bool(inputs["automatic_updates"]))
+            install = ctx.client.get(f"/installs/{install_id}")
+        return install
+
+    def _wait_settled(self, ctx: Context, install_id: str, timeout: float) -> dict[str, Any]:
+        def settled() -> dict[str, Any] | None:
+            install: dict[str, Any] = ctx.client.get(f"/installs/{install_id}")
+            return install if install.get("state") in _SETTLED and not install.get("reconciling") else None
+
+        install = wait_for(settled, timeout=timeout, interval=0.2, what=f"install {install_id} to become healthy")
+        if install["state"] == "failed":
+            raise AkuaResourceError(f"install {install_id} failed to deploy (state 'failed'); see {install.get('html_url')}")
+        return install
+
+    def _set_automatic_updates(self, ctx: Context, install: Mapping[str, Any], enabled: bool) -> None:
+        ctx.client.patch(f"/installs/{install['id']}/automatic_updates", json={"automatic_updates_enabled": enabled},
+                         if_match=install["etag"], idempotency_key=ctx.idempotency_key(f"auto:{install['etag']}"))
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        install: dict[str, Any] = ctx.client.get(f"/installs/{id_}")
+        return None if install.get("state") == "deleted" else install
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        etag = state["etag"]
+        timeout = float(inputs.get("timeout_seconds") or 900)
+        if "package_version_id" in changed:
+            result = ctx.client.post(f"/installs/{id_}:update", json={"package_version_id": inputs["package_version_id"]},
+                                     if_match=etag, idempotency_key=ctx.idempotency_key(f"update:{etag}"))
+            etag = result["install"]["etag"]
+            want = inputs["package_version_id"]
+
+            def deployed() -> dict[str, Any] | None:
+                install: dict[str, Any] = ctx.client.get(f"/installs/{id_}")
+                if install.get("package_version_id") == want and not install.get("reconciling"):
+                    return install
+                return None
+
+            etag = wait_for(deployed, timeout=timeout, interval=0.2, what=f"install {id_} to deploy {want}")["etag"]
+        if "automatic_updates" in changed and inputs.get("automatic_updates") is not None:
+            self._set_automatic_updates(ctx, {"id": id_, "etag": etag}, bool(inputs["automatic_updates"]))
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        op = ctx.client.delete(f"/installs/{id_}", if_match=state["etag"])
+        if op:
+            ctx.client.wait_operation(op, timeout=float(state.get("timeout_seconds") or 900))
+
+
+class Install(AkuaResource, module="akua", name="Install"):
+    """An install. Product-based: ``product_id``. Direct: ``package_id`` (+ ``version``)."""
+
+    provider_class = InstallProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace the install lives in."""
+    product_id: pulumi.Output[str | None]
+    """Installed product, for product-based installs."""
+    cluster_id: pulumi.Output[str]
+    """Cluster it runs on."""
+    package_version_id: pulumi.Output[str]
+    """Current package version."""
+    state: pulumi.Output[str]
+    """Lifecycle state."""
+    urls: pulumi.Output[list[dict[str, Any]]]
+    """Exposed routes."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        region_id: pulumi.Input[str],
+        product_id: pulumi.Input[str] | None = None,
+        package_id: pulumi.Input[str] | None = None,
+        version: pulumi.Input[str] | None = None,
+        cluster_id: pulumi.Input[str] | None = None,
+        initial_values: pulumi.Input[dict[str, Any]] | None = None,
+        package_version_id: pulumi.Input[str] | None = None,
+        automatic_updates: pulumi.Input[bool] | None = None,
+        wait_for_healthy: bool | None = None,
+        timeout_seconds: int | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(resource_name, {
+            "region_id": region_id, "product_id": product_id, "package_id": package_id, "version": version,
+            "cluster_id": cluster_id, "initial_values": initial_values, "package_version_id": package_version_id,
+            "automatic_updates": automatic_updates, "wait_for_healthy": wait_for_healthy,
+            "timeout_seconds": timeout_seconds, "workspace_id": workspace_id, "adopt_id": adopt_id,
+        }, opts)

@@ -1,0 +1,97 @@
+"""``akua:Organization``: a team identity that can manage customer workspaces."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, Context
+from ._resource import AkuaResource
+
+__all__ = ["ORG_NAME_PATTERN", "SLUG_PATTERN", "Organization", "OrganizationProvider"]
+
+#: The contract's organization-name pattern (Unicode letters/digits; inner spaces and -'&. allowed).
+ORG_NAME_PATTERN = r"^[^\W_](?:(?:[^\W_]|[\s\-'&.])*[^\W_])?$"
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
+
+
+class OrganizationProvider(AkuaProvider):
+    """Lifecycle of ``/organizations``. PATCH answers ``{ok: true}``, so updates are read back."""
+
+    type_name = "akua:Organization"
+    workspace_scoped = False
+    natural_key = ("slug",)
+    idempotent_create = True
+    fields = (
+        Field.updatable("name", str, "Display name (2-50 letters, digits, inner spaces and -'&.).",
+                        required=True, min_length=2, max_length=50, pattern=ORG_NAME_PATTERN),
+        Field.updatable("slug", str, "URL slug (3-39 lower-case letters, digits, dashes).",
+                        min_length=3, max_length=39, pattern=SLUG_PATTERN, server_default=True),
+        Field.updatable("icon", str, "Icon URL (set through update after create).", max_length=256,
+                        pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:", server_default=True),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("etag", str, "Revision used for optimistic concurrency."),
+    )
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        body = {k: inputs[k] for k in ("name", "slug") if inputs.get(k) is not None}
+        created = ctx.client.post("/organizations", json=body, idempotency_key=ctx.idempotency_key("create"))
+        # Read back: a replayed key may name an organization deleted since (404 -> next key).
+        org: dict[str, Any] = ctx.client.get(f"/organizations/{created['id']}")
+        if inputs.get("icon") is not None:  # the icon is settable only through update
+            ctx.client.patch(f"/organizations/{org['id']}", json={"icon": inputs["icon"]}, if_match=org["etag"])
+            org = ctx.client.get(f"/organizations/{org['id']}")
+        return org
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return ctx.client.get(f"/organizations/{id_}")  # type: ignore[no-any-return]
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        slug, name = inputs.get("slug"), inputs.get("name")
+        for org in ctx.client.paginate("/organizations"):
+            if (slug and org.get("slug") == slug) or (not slug and org.get("name") == name):
+                return org  # type: ignore[no-any-return]
+        return None
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        body = {k: inputs[k] for k in sorted(changed)}
+        ctx.client.patch(f"/organizations/{id_}", json=body, if_match=state["etag"])
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.delete(f"/organizations/{id_}", if_match=state["etag"])
+
+
+class Organization(AkuaResource, module="akua", name="Organization"):
+    """An organization. The caller becomes its owner. Adopt with ``adopt=True`` (by slug) or ``adopt_id``."""
+
+    provider_class = OrganizationProvider
+
+    name: pulumi.Output[str]
+    """Display name."""
+    slug: pulumi.Output[str]
+    """URL slug."""
+    icon: pulumi.Output[str | None]
+    """Icon URL."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+    etag: pulumi.Output[str]
+    """Revision used for optimistic concurrency."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        slug: pulumi.Input[str] | None = None,
+        icon: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(resource_name, {"name": name, "slug": slug, "icon": icon, "adopt": adopt,
+                                         "adopt_id": adopt_id}, opts)

@@ -1,0 +1,105 @@
+"""``akua:OrganizationMember``: a user's role in an organization (key: organization id + user id)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, Context, StaleReplayError
+from ._resource import AkuaResource
+
+__all__ = ["OrganizationMember", "OrganizationMemberProvider"]
+
+
+class OrganizationMemberProvider(AkuaProvider):
+    """Lifecycle of ``/organizations/{id}/members``. Adding needs the organization's etag; role
+    changes and removal need the member's. There is no single-member GET: reads list and filter."""
+
+    type_name = "akua:OrganizationMember"
+    workspace_scoped = False
+    natural_key = ("user_id",)
+    idempotent_create = True
+    fields = (
+        Field.create_only("organization_id", str, "The organization.", required=True, min_length=1, max_length=54),
+        Field.create_only("user_id", str, "The user to add.", required=True, min_length=1),
+        Field.updatable("role", str, "owner, admin or member.", default="member", choices=("owner", "admin", "member")),
+        Field.output("email", str, "The member's email, when known."),
+        Field.output("joined_at", int, "When the user joined, Unix seconds."),
+        Field.output("etag", str, "The membership's revision."),
+    )
+
+    def object_id(self, obj: Mapping[str, Any]) -> str:
+        return f"{obj['organization_id']}/{obj['user_id']}"
+
+    def _find(self, ctx: Context, org: str, user: str) -> dict[str, Any] | None:
+        for m in ctx.client.paginate(f"/organizations/{org}/members"):
+            if m.get("user_id") == user:
+                return {**m, "organization_id": org}
+        return None
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        org, user = inputs["organization_id"], inputs["user_id"]
+        etag = ctx.client.get(f"/organizations/{org}")["etag"]
+        ctx.client.post(f"/organizations/{org}/members", json={"user_id": user, "role": inputs["role"]},
+                        if_match=etag, idempotency_key=ctx.idempotency_key("add"))
+        found = self._find(ctx, org, user)
+        if found is None:
+            raise StaleReplayError(f"member {user} was added but is not listed in organization {org}")
+        return found
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        org, _, user = id_.partition("/")
+        return self._find(ctx, org, user)
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return self._find(ctx, inputs["organization_id"], inputs["user_id"])
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        org, _, user = id_.partition("/")
+        ctx.client.patch(f"/organizations/{org}/members/{user}", json={"role": inputs["role"]},
+                         if_match=state["etag"])
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        org, _, user = id_.partition("/")
+        ctx.client.delete(f"/organizations/{org}/members/{user}", if_match=state["etag"])
+
+    def delete_conflict_hint(self, error: Any) -> str:
+        return f"{error.message} (the sole remaining owner cannot be removed: add another owner first)"
+
+
+class OrganizationMember(AkuaResource, module="akua", name="OrganizationMember"):
+    """A user's membership of an organization. The id is ``<organization_id>/<user_id>``."""
+
+    provider_class = OrganizationMemberProvider
+
+    organization_id: pulumi.Output[str]
+    """The organization."""
+    user_id: pulumi.Output[str]
+    """The member's user id."""
+    role: pulumi.Output[str]
+    """owner, admin or member."""
+    email: pulumi.Output[str | None]
+    """The member's email, when known."""
+    joined_at: pulumi.Output[int]
+    """When the user joined, Unix seconds."""
+    etag: pulumi.Output[str]
+    """The membership's revision."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        organization_id: pulumi.Input[str],
+        user_id: pulumi.Input[str],
+        role: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(resource_name, {"organization_id": organization_id, "user_id": user_id, "role": role,
+                                         "adopt": adopt, "adopt_id": adopt_id}, opts)

@@ -1,0 +1,129 @@
+"""``akua:Package``: a deployable package, from a Helm chart (hosted) or a published OCI artifact."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import SEMVER, Field
+from ._provider import AkuaProvider, Context
+from ._resource import AkuaResource
+
+__all__ = ["Package", "PackageProvider"]
+
+_OCI = r"^oci://"
+
+
+class PackageProvider(AkuaProvider):
+    """Lifecycle of ``/packages``. Packages have no PATCH, so every input change replaces them.
+
+    * ``helm``: the hosted flow, an async Operation whose response names the package.
+    * ``oci_ref`` + ``version``: the synchronous import of a published artifact.
+    * Delete is refused while a product or install uses the package.
+    """
+
+    type_name = "akua:Package"
+    idempotent_create = True
+    fields = (
+        Field.create_only("name", str, "Package name.", required=True, min_length=1, max_length=120),
+        Field.create_only("description", str, "Description (import only).", max_length=1000),
+        Field.create_only("display_image_url", str, "Image URL.", max_length=2048, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"),
+        Field.create_only("helm", dict, "Helm source: repo_url (oci://), target_revision, chart, path, values.",
+                          write_only=True),
+        Field.create_only("oci_ref", str, "Published OCI artifact to import (oci://...).", max_length=2048,
+                          pattern=_OCI, write_only=True),
+        Field.create_only("version", dict, "Version to import: semver, ref, input_schema.", write_only=True),
+        Field.output("latest_version_id", str, "Newest version."),
+        Field.output("source", dict, "hosted (repository_id) or oci (oci_ref)."),
+        Field.output("html_url", str, "Dashboard URL."),
+        Field.output("etag", str, "Revision."),
+    )
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        import re
+
+        helm, oci = inputs.get("helm"), inputs.get("oci_ref")
+        if (helm is None) == (oci is None):
+            return [("helm", "set exactly one of helm (hosted package) or oci_ref (published artifact)")]
+        if helm is not None:
+            problems = []
+            if not re.match(_OCI, str(helm.get("repo_url", ""))):
+                problems.append(("helm", "helm.repo_url is required and must start with oci://"))
+            if not helm.get("target_revision"):
+                problems.append(("helm", "helm.target_revision is required"))
+            unknown = set(helm) - {"repo_url", "chart", "target_revision", "path", "values"}
+            if unknown:
+                problems.append(("helm", f"helm has unknown keys: {', '.join(sorted(unknown))}"))
+            if inputs.get("description") is not None:
+                problems.append(("description", "description is only accepted with oci_ref (import)"))
+            return problems
+        version = inputs.get("version")
+        if not isinstance(version, dict):
+            return [("version", "version {semver, ref, input_schema} is required with oci_ref")]
+        problems = []
+        if not re.match(SEMVER, str(version.get("semver", ""))):
+            problems.append(("version", f"version.semver {version.get('semver')!r} is not a SemVer 2.0 version"))
+        if not version.get("ref"):
+            problems.append(("version", "version.ref is required"))
+        if not isinstance(version.get("input_schema"), dict):
+            problems.append(("version", "version.input_schema (an object) is required"))
+        return problems
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        common = {k: inputs[k] for k in ("name", "display_image_url") if inputs.get(k) is not None}
+        if inputs.get("helm") is not None:
+            op = ctx.client.post("/packages", json={**common, "sources": [{"kind": "helm", **inputs["helm"]}]},
+                                 idempotency_key=ctx.idempotency_key("create"))
+            package_id = ctx.client.wait_operation(op)["response"]["package_id"]
+        else:
+            body = {**common, "oci_ref": inputs["oci_ref"], "version": inputs["version"]}
+            if inputs.get("description") is not None:
+                body["description"] = inputs["description"]
+            package_id = ctx.client.post("/packages:import", json=body,
+                                         idempotency_key=ctx.idempotency_key("import"))["id"]
+        return ctx.client.get(f"/packages/{package_id}")  # type: ignore[no-any-return]
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return ctx.client.get(f"/packages/{id_}")  # type: ignore[no-any-return]
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.delete(f"/packages/{id_}", if_match=state.get("etag"))
+
+    def delete_conflict_hint(self, error: Any) -> str:
+        return f"{error.message}. Destroy the products and installs that use this package first."
+
+
+class Package(AkuaResource, module="akua", name="Package"):
+    """A package. Set ``helm`` for a hosted package, or ``oci_ref`` + ``version`` to import one."""
+
+    provider_class = PackageProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    name: pulumi.Output[str]
+    """Package name."""
+    latest_version_id: pulumi.Output[str]
+    """Newest version id."""
+    source: pulumi.Output[dict[str, Any]]
+    """Where the package comes from."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        helm: pulumi.Input[dict[str, Any]] | None = None,
+        oci_ref: pulumi.Input[str] | None = None,
+        version: pulumi.Input[dict[str, Any]] | None = None,
+        description: pulumi.Input[str] | None = None,
+        display_image_url: pulumi.Input[str] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(resource_name, {
+            "name": name, "helm": helm, "oci_ref": oci_ref, "version": version, "description": description,
+            "display_image_url": display_image_url, "workspace_id": workspace_id, "adopt_id": adopt_id,
+        }, opts)

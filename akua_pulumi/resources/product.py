@@ -1,0 +1,154 @@
+"""``akua:Product``: a sellable product backed by a package. Destroy archives it (no DELETE exists)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import SEMVER, Field
+from ._provider import AkuaProvider, Context, StaleReplayError
+from ._resource import AkuaResource
+
+__all__ = ["Product", "ProductProvider"]
+
+
+def _version_ok(value: Any) -> str | None:
+    if value == "latest" or re.match(SEMVER, str(value)):
+        return None
+    return f"version must be 'latest' or a SemVer 2.0 version such as '1.2.3', got {value!r}"
+
+
+def _pin(version: str) -> dict[str, str]:
+    return {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
+
+
+class ProductProvider(AkuaProvider):
+    """Lifecycle of ``/products``: create, PATCH with If-Match, and ``:archive`` on destroy.
+
+    An archived product reads as gone. Declaring a product whose name an active product already has
+    fails with an adoption hint.
+    """
+
+    type_name = "akua:Product"
+    natural_key = ("name",)
+    precheck_natural_key = True
+    idempotent_create = True
+    fields = (
+        Field.updatable("name", str, "Product name.", required=True, min_length=2, max_length=64),
+        Field.create_only("package_id", str, "Backing package.", required=True, min_length=1, max_length=54),
+        Field.updatable("version", str, "'latest' or a pinned SemVer version of the package.", default="latest",
+                        validator=_version_ok),
+        Field.updatable("custom_image", str, "Image URL.", pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"),
+        Field.updatable("custom_description", str, "Description.", max_length=500),
+        Field.updatable("marketplace_published", bool, "List on the marketplace.", server_default=True),
+        Field.output("default_version_id", str, "Version the pin resolves to now."),
+        Field.output("state", str, "active or archived."),
+        Field.output("html_url", str, "Dashboard URL."),
+        Field.output("etag", str, "Revision."),
+    )
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        package = obj.get("package") or {}
+        pin = package.get("version_pin") or {}
+        return {
+            "name": obj.get("name"),
+            "package_id": package.get("id"),
+            "version": "latest" if pin.get("kind") == "latest" else pin.get("version"),
+            "custom_image": obj.get("custom_image"),
+            "custom_description": obj.get("custom_description"),
+            "marketplace_published": (obj.get("marketplace") or {}).get("published"),
+            "default_version_id": package.get("default_version_id"),
+            "state": obj.get("state"),
+            "html_url": obj.get("html_url"),
+            "etag": obj.get("etag"),
+            "workspace_id": obj.get("workspace_id"),
+        }
+
+    def _body(self, inputs: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for name in sorted(names):
+            value = inputs.get(name)
+            if name == "version":
+                body["package_version_pin"] = _pin(str(value))
+            elif name == "marketplace_published":
+                if value is not None:
+                    body["marketplace"] = {"published": value}
+            elif name in ("name", "package_id") or value is not None:
+                body[name] = value
+            else:
+                body[name] = None  # clearing an optional field
+        return body
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        names = {"name", "package_id", "version"} | {
+            n for n in ("custom_image", "custom_description", "marketplace_published") if inputs.get(n) is not None
+        }
+        created = ctx.client.post("/products", json=self._body(inputs, names),
+                                  idempotency_key=ctx.idempotency_key("create"))
+        product = self._read_active(ctx, created["id"])
+        if product is None:  # a replayed key named a product archived since: use the next key
+            raise StaleReplayError(f"product {created['id']} is archived")
+        return product
+
+    def _read_active(self, ctx: Context, id_: str) -> dict[str, Any] | None:
+        product: dict[str, Any] = ctx.client.get(f"/products/{id_}")
+        return product if product.get("state") != "archived" else None
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return self._read_active(ctx, id_)
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next((p for p in ctx.client.paginate("/products")
+                     if p.get("name") == inputs["name"] and p.get("state") != "archived"), None)
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        ctx.client.patch(f"/products/{id_}", json=self._body(inputs, changed), if_match=state["etag"])
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.post(f"/products/{id_}:archive", json={"cascade_offers": False}, if_match=state["etag"],
+                        idempotency_key=ctx.idempotency_key(f"archive:{state['etag']}"))
+
+
+class Product(AkuaResource, module="akua", name="Product"):
+    """A product. Destroy archives it: the API has no DELETE, and installs keep running."""
+
+    provider_class = ProductProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    name: pulumi.Output[str]
+    """Product name."""
+    package_id: pulumi.Output[str]
+    """Backing package."""
+    version: pulumi.Output[str]
+    """'latest' or a pinned version."""
+    default_version_id: pulumi.Output[str | None]
+    """Version the pin resolves to now."""
+    state: pulumi.Output[str]
+    """active or archived."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        package_id: pulumi.Input[str],
+        version: pulumi.Input[str] | None = None,
+        custom_image: pulumi.Input[str] | None = None,
+        custom_description: pulumi.Input[str] | None = None,
+        marketplace_published: pulumi.Input[bool] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(resource_name, {
+            "name": name, "package_id": package_id, "version": version, "custom_image": custom_image,
+            "custom_description": custom_description, "marketplace_published": marketplace_published,
+            "workspace_id": workspace_id, "adopt": adopt, "adopt_id": adopt_id,
+        }, opts)

@@ -1,0 +1,84 @@
+"""``akua:Region``: a workspace-scoped label that groups clusters. The API cannot delete or rename it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, Context
+from ._resource import AkuaResource
+
+__all__ = ["Region", "RegionProvider"]
+
+log = pulumi.log
+
+
+class RegionProvider(AkuaProvider):
+    """Lifecycle of ``/regions`` (create and list only).
+
+    Destroy cannot delete a region: the provider warns and drops it from state, and the region stays
+    in the workspace (deleting the workspace removes it). Re-declaring it later adopts it by name.
+    """
+
+    type_name = "akua:Region"
+    natural_key = ("name",)
+    precheck_natural_key = True
+    # A region outlives every stack that declared it, so declaring it again takes it over.
+    adopt_on_conflict = True
+    fields = (
+        Field.create_only("name", str, "Region name, unique within the workspace by our convention.",
+                          required=True, min_length=1, max_length=100),
+        Field.create_only("icon", str, "Icon URL.", max_length=256, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+    )
+
+    def _list(self, ctx: Context) -> list[dict[str, Any]]:
+        return list(ctx.client.paginate("/regions"))
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        body = {k: inputs[k] for k in ("name", "icon") if inputs.get(k) is not None}
+        return ctx.client.post("/regions", json=body)  # type: ignore[no-any-return]
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next((r for r in self._list(ctx) if r["id"] == id_), None)
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next((r for r in self._list(ctx) if r["name"] == inputs["name"]), None)
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        pulumi.log.warn(
+            f"Region {state.get('name')!r} ({id_}) cannot be deleted through the Akua API; it was removed from "
+            "the stack but stays in the workspace until the workspace is deleted; declaring it again adopts it."
+        )
+
+
+class Region(AkuaResource, module="akua", name="Region"):
+    """A region. Destroy only forgets it (the API has no DELETE); see docs/resources/region.md."""
+
+    provider_class = RegionProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    name: pulumi.Output[str]
+    """Region name."""
+    icon: pulumi.Output[str | None]
+    """Icon URL."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        icon: pulumi.Input[str] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(resource_name, {"name": name, "icon": icon, "workspace_id": workspace_id,
+                                         "adopt": adopt, "adopt_id": adopt_id}, opts)

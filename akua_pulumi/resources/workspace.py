@@ -1,0 +1,109 @@
+"""``akua:Workspace``: the tenant that owns clusters, regions, products, installs and members."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, Context
+from ._resource import AkuaResource
+
+__all__ = ["Workspace", "WorkspaceProvider", "slugify"]
+
+
+def slugify(name: str) -> str:
+    """The slug we send when none is declared: lower-case ASCII letters, digits and dashes, 3-39 chars."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:39].strip("-")
+    return slug if len(slug) >= 3 else f"ws-{slug or 'x'}"[:39]
+
+
+class WorkspaceProvider(AkuaProvider):
+    """Lifecycle of ``/workspaces``."""
+
+    type_name = "akua:Workspace"
+    workspace_scoped = False
+    natural_key = ("slug",)
+    fields = (
+        Field.updatable("name", str, "Display name.", required=True, min_length=1, max_length=100),
+        Field.updatable(
+            "slug", str, "URL slug, unique across Akua. Defaults to a slug of the name.",
+            min_length=3, max_length=39, server_default=True,
+        ),
+        Field.option("wait_for_deletion", bool, "On destroy, wait until the cascading delete finishes.", default=True),
+        Field.output("plan", dict, "Subscription plan: tier and who bills it."),
+        Field.output("workspace_class", str, "standard, platform or sandbox."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("etag", str, "Revision used for optimistic concurrency."),
+    )
+
+    def _slug(self, inputs: Mapping[str, Any]) -> str:
+        return str(inputs.get("slug") or slugify(str(inputs["name"])))
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        # workspaces.create takes no Idempotency-Key; the unique slug (always sent) is what makes a
+        # retry detectable, see AkuaProvider._create_new.
+        return ctx.client.post("/workspaces", json={"name": inputs["name"], "slug": self._slug(inputs)})  # type: ignore[no-any-return]
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return ctx.client.get(f"/workspaces/{id_}")  # type: ignore[no-any-return]
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        slug = self._slug(inputs)
+        return next((w for w in ctx.client.paginate("/workspaces") if w.get("slug") == slug), None)
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        body = {k: inputs[k] for k in sorted(changed)}
+        ctx.client.patch(f"/workspaces/{id_}", json=body, if_match=state["etag"])
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        op = ctx.client.delete(f"/workspaces/{id_}", if_match=state["etag"])
+        if state.get("wait_for_deletion", True) and op:
+            ctx.client.wait_operation(op)
+
+    def delete_conflict_hint(self, error: Any) -> str:
+        return f"{error.message}. Remove what still blocks the workspace delete, then run `pulumi destroy` again."
+
+
+class Workspace(AkuaResource, module="akua", name="Workspace"):
+    """An Akua workspace. Deleting it cascades to everything it owns.
+
+    Adopt an existing workspace with ``adopt=True`` (matched by slug) or ``adopt_id="ws_..."``.
+    """
+
+    provider_class = WorkspaceProvider
+
+    name: pulumi.Output[str]
+    """Display name."""
+    slug: pulumi.Output[str]
+    """URL slug (unique)."""
+    plan: pulumi.Output[dict[str, Any]]
+    """Plan: ``tier`` and ``billed_by``."""
+    workspace_class: pulumi.Output[str]
+    """standard, platform or sandbox."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+    etag: pulumi.Output[str]
+    """Revision used for optimistic concurrency."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        slug: pulumi.Input[str] | None = None,
+        wait_for_deletion: bool | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {"name": name, "slug": slug, "wait_for_deletion": wait_for_deletion, "adopt": adopt, "adopt_id": adopt_id},
+            opts,
+        )
