@@ -8,8 +8,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from akua_pulumi import __version__
-
 from ._exceptions import ConfigurationError
 
 __all__ = ["DEFAULT_API_URL", "ClientConfig"]
@@ -27,6 +25,22 @@ MISSING_TOKEN_HELP = (
     "no Akua API token configured: set it with `pulumi config set --secret akua:token <token>` "
     "or export AKUA_API_TOKEN=<token> (or pass token=... to the client)"
 )
+
+
+def _package_version() -> str:
+    # Read lazily: ``akua_pulumi/__init__`` imports the resources (and so this module) before it
+    # defines ``__version__``, so a module-level ``from akua_pulumi import __version__`` is circular.
+    import akua_pulumi
+
+    version = getattr(akua_pulumi, "__version__", None)
+    if version:
+        return str(version)
+    try:
+        from importlib.metadata import version as dist_version
+
+        return dist_version("akua-pulumi")
+    except Exception:
+        return "unknown"
 
 
 class ClientConfig(BaseModel):
@@ -61,7 +75,7 @@ class ClientConfig(BaseModel):
     rate_limit_per_second: float | None = Field(50.0, gt=0)
     burst: int = Field(50, ge=1)
 
-    user_agent: str = f"akua-pulumi/{__version__}"
+    user_agent: str = Field(default_factory=lambda: f"akua-pulumi/{_package_version()}")
 
     @field_validator("api_url")
     @classmethod
