@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from ..contract import Operation, contract
+from ..contract import Contract, Operation, contract
 from .backend import ROLES, Principal, Req, Route, Runtime, load_all
 from .backend.access import role_in
 from .backend.operations import advance
@@ -47,7 +47,7 @@ class App:
         latency_ms: int = 0,
     ) -> None:
         self.store = store
-        self.contract = contract()
+        self.contract = _CachedContract(contract().document)
         self.routes: dict[str, Route] = load_all()
         self.rt = Runtime(operation_delay=operation_delay)
         self.faults = Faults(seed)
@@ -307,6 +307,21 @@ class App:
 
 
 _FALLBACK = {400: (422,), 403: (401,)}
+
+
+class _CachedContract(Contract):
+    """The contract with compiled validators cached per schema object (building one is costly)."""
+
+    def __init__(self, document: Any) -> None:
+        super().__init__(document)
+        self._cache: dict[int, tuple[Any, Any]] = {}
+
+    def _validator(self, schema: Any) -> Any:
+        hit = self._cache.get(id(schema))
+        if hit is None or hit[0] is not schema:
+            hit = (schema, super()._validator(schema))
+            self._cache[id(schema)] = hit
+        return hit[1]
 
 
 class _Reuse(ApiError):

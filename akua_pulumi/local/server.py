@@ -18,6 +18,7 @@ __all__ = ["LocalServer", "make_server"]
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "akua-local"
+    disable_nagle_algorithm = True  # header and body are separate writes: avoid 40 ms delayed-ACK stalls
     app: App
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet by default
