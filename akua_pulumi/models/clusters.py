@@ -126,13 +126,13 @@ class CreateApiTokenRequest(RequestBody):
     contract_schema = "CreateApiTokenRequest"
     nullable = frozenset({"expires_at"})
     name: str = Field(min_length=1, max_length=100)
-    expires_at: int | None = Field(None, ge=0)
+    expires_at: int | None = Field(default=None, ge=0)
 
 
 class CreateRegionBody(RequestBody):
     contract_schema = "regions.create request"
     name: str = Field(min_length=1, max_length=100)
-    icon: str | None = Field(None, max_length=256)
+    icon: str | None = Field(default=None, max_length=256)
 
 
 class CreateClusterBody(RequestBody):
@@ -151,7 +151,7 @@ class ImportClusterBody(RequestBody):
 
 class UpdateClusterBody(RequestBody):
     contract_schema = "clusters.update request"
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
     region_id: str | None = None
     provider: Literal["managed_kaas", "imported_byoc"] | None = None
-    kubeconfig: str | None = Field(None, min_length=1, repr=False)
+    kubeconfig: str | None = Field(default=None, min_length=1, repr=False)

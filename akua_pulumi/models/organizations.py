@@ -107,15 +107,15 @@ class ManagedWorkspaceList(Page[ManagedWorkspace]):
 class OrganizationCreateRequest(RequestBody):
     contract_schema = "OrganizationCreateRequest"
     name: str = Field(min_length=2, max_length=50)
-    slug: str | None = Field(None, min_length=3, max_length=39)
+    slug: str | None = Field(default=None, min_length=3, max_length=39)
 
 
 class OrganizationUpdateRequest(RequestBody):
     contract_schema = "OrganizationUpdateRequest"
     nullable = frozenset({"icon"})
-    name: str | None = Field(None, min_length=2, max_length=50)
-    slug: str | None = Field(None, min_length=3, max_length=39)
-    icon: str | None = Field(None, max_length=256)
+    name: str | None = Field(default=None, min_length=2, max_length=50)
+    slug: str | None = Field(default=None, min_length=3, max_length=39)
+    icon: str | None = Field(default=None, max_length=256)
 
 
 class OrganizationAddMemberRequest(RequestBody):

@@ -122,9 +122,9 @@ class CreatePackageHelmSource(RequestBody):
     contract_schema = "CreatePackageHelmSource"
     kind: Literal["helm"] = "helm"
     repo_url: str = Field(max_length=2048)
-    chart: str | None = Field(None, max_length=255)
+    chart: str | None = Field(default=None, max_length=255)
     target_revision: str = Field(min_length=1, max_length=256)
-    path: str | None = Field(None, max_length=2048)
+    path: str | None = Field(default=None, max_length=2048)
     values: dict[str, Any] | None = None
     always = frozenset({"kind"})
 
@@ -165,24 +165,24 @@ class CreateProductBody(RequestBody):
     package_id: str
     package_version_pin: PackageVersionPin
     custom_image: str | None = None
-    custom_description: str | None = Field(None, max_length=500)
+    custom_description: str | None = Field(default=None, max_length=500)
     marketplace: ProductMarketplace | None = None
 
 
 class UpdateProductBody(RequestBody):
     contract_schema = "UpdateProductBody"
     nullable = frozenset({"custom_image", "custom_description"})
-    name: str | None = Field(None, min_length=2, max_length=64)
+    name: str | None = Field(default=None, min_length=2, max_length=64)
     package_version_pin: PackageVersionPin | None = None
     custom_image: str | None = None
-    custom_description: str | None = Field(None, max_length=500)
+    custom_description: str | None = Field(default=None, max_length=500)
     marketplace: ProductMarketplace | None = None
 
 
 class ArchiveProductBody(RequestBody):
     contract_schema = "ArchiveProductBody"
     cascade_offers: bool | None = None
-    archive_reason: str | None = Field(None, max_length=500)
+    archive_reason: str | None = Field(default=None, max_length=500)
 
 
 class UnarchiveProductBody(RequestBody):

@@ -127,13 +127,13 @@ class WorkspaceAccessState(Resource):
 class CreateWorkspaceBody(RequestBody):
     contract_schema = "workspaces.create request"
     name: str = Field(min_length=1, max_length=100)
-    slug: str | None = Field(None, min_length=3, max_length=39)
+    slug: str | None = Field(default=None, min_length=3, max_length=39)
 
 
 class UpdateWorkspaceBody(RequestBody):
     contract_schema = "workspaces.update request"
-    name: str | None = Field(None, min_length=1, max_length=100)
-    slug: str | None = Field(None, min_length=3, max_length=39)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    slug: str | None = Field(default=None, min_length=3, max_length=39)
 
 
 class AddWorkspaceMemberBody(RequestBody):
