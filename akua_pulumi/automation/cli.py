@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workspace", default=os.environ.get("AKUA_WORKSPACE"), metavar="WS", help="akua:workspace"
     )
+    p.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting passed to the program factory (repeatable)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
     return p
 
@@ -126,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.parallelism < 1:
         return usage_error("--parallelism must be at least 1")
+    settings: dict[str, str] = {}
+    for item in args.setting:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            return usage_error(f"--setting {item!r}: expected KEY=VALUE")
+        settings[key] = value
     try:
         parsed = read_customers_file(args.customers)
     except CustomersFileError as exc:
@@ -157,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             backend_url=args.backend,
             parallelism=args.parallelism,
             config=config,
+            settings=settings,
             on_event=on_event,
         )
         t0 = time.monotonic()

@@ -262,7 +262,9 @@ def _last_meaningful(message: str) -> str | None:
     lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
     keep = []
     for ln in lines:
-        ln = re.sub(r"^error:\s*", "", ln)
+        ln = re.sub(
+            r"^(error:\s*|an unhandled error occurred:\s*|python inline source runtime error:\s*)+", "", ln
+        )
         if not ln or _GENERIC_ERRORS.search(ln) or ln.startswith(("Traceback", "File ", "^")):
             continue
         keep.append(ln)
@@ -367,7 +369,8 @@ def _run_stack(
         if ev.diagnostic_event is not None and ev.diagnostic_event.severity == "error":
             diagnostics.append(ev.diagnostic_event.message)
         step = ev.res_outputs_event or ev.res_op_failed_event
-        if step is not None and step.metadata.type != "pulumi:pulumi:Stack":
+        # Only the program's own resources: not the Stack, not default providers.
+        if step is not None and not step.metadata.type.startswith(("pulumi:pulumi:", "pulumi:providers:")):
             op = step.metadata.op.value if hasattr(step.metadata.op, "value") else str(step.metadata.op)
             failed = " failed" if ev.res_op_failed_event is not None else ""
             name = step.metadata.urn.rsplit("::", 1)[-1]
@@ -530,7 +533,6 @@ class OnboardingPipeline:
             raise ValueError(f"unknown command {command!r}")
         entries = self._select(list(customers), only)
         resolve_program(self.program)  # fail fast, in the parent, on a bad program
-        bin_dir = self._bin_dir()  # and on a missing Pulumi CLI
         t0 = time.monotonic()
         results: dict[str, CustomerResult] = {}
 
@@ -541,8 +543,10 @@ class OnboardingPipeline:
                 self._notify(CustomerEvent(entry.label, "finished", command, result=res))
                 results[entry.label] = res
 
-        jobs = [self._job(command, e, bin_dir) for e in entries if isinstance(e, Customer)]
-        if jobs:
+        valid = [e for e in entries if isinstance(e, Customer)]
+        if valid:
+            bin_dir = self._bin_dir()  # fail fast on a missing Pulumi CLI too
+            jobs = [self._job(command, c, bin_dir) for c in valid]
             self.state_dir.mkdir(parents=True, exist_ok=True)
             results.update(self._execute(command, jobs))
         ordered = [results[e.id if isinstance(e, Customer) else e.label] for e in entries]

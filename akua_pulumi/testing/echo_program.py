@@ -1,12 +1,14 @@
 """A program factory for :class:`~akua_pulumi.automation.pipeline.OnboardingPipeline` tests.
 
 Each customer gets one :class:`~akua_pulumi.testing.echo.Echo` (value = the customer's name)
-journalling to ``<settings["journal_dir"]>/<customer id>.jsonl``, plus one Echo per member.
+journalling to ``<journal dir>/<customer id>.jsonl``, plus one Echo per member. The journal dir
+is ``settings["journal_dir"]``, else ``$AKUA_ECHO_JOURNAL_DIR`` (handy from the CLI).
 A customer with ``extra: {fail: true}`` raises inside the program, after declaring nothing.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,8 @@ def echo_program(customer: Customer, settings: Mapping[str, Any]) -> None:
     """Declare the customer's Echo resources; fail on demand."""
     if customer.extra.get("fail"):
         raise EchoProgramError(f"customer {customer.id} is configured to fail")
-    journal = str(Path(settings["journal_dir"]) / f"{customer.id}.jsonl")
+    journal_dir = settings.get("journal_dir") or os.environ["AKUA_ECHO_JOURNAL_DIR"]
+    journal = str(Path(journal_dir) / f"{customer.id}.jsonl")
     main = Echo(f"{customer.id}-workspace", value=customer.name, journal=journal)
     for m in customer.members:
         Echo(f"{customer.id}-member-{m.user_id}", value=m.role, journal=journal)

@@ -1,0 +1,101 @@
+"""OnboardingPipeline behaviour that needs no engine run: selection, invalid input, programs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from akua_pulumi.automation.customers import Customer, InvalidCustomer, parse_customers_file
+from akua_pulumi.automation.pipeline import (
+    CustomerEvent,
+    CustomerResult,
+    OnboardingPipeline,
+    PipelineReport,
+    Secret,
+    resolve_program,
+)
+
+
+def top_level_program(customer: Customer, settings: Mapping[str, Any]) -> None:
+    """A factory the pipeline accepts as a callable."""
+
+
+def _entries() -> list[Customer | InvalidCustomer]:
+    data = {
+        "customers": [
+            {"id": "acme", "name": "Acme", "region": {"name": "eu"}},
+            {
+                "id": "bad",
+                "name": "Bad",
+                "region": {"name": "eu"},
+                "members": [{"user_id": "u", "role": "x"}],
+            },
+        ]
+    }
+    return parse_customers_file(data).entries
+
+
+def test_resolve_program() -> None:
+    from akua_pulumi.testing.echo_program import echo_program
+
+    assert resolve_program("akua_pulumi.testing.echo_program:echo_program") is echo_program
+    assert resolve_program(top_level_program) is top_level_program
+    with pytest.raises(ValueError, match="module:function"):
+        resolve_program("no_colon")
+    with pytest.raises(ValueError, match="cannot import program module"):
+        resolve_program("akua_pulumi.nope:fn")
+    with pytest.raises(ValueError, match="has no attribute"):
+        resolve_program("akua_pulumi.testing.echo_program:nope")
+
+    def local(customer: Customer, settings: Mapping[str, Any]) -> None: ...
+
+    with pytest.raises(TypeError, match="top-level function"):
+        resolve_program(local)
+
+
+def test_invalid_customers_fail_individually_without_running(tmp_path: Path) -> None:
+    events: list[CustomerEvent] = []
+    pipeline = OnboardingPipeline(top_level_program, state_dir=tmp_path, on_event=events.append)
+    report = pipeline.up(_entries(), only=["bad"])
+    [res] = report.results
+    assert res.customer_id == "bad" and not res.ok
+    assert res.error == "invalid customer: customers[1] (bad): members[0].role: must be admin or member"
+    assert report.exit_code == 1
+    assert [e.kind for e in events] == ["started", "finished"]
+
+
+def test_only_rejects_unknown_ids(tmp_path: Path) -> None:
+    pipeline = OnboardingPipeline(top_level_program, state_dir=tmp_path)
+    with pytest.raises(ValueError, match="unknown customers: nobody"):
+        pipeline.up(_entries(), only=["acme", "nobody"])
+
+
+def test_constructor_validation(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="parallelism"):
+        OnboardingPipeline(top_level_program, parallelism=0)
+    with pytest.raises(ValueError, match="module:function"):
+        OnboardingPipeline("nocolon")
+    with pytest.raises(TypeError, match="str or Secret"):
+        OnboardingPipeline(top_level_program, config={"akua:port": 1})  # type: ignore[dict-item]
+    assert "t0ken" not in repr(Secret("t0ken"))
+
+
+def test_report_table_and_exit_code() -> None:
+    report = PipelineReport(
+        "up",
+        [
+            CustomerResult("a", "up", True, {"create": 2}, 2, 1.5),
+            CustomerResult("b", "up", False, error="boom", duration_s=0.2),
+        ],
+    )
+    assert report.exit_code == 1 and [r.customer_id for r in report.failed] == ["b"]
+    from rich.console import Console
+
+    console = Console(width=120, record=True)
+    console.print(report.table())
+    text = console.export_text()
+    assert "failed" in text and "boom" in text and "1.5s" in text
+    assert "a" in str(report) and PipelineReport("up", [report["a"]]).exit_code == 0
