@@ -62,16 +62,14 @@ class Operation:
 
     def parameters(self, location: str) -> dict[str, Mapping[str, Any]]:
         """Declared parameters in ``location`` (path, query, header), keyed by lower-case name."""
-        return {
-            p["name"].lower(): p for p in self.spec.get("parameters", []) if p.get("in") == location
-        }
+        return {p["name"].lower(): p for p in self.spec.get("parameters", []) if p.get("in") == location}
 
     @property
     def request_schema(self) -> Mapping[str, Any] | None:
         body = self.spec.get("requestBody")
         if not body:
             return None
-        return body.get("content", {}).get("application/json", {}).get("schema")  # type: ignore[no-any-return]
+        return body.get("content", {}).get("application/json", {}).get("schema")
 
     @property
     def body_required(self) -> bool:
@@ -82,7 +80,7 @@ class Operation:
         resp = self.spec.get("responses", {}).get(str(status))
         if resp is None:
             raise KeyError(status)
-        return resp.get("content", {}).get("application/json", {}).get("schema")  # type: ignore[no-any-return]
+        return resp.get("content", {}).get("application/json", {}).get("schema")
 
     @property
     def statuses(self) -> set[int]:
@@ -116,9 +114,7 @@ class Contract:
                 op = Operation(spec["operationId"], method.upper(), template, spec)
                 self.operations[op.operation_id] = op
         # Literal templates first, so ``/clusters:import`` never matches ``/clusters/{id}``.
-        self._ordered = sorted(
-            self.operations.values(), key=lambda o: (o.template.count("{"), -len(o.template))
-        )
+        self._ordered = sorted(self.operations.values(), key=lambda o: (o.template.count("{"), -len(o.template)))
 
     @classmethod
     def load(cls) -> Contract:
@@ -180,9 +176,7 @@ class Contract:
             out.append(Violation((*prefix, *where), err.message))
         return out
 
-    def _best_branch_violations(
-        self, err: Any, prefix: tuple[str, ...], where: tuple[str, ...]
-    ) -> list[Violation]:
+    def _best_branch_violations(self, err: Any, prefix: tuple[str, ...], where: tuple[str, ...]) -> list[Violation]:
         """For a failed anyOf/oneOf, report the errors of the branch that came closest."""
         best: list[Violation] | None = None
         for branch in err.schema.get(err.validator, []):
@@ -204,7 +198,9 @@ class Contract:
         """Check a request against ``op``: path params, query, headers and JSON body."""
         out: list[Violation] = []
         headers = {k.lower(): v for k, v in (headers or {}).items()}
-        for location, values in (("path", path_params or {}), ("query", query or {}), ("headers", headers)):
+        # Declared names are compared case-insensitively (``userId`` in templates, ``userid`` here).
+        path_values = {k.lower(): v for k, v in (path_params or {}).items()}
+        for location, values in (("path", path_values), ("query", query or {}), ("headers", headers)):
             declared = op.parameters("header" if location == "headers" else location)
             for name, param in declared.items():
                 if name not in values:

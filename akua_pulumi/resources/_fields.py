@@ -15,6 +15,7 @@ A resource module lists its fields once. The lifecycle in :mod:`._provider` inte
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class Field:
 
     name: str
     kind: Kind
-    type: type = str
+    type: builtins.type = str
     description: str = ""
     required: bool = False
     default: Any = None
@@ -97,19 +98,19 @@ class Field:
     # -- constructors -----------------------------------------------------------------------------
 
     @classmethod
-    def create_only(cls, name: str, type: type = str, description: str = "", **kw: Any) -> Field:
+    def create_only(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
         return cls(name, Kind.CREATE_ONLY, type, description, **kw)
 
     @classmethod
-    def updatable(cls, name: str, type: type = str, description: str = "", **kw: Any) -> Field:
+    def updatable(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
         return cls(name, Kind.UPDATABLE, type, description, **kw)
 
     @classmethod
-    def output(cls, name: str, type: type = str, description: str = "", **kw: Any) -> Field:
+    def output(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
         return cls(name, Kind.OUTPUT, type, description, **kw)
 
     @classmethod
-    def option(cls, name: str, type: type = str, description: str = "", **kw: Any) -> Field:
+    def option(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
         return cls(name, Kind.OPTION, type, description, **kw)
 
     @property
@@ -169,4 +170,5 @@ class Field:
             flags.append("write-only")
         if self.server_default:
             flags.append("server default")
-        return f"| `{self.name}` | {_TYPE_NAMES.get(self.type, self.type.__name__)} | {', '.join(flags)} | {self.description} |"
+        type_name = _TYPE_NAMES.get(self.type, self.type.__name__)
+        return f"| `{self.name}` | {type_name} | {', '.join(flags)} | {self.description} |"

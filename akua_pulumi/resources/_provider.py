@@ -274,7 +274,8 @@ class AkuaProvider(dyn.ResourceProvider):
                     failures.append(
                         dyn.CheckFailure(
                             name,
-                            "workspace_id is required: pass workspace_id= or set `pulumi config set akua:workspace <ws_id>`",
+                            "workspace_id is required: pass workspace_id= or run "
+                            "`pulumi config set akua:workspace <ws_id>`",
                         )
                     )
                     continue
@@ -437,11 +438,7 @@ class AkuaProvider(dyn.ResourceProvider):
         if obj is None:
             return dyn.ReadResult(None, {})
         outs = self._outputs(self._inputs(props), obj, props)
-        inputs = {
-            f.name: outs.get(f.name)
-            for f in self.all_fields()
-            if f.is_input and props.get(f.name) is not None
-        }
+        inputs = {f.name: outs.get(f.name) for f in self.all_fields() if f.is_input and props.get(f.name) is not None}
         return dyn.ReadResult(id_, outs, inputs)
 
     # ---- update ----
@@ -515,9 +512,7 @@ class AkuaProvider(dyn.ResourceProvider):
         return outs
 
 
-def wait_for(
-    predicate: Callable[[], T | None], *, timeout: float, interval: float = 0.5, what: str = "condition"
-) -> T:
+def wait_for(predicate: Callable[[], T | None], *, timeout: float, interval: float = 0.5, what: str = "condition") -> T:
     """Poll ``predicate`` until it returns a value (for state changes the API offers no long poll for)."""
     deadline = time.monotonic() + timeout
     while True:

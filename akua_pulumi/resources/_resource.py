@@ -33,6 +33,7 @@ class AkuaResource(dyn.Resource):
         secrets = cls.provider_class.secret_outputs()
         if secrets:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secrets))
-        if cls.__dict__.get("_provider_instance") is None:
-            cls._provider_instance = cls.provider_class()
-        super().__init__(cls._provider_instance, resource_name, props, opts)
+        provider = cls.__dict__.get("_provider_instance")
+        if provider is None:
+            provider = cls._provider_instance = cls.provider_class()
+        super().__init__(provider, resource_name, props, opts)

@@ -24,12 +24,22 @@ class ApiTokenProvider(AkuaProvider):
     natural_key = ("name",)
     precheck_natural_key = True
     fields = (
-        Field.create_only("name", str, "Token name, unique within the workspace by our convention.",
-                          required=True, min_length=1, max_length=100),
-        Field.create_only("expires_at", int, "Expiry, Unix seconds; omit for a token that never expires.",
-                          minimum=0),
-        Field.output("token", str, "The token value (secret; only known to the stack that created it).",
-                     secret=True, write_only=True),
+        Field.create_only(
+            "name",
+            str,
+            "Token name, unique within the workspace by our convention.",
+            required=True,
+            min_length=1,
+            max_length=100,
+        ),
+        Field.create_only("expires_at", int, "Expiry, Unix seconds; omit for a token that never expires.", minimum=0),
+        Field.output(
+            "token",
+            str,
+            "The token value (secret; only known to the stack that created it).",
+            secret=True,
+            write_only=True,
+        ),
         Field.output("prefix", str, "Display prefix of the token."),
         Field.output("created_at", int, "Creation time, Unix seconds."),
     )
@@ -82,5 +92,14 @@ class ApiToken(AkuaResource, module="akua", name="ApiToken"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {"name": name, "expires_at": expires_at, "workspace_id": workspace_id,
-                                         "adopt": adopt, "adopt_id": adopt_id}, opts)
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "expires_at": expires_at,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -28,12 +28,31 @@ class ClusterProvider(AkuaProvider):
     idempotent_create = True
     fields = (
         Field.updatable("name", str, "Cluster name.", required=True, min_length=1, max_length=100),
-        Field.updatable("region_id", str, "Region the cluster belongs to (not returned by the API).",
-                        required=True, min_length=1, max_length=54, write_only=True),
-        Field.create_only("network_profile", str, "linux_cilium (default) or mixed_os_calico for Windows workers.",
-                          default="linux_cilium", choices=("linux_cilium", "mixed_os_calico"), write_only=True),
-        Field.updatable("import_kubeconfig", str, "Import an existing cluster with this kubeconfig instead of "
-                        "creating a managed one.", secret=True, write_only=True, min_length=1),
+        Field.updatable(
+            "region_id",
+            str,
+            "Region the cluster belongs to (not returned by the API).",
+            required=True,
+            min_length=1,
+            max_length=54,
+            write_only=True,
+        ),
+        Field.create_only(
+            "network_profile",
+            str,
+            "linux_cilium (default) or mixed_os_calico for Windows workers.",
+            default="linux_cilium",
+            choices=("linux_cilium", "mixed_os_calico"),
+            write_only=True,
+        ),
+        Field.updatable(
+            "import_kubeconfig",
+            str,
+            "Import an existing cluster with this kubeconfig instead of creating a managed one.",
+            secret=True,
+            write_only=True,
+            min_length=1,
+        ),
         Field.updatable("suspended", bool, "Suspend (true) or resume (false) the cluster.", server_default=True),
         Field.option("fetch_kubeconfig", bool, "Fetch the kubeconfig after create.", default=True),
         Field.output("kubeconfig", str, "Kubeconfig for the cluster (secret).", secret=True, write_only=True),
@@ -52,12 +71,18 @@ class ClusterProvider(AkuaProvider):
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         base = {"name": inputs["name"], "region_id": inputs["region_id"]}
         if inputs.get("import_kubeconfig"):
-            created = ctx.client.post("/clusters:import", json={**base, "kubeconfig": inputs["import_kubeconfig"]},
-                                      idempotency_key=ctx.idempotency_key("import"))
+            created = ctx.client.post(
+                "/clusters:import",
+                json={**base, "kubeconfig": inputs["import_kubeconfig"]},
+                idempotency_key=ctx.idempotency_key("import"),
+            )
             cluster_id = created["id"]
         else:
-            op = ctx.client.post("/clusters", json={**base, "network_profile": inputs["network_profile"]},
-                                 idempotency_key=ctx.idempotency_key("create"))
+            op = ctx.client.post(
+                "/clusters",
+                json={**base, "network_profile": inputs["network_profile"]},
+                idempotency_key=ctx.idempotency_key("create"),
+            )
             done = ctx.client.wait_operation(op)
             cluster_id = done["response"]["cluster_id"]
         cluster: dict[str, Any] = ctx.client.get(f"/clusters/{cluster_id}")  # 404 here: a stale replay
@@ -73,17 +98,20 @@ class ClusterProvider(AkuaProvider):
 
     def _set_suspended(self, ctx: Context, cluster: Mapping[str, Any], suspended: bool) -> None:
         action = "suspend" if suspended else "resume"
-        op = ctx.client.post(f"/clusters/{cluster['id']}:{action}", if_match=cluster["etag"],
-                             idempotency_key=ctx.idempotency_key(f"{action}:{cluster['etag']}"))
+        op = ctx.client.post(
+            f"/clusters/{cluster['id']}:{action}",
+            if_match=cluster["etag"],
+            idempotency_key=ctx.idempotency_key(f"{action}:{cluster['etag']}"),
+        )
         ctx.client.wait_operation(op)
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/clusters/{id_}")  # type: ignore[no-any-return]
+        return ctx.client.get(f"/clusters/{id_}")
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body = {k: inputs[k] for k in ("name", "region_id") if k in changed}
+        body: dict[str, Any] = {k: inputs[k] for k in ("name", "region_id") if k in changed}
         if "import_kubeconfig" in changed and inputs.get("import_kubeconfig"):
             body["kubeconfig"] = inputs["import_kubeconfig"]
         etag = state["etag"]
@@ -98,8 +126,10 @@ class ClusterProvider(AkuaProvider):
             ctx.client.wait_operation(op)
 
     def delete_conflict_hint(self, error: Any) -> str:
-        return (f"{error.message}. A cluster must be empty before it is deleted: destroy its installs first "
-                "(with Pulumi, make each Install depend on the Cluster so destroy orders them).")
+        return (
+            f"{error.message}. A cluster must be empty before it is deleted: destroy its installs first "
+            "(with Pulumi, make each Install depend on the Cluster so destroy orders them)."
+        )
 
 
 class Cluster(AkuaResource, module="akua", name="Cluster"):
@@ -140,8 +170,17 @@ class Cluster(AkuaResource, module="akua", name="Cluster"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {
-            "name": name, "region_id": region_id, "network_profile": network_profile,
-            "import_kubeconfig": import_kubeconfig, "suspended": suspended, "fetch_kubeconfig": fetch_kubeconfig,
-            "workspace_id": workspace_id, "adopt_id": adopt_id,
-        }, opts)
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "region_id": region_id,
+                "network_profile": network_profile,
+                "import_kubeconfig": import_kubeconfig,
+                "suspended": suspended,
+                "fetch_kubeconfig": fetch_kubeconfig,
+                "workspace_id": workspace_id,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -31,18 +31,37 @@ class InstallProvider(AkuaProvider):
     idempotent_create = True
     fields = (
         Field.create_only("product_id", str, "Install this product (product-based install).", max_length=55),
-        Field.create_only("package_id", str, "Install this package directly (direct install).", max_length=54,
-                          write_only=True),
+        Field.create_only(
+            "package_id", str, "Install this package directly (direct install).", max_length=54, write_only=True
+        ),
         Field.create_only("version", str, "Direct installs: 'latest' or a SemVer version.", write_only=True),
-        Field.create_only("region_id", str, "Region to install into.", required=True, min_length=1, max_length=54,
-                          write_only=True),
-        Field.create_only("cluster_id", str, "Cluster to install into (the server picks one when omitted).",
-                          min_length=1, max_length=54, server_default=True),
+        Field.create_only(
+            "region_id", str, "Region to install into.", required=True, min_length=1, max_length=54, write_only=True
+        ),
+        Field.create_only(
+            "cluster_id",
+            str,
+            "Cluster to install into (the server picks one when omitted).",
+            min_length=1,
+            max_length=54,
+            server_default=True,
+        ),
         Field.create_only("initial_values", dict, "Initial chart values (write-only).", write_only=True),
-        Field.updatable("package_version_id", str, "Pin the install to this package version.", server_default=True,
-                        min_length=1, max_length=55),
-        Field.updatable("automatic_updates", bool, "Let Akua update the install automatically.",
-                        server_default=True, write_only=True),
+        Field.updatable(
+            "package_version_id",
+            str,
+            "Pin the install to this package version.",
+            server_default=True,
+            min_length=1,
+            max_length=55,
+        ),
+        Field.updatable(
+            "automatic_updates",
+            bool,
+            "Let Akua update the install automatically.",
+            server_default=True,
+            write_only=True,
+        ),
         Field.option("wait_for_healthy", bool, "Wait until the install is healthy after create.", default=True),
         Field.option("timeout_seconds", int, "How long to wait for operations and health.", default=900, minimum=1),
         Field.output("state", str, "pending, rendering, syncing, healthy, degraded, failed or deleted."),
@@ -68,7 +87,9 @@ class InstallProvider(AkuaProvider):
         else:
             version = inputs.get("version") or "latest"
             body["package_id"] = inputs["package_id"]
-            body["package_version_pin"] = {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
+            body["package_version_pin"] = (
+                {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
+            )
         for key in ("cluster_id", "initial_values"):
             if inputs.get(key) is not None:
                 body[key] = inputs[key]
@@ -92,12 +113,18 @@ class InstallProvider(AkuaProvider):
 
         install = wait_for(settled, timeout=timeout, interval=0.2, what=f"install {install_id} to become healthy")
         if install["state"] == "failed":
-            raise AkuaResourceError(f"install {install_id} failed to deploy (state 'failed'); see {install.get('html_url')}")
+            raise AkuaResourceError(
+                f"install {install_id} failed to deploy (state 'failed'); see {install.get('html_url')}"
+            )
         return install
 
     def _set_automatic_updates(self, ctx: Context, install: Mapping[str, Any], enabled: bool) -> None:
-        ctx.client.patch(f"/installs/{install['id']}/automatic_updates", json={"automatic_updates_enabled": enabled},
-                         if_match=install["etag"], idempotency_key=ctx.idempotency_key(f"auto:{install['etag']}"))
+        ctx.client.patch(
+            f"/installs/{install['id']}/automatic_updates",
+            json={"automatic_updates_enabled": enabled},
+            if_match=install["etag"],
+            idempotency_key=ctx.idempotency_key(f"auto:{install['etag']}"),
+        )
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         install: dict[str, Any] = ctx.client.get(f"/installs/{id_}")
@@ -109,8 +136,12 @@ class InstallProvider(AkuaProvider):
         etag = state["etag"]
         timeout = float(inputs.get("timeout_seconds") or 900)
         if "package_version_id" in changed:
-            result = ctx.client.post(f"/installs/{id_}:update", json={"package_version_id": inputs["package_version_id"]},
-                                     if_match=etag, idempotency_key=ctx.idempotency_key(f"update:{etag}"))
+            result = ctx.client.post(
+                f"/installs/{id_}:update",
+                json={"package_version_id": inputs["package_version_id"]},
+                if_match=etag,
+                idempotency_key=ctx.idempotency_key(f"update:{etag}"),
+            )
             etag = result["install"]["etag"]
             want = inputs["package_version_id"]
 
@@ -166,9 +197,21 @@ class Install(AkuaResource, module="akua", name="Install"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {
-            "region_id": region_id, "product_id": product_id, "package_id": package_id, "version": version,
-            "cluster_id": cluster_id, "initial_values": initial_values, "package_version_id": package_version_id,
-            "automatic_updates": automatic_updates, "wait_for_healthy": wait_for_healthy,
-            "timeout_seconds": timeout_seconds, "workspace_id": workspace_id, "adopt_id": adopt_id,
-        }, opts)
+        super().__init__(
+            resource_name,
+            {
+                "region_id": region_id,
+                "product_id": product_id,
+                "package_id": package_id,
+                "version": version,
+                "cluster_id": cluster_id,
+                "initial_values": initial_values,
+                "package_version_id": package_version_id,
+                "automatic_updates": automatic_updates,
+                "wait_for_healthy": wait_for_healthy,
+                "timeout_seconds": timeout_seconds,
+                "workspace_id": workspace_id,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

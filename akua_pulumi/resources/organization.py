@@ -26,12 +26,32 @@ class OrganizationProvider(AkuaProvider):
     natural_key = ("slug",)
     idempotent_create = True
     fields = (
-        Field.updatable("name", str, "Display name (2-50 letters, digits, inner spaces and -'&.).",
-                        required=True, min_length=2, max_length=50, pattern=ORG_NAME_PATTERN),
-        Field.updatable("slug", str, "URL slug (3-39 lower-case letters, digits, dashes).",
-                        min_length=3, max_length=39, pattern=SLUG_PATTERN, server_default=True),
-        Field.updatable("icon", str, "Icon URL (set through update after create).", max_length=256,
-                        pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:", server_default=True),
+        Field.updatable(
+            "name",
+            str,
+            "Display name (2-50 letters, digits, inner spaces and -'&.).",
+            required=True,
+            min_length=2,
+            max_length=50,
+            pattern=ORG_NAME_PATTERN,
+        ),
+        Field.updatable(
+            "slug",
+            str,
+            "URL slug (3-39 lower-case letters, digits, dashes).",
+            min_length=3,
+            max_length=39,
+            pattern=SLUG_PATTERN,
+            server_default=True,
+        ),
+        Field.updatable(
+            "icon",
+            str,
+            "Icon URL (set through update after create).",
+            max_length=256,
+            pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:",
+            server_default=True,
+        ),
         Field.output("created_at", int, "Creation time, Unix seconds."),
         Field.output("etag", str, "Revision used for optimistic concurrency."),
     )
@@ -47,13 +67,13 @@ class OrganizationProvider(AkuaProvider):
         return org
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/organizations/{id_}")  # type: ignore[no-any-return]
+        return ctx.client.get(f"/organizations/{id_}")
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug, name = inputs.get("slug"), inputs.get("name")
         for org in ctx.client.paginate("/organizations"):
             if (slug and org.get("slug") == slug) or (not slug and org.get("name") == name):
-                return org  # type: ignore[no-any-return]
+                return org
         return None
 
     def api_update(
@@ -93,5 +113,6 @@ class Organization(AkuaResource, module="akua", name="Organization"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {"name": name, "slug": slug, "icon": icon, "adopt": adopt,
-                                         "adopt_id": adopt_id}, opts)
+        super().__init__(
+            resource_name, {"name": name, "slug": slug, "icon": icon, "adopt": adopt, "adopt_id": adopt_id}, opts
+        )

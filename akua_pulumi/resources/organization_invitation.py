@@ -28,10 +28,18 @@ class OrganizationInvitationProvider(AkuaProvider):
     precheck_natural_key = True
     fields = (
         Field.create_only("organization_id", str, "The organization.", required=True, min_length=1, max_length=54),
-        Field.create_only("email", str, "Who to invite.", required=True, min_length=3, max_length=320,
-                          pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-        Field.create_only("role", str, "Role granted on acceptance.", default="member",
-                          choices=("owner", "admin", "member")),
+        Field.create_only(
+            "email",
+            str,
+            "Who to invite.",
+            required=True,
+            min_length=3,
+            max_length=320,
+            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        ),
+        Field.create_only(
+            "role", str, "Role granted on acceptance.", default="member", choices=("owner", "admin", "member")
+        ),
         Field.output("status", str, "pending, accepted or canceled."),
         Field.output("invited_by", str, "The inviting user."),
         Field.output("expires_at", int, "Expiry, Unix seconds."),
@@ -43,8 +51,10 @@ class OrganizationInvitationProvider(AkuaProvider):
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         org = inputs["organization_id"]
-        return ctx.client.post(f"/organizations/{org}/invitations",  # type: ignore[no-any-return]
-                               json={"email": inputs["email"], "role": inputs["role"]})
+        return ctx.client.post(
+            f"/organizations/{org}/invitations",
+            json={"email": inputs["email"], "role": inputs["role"]},
+        )
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         return next((i for i in self._pending(ctx, state["organization_id"]) if i["id"] == id_), None)
@@ -84,5 +94,8 @@ class OrganizationInvitation(AkuaResource, module="akua", name="OrganizationInvi
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {"organization_id": organization_id, "email": email, "role": role,
-                                         "adopt": adopt, "adopt_id": adopt_id}, opts)
+        super().__init__(
+            resource_name,
+            {"organization_id": organization_id, "email": email, "role": role, "adopt": adopt, "adopt_id": adopt_id},
+            opts,
+        )

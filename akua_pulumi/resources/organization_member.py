@@ -43,8 +43,12 @@ class OrganizationMemberProvider(AkuaProvider):
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         org, user = inputs["organization_id"], inputs["user_id"]
         etag = ctx.client.get(f"/organizations/{org}")["etag"]
-        ctx.client.post(f"/organizations/{org}/members", json={"user_id": user, "role": inputs["role"]},
-                        if_match=etag, idempotency_key=ctx.idempotency_key("add"))
+        ctx.client.post(
+            f"/organizations/{org}/members",
+            json={"user_id": user, "role": inputs["role"]},
+            if_match=etag,
+            idempotency_key=ctx.idempotency_key("add"),
+        )
         found = self._find(ctx, org, user)
         if found is None:
             raise StaleReplayError(f"member {user} was added but is not listed in organization {org}")
@@ -61,8 +65,7 @@ class OrganizationMemberProvider(AkuaProvider):
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
         org, _, user = id_.partition("/")
-        ctx.client.patch(f"/organizations/{org}/members/{user}", json={"role": inputs["role"]},
-                         if_match=state["etag"])
+        ctx.client.patch(f"/organizations/{org}/members/{user}", json={"role": inputs["role"]}, if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         org, _, user = id_.partition("/")
@@ -101,5 +104,14 @@ class OrganizationMember(AkuaResource, module="akua", name="OrganizationMember")
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {"organization_id": organization_id, "user_id": user_id, "role": role,
-                                         "adopt": adopt, "adopt_id": adopt_id}, opts)
+        super().__init__(
+            resource_name,
+            {
+                "organization_id": organization_id,
+                "user_id": user_id,
+                "role": role,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -29,11 +29,20 @@ class PackageProvider(AkuaProvider):
     fields = (
         Field.create_only("name", str, "Package name.", required=True, min_length=1, max_length=120),
         Field.create_only("description", str, "Description (import only).", max_length=1000),
-        Field.create_only("display_image_url", str, "Image URL.", max_length=2048, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"),
-        Field.create_only("helm", dict, "Helm source: repo_url (oci://), target_revision, chart, path, values.",
-                          write_only=True),
-        Field.create_only("oci_ref", str, "Published OCI artifact to import (oci://...).", max_length=2048,
-                          pattern=_OCI, write_only=True),
+        Field.create_only(
+            "display_image_url", str, "Image URL.", max_length=2048, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"
+        ),
+        Field.create_only(
+            "helm", dict, "Helm source: repo_url (oci://), target_revision, chart, path, values.", write_only=True
+        ),
+        Field.create_only(
+            "oci_ref",
+            str,
+            "Published OCI artifact to import (oci://...).",
+            max_length=2048,
+            pattern=_OCI,
+            write_only=True,
+        ),
         Field.create_only("version", dict, "Version to import: semver, ref, input_schema.", write_only=True),
         Field.output("latest_version_id", str, "Newest version."),
         Field.output("source", dict, "hosted (repository_id) or oci (oci_ref)."),
@@ -74,19 +83,23 @@ class PackageProvider(AkuaProvider):
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         common = {k: inputs[k] for k in ("name", "display_image_url") if inputs.get(k) is not None}
         if inputs.get("helm") is not None:
-            op = ctx.client.post("/packages", json={**common, "sources": [{"kind": "helm", **inputs["helm"]}]},
-                                 idempotency_key=ctx.idempotency_key("create"))
+            op = ctx.client.post(
+                "/packages",
+                json={**common, "sources": [{"kind": "helm", **inputs["helm"]}]},
+                idempotency_key=ctx.idempotency_key("create"),
+            )
             package_id = ctx.client.wait_operation(op)["response"]["package_id"]
         else:
             body = {**common, "oci_ref": inputs["oci_ref"], "version": inputs["version"]}
             if inputs.get("description") is not None:
                 body["description"] = inputs["description"]
-            package_id = ctx.client.post("/packages:import", json=body,
-                                         idempotency_key=ctx.idempotency_key("import"))["id"]
-        return ctx.client.get(f"/packages/{package_id}")  # type: ignore[no-any-return]
+            package_id = ctx.client.post("/packages:import", json=body, idempotency_key=ctx.idempotency_key("import"))[
+                "id"
+            ]
+        return ctx.client.get(f"/packages/{package_id}")
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/packages/{id_}")  # type: ignore[no-any-return]
+        return ctx.client.get(f"/packages/{id_}")
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         ctx.client.delete(f"/packages/{id_}", if_match=state.get("etag"))
@@ -123,7 +136,17 @@ class Package(AkuaResource, module="akua", name="Package"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {
-            "name": name, "helm": helm, "oci_ref": oci_ref, "version": version, "description": description,
-            "display_image_url": display_image_url, "workspace_id": workspace_id, "adopt_id": adopt_id,
-        }, opts)
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "helm": helm,
+                "oci_ref": oci_ref,
+                "version": version,
+                "description": description,
+                "display_image_url": display_image_url,
+                "workspace_id": workspace_id,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -39,8 +39,13 @@ class ProductProvider(AkuaProvider):
     fields = (
         Field.updatable("name", str, "Product name.", required=True, min_length=2, max_length=64),
         Field.create_only("package_id", str, "Backing package.", required=True, min_length=1, max_length=54),
-        Field.updatable("version", str, "'latest' or a pinned SemVer version of the package.", default="latest",
-                        validator=_version_ok),
+        Field.updatable(
+            "version",
+            str,
+            "'latest' or a pinned SemVer version of the package.",
+            default="latest",
+            validator=_version_ok,
+        ),
         Field.updatable("custom_image", str, "Image URL.", pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"),
         Field.updatable("custom_description", str, "Description.", max_length=500),
         Field.updatable("marketplace_published", bool, "List on the marketplace.", server_default=True),
@@ -86,8 +91,9 @@ class ProductProvider(AkuaProvider):
         names = {"name", "package_id", "version"} | {
             n for n in ("custom_image", "custom_description", "marketplace_published") if inputs.get(n) is not None
         }
-        created = ctx.client.post("/products", json=self._body(inputs, names),
-                                  idempotency_key=ctx.idempotency_key("create"))
+        created = ctx.client.post(
+            "/products", json=self._body(inputs, names), idempotency_key=ctx.idempotency_key("create")
+        )
         product = self._read_active(ctx, created["id"])
         if product is None:  # a replayed key named a product archived since: use the next key
             raise StaleReplayError(f"product {created['id']} is archived")
@@ -101,8 +107,14 @@ class ProductProvider(AkuaProvider):
         return self._read_active(ctx, id_)
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next((p for p in ctx.client.paginate("/products")
-                     if p.get("name") == inputs["name"] and p.get("state") != "archived"), None)
+        return next(
+            (
+                p
+                for p in ctx.client.paginate("/products")
+                if p.get("name") == inputs["name"] and p.get("state") != "archived"
+            ),
+            None,
+        )
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
@@ -110,8 +122,12 @@ class ProductProvider(AkuaProvider):
         ctx.client.patch(f"/products/{id_}", json=self._body(inputs, changed), if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.post(f"/products/{id_}:archive", json={"cascade_offers": False}, if_match=state["etag"],
-                        idempotency_key=ctx.idempotency_key(f"archive:{state['etag']}"))
+        ctx.client.post(
+            f"/products/{id_}:archive",
+            json={"cascade_offers": False},
+            if_match=state["etag"],
+            idempotency_key=ctx.idempotency_key(f"archive:{state['etag']}"),
+        )
 
 
 class Product(AkuaResource, module="akua", name="Product"):
@@ -147,8 +163,18 @@ class Product(AkuaResource, module="akua", name="Product"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {
-            "name": name, "package_id": package_id, "version": version, "custom_image": custom_image,
-            "custom_description": custom_description, "marketplace_published": marketplace_published,
-            "workspace_id": workspace_id, "adopt": adopt, "adopt_id": adopt_id,
-        }, opts)
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "package_id": package_id,
+                "version": version,
+                "custom_image": custom_image,
+                "custom_description": custom_description,
+                "marketplace_published": marketplace_published,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -29,8 +29,14 @@ class RegionProvider(AkuaProvider):
     # A region outlives every stack that declared it, so declaring it again takes it over.
     adopt_on_conflict = True
     fields = (
-        Field.create_only("name", str, "Region name, unique within the workspace by our convention.",
-                          required=True, min_length=1, max_length=100),
+        Field.create_only(
+            "name",
+            str,
+            "Region name, unique within the workspace by our convention.",
+            required=True,
+            min_length=1,
+            max_length=100,
+        ),
         Field.create_only("icon", str, "Icon URL.", max_length=256, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"),
         Field.output("created_at", int, "Creation time, Unix seconds."),
     )
@@ -40,7 +46,7 @@ class RegionProvider(AkuaProvider):
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         body = {k: inputs[k] for k in ("name", "icon") if inputs.get(k) is not None}
-        return ctx.client.post("/regions", json=body)  # type: ignore[no-any-return]
+        return ctx.client.post("/regions", json=body)
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         return next((r for r in self._list(ctx) if r["id"] == id_), None)
@@ -80,5 +86,8 @@ class Region(AkuaResource, module="akua", name="Region"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {"name": name, "icon": icon, "workspace_id": workspace_id,
-                                         "adopt": adopt, "adopt_id": adopt_id}, opts)
+        super().__init__(
+            resource_name,
+            {"name": name, "icon": icon, "workspace_id": workspace_id, "adopt": adopt, "adopt_id": adopt_id},
+            opts,
+        )

@@ -30,8 +30,12 @@ class WorkspaceProvider(AkuaProvider):
     fields = (
         Field.updatable("name", str, "Display name.", required=True, min_length=1, max_length=100),
         Field.updatable(
-            "slug", str, "URL slug, unique across Akua. Defaults to a slug of the name.",
-            min_length=3, max_length=39, server_default=True,
+            "slug",
+            str,
+            "URL slug, unique across Akua. Defaults to a slug of the name.",
+            min_length=3,
+            max_length=39,
+            server_default=True,
         ),
         Field.option("wait_for_deletion", bool, "On destroy, wait until the cascading delete finishes.", default=True),
         Field.output("plan", dict, "Subscription plan: tier and who bills it."),
@@ -46,10 +50,10 @@ class WorkspaceProvider(AkuaProvider):
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         # workspaces.create takes no Idempotency-Key; the unique slug (always sent) is what makes a
         # retry detectable, see AkuaProvider._create_new.
-        return ctx.client.post("/workspaces", json={"name": inputs["name"], "slug": self._slug(inputs)})  # type: ignore[no-any-return]
+        return ctx.client.post("/workspaces", json={"name": inputs["name"], "slug": self._slug(inputs)})
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/workspaces/{id_}")  # type: ignore[no-any-return]
+        return ctx.client.get(f"/workspaces/{id_}")
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug = self._slug(inputs)

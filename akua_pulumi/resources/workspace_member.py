@@ -23,8 +23,9 @@ class WorkspaceMemberProvider(AkuaProvider):
     idempotent_create = True
     fields = (
         Field.create_only("user_id", str, "The user to add (e.g. usr_...).", required=True, min_length=1),
-        Field.updatable("role", str, "admin or member (owner cannot be assigned).", default="member",
-                        choices=("admin", "member")),
+        Field.updatable(
+            "role", str, "admin or member (owner cannot be assigned).", default="member", choices=("admin", "member")
+        ),
         Field.output("membership_id", str, "The wsm_ membership id."),
         Field.output("joined_at", str, "When the user joined (ISO-8601)."),
     )
@@ -33,8 +34,13 @@ class WorkspaceMemberProvider(AkuaProvider):
         return f"{obj['workspace_id']}/{obj['user_id']}"
 
     def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        return {"user_id": obj["user_id"], "role": obj["role"], "joined_at": obj.get("joined_at"),
-                "membership_id": obj.get("id"), "workspace_id": obj["workspace_id"]}
+        return {
+            "user_id": obj["user_id"],
+            "role": obj["role"],
+            "joined_at": obj.get("joined_at"),
+            "membership_id": obj.get("id"),
+            "workspace_id": obj["workspace_id"],
+        }
 
     def _find(self, ctx: Context, workspace_id: str, user_id: str) -> dict[str, Any] | None:
         for m in ctx.client.paginate(f"/workspaces/{workspace_id}/members"):
@@ -44,8 +50,11 @@ class WorkspaceMemberProvider(AkuaProvider):
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         ws, user = inputs["workspace_id"], inputs["user_id"]
-        ctx.client.post(f"/workspaces/{ws}/members", json={"user_id": user, "role": inputs["role"]},
-                        idempotency_key=ctx.idempotency_key("add"))
+        ctx.client.post(
+            f"/workspaces/{ws}/members",
+            json={"user_id": user, "role": inputs["role"]},
+            idempotency_key=ctx.idempotency_key("add"),
+        )
         found = self._find(ctx, ws, user)
         if found is None:
             raise StaleReplayError(f"member {user} was added but is not listed in workspace {ws}")
@@ -99,5 +108,8 @@ class WorkspaceMember(AkuaResource, module="akua", name="WorkspaceMember"):
         adopt_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(resource_name, {"user_id": user_id, "role": role, "workspace_id": workspace_id,
-                                         "adopt": adopt, "adopt_id": adopt_id}, opts)
+        super().__init__(
+            resource_name,
+            {"user_id": user_id, "role": role, "workspace_id": workspace_id, "adopt": adopt, "adopt_id": adopt_id},
+            opts,
+        )
