@@ -26,7 +26,7 @@ class LocalAdmin:
     def create_user(self, name: str, email: str, user_id: str | None = None) -> dict[str, Any]:
         """A new user with a session token: ``{id, name, email, token}``."""
         body = {"name": name, "email": email, **({"id": user_id} if user_id else {})}
-        return self._call("POST", "/users", body)  # type: ignore[no-any-return]
+        return self._call("POST", "/users", body)
 
     def publish_artifact(
         self, oci_ref: str, semver: str, ref: str, input_schema: dict[str, Any] | None = None
@@ -38,7 +38,7 @@ class LocalAdmin:
             {
                 "oci_ref": oci_ref,
                 "semver": semver,
-                "ref": ref,  # type: ignore[no-any-return]
+                "ref": ref,
                 "input_schema": input_schema or {},
             },
         )
@@ -47,29 +47,29 @@ class LocalAdmin:
         """Simulate the customer granting management of a workspace to an organization."""
         return self._call(
             "POST",
-            f"/workspaces/{workspace_id}/management",  # type: ignore[no-any-return]
+            f"/workspaces/{workspace_id}/management",
             {"organization_id": organization_id},
         )
 
     def set_faults(self, **settings: Any) -> dict[str, Any]:
         """Replace the fault settings (latency_ms, error_rate, rate_limited_rate, ...)."""
-        return self._call("PUT", "/faults", settings)  # type: ignore[no-any-return]
+        return self._call("PUT", "/faults", settings)
 
     def get_faults(self) -> dict[str, Any]:
-        return self._call("GET", "/faults")  # type: ignore[no-any-return]
+        return self._call("GET", "/faults")
 
     def clear_faults(self) -> dict[str, Any]:
         return self.set_faults()
 
     def counters(self) -> dict[str, Any]:
         """``{total, reads, writes, by_operation, by_status}`` of /v1 requests."""
-        return self._call("GET", "/counters")  # type: ignore[no-any-return]
+        return self._call("GET", "/counters")
 
     def reset_counters(self) -> None:
         self._call("POST", "/counters:reset")
 
     def set_operation_delay(self, seconds: float) -> dict[str, Any]:
-        return self._call("PUT", "/config", {"operation_delay_seconds": seconds})  # type: ignore[no-any-return]
+        return self._call("PUT", "/config", {"operation_delay_seconds": seconds})
 
     def fail_next_operation(self, op_type: str, message: str = "injected failure") -> None:
         """Make the next operation of metadata type ``op_type`` end FAILED with ``message``."""
@@ -81,11 +81,11 @@ class LocalAdmin:
 
     def get_object(self, object_id: str) -> dict[str, Any]:
         """Raw stored object, including internal fields: ``{kind, data}``."""
-        return self._call("GET", f"/objects/{object_id}")  # type: ignore[no-any-return]
+        return self._call("GET", f"/objects/{object_id}")
 
     def patch_object(self, object_id: str, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into a stored object out of band (drift) and bump its etag."""
-        return self._call("PATCH", f"/objects/{object_id}", fields)  # type: ignore[no-any-return]
+        return self._call("PATCH", f"/objects/{object_id}", fields)
 
     def delete_object(self, object_id: str) -> None:
         """Remove one object out of band."""

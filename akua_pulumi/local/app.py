@@ -348,14 +348,14 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
 
 def _read_body(environ: dict[str, Any]) -> tuple[bool, bytes]:
     if "akua.body" in environ:
-        return environ["akua.body"]  # type: ignore[no-any-return]
+        return environ["akua.body"]
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     raw = environ["wsgi.input"].read(length) if length > 0 else b""
     environ["akua.body"] = (bool(raw.strip()), raw)
-    return environ["akua.body"]  # type: ignore[no-any-return]
+    return environ["akua.body"]
 
 
 _REASONS = {

@@ -38,7 +38,7 @@ class _Handler(BaseHTTPRequestHandler):
             "CONTENT_TYPE": self.headers.get("Content-Type", ""),
             "REMOTE_ADDR": self.client_address[0],
             "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PORT": str(self.server.server_address[1]),  # type: ignore[index]
             "wsgi.input": io.BytesIO(raw),
             "wsgi.errors": sys.stderr,
             "wsgi.url_scheme": "http",

@@ -18,9 +18,7 @@ SEEN: dict[str, set[int]] = {}
 
 def _has_custom_type(body: Any) -> bool:
     items = body.get("data", [body]) if isinstance(body, dict) else []
-    return any(
-        isinstance(i, dict) and (i.get("metadata") or {}).get("type") in CUSTOM_OP_TYPES for i in items
-    )
+    return any(isinstance(i, dict) and (i.get("metadata") or {}).get("type") in CUSTOM_OP_TYPES for i in items)
 
 
 def check_response(response: httpx.Response) -> None:
@@ -35,9 +33,7 @@ def check_response(response: httpx.Response) -> None:
     assert matched is not None, f"unroutable {response.request.method} {path} answered {response.status_code}"
     op = matched[0]
     SEEN.setdefault(op.operation_id, set()).add(response.status_code)
-    if response.status_code == 429 or (
-        response.status_code >= 500 and response.status_code not in op.statuses
-    ):
+    if response.status_code == 429 or (response.status_code >= 500 and response.status_code not in op.statuses):
         return
     body = response.json() if response.content else None
     if response.status_code < 300 and _has_custom_type(body):

@@ -118,10 +118,7 @@ def test_workspaces_members_management_subscription(api: Api, admin: LocalAdmin)
     r = w.patch(f"/workspaces/{ws['id']}", json={"name": "Renamed"}, headers={"If-Match": "1"})
     assert r.status_code == 200 and r.json()["etag"] == "2"
     assert (
-        w.patch(
-            f"/workspaces/{ws['id']}", json={"slug": "acme-corp-2"}, headers={"If-Match": "2"}
-        ).status_code
-        == 409
+        w.patch(f"/workspaces/{ws['id']}", json={"slug": "acme-corp-2"}, headers={"If-Match": "2"}).status_code == 409
     )
 
     bob = admin.create_user("Bob", "bob@example.com")
@@ -156,10 +153,7 @@ def test_workspaces_members_management_subscription(api: Api, admin: LocalAdmin)
     sub = f"/workspaces/{ws['id']}/subscription"
     assert w.get(sub).json()["tier"] == "free"
     etag = w.get(f"/workspaces/{ws['id']}").json()["etag"]
-    assert (
-        w.post(f"{sub}:cancel", json={"effective": "period_end"}, headers={"If-Match": etag}).status_code
-        == 409
-    )
+    assert w.post(f"{sub}:cancel", json={"effective": "period_end"}, headers={"If-Match": etag}).status_code == 409
     assert w.post(f"{sub}:changeTier", json={"tier": "gold"}, headers={"If-Match": etag}).status_code == 400
     done = _op(w, w.post(f"{sub}:changeTier", json={"tier": "pro"}, headers={"If-Match": etag}))
     assert done["state"] == "SUCCEEDED"
@@ -188,17 +182,13 @@ def test_organizations(api: Api, admin: LocalAdmin) -> None:
     assert api.get(o).json()["etag"] == "1"
     assert api.get("/organizations/org_nope").status_code == 404
     assert api.patch(o, json={"name": "Vendor"}, headers={"If-Match": "9"}).status_code == 409
-    assert api.patch(
-        o, json={"name": "Vendor", "icon": "https://x.test/i.png"}, headers={"If-Match": "1"}
-    ).json() == {"ok": True}
+    assert api.patch(o, json={"name": "Vendor", "icon": "https://x.test/i.png"}, headers={"If-Match": "1"}).json() == {
+        "ok": True
+    }
     etag = api.get(o).json()["etag"]
     carol = admin.create_user("Carol", "carol@example.com")
-    assert (
-        api.post(f"{o}/members", json={"user_id": carol["id"]}, headers={"If-Match": etag}).status_code == 201
-    )
-    assert (
-        api.post(f"{o}/members", json={"user_id": carol["id"]}, headers={"If-Match": etag}).status_code == 409
-    )
+    assert api.post(f"{o}/members", json={"user_id": carol["id"]}, headers={"If-Match": etag}).status_code == 201
+    assert api.post(f"{o}/members", json={"user_id": carol["id"]}, headers={"If-Match": etag}).status_code == 409
     members = api.get(f"{o}/members").json()["data"]
     me = next(m for m in members if m["user_id"] == "usr_owner")
     cm = next(m for m in members if m["user_id"] == carol["id"])
@@ -206,18 +196,13 @@ def test_organizations(api: Api, admin: LocalAdmin) -> None:
     c = api.as_(carol["token"])
     assert c.patch(o, json={"name": "Hacked"}, headers={"If-Match": etag}).status_code == 403
     assert (
-        api.patch(
-            f"{o}/members/usr_owner", json={"role": "admin"}, headers={"If-Match": me["etag"]}
-        ).status_code
-        == 400
+        api.patch(f"{o}/members/usr_owner", json={"role": "admin"}, headers={"If-Match": me["etag"]}).status_code == 400
     )
     assert api.delete(f"{o}/members/usr_owner", headers={"If-Match": me["etag"]}).status_code == 400
-    assert api.patch(
-        f"{o}/members/{carol['id']}", json={"role": "admin"}, headers={"If-Match": cm["etag"]}
-    ).json() == {"ok": True}
-    assert (
-        api.patch(f"{o}/members/nobody", json={"role": "admin"}, headers={"If-Match": "1"}).status_code == 404
-    )
+    assert api.patch(f"{o}/members/{carol['id']}", json={"role": "admin"}, headers={"If-Match": cm["etag"]}).json() == {
+        "ok": True
+    }
+    assert api.patch(f"{o}/members/nobody", json={"role": "admin"}, headers={"If-Match": "1"}).status_code == 404
     inv = api.post(f"{o}/invitations", json={"email": "dave@example.com"}).json()
     assert inv["status"] == "pending" and inv["role"] == "member"
     assert api.post(f"{o}/invitations", json={"email": "dave@example.com"}).status_code == 409
@@ -261,9 +246,7 @@ def test_clusters_regions_quotas(api: Api, admin: LocalAdmin) -> None:
     assert w.get("/quotas", params={"cluster_id": cid}).status_code == 200
     assert w.get("/quotas/compute%2Fmachines").json()["metric"] == "compute/machines"
     assert w.get("/quotas/nope").status_code == 404
-    imp = w.post(
-        "/clusters:import", json={"name": "byoc", "region_id": reg["id"], "kubeconfig": "apiVersion: v1"}
-    )
+    imp = w.post("/clusters:import", json={"name": "byoc", "region_id": reg["id"], "kubeconfig": "apiVersion: v1"})
     assert imp.status_code == 200 and imp.json()["provider"] == "imported_byoc"
     assert w.get(f"/clusters/{imp.json()['id']}/kubeconfig").json()["kubeconfig"] == "apiVersion: v1"
     assert "server:" in w.get(f"/clusters/{cid}/kubeconfig").json()["kubeconfig"]
@@ -453,9 +436,7 @@ def test_packages_products_installs(api: Api, admin: LocalAdmin) -> None:
     w.post(f"{p}:archive", json={}, headers={"If-Match": un.json()["etag"]})
     assert w.delete(f"/packages/{pkg_id}", headers={"If-Match": "0"}).status_code == 409
     assert (
-        w.delete(
-            f"/packages/{pkg_id}", headers={"If-Match": w.get(f"/packages/{pkg_id}").json()["etag"]}
-        ).status_code
+        w.delete(f"/packages/{pkg_id}", headers={"If-Match": w.get(f"/packages/{pkg_id}").json()["etag"]}).status_code
         == 204
     )
     assert w.get(f"/packages/{pkg_id}").status_code == 404
@@ -467,18 +448,14 @@ def test_operations_and_workspace_delete(api: Api, admin: LocalAdmin, app: App) 
     ops = w.get("/operations").json()["data"]
     assert ops and "steps" not in ops[0]
     assert w.get("/operations", params={"owner_type": "cluster"}).status_code == 400
-    by_owner = w.get("/operations", params={"owner_type": "cluster", "owner_id": s["cluster_id"]}).json()[
-        "data"
-    ]
+    by_owner = w.get("/operations", params={"owner_type": "cluster", "owner_id": s["cluster_id"]}).json()["data"]
     assert [o["owner_id"] for o in by_owner] == [s["cluster_id"]]
     assert w.get(f"/operations/{ops[0]['id']}").json()["steps"]
     assert w.get("/operations/op_nope").status_code == 404
     assert w.post(f"/operations/{ops[0]['id']}:cancel").status_code == 422
     admin.set_operation_delay(30)
     pending = w.post("/regions", json={"name": "us"}).json()
-    started = w.post(
-        "/clusters:import", json={"name": "b", "region_id": pending["id"], "kubeconfig": "k"}
-    ).json()
+    started = w.post("/clusters:import", json={"name": "b", "region_id": pending["id"], "kubeconfig": "k"}).json()
     op = w.post(f"/clusters/{started['id']}:suspend", headers={"If-Match": started["etag"]}).json()
     assert op["state"] == "RUNNING"
     assert w.post(f"/operations/{op['id']}:wait", params={"timeout": 1}).json()["done"] is False
@@ -494,10 +471,7 @@ def test_operations_and_workspace_delete(api: Api, admin: LocalAdmin, app: App) 
     assert done["response"]["workspace_id"] == ws["id"]
     assert api.get(f"/workspaces/{ws['id']}").status_code == 404
     with app.store.tx() as tx:
-        assert (
-            tx.q("SELECT COUNT(*) FROM objects WHERE workspace_id=? AND kind!='operation'", ws["id"])[0][0]
-            == 0
-        )
+        assert tx.q("SELECT COUNT(*) FROM objects WHERE workspace_id=? AND kind!='operation'", ws["id"])[0][0] == 0
 
 
 def test_every_operation_was_exercised() -> None:

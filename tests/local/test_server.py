@@ -39,9 +39,7 @@ def test_concurrent_creates_through_socket() -> None:
 
         slugs = list(
             ThreadPoolExecutor(8).map(
-                lambda _: (
-                    _client(srv).post("/workspaces", json={"name": "x", "slug": "same-slug"}).status_code
-                ),
+                lambda _: _client(srv).post("/workspaces", json={"name": "x", "slug": "same-slug"}).status_code,
                 range(8),
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..db import Obj, Tx
@@ -285,13 +286,20 @@ def _deleted(tx: Tx, op: Obj) -> Any:
     return {"type": "cluster.delete", "cluster_id": op["owner_id"]}
 
 
-@effect("cluster.suspend", abort=lambda tx, op: _set_state(tx, op, "active") and None)
+def _back_to(state: str) -> Callable[[Tx, Obj], None]:
+    def abort(tx: Tx, op: Obj) -> None:
+        _set_state(tx, op, state)
+
+    return abort
+
+
+@effect("cluster.suspend", abort=_back_to("active"))
 def _suspended(tx: Tx, op: Obj) -> Any:
     _set_state(tx, op, "suspended")
     return {"type": "cluster.suspend", "cluster_id": op["owner_id"]}
 
 
-@effect("cluster.resume", abort=lambda tx, op: _set_state(tx, op, "suspended") and None)
+@effect("cluster.resume", abort=_back_to("suspended"))
 def _resumed(tx: Tx, op: Obj) -> Any:
     _set_state(tx, op, "active")
     return {"type": "cluster.resume", "cluster_id": op["owner_id"]}
