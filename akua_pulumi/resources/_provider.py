@@ -52,6 +52,7 @@ __all__ = [
     "WORKSPACE_FIELD",
     "AkuaProvider",
     "AkuaResourceError",
+    "CallBudget",
     "Context",
     "StaleReplayError",
     "client_for",
@@ -85,6 +86,15 @@ class _AdoptInstead(Exception):
 
 class StaleReplayError(Exception):
     """A create answered from an idempotency record, but the object it made is gone."""
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    """API requests one lifecycle step makes, as measured by akua-local's counters in our tests."""
+
+    reads: int
+    writes: int
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,9 @@ class AkuaProvider(dyn.ResourceProvider):
     precheck_natural_key: ClassVar[bool] = False
     #: When the natural key already exists, adopt it instead of failing (objects the API cannot delete).
     adopt_on_conflict: ClassVar[bool] = False
+    #: API calls per step ("create", "refresh", "update", "delete"), asserted by the resource tests
+    #: against akua-local's counters and rendered into docs/resources/.
+    call_budget: ClassVar[Mapping[str, CallBudget]] = {}
     #: Delete the old object before creating its replacement (API-enforced uniqueness, e.g. slug).
     delete_before_replace: ClassVar[bool] = False
     #: The provider pickles by reference with no instance state.

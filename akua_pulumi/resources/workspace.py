@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 
 from ._fields import Field
-from ._provider import AkuaProvider, Context
+from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
 
 __all__ = ["Workspace", "WorkspaceProvider", "slugify"]
@@ -27,6 +27,12 @@ class WorkspaceProvider(AkuaProvider):
     type_name = "akua:Workspace"
     workspace_scoped = False
     natural_key = ("slug",)
+    call_budget = {
+        "create": CallBudget(0, 1, "POST /workspaces (the response is the object)"),
+        "refresh": CallBudget(1, 0, "GET /workspaces/{id}"),
+        "update": CallBudget(1, 1, "PATCH with If-Match, then GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE (202 Operation); :wait long polls until done (none when it is already done)"),
+    }
     fields = (
         Field.updatable("name", str, "Display name.", required=True, min_length=1, max_length=100),
         Field.updatable(

@@ -44,3 +44,34 @@ def make_stack(pulumi_env: PulumiEnvironment, akua: LocalServer) -> Callable[...
         return AkuaStack(pulumi_env, program, api_url=akua.api_url, token=akua.owner_token, workspace=workspace, **kw)
 
     return make
+
+
+class CallCounter:
+    """Counts API requests akua-local receives around a block: ``with calls() as c: ...; c.reads``."""
+
+    def __init__(self, server: LocalServer) -> None:
+        self.server = server
+        self.reads = self.writes = 0
+        self.by_operation: dict[str, int] = {}
+
+    def __enter__(self) -> CallCounter:
+        self.server.admin.reset_counters()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        counters = self.server.admin.counters()
+        self.reads, self.writes = counters["reads"], counters["writes"]
+        self.by_operation = counters["by_operation"]
+
+    def assert_budget(self, provider: type, step: str) -> None:
+        """The measured calls equal what the provider declares (and docs/resources/ shows)."""
+        budget = provider.call_budget[step]
+        assert (self.reads, self.writes) == (budget.reads, budget.writes), (
+            f"{provider.__name__} {step}: measured {self.reads} reads / {self.writes} writes "
+            f"{self.by_operation}, declared {budget.reads} / {budget.writes}"
+        )
+
+
+@pytest.fixture
+def calls(akua: LocalServer) -> Callable[[], CallCounter]:
+    return lambda: CallCounter(akua)

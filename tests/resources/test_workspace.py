@@ -10,7 +10,10 @@ from pulumi import automation as auto
 from akua_pulumi import Workspace
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
+from akua_pulumi.resources.workspace import WorkspaceProvider
 from akua_pulumi.testing.stacks import AkuaStack
+
+from .conftest import CallCounter
 
 
 def _slugs(api: AkuaClient) -> set[str]:
@@ -54,16 +57,30 @@ def test_workspace_lifecycle(make_stack: Callable[..., AkuaStack], api: AkuaClie
     assert "acme-prod" not in _slugs(api)
 
 
-def test_workspace_update_in_place_keeps_id(make_stack: Callable[..., AkuaStack], api: AkuaClient) -> None:
+def test_workspace_update_in_place_keeps_id_and_call_budget(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, calls: Callable[[], CallCounter]
+) -> None:
     stack = make_stack(lambda: Workspace("main", name="Before", slug="inplace-ws"))
-    stack.up()
+    with calls() as c:
+        stack.up()
+    c.assert_budget(WorkspaceProvider, "create")
     wid = stack.state_of("Workspace")["id"]
+    with calls() as c:
+        stack.refresh()
+    c.assert_budget(WorkspaceProvider, "refresh")
     stack.program = lambda: Workspace("main", name="After", slug="inplace-ws-2")
-    result = stack.up()
+    with calls() as c:
+        result = stack.up()
+    c.assert_budget(WorkspaceProvider, "update")
     assert result.summary.resource_changes.get("update") == 1
     assert stack.state_of("Workspace")["id"] == wid
     assert api.get(f"/workspaces/{wid}")["slug"] == "inplace-ws-2"
-    stack.destroy()
+    with calls() as c:
+        stack.up()
+    assert c.writes == 0  # a no-op up writes nothing
+    with calls() as c:
+        stack.destroy()
+    c.assert_budget(WorkspaceProvider, "delete")
 
 
 def test_workspace_adoption(make_stack: Callable[..., AkuaStack], api: AkuaClient) -> None:
