@@ -74,7 +74,10 @@ def create_install(r: Req) -> tuple[int, Any]:
     product_id = b.get("product_id")
     if product_id is not None:
         prod = tx.get("product", product_id)
-        if prod is None or prod["workspace_id"] != r.ws:
+        # A customer workspace may install another (seller) workspace's product once it is published
+        # on the marketplace; unpublished products are visible to their own workspace only.
+        published = bool(prod and (prod.get("marketplace") or {}).get("published"))
+        if prod is None or (prod["workspace_id"] != r.ws and not published):
             raise _bad("product_id", f"product {product_id}")
         if prod["state"] != "active":
             raise Unprocessable(f"product {product_id} is archived", path=["body", "product_id"])
