@@ -1,0 +1,96 @@
+"""``akua-onboard``: exit codes, the summary table, the token never printed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from akua_pulumi.automation.cli import main
+
+PROGRAM = "akua_pulumi.testing.echo_program:echo_program"
+TOKEN = "akua-token-that-must-never-be-printed"
+
+
+def _write(path: Path, customers: list[dict[str, object]]) -> Path:
+    path.write_text(json.dumps({"defaults": {"region": {"name": "eu"}}, "customers": customers}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["up"], "--customers"),
+        (["launch", "--customers", "x.json"], "invalid choice"),
+        (["up", "--customers", "{missing}"], "cannot read"),
+        (["up", "--customers", "{dupes}"], "duplicate of customers[0]"),
+        (["up", "--customers", "{good}", "--only", "nobody"], "unknown customers: nobody"),
+        (["up", "--customers", "{good}", "--program", "akua_pulumi.nope:fn"], "cannot import program module"),
+        (["up", "--customers", "{good}", "--parallelism", "0"], "--parallelism must be at least 1"),
+        (["up", "--customers", "{good}", "--setting", "novalue"], "expected KEY=VALUE"),
+    ],
+)
+def test_usage_and_input_errors_exit_2(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "missing": str(tmp_path / "missing.json"),
+        "dupes": str(_write(tmp_path / "dupes.json", [{"id": "a", "name": "A"}, {"id": "a", "name": "B"}])),
+        "good": str(_write(tmp_path / "good.json", [{"id": "a", "name": "A"}])),
+    }
+    argv = [a.format(**files) for a in argv]
+    assert main([*argv, "--state-dir", str(tmp_path / "state")]) == 2
+    assert message in capsys.readouterr().err.replace("\n", " ")
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_up_then_destroy(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AKUA_API_TOKEN", TOKEN)
+    journals = tmp_path / "journals"
+    journals.mkdir()
+    customers = _write(
+        tmp_path / "customers.json",
+        [
+            {"id": "alpha", "name": "Alpha"},
+            {"id": "beta", "name": "Beta", "members": [{"user_id": "u1", "role": "owner"}]},  # invalid role
+            {"id": "gamma", "name": "Gamma"},
+        ],
+    )
+    common = [
+        "--customers",
+        str(customers),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--program",
+        PROGRAM,
+        "--parallelism",
+        "2",
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--workspace",
+        "ws_test",
+        "--setting",
+        f"journal_dir={journals}",
+        "--no-progress",
+    ]
+
+    assert main(["up", *common]) == 1  # beta is invalid; alpha and gamma still converge
+    out, err = capsys.readouterr()
+    assert "members[0].role: must be admin or member" in err
+    assert "2 ok, 1 failed" in out
+    for cid in ("alpha", "gamma"):
+        assert cid in out
+        assert [json.loads(x)["call"] for x in (journals / f"{cid}.jsonl").read_text().splitlines()] == ["create"]
+    assert not (journals / "beta.jsonl").exists()
+    assert TOKEN not in out + err
+    assert TOKEN not in "".join(p.read_text() for p in (tmp_path / "state" / "logs").iterdir())
+
+    assert main(["destroy", *common, "--only", "alpha,gamma"]) == 0
+    out, err = capsys.readouterr()
+    assert "2 ok, 0 failed" in out
+    for cid in ("alpha", "gamma"):
+        calls = [json.loads(x)["call"] for x in (journals / f"{cid}.jsonl").read_text().splitlines()]
+        assert calls == ["create", "delete"]
+    assert TOKEN not in out + err
