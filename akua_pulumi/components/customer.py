@@ -1,0 +1,143 @@
+"""``CustomerWorkspace``: one customer's workspace with members, a cluster, installs and a token."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from ..resources import ApiToken, Workspace, WorkspaceSubscription
+from ._contents import WorkspaceContents, build_contents, output_map
+from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
+
+__all__ = ["CustomerWorkspace", "CustomerWorkspaceArgs"]
+
+
+@dataclass(frozen=True)
+class CustomerWorkspaceArgs:
+    """Arguments of :class:`CustomerWorkspace`.
+
+    Args:
+        name: The customer's display name (the workspace name).
+        slug: Workspace slug; defaults to a slug of the name.
+        members: The customer's users.
+        region: The region the customer runs in (its ``clusters`` are added to ``cluster``).
+        cluster: The customer's cluster (optional).
+        installs: Installs of the seller's (marketplace-published) products or of packages.
+        api_token: Mint an API token for the customer (secret output ``api_token``).
+        managing_organization_id: The organization expected to manage this workspace; see ``management_ok``.
+        require_management: Fail the run when the workspace is not managed by that organization
+            (management is granted by the customer, so leave this off for brand-new customers).
+        tier: Subscription tier to converge to (None: leave it).
+        adopt: Take over an existing workspace with the same slug.
+    """
+
+    name: str
+    region: RegionArgs
+    slug: str | None = None
+    members: Sequence[MemberArgs] = ()
+    cluster: ClusterArgs | None = None
+    installs: Sequence[InstallArgs] = ()
+    api_token: ApiTokenArgs | None = None
+    managing_organization_id: str | None = None
+    require_management: bool = False
+    tier: str | None = None
+    adopt: bool | None = None
+
+
+class CustomerWorkspace(pulumi.ComponentResource):
+    """One customer's workspace. Outputs what the next step needs: ``workspace_id``, ``workspace_slug``,
+    ``region_id``, ``cluster_id``, ``kubeconfig`` (secret), ``api_token`` (secret), ``install_ids``,
+    ``install_urls`` and ``managed_by`` / ``management_ok``. Re-running it is a no-op; growing it
+    (another member or install) adds only the new resources.
+    """
+
+    workspace: Workspace
+    contents: WorkspaceContents
+    token: ApiToken | None
+    workspace_id: pulumi.Output[str]
+    workspace_slug: pulumi.Output[str]
+    region_id: pulumi.Output[str]
+    cluster_id: pulumi.Output[str | None]
+    kubeconfig: pulumi.Output[str | None]
+    api_token: pulumi.Output[str | None]
+    install_ids: pulumi.Output[dict[str, str]]
+    install_urls: pulumi.Output[dict[str, Any]]
+    managed_by: pulumi.Output[str | None]
+    management_ok: pulumi.Output[bool]
+
+    def __init__(self, name: str, args: CustomerWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("akua:layouts:CustomerWorkspace", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.workspace = Workspace(name, name=args.name, slug=args.slug, adopt=args.adopt, opts=child)
+        region = args.region
+        if args.cluster is not None:
+            region = RegionArgs(region.name, region.icon, (args.cluster, *region.clusters))
+        self.contents = build_contents(
+            name, self.workspace, members=args.members, regions=[region], installs=args.installs, parent=self
+        )
+        self.token = (
+            ApiToken(
+                f"{name}-token",
+                name=args.api_token.name,
+                expires_at=args.api_token.expires_at,
+                workspace_id=self.workspace.id,
+                opts=child,
+            )
+            if args.api_token
+            else None
+        )
+        if args.tier:
+            WorkspaceSubscription(f"{name}-subscription", tier=args.tier, workspace_id=self.workspace.id, opts=child)
+
+        first_cluster = next(iter(self.contents.clusters.values()), None)
+        self.workspace_id = self.workspace.id
+        self.workspace_slug = self.workspace.slug
+        self.region_id = self.contents.regions[region.name].id
+        self.cluster_id = first_cluster.id if first_cluster else pulumi.Output.from_input(None)
+        self.kubeconfig = pulumi.Output.secret(first_cluster.kubeconfig if first_cluster else None)
+        self.api_token = pulumi.Output.secret(self.token.token if self.token else None)
+        self.install_ids = output_map({k: i.id for k, i in self.contents.installs.items()})
+        self.install_urls = output_map({k: i.urls for k, i in self.contents.installs.items()})
+        self.managed_by, self.management_ok = self._management(name, args)
+        self.register_outputs(
+            {
+                "workspace_id": self.workspace_id,
+                "workspace_slug": self.workspace_slug,
+                "region_id": self.region_id,
+                "cluster_id": self.cluster_id,
+                "kubeconfig": self.kubeconfig,
+                "api_token": self.api_token,
+                "install_ids": self.install_ids,
+                "managed_by": self.managed_by,
+                "management_ok": self.management_ok,
+            }
+        )
+
+    def _management(
+        self, name: str, args: CustomerWorkspaceArgs
+    ) -> tuple[pulumi.Output[str | None], pulumi.Output[bool]]:
+        """Look up the managing organization once the workspace exists and compare it."""
+        expected = args.managing_organization_id
+        if expected is None:
+            return pulumi.Output.from_input(None), pulumi.Output.from_input(True)
+        from ..lookups import get_workspace_management_output
+
+        management = get_workspace_management_output(self.workspace.id)
+        managed_by = management.apply(lambda m: m.organization_id if m else None)
+
+        def check(actual: str | None) -> bool:
+            if actual == expected:
+                return True
+            message = (
+                f"CustomerWorkspace {name}: workspace is managed by {actual or 'no organization'}, "
+                f"expected {expected}. The customer grants management from their workspace settings."
+            )
+            if args.require_management:
+                raise ValueError(message)
+            pulumi.log.warn(message, resource=self)
+            return False
+
+        return managed_by, managed_by.apply(check)

@@ -1,0 +1,136 @@
+"""``EnvironmentWorkspaces``: one workspace per environment (prod, staging, dev) from a few lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+
+from ..resources import Workspace, WorkspaceSubscription
+from ._contents import WorkspaceContents, build_contents, output_map
+from .specs import InstallArgs, MemberArgs, RegionArgs
+
+__all__ = ["EnvironmentArgs", "EnvironmentWorkspaces", "EnvironmentWorkspacesArgs"]
+
+
+@dataclass(frozen=True)
+class EnvironmentArgs:
+    """One environment. Unset lists fall back to the layout-wide defaults; members are added to them."""
+
+    name: str
+    workspace_name: str | None = None
+    slug: str | None = None
+    members: Sequence[MemberArgs] = ()
+    regions: Sequence[RegionArgs] | None = None
+    installs: Sequence[InstallArgs] | None = None
+    tier: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvironmentWorkspacesArgs:
+    """Arguments of :class:`EnvironmentWorkspaces`.
+
+    Args:
+        prefix: Names and slugs: workspace ``<prefix>-<env>`` (slug too, unless an environment sets one).
+        display_name: Workspace display name prefix (``"Acme (prod)"``); defaults to ``prefix``.
+        environments: Environment names or :class:`EnvironmentArgs`; default prod, staging, dev.
+        members: Members of every environment's workspace.
+        regions: Regions (with clusters) of every environment unless it declares its own.
+        installs: Installs of every environment unless it declares its own.
+        tier: Subscription tier of every workspace unless the environment sets one (None: leave it).
+    """
+
+    prefix: str
+    display_name: str | None = None
+    environments: Sequence[str | EnvironmentArgs] = ("prod", "staging", "dev")
+    members: Sequence[MemberArgs] = ()
+    regions: Sequence[RegionArgs] = ()
+    installs: Sequence[InstallArgs] = ()
+    tier: str | None = None
+
+
+@dataclass
+class EnvironmentResources:
+    """What one environment got: its workspace and the children in it."""
+
+    workspace: Workspace
+    contents: WorkspaceContents
+    subscription: WorkspaceSubscription | None = None
+    extra: dict[str, pulumi.Resource] = field(default_factory=dict)
+
+
+class EnvironmentWorkspaces(pulumi.ComponentResource):
+    """One Akua workspace per environment with shared members and per-environment regions,
+    clusters and installs. Adding an environment later creates only that environment's resources.
+
+    Outputs: ``workspace_ids`` (env → workspace id), ``workspace_slugs``, ``cluster_ids``
+    (env → {cluster name → id}) and ``kubeconfigs`` (secret: env → {cluster name → kubeconfig}).
+    """
+
+    workspaces: dict[str, Workspace]
+    environments: dict[str, EnvironmentResources]
+    workspace_ids: pulumi.Output[dict[str, str]]
+    workspace_slugs: pulumi.Output[dict[str, str]]
+    cluster_ids: pulumi.Output[dict[str, dict[str, str]]]
+    kubeconfigs: pulumi.Output[dict[str, dict[str, str]]]
+
+    def __init__(
+        self, name: str, args: EnvironmentWorkspacesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("akua:layouts:EnvironmentWorkspaces", name, None, opts)
+        envs = [e if isinstance(e, EnvironmentArgs) else EnvironmentArgs(name=e) for e in args.environments]
+        names = [e.name for e in envs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"EnvironmentWorkspaces {name}: environment names must be unique, got {names}")
+        self.environments = {}
+        self.workspaces = {}
+        display = args.display_name or args.prefix
+        for env in envs:
+            prefix = f"{name}-{env.name}"
+            ws = Workspace(
+                prefix,
+                name=env.workspace_name or f"{display} ({env.name})",
+                slug=env.slug or f"{args.prefix}-{env.name}",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            contents = build_contents(
+                prefix,
+                ws,
+                members=[*args.members, *env.members],
+                regions=env.regions if env.regions is not None else args.regions,
+                installs=env.installs if env.installs is not None else args.installs,
+                parent=self,
+            )
+            tier = env.tier or args.tier
+            subscription = (
+                WorkspaceSubscription(
+                    f"{prefix}-subscription", tier=tier, workspace_id=ws.id, opts=pulumi.ResourceOptions(parent=self)
+                )
+                if tier
+                else None
+            )
+            self.workspaces[env.name] = ws
+            self.environments[env.name] = EnvironmentResources(ws, contents, subscription)
+
+        self.workspace_ids = output_map({k: w.id for k, w in self.workspaces.items()})
+        self.workspace_slugs = output_map({k: w.slug for k, w in self.workspaces.items()})
+        self.cluster_ids = output_map(
+            {k: output_map({c: r.id for c, r in e.contents.clusters.items()}) for k, e in self.environments.items()}
+        )
+        self.kubeconfigs = pulumi.Output.secret(
+            output_map(
+                {
+                    k: output_map({c: r.kubeconfig for c, r in e.contents.clusters.items()})
+                    for k, e in self.environments.items()
+                }
+            )
+        )
+        self.register_outputs(
+            {
+                "workspace_ids": self.workspace_ids,
+                "workspace_slugs": self.workspace_slugs,
+                "cluster_ids": self.cluster_ids,
+                "kubeconfigs": self.kubeconfigs,
+            }
+        )
