@@ -30,27 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="akua-onboard",
         description="Run one Pulumi stack per customer of a customers file (YAML or JSON).",
-        epilog="The API token comes from AKUA_API_TOKEN. "
-        "Exit codes: 0 ok, 1 a customer failed, 2 usage/input error.",
+        epilog="The API token comes from AKUA_API_TOKEN. Exit codes: 0 ok, 1 a customer failed, 2 usage/input error.",
     )
     p.add_argument("command", choices=["up", "preview", "refresh", "destroy"])
-    p.add_argument(
-        "--customers", required=True, type=Path, metavar="FILE", help="customers file (.yaml/.yml/.json)"
-    )
+    p.add_argument("--customers", required=True, type=Path, metavar="FILE", help="customers file (.yaml/.yml/.json)")
     p.add_argument("--only", metavar="ID,ID", help="only these customer ids (comma-separated)")
     p.add_argument("--parallelism", type=int, default=4, metavar="N", help="stacks at once (default 4)")
     p.add_argument("--state-dir", type=Path, default=Path(".akua/onboarding-state"), metavar="DIR")
-    p.add_argument(
-        "--backend", metavar="URL", help="Pulumi backend URL (default: file backend in --state-dir)"
-    )
+    p.add_argument("--backend", metavar="URL", help="Pulumi backend URL (default: file backend in --state-dir)")
     p.add_argument("--program", default=DEFAULT_PROGRAM, metavar="MODULE:FUNCTION", help="program factory")
-    p.add_argument(
-        "--project", default="akua-onboarding", help="Pulumi project name (default akua-onboarding)"
-    )
+    p.add_argument("--project", default="akua-onboarding", help="Pulumi project name (default akua-onboarding)")
     p.add_argument("--api-url", default=os.environ.get("AKUA_API_URL"), metavar="URL", help="akua:apiUrl")
-    p.add_argument(
-        "--workspace", default=os.environ.get("AKUA_WORKSPACE"), metavar="WS", help="akua:workspace"
-    )
+    p.add_argument("--workspace", default=os.environ.get("AKUA_WORKSPACE"), metavar="WS", help="akua:workspace")
     p.add_argument(
         "--setting",
         action="append",
@@ -62,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _progress_handler(console: Any, live: bool) -> tuple[Callable[[CustomerEvent], None], Any]:
+def _progress_handler(console: Any, live: bool, total: int) -> tuple[Callable[[CustomerEvent], None], Any]:
     """An ``on_event`` callback drawing a rich progress display (or plain lines when not live)."""
     from rich.progress import (
         BarColumn,
@@ -83,7 +74,7 @@ def _progress_handler(console: Any, live: bool) -> tuple[Callable[[CustomerEvent
         disable=not live,
         transient=True,
     )
-    overall = progress.add_task("customers", total=None)
+    overall = progress.add_task("customers", total=total)
     tasks: dict[str, Any] = {}
     steps: dict[str, int] = {}
 
@@ -160,8 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config["akua:token"] = Secret(token)
 
     live = not args.no_progress and err.is_terminal
-    on_event, progress = _progress_handler(err, live)
-    only = args.only.split(",") if args.only else None
+    only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only is not None else None
+    if only == []:
+        return usage_error("--only needs at least one customer id")
+    on_event, progress = _progress_handler(err, live, len(set(only)) if only else len(entries))
     try:
         pipeline = OnboardingPipeline(
             args.program,

@@ -70,9 +70,7 @@ class CustomersFileError(ValueError):
         if len(self.errors) == 1:
             super().__init__(f"{head}{self.errors[0]}")
         else:
-            super().__init__(
-                f"{head}{len(self.errors)} problems:\n" + "\n".join(f"  {e}" for e in self.errors)
-            )
+            super().__init__(f"{head}{len(self.errors)} problems:\n" + "\n".join(f"  {e}" for e in self.errors))
 
 
 class _Spec(BaseModel):
@@ -276,9 +274,7 @@ def parse_customers_file(data: Any, *, source: str | None = None) -> CustomersFi
         label_id = raw_id if isinstance(raw_id, str) and raw_id else None
         if label_id is not None:
             if label_id in first_seen:
-                dupes.append(
-                    f"customers[{i}] ({label_id}): id: duplicate of customers[{first_seen[label_id]}]"
-                )
+                dupes.append(f"customers[{i}] ({label_id}): id: duplicate of customers[{first_seen[label_id]}]")
                 continue
             first_seen[label_id] = i
         prefix = f"customers[{i}]" + (f" ({label_id})" if label_id else "")

@@ -150,9 +150,7 @@ class PipelineReport:
         from rich.text import Text
 
         verb = {"preview": "would change"}.get(self.command, "changed")
-        table = Table(
-            title=f"akua-onboard {self.command}: {len(self.succeeded)} ok, {len(self.failed)} failed"
-        )
+        table = Table(title=f"akua-onboard {self.command}: {len(self.succeeded)} ok, {len(self.failed)} failed")
         table.add_column("customer", no_wrap=True)
         table.add_column("result")
         table.add_column(f"resources {verb}", justify="right")
@@ -244,9 +242,7 @@ def _init_worker(events: Any) -> None:
     _events = events
 
 
-def _emit(
-    kind: str, customer_id: str, command: str, message: str = "", result: CustomerResult | None = None
-) -> None:
+def _emit(kind: str, customer_id: str, command: str, message: str = "", result: CustomerResult | None = None) -> None:
     if _events is not None:
         with contextlib.suppress(Exception):  # progress must never break a run
             _events.put((kind, customer_id, command, message, result, time.time()))
@@ -262,9 +258,7 @@ def _last_meaningful(message: str) -> str | None:
     lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
     keep = []
     for ln in lines:
-        ln = re.sub(
-            r"^(error:\s*|an unhandled error occurred:\s*|python inline source runtime error:\s*)+", "", ln
-        )
+        ln = re.sub(r"^(error:\s*|an unhandled error occurred:\s*|python inline source runtime error:\s*)+", "", ln)
         if not ln or _GENERIC_ERRORS.search(ln) or ln.startswith(("Traceback", "File ", "^")):
             continue
         keep.append(ln)
@@ -379,23 +373,17 @@ def _run_stack(
     kw: dict[str, Any] = {"bin_dir": Path(job.bin_dir) if job.bin_dir else None}
     if job.passphrase is not None:
         kw["passphrase"] = job.passphrase
-    penv = PulumiEnvironment(
-        state_dir=Path(job.state_dir), backend_url=job.backend_url, extra=dict(job.env), **kw
-    )
+    penv = PulumiEnvironment(state_dir=Path(job.state_dir), backend_url=job.backend_url, extra=dict(job.env), **kw)
     work_dir = Path(job.state_dir) / "workspaces" / job.project_name / cid
     work_dir.mkdir(parents=True, exist_ok=True)
     opts = penv.workspace_options(
         work_dir=str(work_dir), project_settings=ProjectSettings(name=job.project_name, runtime="python")
     )
     if command in ("up", "preview"):
-        stack = auto.create_or_select_stack(
-            stack_name=cid, project_name=job.project_name, program=program, opts=opts
-        )
+        stack = auto.create_or_select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
     else:
         try:
-            stack = auto.select_stack(
-                stack_name=cid, project_name=job.project_name, program=program, opts=opts
-            )
+            stack = auto.select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
         except auto.StackNotFoundError:
             if command == "destroy":  # offboarding is idempotent: nothing there is success
                 log.write(f"# stack {cid} does not exist; nothing to destroy\n")
@@ -487,9 +475,7 @@ class OnboardingPipeline:
 
     # -- public commands
 
-    def up(
-        self, customers: Iterable[Customer | InvalidCustomer], only: Iterable[str] | None = None
-    ) -> PipelineReport:
+    def up(self, customers: Iterable[Customer | InvalidCustomer], only: Iterable[str] | None = None) -> PipelineReport:
         """Create or update every customer's resources."""
         return self.run("up", customers, only)
 
@@ -573,9 +559,7 @@ class OnboardingPipeline:
         return str(find_pulumi_bin())
 
     def _job(self, command: str, customer: Customer, bin_dir: str | None) -> _Job:
-        config = {
-            k: ((v.value, True) if isinstance(v, Secret) else (v, False)) for k, v in self.config.items()
-        }
+        config = {k: ((v.value, True) if isinstance(v, Secret) else (v, False)) for k, v in self.config.items()}
         return _Job(
             program=self.program,
             customer=customer,
@@ -601,13 +585,9 @@ class OnboardingPipeline:
         results: dict[str, CustomerResult] = {}
         done_at: dict[str, float] = {}  # future finished, waiting for its "finished" event
         workers = min(self.parallelism, len(jobs))
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(events,)
-        )
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(events,))
         try:
-            futures: dict[str, Future[CustomerResult]] = {
-                j.customer.id: pool.submit(_run_job, j) for j in jobs
-            }
+            futures: dict[str, Future[CustomerResult]] = {j.customer.id: pool.submit(_run_job, j) for j in jobs}
             while len(results) < len(jobs):
                 try:
                     kind, cid, cmd, message, result, ts = events.get(timeout=0.2)
