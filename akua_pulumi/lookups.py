@@ -1,0 +1,359 @@
+"""Read-only lookups for Pulumi programs, like the ``get_*`` invokes of native providers.
+
+Each lookup makes one or two GET requests and returns a small frozen dataclass::
+
+    import pulumi
+    from akua_pulumi import lookups
+
+    ws = lookups.get_current_workspace()                  # the workspace akua:workspace selects
+    pulumi.export("tier", ws.plan_tier)
+    for q in lookups.get_quotas():
+        pulumi.export(q.metric, q.remaining)
+
+Every lookup has an ``*_output`` twin that takes Pulumi Inputs and returns a ``pulumi.Output``.
+Use it with ids that are not known yet (the id of a resource created in the same program): the
+request runs only once the id is known, so during a first ``pulumi preview`` the result is unknown
+instead of failing::
+
+    mgmt = lookups.get_workspace_management_output(workspace.id)
+    pulumi.export("managed_by", mgmt.apply(lambda m: m.organization_name if m else None))
+
+Configuration: inside a Pulumi program the stack config ``akua:apiUrl``, ``akua:token`` (secret) and
+``akua:workspace`` is read through ``pulumi.Config("akua")``; outside a program, or for keys the stack
+does not set, the environment (``AKUA_API_URL``, ``AKUA_API_TOKEN``, ``AKUA_WORKSPACE``) applies, as
+described for :meth:`akua_pulumi.client.ClientConfig.resolve`. One client per (URL, token) is built
+lazily and shared by all lookups of the process. Pass ``client=`` to use a client of your own.
+
+The results are plain dataclasses, not Outputs: export single fields, or ``as_dict()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
+
+import pulumi
+
+from .client import AkuaClient, ClientConfig, NotFoundError
+
+__all__ = [
+    "AkuaLookupError",
+    "ManagementInfo",
+    "PackageVersionInfo",
+    "QuotaInfo",
+    "WorkspaceInfo",
+    "get_current_workspace",
+    "get_current_workspace_output",
+    "get_package_version",
+    "get_package_version_output",
+    "get_quota",
+    "get_quotas",
+    "get_quotas_output",
+    "get_workspace_management",
+    "get_workspace_management_output",
+    "lookup_client",
+]
+
+T = TypeVar("T")
+
+
+class AkuaLookupError(LookupError):
+    """A lookup found nothing, or was called without what it needs; the message says what to do."""
+
+
+# -- results -------------------------------------------------------------------------------------------
+
+
+class _AsDict:
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict, e.g. for ``pulumi.export``."""
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo(_AsDict):
+    """A workspace as ``GET /workspaces/{id}`` shows it."""
+
+    id: str
+    name: str
+    slug: str
+    #: ``free``, ``pro`` or ``enterprise`` (the API does not enumerate tiers).
+    plan_tier: str
+    #: ``platform`` or ``seller``.
+    billed_by: str | None = None
+    #: ``standard``, ``platform`` or ``sandbox``.
+    workspace_class: str | None = None
+
+
+@dataclass(frozen=True)
+class QuotaInfo(_AsDict):
+    """One quota from ``GET /quotas``."""
+
+    #: ``service/resource``, e.g. ``compute/machines``.
+    metric: str
+    #: ``allocation``, ``rate`` or ``concurrency``.
+    type: str
+    limit: float
+    usage: float
+    remaining: float
+    display_name: str | None = None
+    #: ``count``, ``cores``, ``bytes``...
+    unit: str | None = None
+    #: Rate quotas only: when the window resets, Unix seconds.
+    resets_at: int | None = None
+
+
+@dataclass(frozen=True)
+class ManagementInfo(_AsDict):
+    """The organization that manages a workspace (granted by the customer, never by the API)."""
+
+    organization_id: str
+    organization_name: str
+    #: When the customer granted management, Unix seconds.
+    granted_at: int | None
+
+
+@dataclass(frozen=True)
+class PackageVersionInfo(_AsDict):
+    """An immutable package version."""
+
+    id: str
+    package_id: str
+    semver: str
+    #: Immutable content reference (usually the ``akua publish`` digest).
+    ref: str
+    #: JSON Schema of the install values.
+    input_schema: dict[str, Any] = field(default_factory=dict)
+
+
+# -- configuration and the shared client ------------------------------------------------------------
+
+_clients: dict[tuple[str, str], AkuaClient] = {}
+_lock = threading.Lock()
+
+
+def _in_program() -> bool:
+    """True while a Pulumi program (or a mocked one) is running in this context."""
+    try:
+        return pulumi.runtime.settings.get_monitor() is not None
+    except Exception:  # pragma: no cover - no settings at all
+        return False
+
+
+def _stack_config() -> dict[str, Any]:
+    if not _in_program():
+        return {}
+    cfg = pulumi.Config("akua")
+    return {f"akua:{key}": cfg.get(key) for key in ("apiUrl", "token", "workspace")}
+
+
+def _resolve() -> ClientConfig:
+    return ClientConfig.resolve(pulumi_config=_stack_config())
+
+
+def lookup_client() -> AkuaClient:
+    """The client the lookups use: built from stack config (in a program) or the environment, cached."""
+    cfg = _resolve()
+    key = (cfg.api_url, cfg.token.get_secret_value() if cfg.token is not None else "")
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = AkuaClient(cfg)
+    return client.for_workspace(cfg.workspace)
+
+
+def _client(client: AkuaClient | None) -> AkuaClient:
+    return client if client is not None else lookup_client()
+
+
+def _workspace(client: AkuaClient, workspace_id: str | None, what: str) -> str:
+    ws = workspace_id or client.workspace
+    if not ws:
+        raise AkuaLookupError(
+            f"{what} needs a workspace: pass workspace_id= or run `pulumi config set akua:workspace <ws_id>` "
+            "(outside a program: export AKUA_WORKSPACE=<ws_id>)"
+        )
+    return ws
+
+
+# -- lookups ---------------------------------------------------------------------------------------------
+
+
+def get_current_workspace(workspace_id: str | None = None, *, client: AkuaClient | None = None) -> WorkspaceInfo:
+    """The workspace ``akua:workspace`` (or ``workspace_id``) selects: one ``GET /workspaces/{id}``.
+
+    Raises :class:`AkuaLookupError` when no workspace is configured or it does not exist.
+    """
+    c = _client(client)
+    ws = _workspace(c, workspace_id, "get_current_workspace")
+    try:
+        obj = c.get(f"/workspaces/{ws}")
+    except NotFoundError:
+        raise AkuaLookupError(f"workspace {ws!r} does not exist (or this token cannot see it)") from None
+    plan = obj.get("plan") or {}
+    return WorkspaceInfo(
+        id=obj["id"],
+        name=obj["name"],
+        slug=obj["slug"],
+        plan_tier=str(plan.get("tier") or "free"),
+        billed_by=plan.get("billed_by"),
+        workspace_class=obj.get("workspace_class"),
+    )
+
+
+def get_quotas(
+    workspace_id: str | None = None, cluster_id: str | None = None, *, client: AkuaClient | None = None
+) -> list[QuotaInfo]:
+    """Quotas and their usage: one ``GET /quotas``.
+
+    With a workspace (``workspace_id`` or ``akua:workspace``) allocation quotas describe that workspace;
+    without one they cover the whole user. ``cluster_id`` adds the per-cluster concurrency quotas.
+    """
+    c = _client(client)
+    ws = workspace_id or c.workspace
+    params = {"cluster_id": cluster_id} if cluster_id else None
+    body = c.get("/quotas", params=params, workspace=ws)
+    return [
+        QuotaInfo(
+            metric=q["metric"],
+            type=q["type"],
+            limit=q["limit"],
+            usage=q["usage"],
+            remaining=q["remaining"],
+            display_name=q.get("display_name"),
+            unit=q.get("unit"),
+            resets_at=q.get("resets_at"),
+        )
+        for q in (body or {}).get("data") or []
+    ]
+
+
+def get_quota(metric: str, workspace_id: str | None = None, *, client: AkuaClient | None = None) -> QuotaInfo:
+    """One quota by metric (``compute/machines``), from ``GET /quotas``; :class:`AkuaLookupError` if unknown."""
+    for q in get_quotas(workspace_id, client=client):
+        if q.metric == metric:
+            return q
+    raise AkuaLookupError(f"no quota {metric!r} (metrics look like 'compute/machines')")
+
+
+def get_workspace_management(workspace_id: str, *, client: AkuaClient | None = None) -> ManagementInfo | None:
+    """The organization managing ``workspace_id``, or None: one ``GET /workspaces/{id}/management``."""
+    if not workspace_id:
+        raise AkuaLookupError("get_workspace_management needs a workspace_id")
+    c = _client(client)
+    try:
+        body = c.get(f"/workspaces/{workspace_id}/management")
+    except NotFoundError:
+        raise AkuaLookupError(f"workspace {workspace_id!r} does not exist (or this token cannot see it)") from None
+    grant = (body or {}).get("management")
+    if not grant:
+        return None
+    org = grant.get("organization") or {}
+    return ManagementInfo(organization_id=org["id"], organization_name=org["name"], granted_at=grant.get("granted_at"))
+
+
+def get_package_version(
+    package_id: str,
+    semver: str | None = None,
+    version_id: str | None = None,
+    *,
+    workspace_id: str | None = None,
+    client: AkuaClient | None = None,
+) -> PackageVersionInfo:
+    """A version of ``package_id``, by ``semver`` or ``version_id``; with neither, the package's latest.
+
+    * ``version_id``: one ``GET /packages/{id}/versions/{version_id}``.
+    * ``semver``: lists ``/packages/{id}/versions`` (newest first) and picks the exact match.
+    * neither: ``GET /packages/{id}`` for ``latest_version_id``, then that version.
+
+    Packages are workspace-scoped: ``workspace_id`` defaults to ``akua:workspace``.
+    Raises :class:`AkuaLookupError` when the package or version does not exist.
+    """
+    if semver is not None and version_id is not None:
+        raise AkuaLookupError("get_package_version: pass semver or version_id, not both")
+    c = _client(client)
+    c = c.for_workspace(_workspace(c, workspace_id, "get_package_version"))
+    try:
+        if version_id is not None:
+            obj = c.get(f"/packages/{package_id}/versions/{version_id}")
+        elif semver is not None:
+            want = semver[1:] if semver.startswith("v") else semver
+            obj = next((v for v in c.paginate(f"/packages/{package_id}/versions") if v.get("semver") == want), None)
+            if obj is None:
+                raise AkuaLookupError(f"package {package_id!r} has no version {semver!r}")
+        else:
+            latest = c.get(f"/packages/{package_id}").get("latest_version_id")
+            if not latest:
+                raise AkuaLookupError(f"package {package_id!r} has no versions yet")
+            obj = c.get(f"/packages/{package_id}/versions/{latest}")
+    except NotFoundError as exc:
+        raise AkuaLookupError(f"package {package_id!r}: {exc.message}") from None
+    return PackageVersionInfo(
+        id=obj["id"],
+        package_id=obj.get("package_id") or package_id,
+        semver=obj["semver"],
+        ref=obj["ref"],
+        input_schema=dict(obj.get("input_schema") or {}),
+    )
+
+
+# -- Output variants ----------------------------------------------------------------------------------
+
+
+def _later(fn: Callable[..., T], args: Mapping[str, Any]) -> Any:
+    """Run a blocking lookup off the event loop, with the current context (so ``pulumi.Config`` works).
+
+    The client is resolved here, on the loop, where the program's config is visible.
+    """
+    client = args.get("client") or lookup_client()
+    call_args = {k: v for k, v in args.items() if k != "client"}
+    return asyncio.to_thread(fn, **call_args, client=client)
+
+
+def _output(fn: Callable[..., T], inputs: Mapping[str, Any], client: AkuaClient | None) -> pulumi.Output[T]:
+    """``fn(**inputs)`` once every input is known; unknown during preview otherwise."""
+    resolved: pulumi.Output[dict[str, Any]] = pulumi.Output.all(**dict(inputs))
+    return resolved.apply(lambda args: _later(fn, {**args, "client": client}))
+
+
+def get_current_workspace_output(
+    workspace_id: pulumi.Input[str] | None = None, *, client: AkuaClient | None = None
+) -> pulumi.Output[WorkspaceInfo]:
+    """:func:`get_current_workspace` for an Input ``workspace_id``."""
+    return _output(get_current_workspace, {"workspace_id": workspace_id}, client)
+
+
+def get_quotas_output(
+    workspace_id: pulumi.Input[str] | None = None,
+    cluster_id: pulumi.Input[str] | None = None,
+    *,
+    client: AkuaClient | None = None,
+) -> pulumi.Output[list[QuotaInfo]]:
+    """:func:`get_quotas` for Input ids (e.g. ``cluster.id``)."""
+    return _output(get_quotas, {"workspace_id": workspace_id, "cluster_id": cluster_id}, client)
+
+
+def get_workspace_management_output(
+    workspace_id: pulumi.Input[str], *, client: AkuaClient | None = None
+) -> pulumi.Output[ManagementInfo | None]:
+    """:func:`get_workspace_management` for an Input ``workspace_id`` (e.g. ``workspace.id``)."""
+    return _output(get_workspace_management, {"workspace_id": workspace_id}, client)
+
+
+def get_package_version_output(
+    package_id: pulumi.Input[str],
+    semver: pulumi.Input[str] | None = None,
+    version_id: pulumi.Input[str] | None = None,
+    *,
+    workspace_id: pulumi.Input[str] | None = None,
+    client: AkuaClient | None = None,
+) -> pulumi.Output[PackageVersionInfo]:
+    """:func:`get_package_version` for Inputs (e.g. ``package.id``)."""
+    return _output(
+        get_package_version,
+        {"package_id": package_id, "semver": semver, "version_id": version_id, "workspace_id": workspace_id},
+        client,
+    )
