@@ -376,6 +376,8 @@ class AkuaProvider(dyn.ResourceProvider):
                     raise
                 found = self.api_find(ctx, inputs)
                 if found is not None:
+                    found = self.recovered(ctx, found, inputs)
+                if found is not None:
                     log.info("%s: recovered object created by an interrupted request", self.type_name)
                     return self.enrich(ctx, found, inputs)
                 if attempt == attempts - 1:
@@ -383,6 +385,11 @@ class AkuaProvider(dyn.ResourceProvider):
                 log.info("%s: create failed (%s), retrying", self.type_name, exc)
                 time.sleep(0.5 * (attempt + 1))
         return self.enrich(ctx, obj, inputs)
+
+    def recovered(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        """An object found after a create whose response was lost: return it to keep it, or clean it up
+        and return None to create again (e.g. a show-once secret we never saw is useless)."""
+        return obj
 
     def enrich(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """After create or adopt: add what only a separate call shows (e.g. a kubeconfig)."""
