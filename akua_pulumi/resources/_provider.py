@@ -40,6 +40,7 @@ from ..client import (
     ConflictError,
     EtagMismatchError,
     NotFoundError,
+    OperationFailedError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -331,8 +332,12 @@ class AkuaProvider(dyn.ResourceProvider):
         return dyn.DiffResult(
             changes=bool(changed),
             replaces=replaces,
-            delete_before_replace=self.delete_before_replace if replaces else None,
+            delete_before_replace=self.replace_deletes_first(olds, news) if replaces else None,
         )
+
+    def replace_deletes_first(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """Whether a replacement must delete the old object first (the new one would clash with it)."""
+        return self.delete_before_replace
 
     # ---- create ----
 
@@ -354,6 +359,7 @@ class AkuaProvider(dyn.ResourceProvider):
                 log.info("%s: adopting the existing object with the same key", self.type_name)
                 return self._adopt(ctx, {**inputs, "adopt_id": self.object_id(existing.obj)})
         attempts = 3
+        called = time.time()
         for attempt in range(attempts):
             ctx = replace(ctx, attempt=attempt)
             try:
@@ -363,6 +369,14 @@ class AkuaProvider(dyn.ResourceProvider):
                 # A deterministic key replayed an earlier create whose object has since been deleted
                 # (destroy, then up again within the key's lifetime): use the next key.
                 if not self.idempotent_create or attempt == attempts - 1:
+                    raise
+            except OperationFailedError as exc:
+                # The key replayed the Operation of a create that failed in an earlier run (it started
+                # before this call): that outcome is final, so the key is spent; use the next one. A
+                # failure of an operation started by this call is reported as is.
+                started_at = exc.operation.get("started_at")
+                replayed = isinstance(started_at, (int, float)) and started_at < called - 2
+                if not (self.idempotent_create and replayed) or attempt == attempts - 1:
                     raise
             except EtagMismatchError:
                 raise
