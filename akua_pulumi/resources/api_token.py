@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
+from ..client import NotFoundError
 from ._fields import Field
-from ._provider import AkuaProvider, Context
+from ._provider import AkuaProvider, CallBudget, Context, log
 from ._resource import AkuaResource
 
 __all__ = ["ApiToken", "ApiTokenProvider"]
@@ -23,6 +25,11 @@ class ApiTokenProvider(AkuaProvider):
     type_name = "akua:ApiToken"
     natural_key = ("name",)
     precheck_natural_key = True
+    call_budget = {
+        "create": CallBudget(2, 1, "GET /api_tokens (name precheck), POST, GET /api_tokens (prefix, created_at)"),
+        "refresh": CallBudget(1, 0, "GET /api_tokens, filtered by id (no GET by id)"),
+        "delete": CallBudget(0, 1, "DELETE /api_tokens/{id}"),
+    }
     fields = (
         Field.create_only(
             "name",
@@ -60,6 +67,15 @@ class ApiTokenProvider(AkuaProvider):
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return next((t for t in self._list(ctx) if t["name"] == inputs["name"]), None)
+
+    def recovered(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        # The name was free before this create (precheck), so the token found is the one whose
+        # response was lost. Its value is shown only once: without it the token is useless, so
+        # revoke it and mint another rather than keep a token nobody can use.
+        log.info("akua:ApiToken %s: create response lost; revoking %s and creating again", obj["name"], obj["id"])
+        with contextlib.suppress(NotFoundError):
+            ctx.client.delete(f"/api_tokens/{obj['id']}")
+        return None
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         ctx.client.delete(f"/api_tokens/{id_}")

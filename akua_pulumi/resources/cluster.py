@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from ._fields import Field
-from ._provider import AkuaProvider, Context
+from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
 
 __all__ = ["Cluster", "ClusterProvider"]
@@ -26,6 +26,12 @@ class ClusterProvider(AkuaProvider):
 
     type_name = "akua:Cluster"
     idempotent_create = True
+    call_budget = {
+        "create": CallBudget(3, 1, "POST /clusters (202 Operation), :wait, GET cluster, GET kubeconfig"),
+        "refresh": CallBudget(1, 0, "GET /clusters/{id}"),
+        "update": CallBudget(1, 1, "PATCH name with If-Match, GET to read back"),
+        "delete": CallBudget(1, 1, "DELETE with If-Match (202 Operation), :wait"),
+    }
     fields = (
         Field.updatable("name", str, "Cluster name.", required=True, min_length=1, max_length=100),
         Field.updatable(

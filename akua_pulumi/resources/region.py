@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from ._fields import Field
-from ._provider import AkuaProvider, Context
+from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
 
 __all__ = ["Region", "RegionProvider"]
@@ -28,6 +28,11 @@ class RegionProvider(AkuaProvider):
     precheck_natural_key = True
     # A region outlives every stack that declared it, so declaring it again takes it over.
     adopt_on_conflict = True
+    call_budget = {
+        "create": CallBudget(1, 1, "GET /regions (name precheck), POST /regions (the response is the object)"),
+        "refresh": CallBudget(1, 0, "GET /regions, filtered by id (no GET by id)"),
+        "delete": CallBudget(0, 0, "nothing: the API cannot delete a region; it is only dropped from state"),
+    }
     fields = (
         Field.create_only(
             "name",

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from ._fields import Field
-from ._provider import AkuaProvider, Context, StaleReplayError
+from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
 from ._resource import AkuaResource
 
 __all__ = ["WorkspaceMember", "WorkspaceMemberProvider"]
@@ -21,6 +21,12 @@ class WorkspaceMemberProvider(AkuaProvider):
     type_name = "akua:WorkspaceMember"
     natural_key = ("user_id",)
     idempotent_create = True
+    call_budget = {
+        "create": CallBudget(1, 1, "POST members (empty 201), GET members to read back"),
+        "refresh": CallBudget(1, 0, "GET /workspaces/{id}/members (not paginated)"),
+        "update": CallBudget(1, 1, "PATCH role (empty 200), GET members to read back"),
+        "delete": CallBudget(0, 1, "DELETE /workspaces/{id}/members/{user_id}"),
+    }
     fields = (
         Field.create_only("user_id", str, "The user to add (e.g. usr_...).", required=True, min_length=1),
         Field.updatable(

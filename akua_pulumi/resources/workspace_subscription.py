@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
+from ..client import RateLimitedError, ServerError, TransportError
 from ._fields import Field
-from ._provider import AkuaProvider, Context
+from ._provider import AkuaProvider, CallBudget, Context, wait_for
 from ._resource import AkuaResource
 
 __all__ = ["TIERS", "WorkspaceSubscription", "WorkspaceSubscriptionProvider"]
@@ -26,6 +28,12 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
     """
 
     type_name = "akua:WorkspaceSubscription"
+    call_budget = {
+        "create": CallBudget(4, 1, "GET subscription, GET workspace (etag), POST :changeTier, :wait, GET subscription"),
+        "refresh": CallBudget(1, 0, "GET /workspaces/{id}/subscription"),
+        "update": CallBudget(3, 1, "GET workspace (etag), POST :changeTier, :wait, GET subscription"),
+        "delete": CallBudget(0, 0, "nothing: the tier stays"),
+    }
     fields = (
         Field.updatable("tier", str, "free, pro or enterprise.", required=True, choices=TIERS),
         Field.output("status", str, "Subscription status."),
@@ -38,11 +46,37 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
         return str(obj["workspace_id"])
 
     def _change_tier(self, ctx: Context, workspace_id: str, tier: str) -> None:
-        etag = ctx.client.get(f"/workspaces/{workspace_id}")["etag"]
-        envelope = ctx.client.post(
-            f"/workspaces/{workspace_id}/subscription:changeTier", json={"tier": tier}, if_match=etag
-        )
-        ctx.client.wait_operation(envelope["operation_id"])
+        """``:changeTier`` takes no Idempotency-Key, so the client never retries it. When its outcome
+        is unknown (lost response, 5xx, 429), the change requests tell whether it was accepted: wait
+        for an accepted one to apply, otherwise send it again."""
+        for attempt in range(3):
+            etag = ctx.client.get(f"/workspaces/{workspace_id}")["etag"]
+            try:
+                envelope = ctx.client.post(
+                    f"/workspaces/{workspace_id}/subscription:changeTier", json={"tier": tier}, if_match=etag
+                )
+            except (TransportError, ServerError, RateLimitedError):
+                if attempt == 2:
+                    raise
+                if self._accepted(ctx, workspace_id, tier):
+                    wait_for(
+                        lambda: ctx.client.get(f"/workspaces/{workspace_id}/subscription").get("tier") == tier
+                        or None,
+                        timeout=600,
+                        what=f"workspace {workspace_id} to move to tier {tier}",
+                    )
+                    return
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            ctx.client.wait_operation(envelope["operation_id"])
+            return
+
+    def _accepted(self, ctx: Context, workspace_id: str, tier: str) -> bool:
+        """The tier is applied, or a pending change request asks for it."""
+        if ctx.client.get(f"/workspaces/{workspace_id}/subscription").get("tier") == tier:
+            return True
+        requests = ctx.client.get(f"/workspaces/{workspace_id}/subscription/change_requests").get("data") or []
+        return any(r.get("requested_tier") == tier and r.get("status") == "pending" for r in requests)
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         ws = inputs["workspace_id"]
@@ -54,6 +88,11 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         return ctx.client.get(f"/workspaces/{id_}/subscription")
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        """After an interrupted create: the subscription when it already has the declared tier."""
+        sub: dict[str, Any] = ctx.client.get(f"/workspaces/{inputs['workspace_id']}/subscription")
+        return sub if sub.get("tier") == inputs["tier"] else None
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
