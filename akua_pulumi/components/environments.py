@@ -75,9 +75,7 @@ class EnvironmentWorkspaces(pulumi.ComponentResource):
     cluster_ids: pulumi.Output[dict[str, dict[str, str]]]
     kubeconfigs: pulumi.Output[dict[str, dict[str, str]]]
 
-    def __init__(
-        self, name: str, args: EnvironmentWorkspacesArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: EnvironmentWorkspacesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("akua:layouts:EnvironmentWorkspaces", name, None, opts)
         envs = [e if isinstance(e, EnvironmentArgs) else EnvironmentArgs(name=e) for e in args.environments]
         names = [e.name for e in envs]

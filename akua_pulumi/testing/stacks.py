@@ -75,6 +75,16 @@ class AkuaStack:
     def deployment(self) -> dict[str, Any]:
         return dict(self.stack.export_stack().deployment or {})
 
+    def export_masked(self) -> dict[str, Any]:
+        """``pulumi stack export`` as a user runs it (secrets stay encrypted).
+
+        The Automation API's ``export_stack`` passes ``--show-secrets``; secret checks must not use it.
+        """
+        import json
+
+        proc = self.env.run("stack", "export", "--stack", self.stack.name, cwd=self.stack.workspace.work_dir)
+        return dict(json.loads(proc.stdout)["deployment"])
+
     def resources(self, type_name: str | None = None) -> list[dict[str, Any]]:
         """Resources in state; ``type_name`` like ``"Workspace"`` filters on ``.../akua:Workspace``."""
         out = []
