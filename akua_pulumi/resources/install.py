@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 
 from ._fields import SEMVER, Field
-from ._provider import AkuaProvider, AkuaResourceError, Context, StaleReplayError, wait_for
+from ._provider import AkuaProvider, AkuaResourceError, CallBudget, Context, StaleReplayError, wait_for
 from ._resource import AkuaResource
 
 __all__ = ["Install", "InstallProvider"]
@@ -29,6 +29,12 @@ class InstallProvider(AkuaProvider):
 
     type_name = "akua:Install"
     idempotent_create = True
+    call_budget = {
+        "create": CallBudget(2, 1, "POST /installs (202 Operation; :wait unless done), GET, GET until healthy"),
+        "refresh": CallBudget(1, 0, "GET /installs/{id}"),
+        "update": CallBudget(2, 1, "POST :update (If-Match + Idempotency-Key), GET until deployed, GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE (202 Operation; no :wait when already done)"),
+    }
     fields = (
         Field.create_only("product_id", str, "Install this product (product-based install).", max_length=55),
         Field.create_only(

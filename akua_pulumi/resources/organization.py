@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from ._fields import Field
-from ._provider import AkuaProvider, Context
+from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
 
 __all__ = ["ORG_NAME_PATTERN", "SLUG_PATTERN", "Organization", "OrganizationProvider"]
@@ -25,6 +25,12 @@ class OrganizationProvider(AkuaProvider):
     workspace_scoped = False
     natural_key = ("slug",)
     idempotent_create = True
+    call_budget = {
+        "create": CallBudget(1, 1, "POST with Idempotency-Key, GET (a replayed key may name a deleted org)"),
+        "refresh": CallBudget(1, 0, "GET /organizations/{id}"),
+        "update": CallBudget(1, 1, "PATCH with the stored etag (answers {ok}), GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE with the stored etag"),
+    }
     fields = (
         Field.updatable(
             "name",

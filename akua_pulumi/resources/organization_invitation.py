@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+import pulumi.dynamic as dyn
 
-from ._fields import Field
-from ._provider import AkuaProvider, Context
+from ._fields import Field, is_unknown
+from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
 
 __all__ = ["OrganizationInvitation", "OrganizationInvitationProvider"]
@@ -26,6 +27,13 @@ class OrganizationInvitationProvider(AkuaProvider):
     workspace_scoped = False
     natural_key = ("email",)
     precheck_natural_key = True
+    #: One pending invitation per email: a replacement (new role...) must cancel the old one first.
+    delete_before_replace = True
+    call_budget = {
+        "create": CallBudget(1, 1, "list pending invitations (no duplicate), POST (the response is the object)"),
+        "refresh": CallBudget(1, 0, "list pending invitations (no single GET)"),
+        "delete": CallBudget(0, 1, "DELETE (cancel); 404 when no longer pending counts as done"),
+    }
     fields = (
         Field.create_only("organization_id", str, "The organization.", required=True, min_length=1, max_length=54),
         Field.create_only(
@@ -45,6 +53,13 @@ class OrganizationInvitationProvider(AkuaProvider):
         Field.output("expires_at", int, "Expiry, Unix seconds."),
         Field.output("etag", str, "Revision."),
     )
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
+        # The API stores emails lower-cased: compare and store them that way, or every refresh diffs.
+        email = news.get("email")
+        if isinstance(email, str) and not is_unknown(email):
+            news = {**news, "email": email.strip().lower()}
+        return super().check(olds, news)
 
     def _pending(self, ctx: Context, org: str) -> list[dict[str, Any]]:
         return list(ctx.client.paginate(f"/organizations/{org}/invitations"))

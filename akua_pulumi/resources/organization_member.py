@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from ._fields import Field
-from ._provider import AkuaProvider, Context, StaleReplayError
+from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
 from ._resource import AkuaResource
 
 __all__ = ["OrganizationMember", "OrganizationMemberProvider"]
@@ -22,6 +22,12 @@ class OrganizationMemberProvider(AkuaProvider):
     workspace_scoped = False
     natural_key = ("user_id",)
     idempotent_create = True
+    call_budget = {
+        "create": CallBudget(2, 1, "GET the organization's etag, POST member, list members to read back"),
+        "refresh": CallBudget(1, 0, "list members (no single-member GET; one page up to 100 members)"),
+        "update": CallBudget(1, 1, "PATCH role with the member's etag, list to read back"),
+        "delete": CallBudget(0, 1, "DELETE with the member's etag"),
+    }
     fields = (
         Field.create_only("organization_id", str, "The organization.", required=True, min_length=1, max_length=54),
         Field.create_only("user_id", str, "The user to add.", required=True, min_length=1),

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from ._fields import SEMVER, Field
-from ._provider import AkuaProvider, Context
+from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
 
 __all__ = ["Package", "PackageProvider"]
@@ -26,6 +26,12 @@ class PackageProvider(AkuaProvider):
 
     type_name = "akua:Package"
     idempotent_create = True
+    call_budget = {
+        "create": CallBudget(1, 1, "oci_ref: POST /packages:import with Idempotency-Key, GET"),
+        "create_helm": CallBudget(1, 1, "helm: POST /packages (202 Operation), GET (no :wait when already done)"),
+        "refresh": CallBudget(1, 0, "GET /packages/{id}"),
+        "delete": CallBudget(0, 1, "DELETE with If-Match"),
+    }
     fields = (
         Field.create_only("name", str, "Package name.", required=True, min_length=1, max_length=120),
         Field.create_only("description", str, "Description (import only).", max_length=1000),
@@ -79,6 +85,10 @@ class PackageProvider(AkuaProvider):
         if not isinstance(version.get("input_schema"), dict):
             problems.append(("version", "version.input_schema (an object) is required"))
         return problems
+
+    def replace_deletes_first(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        # An OCI artifact can be imported once per workspace: the old import must go before the new one.
+        return bool(olds.get("oci_ref") or news.get("oci_ref"))
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         common = {k: inputs[k] for k in ("name", "display_image_url") if inputs.get(k) is not None}

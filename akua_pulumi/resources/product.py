@@ -8,8 +8,9 @@ from typing import Any
 
 import pulumi
 
+from ..client import ConflictError, EtagMismatchError
 from ._fields import SEMVER, Field
-from ._provider import AkuaProvider, Context, StaleReplayError
+from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
 from ._resource import AkuaResource
 
 __all__ = ["Product", "ProductProvider"]
@@ -36,6 +37,12 @@ class ProductProvider(AkuaProvider):
     natural_key = ("name",)
     precheck_natural_key = True
     idempotent_create = True
+    call_budget = {
+        "create": CallBudget(2, 1, "list products (name precheck), POST with Idempotency-Key, GET"),
+        "refresh": CallBudget(1, 0, "GET /products/{id}"),
+        "update": CallBudget(1, 1, "PATCH with If-Match, GET to read back"),
+        "delete": CallBudget(0, 1, "POST :archive (no DELETE exists)"),
+    }
     fields = (
         Field.updatable("name", str, "Product name.", required=True, min_length=2, max_length=64),
         Field.create_only("package_id", str, "Backing package.", required=True, min_length=1, max_length=54),
@@ -122,12 +129,19 @@ class ProductProvider(AkuaProvider):
         ctx.client.patch(f"/products/{id_}", json=self._body(inputs, changed), if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.post(
-            f"/products/{id_}:archive",
-            json={"cascade_offers": False},
-            if_match=state["etag"],
-            idempotency_key=ctx.idempotency_key(f"archive:{state['etag']}"),
-        )
+        try:
+            ctx.client.post(
+                f"/products/{id_}:archive",
+                json={"cascade_offers": False},
+                if_match=state["etag"],
+                idempotency_key=ctx.idempotency_key(f"archive:{state['etag']}"),
+            )
+        except EtagMismatchError:
+            raise
+        except ConflictError:
+            # Archived already (out of band, or by a retried request whose answer was lost): done.
+            if self._read_active(ctx, id_) is not None:
+                raise
 
 
 class Product(AkuaResource, module="akua", name="Product"):
