@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pulumi
+from pulumi import automation as auto
 
 from akua_pulumi import Workspace, lookups
 from akua_pulumi.client import AkuaClient
@@ -34,7 +35,7 @@ def test_lookups_in_a_program(
 
     stack = make_stack(program, workspace=workspace_id)
     preview = stack.preview()
-    assert preview.change_summary.get("create") == 2  # the stack and the Workspace; lookups create nothing
+    assert preview.change_summary.get(auto.OpType.CREATE) == 2  # the stack and the Workspace; lookups create nothing
     stack.up()
     out = stack.outputs()
     assert out["current"]["id"] == workspace_id and out["current"]["slug"] == "test-ws"
