@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 from pulumi import automation as auto
 
-import pulumi
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.api_token import ApiToken, ApiTokenProvider
