@@ -172,7 +172,9 @@ class PulumiEnvironment:
         self.home.mkdir(parents=True, exist_ok=True)
         return self
 
-    def run(self, *args: str, cwd: Path | str | None = None, check: bool = True, **kw: Any) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, cwd: Path | str | None = None, check: bool = True, **kw: Any
+    ) -> subprocess.CompletedProcess[str]:
         """Run the ``pulumi`` CLI with this environment (non-interactive)."""
         self.prepare()
         proc = subprocess.run(

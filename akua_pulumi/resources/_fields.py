@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 __all__ = ["SEMVER", "UNKNOWN", "Field", "Kind", "is_unknown"]
@@ -35,7 +36,13 @@ SEMVER = (
 
 
 def is_unknown(value: Any) -> bool:
-    """True for a value the engine does not know yet (preview of a not-yet-created dependency)."""
+    """True for a value the engine does not know yet (preview of a not-yet-created dependency).
+
+    Check and Diff deserialize with ``keep_unknowns``, which yields :class:`pulumi.output.Unknown`
+    instances; the wire sentinel string can appear too.
+    """
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, Mapping):
