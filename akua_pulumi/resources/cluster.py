@@ -27,10 +27,12 @@ class ClusterProvider(AkuaProvider):
     type_name = "akua:Cluster"
     idempotent_create = True
     call_budget = {
-        "create": CallBudget(3, 1, "POST /clusters (202 Operation), :wait, GET cluster, GET kubeconfig"),
+        "create": CallBudget(
+            2, 1, "POST /clusters (202 Operation; :wait only while it runs), GET cluster, GET kubeconfig"
+        ),
         "refresh": CallBudget(1, 0, "GET /clusters/{id}"),
         "update": CallBudget(1, 1, "PATCH name with If-Match, GET to read back"),
-        "delete": CallBudget(1, 1, "DELETE with If-Match (202 Operation), :wait"),
+        "delete": CallBudget(0, 1, "DELETE with If-Match (202 Operation; :wait only while it runs)"),
     }
     fields = (
         Field.updatable("name", str, "Cluster name.", required=True, min_length=1, max_length=100),
