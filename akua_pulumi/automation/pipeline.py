@@ -58,7 +58,9 @@ _GENERIC_ERRORS = re.compile(
     r"^(update|preview|refresh|destroy|deployment) failed$"
     r"|^an error occurred while (advancing the preview|running the program)"
     r"|^program failed with an unhandled exception:?$"
-    r"|^one or more errors occurred",
+    r"|^one or more errors occurred"
+    # The engine's follow-up once a resource failed: the resource's own error is the cause.
+    r"|^resource monitor has terminated",
     re.IGNORECASE,
 )
 
@@ -232,6 +234,7 @@ class _Job:
     passphrase: str | None
     engine_parallel: int | None
     bin_dir: str | None
+    preview_first: bool = True
 
 
 _events: Any = None  # the multiprocessing queue in a worker, set by _init_worker
@@ -398,6 +401,11 @@ def _run_stack(
         common["parallel"] = job.engine_parallel
     changes: Mapping[Any, int]
     if command == "up":
+        if job.preview_first:
+            # Like `pulumi up` without --skip-preview: invalid input fails every resource's check
+            # here, before anything is written (dependents are checked only after their parents
+            # are created during an update).
+            stack.preview(**common)
         up = stack.up(**common)
         changes = up.summary.resource_changes or {}
         result.outputs = {k: ("[secret]" if v.secret else v.value) for k, v in up.outputs.items()}
@@ -435,6 +443,7 @@ class OnboardingPipeline:
         on_event: Called in this process with each :class:`CustomerEvent`.
         passphrase: Secrets passphrase; default ``$PULUMI_CONFIG_PASSPHRASE`` or the local default.
         engine_parallel: Resource operations at once inside one stack (Pulumi ``--parallel``).
+        preview_first: Preview before each ``up`` so invalid input fails before any write (default).
     """
 
     def __init__(
@@ -451,6 +460,7 @@ class OnboardingPipeline:
         on_event: Callable[[CustomerEvent], None] | None = None,
         passphrase: str | None = None,
         engine_parallel: int | None = None,
+        preview_first: bool = True,
     ) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
@@ -469,6 +479,7 @@ class OnboardingPipeline:
         self.on_event = on_event
         self.passphrase = passphrase
         self.engine_parallel = engine_parallel
+        self.preview_first = preview_first
         for key, value in self.config.items():
             if not isinstance(value, (str, Secret)):
                 raise TypeError(f"config[{key!r}] must be a str or Secret, got {type(value).__name__}")
@@ -573,6 +584,7 @@ class OnboardingPipeline:
             passphrase=self.passphrase,
             engine_parallel=self.engine_parallel,
             bin_dir=bin_dir,
+            preview_first=self.preview_first,
         )
 
     def _notify(self, event: CustomerEvent) -> None:
