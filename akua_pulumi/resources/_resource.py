@@ -31,6 +31,11 @@ class AkuaResource(dyn.Resource):
             raise TypeError(f"{cls.__name__} got unexpected arguments: {', '.join(unknown)}")
         props["akua_seed"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{cls.__name__}/{resource_name}"
         secrets = cls.provider_class.secret_outputs()
+        # additional_secret_outputs covers outputs only: a secret *input* (an imported kubeconfig)
+        # would sit in the state's inputs in plaintext unless the value itself is a secret.
+        for name in secrets:
+            if props.get(name) is not None:
+                props[name] = pulumi.Output.secret(props[name])
         if secrets:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secrets))
         provider = cls.__dict__.get("_provider_instance")
