@@ -126,6 +126,9 @@ def seed() -> None:
 
 def pulumi(env: PulumiEnvironment, *args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
     cmd = [env.pulumi, *args, "--non-interactive"]
+    if args[0] != "stack":
+        # Stack config lives with the demo state, not in the repository (runs never collide).
+        cmd += ["--config-file", str(DEMO_DIR / f"Pulumi.{STACK}.yaml")]
     proc = subprocess.run(cmd, cwd=ROOT, env=env.env(), text=True, capture_output=capture)
     if proc.returncode != 0:
         if capture:
