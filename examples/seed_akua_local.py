@@ -1,0 +1,67 @@
+"""Arrange what the examples need on a fresh akua-local: a seller with a published product, two users.
+
+Usage (with akua-local running and its ``export`` lines applied)::
+
+    eval "$(python examples/seed_akua_local.py)"
+
+prints ``export`` lines for ``PRODUCT_ID``, ``ADMIN_USER_ID`` and ``DEV_USER_ID``. It talks to the
+emulator's ``/_local`` control plane (users, OCI artifacts), so it works against akua-local only;
+against the real Akua API use ids of your own users and of a marketplace-published product.
+Run it once per database: the seller workspace's slug (``seller``) is unique.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from akua_pulumi.client import AkuaClient
+from akua_pulumi.local.admin import LocalAdmin
+
+OCI_REF = "oci://registry.local/charts/grafana"
+
+
+def seed(api_url: str, token: str) -> dict[str, str]:
+    """Create the seller workspace, its published product and two users; return their ids."""
+    admin = LocalAdmin(api_url)
+    with AkuaClient(api_url=api_url, token=token) as api:
+        seller = api.post("/workspaces", json={"name": "Seller Platform", "slug": "seller"})["id"]
+        admin.publish_artifact(OCI_REF, "1.0.0", "sha256:grafana-1.0.0", {"type": "object"})
+        scoped = api.for_workspace(seller)
+        package = scoped.post(
+            "/packages:import",
+            json={
+                "name": "grafana",
+                "oci_ref": OCI_REF,
+                "version": {"semver": "1.0.0", "ref": "sha256:grafana-1.0.0", "input_schema": {"type": "object"}},
+            },
+        )
+        product = scoped.post(
+            "/products",
+            json={
+                "name": "Grafana",
+                "package_id": package["id"],
+                "package_version_pin": {"kind": "latest"},
+                "marketplace": {"published": True},
+            },
+        )
+    return {
+        "SELLER_WORKSPACE_ID": seller,
+        "PRODUCT_ID": product["id"],
+        "ADMIN_USER_ID": admin.create_user("Ada Admin", "ada@example.com")["id"],
+        "DEV_USER_ID": admin.create_user("Dev Eloper", "dev@example.com")["id"],
+    }
+
+
+def main() -> int:
+    api_url, token = os.environ.get("AKUA_API_URL"), os.environ.get("AKUA_API_TOKEN")
+    if not api_url or not token:
+        print("set AKUA_API_URL and AKUA_API_TOKEN (akua-local serve prints both)", file=sys.stderr)
+        return 2
+    for key, value in seed(api_url, token).items():
+        print(f"export {key}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
