@@ -31,7 +31,7 @@ class WorkspaceProvider(AkuaProvider):
         "create": CallBudget(0, 1, "POST /workspaces (the response is the object)"),
         "refresh": CallBudget(1, 0, "GET /workspaces/{id}"),
         "update": CallBudget(1, 1, "PATCH with If-Match, then GET to read back"),
-        "delete": CallBudget(0, 1, "DELETE (202 Operation); :wait long polls until done (none when it is already done)"),
+        "delete": CallBudget(0, 1, "DELETE (202 Operation); :wait long polls until done (none if already done)"),
     }
     fields = (
         Field.updatable("name", str, "Display name.", required=True, min_length=1, max_length=100),

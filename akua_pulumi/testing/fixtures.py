@@ -6,12 +6,14 @@ Enable in a ``conftest.py`` with ``pytest_plugins = ["akua_pulumi.testing.fixtur
 * ``akua``: akua-local over HTTP on 127.0.0.1, backed by a SQLite file;
 * ``api``: an :class:`~akua_pulumi.client.AkuaClient` with the bootstrap owner's token;
 * ``make_stack(program, workspace=None, stack="test")``: an :class:`AkuaStack` wired to ``akua``;
-* ``calls()``: a :class:`CallCounter` context manager reading akua-local's request counters.
+* ``calls()``: a :class:`CallCounter` context manager reading akua-local's request counters;
+* ``seller``: a seller workspace with a marketplace-published product (see :func:`arrange_seller`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from ..client import AkuaClient
 from ..local import LocalServer
 from .stacks import AkuaStack
 
-__all__ = ["CallCounter"]
+__all__ = ["CallCounter", "Seller", "arrange_seller"]
 
 
 @pytest.fixture
@@ -88,3 +90,39 @@ class CallCounter:
 def calls(akua: LocalServer) -> Callable[[], CallCounter]:
     """``with calls() as c: ...`` counts the requests made inside the block."""
     return lambda: CallCounter(akua)
+
+
+@dataclass(frozen=True)
+class Seller:
+    """A seller's workspace, the package it imported and the product it publishes."""
+
+    workspace_id: str
+    package_id: str
+    product_id: str
+
+
+def arrange_seller(api: AkuaClient, server: LocalServer, slug: str = "seller-platform") -> Seller:
+    """Through the API (plus akua-local's artifact registry): a workspace, a package imported from a
+    published OCI artifact, and a product published on the marketplace that customers can install."""
+    workspace = api.post("/workspaces", json={"name": "Seller Platform", "slug": slug})["id"]
+    oci_ref, semver, ref = f"oci://registry.local/{slug}/app", "1.0.0", f"sha256:{slug}"
+    server.admin.publish_artifact(oci_ref, semver, ref, {"type": "object"})
+    scoped = api.for_workspace(workspace)
+    version = {"semver": semver, "ref": ref, "input_schema": {"type": "object"}}
+    package = scoped.post("/packages:import", json={"name": "app", "oci_ref": oci_ref, "version": version})["id"]
+    product = scoped.post(
+        "/products",
+        json={
+            "name": "App",
+            "package_id": package,
+            "package_version_pin": {"kind": "latest"},
+            "marketplace": {"published": True},
+        },
+    )["id"]
+    return Seller(workspace, package, product)
+
+
+@pytest.fixture
+def seller(api: AkuaClient, akua: LocalServer) -> Seller:
+    """A seller workspace (slug ``seller-platform``) with one marketplace-published product."""
+    return arrange_seller(api, akua)

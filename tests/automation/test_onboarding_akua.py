@@ -15,6 +15,7 @@ from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
+from akua_pulumi.testing.fixtures import arrange_seller
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -24,26 +25,9 @@ def _customer_slugs(api: AkuaClient) -> set[str]:
 
 
 def test_onboard_ten_customers(pulumi_env: PulumiEnvironment, akua: LocalServer, api: AkuaClient) -> None:
-    seller = api.post("/workspaces", json={"name": "Seller", "slug": "seller"})["id"]
-    akua.admin.publish_artifact("oci://registry.local/app", "1.0.0", "sha256:app", {"type": "object"})
-    scoped = api.for_workspace(seller)
-    pkg = scoped.post(
-        "/packages:import",
-        json={
-            "name": "app",
-            "oci_ref": "oci://registry.local/app",
-            "version": {"semver": "1.0.0", "ref": "sha256:app", "input_schema": {"type": "object"}},
-        },
-    )
-    product = scoped.post(
-        "/products",
-        json={
-            "name": "App",
-            "package_id": pkg["id"],
-            "package_version_pin": {"kind": "latest"},
-            "marketplace": {"published": True},
-        },
-    )["id"]
+    seller = arrange_seller(api, akua, slug="seller")
+    product = seller.product_id
+    scoped = api.for_workspace(seller.workspace_id)
     user = akua.admin.create_user("Customer Admin", "admin@example.com")["id"]
     customers = [
         {
