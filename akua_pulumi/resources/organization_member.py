@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from ._fields import Field
-from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._membership import MembershipProvider
+from ._provider import CallBudget, Context
 from ._resource import AkuaResource
 
 __all__ = ["OrganizationMember", "OrganizationMemberProvider"]
 
 
-class OrganizationMemberProvider(AkuaProvider):
+class OrganizationMemberProvider(MembershipProvider):
     """Lifecycle of ``/organizations/{id}/members``. Adding needs the organization's etag; role
     changes and removal need the member's. There is no single-member GET: reads list and filter."""
 
     type_name = "akua:OrganizationMember"
     workspace_scoped = False
-    natural_key = ("user_id",)
-    idempotent_create = True
+    parent_field = "organization_id"
+    members_path = "/organizations/{parent}/members"
     call_budget = {
         "create": CallBudget(2, 1, "GET the organization's etag, POST member, list members to read back"),
         "refresh": CallBudget(1, 0, "list members (no single-member GET; one page up to 100 members)"),
@@ -37,45 +37,8 @@ class OrganizationMemberProvider(AkuaProvider):
         Field.output("etag", str, "The membership's revision."),
     )
 
-    def object_id(self, obj: Mapping[str, Any]) -> str:
-        return f"{obj['organization_id']}/{obj['user_id']}"
-
-    def _find(self, ctx: Context, org: str, user: str) -> dict[str, Any] | None:
-        for m in ctx.client.paginate(f"/organizations/{org}/members"):
-            if m.get("user_id") == user:
-                return {**m, "organization_id": org}
-        return None
-
-    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        org, user = inputs["organization_id"], inputs["user_id"]
-        etag = ctx.client.get(f"/organizations/{org}")["etag"]
-        ctx.client.post(
-            f"/organizations/{org}/members",
-            json={"user_id": user, "role": inputs["role"]},
-            if_match=etag,
-            idempotency_key=ctx.idempotency_key("add"),
-        )
-        found = self._find(ctx, org, user)
-        if found is None:
-            raise StaleReplayError(f"member {user} was added but is not listed in organization {org}")
-        return found
-
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        org, _, user = id_.partition("/")
-        return self._find(ctx, org, user)
-
-    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return self._find(ctx, inputs["organization_id"], inputs["user_id"])
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        org, _, user = id_.partition("/")
-        ctx.client.patch(f"/organizations/{org}/members/{user}", json={"role": inputs["role"]}, if_match=state["etag"])
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        org, _, user = id_.partition("/")
-        ctx.client.delete(f"/organizations/{org}/members/{user}", if_match=state["etag"])
+    def parent_etag(self, ctx: Context, parent: str) -> str | None:
+        return str(ctx.client.get(f"/organizations/{parent}")["etag"])
 
     def delete_conflict_hint(self, error: Any) -> str:
         return f"{error.message} (the sole remaining owner cannot be removed: add another owner first)"

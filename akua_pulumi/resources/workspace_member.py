@@ -8,19 +8,20 @@ from typing import Any
 import pulumi
 
 from ._fields import Field
-from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._membership import MembershipProvider
+from ._provider import CallBudget
 from ._resource import AkuaResource
 
 __all__ = ["WorkspaceMember", "WorkspaceMemberProvider"]
 
 
-class WorkspaceMemberProvider(AkuaProvider):
+class WorkspaceMemberProvider(MembershipProvider):
     """Lifecycle of ``/workspaces/{id}/members``. The write endpoints return empty bodies, so every
     write is read back by listing the members (the list is not paginated)."""
 
     type_name = "akua:WorkspaceMember"
-    natural_key = ("user_id",)
-    idempotent_create = True
+    parent_field = "workspace_id"
+    members_path = "/workspaces/{parent}/members"
     call_budget = {
         "create": CallBudget(1, 1, "POST members (empty 201), GET members to read back"),
         "refresh": CallBudget(1, 0, "GET /workspaces/{id}/members (not paginated)"),
@@ -36,52 +37,8 @@ class WorkspaceMemberProvider(AkuaProvider):
         Field.output("joined_at", str, "When the user joined (ISO-8601)."),
     )
 
-    def object_id(self, obj: Mapping[str, Any]) -> str:
-        return f"{obj['workspace_id']}/{obj['user_id']}"
-
     def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "user_id": obj["user_id"],
-            "role": obj["role"],
-            "joined_at": obj.get("joined_at"),
-            "membership_id": obj.get("id"),
-            "workspace_id": obj["workspace_id"],
-        }
-
-    def _find(self, ctx: Context, workspace_id: str, user_id: str) -> dict[str, Any] | None:
-        for m in ctx.client.paginate(f"/workspaces/{workspace_id}/members"):
-            if m.get("user_id") == user_id:
-                return {**m, "workspace_id": workspace_id}
-        return None
-
-    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        ws, user = inputs["workspace_id"], inputs["user_id"]
-        ctx.client.post(
-            f"/workspaces/{ws}/members",
-            json={"user_id": user, "role": inputs["role"]},
-            idempotency_key=ctx.idempotency_key("add"),
-        )
-        found = self._find(ctx, ws, user)
-        if found is None:
-            raise StaleReplayError(f"member {user} was added but is not listed in workspace {ws}")
-        return found
-
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        ws, _, user = id_.partition("/")
-        return self._find(ctx, ws, user)
-
-    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return self._find(ctx, inputs["workspace_id"], inputs["user_id"])
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        ws, _, user = id_.partition("/")
-        ctx.client.patch(f"/workspaces/{ws}/members/{user}", json={"role": inputs["role"]})
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ws, _, user = id_.partition("/")
-        ctx.client.delete(f"/workspaces/{ws}/members/{user}")
+        return {**super().project(obj), "membership_id": obj.get("id")}
 
 
 class WorkspaceMember(AkuaResource, module="akua", name="WorkspaceMember"):
