@@ -405,7 +405,8 @@ def _run_stack(
             # Like `pulumi up` without --skip-preview: invalid input fails every resource's check
             # here, before anything is written (dependents are checked only after their parents
             # are created during an update).
-            stack.preview(**common)
+            # Its resource events are not progress: only the update's are reported.
+            stack.preview(**{k: v for k, v in common.items() if k != "on_event"})
         up = stack.up(**common)
         changes = up.summary.resource_changes or {}
         result.outputs = {k: ("[secret]" if v.secret else v.value) for k, v in up.outputs.items()}
