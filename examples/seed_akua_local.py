@@ -17,37 +17,17 @@ import sys
 
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local.admin import LocalAdmin
-
-OCI_REF = "oci://registry.local/charts/grafana"
+from akua_pulumi.local.seed import arrange_seller
 
 
 def seed(api_url: str, token: str) -> dict[str, str]:
     """Create the seller workspace, its published product and two users; return their ids."""
     admin = LocalAdmin(api_url)
     with AkuaClient(api_url=api_url, token=token) as api:
-        seller = api.post("/workspaces", json={"name": "Seller Platform", "slug": "seller"})["id"]
-        admin.publish_artifact(OCI_REF, "1.0.0", "sha256:grafana-1.0.0", {"type": "object"})
-        scoped = api.for_workspace(seller)
-        package = scoped.post(
-            "/packages:import",
-            json={
-                "name": "grafana",
-                "oci_ref": OCI_REF,
-                "version": {"semver": "1.0.0", "ref": "sha256:grafana-1.0.0", "input_schema": {"type": "object"}},
-            },
-        )
-        product = scoped.post(
-            "/products",
-            json={
-                "name": "Grafana",
-                "package_id": package["id"],
-                "package_version_pin": {"kind": "latest"},
-                "marketplace": {"published": True},
-            },
-        )
+        seller = arrange_seller(api, admin, slug="seller", name="Seller Platform")
     return {
-        "SELLER_WORKSPACE_ID": seller,
-        "PRODUCT_ID": product["id"],
+        "SELLER_WORKSPACE_ID": seller.workspace_id,
+        "PRODUCT_ID": seller.product_id,
         "ADMIN_USER_ID": admin.create_user("Ada Admin", "ada@example.com")["id"],
         "DEV_USER_ID": admin.create_user("Dev Eloper", "dev@example.com")["id"],
     }

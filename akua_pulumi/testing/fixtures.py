@@ -13,7 +13,6 @@ Enable in a ``conftest.py`` with ``pytest_plugins = ["akua_pulumi.testing.fixtur
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 from ..automation.environment import PulumiEnvironment, PulumiNotFoundError
 from ..client import AkuaClient
 from ..local import LocalServer
+from ..local.seed import Seller, arrange_seller
 from .stacks import AkuaStack
 
 __all__ = ["CallCounter", "Seller", "arrange_seller"]
@@ -92,37 +92,7 @@ def calls(akua: LocalServer) -> Callable[[], CallCounter]:
     return lambda: CallCounter(akua)
 
 
-@dataclass(frozen=True)
-class Seller:
-    """A seller's workspace, the package it imported and the product it publishes."""
-
-    workspace_id: str
-    package_id: str
-    product_id: str
-
-
-def arrange_seller(api: AkuaClient, server: LocalServer, slug: str = "seller-platform") -> Seller:
-    """Through the API (plus akua-local's artifact registry): a workspace, a package imported from a
-    published OCI artifact, and a product published on the marketplace that customers can install."""
-    workspace = api.post("/workspaces", json={"name": "Seller Platform", "slug": slug})["id"]
-    oci_ref, semver, ref = f"oci://registry.local/{slug}/app", "1.0.0", f"sha256:{slug}"
-    server.admin.publish_artifact(oci_ref, semver, ref, {"type": "object"})
-    scoped = api.for_workspace(workspace)
-    version = {"semver": semver, "ref": ref, "input_schema": {"type": "object"}}
-    package = scoped.post("/packages:import", json={"name": "app", "oci_ref": oci_ref, "version": version})["id"]
-    product = scoped.post(
-        "/products",
-        json={
-            "name": "App",
-            "package_id": package,
-            "package_version_pin": {"kind": "latest"},
-            "marketplace": {"published": True},
-        },
-    )["id"]
-    return Seller(workspace, package, product)
-
-
 @pytest.fixture
 def seller(api: AkuaClient, akua: LocalServer) -> Seller:
     """A seller workspace (slug ``seller-platform``) with one marketplace-published product."""
-    return arrange_seller(api, akua)
+    return arrange_seller(api, akua.admin)

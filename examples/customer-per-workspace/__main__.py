@@ -15,15 +15,8 @@ that customer's. Never rename an ``id`` (it would replace the customer's workspa
 import pulumi
 
 from akua_pulumi.automation.customers import parse_customers
-from akua_pulumi.components import (
-    ApiTokenArgs,
-    ClusterArgs,
-    CustomerWorkspace,
-    CustomerWorkspaceArgs,
-    InstallArgs,
-    MemberArgs,
-    RegionArgs,
-)
+from akua_pulumi.automation.programs import customer_args
+from akua_pulumi.components import CustomerWorkspace
 
 config = pulumi.Config()
 customers = parse_customers({"customers": config.require_object("customers")}, source="stack config 'customers'")
@@ -32,27 +25,8 @@ summary = {}
 kubeconfigs = {}
 api_tokens = {}
 for c in customers:
-    layout = CustomerWorkspace(
-        c.id,
-        CustomerWorkspaceArgs(
-            name=c.name,
-            slug=c.slug,
-            members=[MemberArgs(m.user_id, m.role) for m in c.members],
-            region=RegionArgs(c.region.name, c.region.icon),
-            cluster=ClusterArgs(c.cluster.name, c.cluster.network_profile) if c.cluster else None,
-            installs=[
-                # The install's name (default: the product/package id) names its Pulumi resource.
-                InstallArgs(
-                    i.name or str(i.product_id or i.package_id),
-                    product_id=i.product_id,
-                    package_id=i.package_id,
-                    version=i.version,
-                )
-                for i in c.installs
-            ],
-            api_token=ApiTokenArgs(c.api_token.name) if c.api_token else None,
-        ),
-    )
+    # The same mapping the onboarding pipeline uses: customers-file entry -> layout arguments.
+    layout = CustomerWorkspace(c.id, customer_args(c))
     summary[c.id] = {
         "workspace_id": layout.workspace_id,
         "workspace_slug": layout.workspace_slug,

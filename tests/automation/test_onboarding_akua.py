@@ -15,7 +15,7 @@ from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
-from akua_pulumi.testing.fixtures import arrange_seller
+from akua_pulumi.local.seed import arrange_seller
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -25,7 +25,7 @@ def _customer_slugs(api: AkuaClient) -> set[str]:
 
 
 def test_onboard_ten_customers(pulumi_env: PulumiEnvironment, akua: LocalServer, api: AkuaClient) -> None:
-    seller = arrange_seller(api, akua, slug="seller")
+    seller = arrange_seller(api, akua.admin, slug="seller")
     product = seller.product_id
     scoped = api.for_workspace(seller.workspace_id)
     user = akua.admin.create_user("Customer Admin", "admin@example.com")["id"]
