@@ -30,7 +30,9 @@ class InstallProvider(AkuaProvider):
     type_name = "akua:Install"
     idempotent_create = True
     call_budget = {
-        "create": CallBudget(2, 1, "POST /installs (202 Operation; :wait unless done), GET, GET until healthy"),
+        "create": CallBudget(
+            1, 1, "POST /installs (202 Operation; :wait unless done), GET (again until healthy only while it deploys)"
+        ),
         "refresh": CallBudget(1, 0, "GET /installs/{id}"),
         "update": CallBudget(2, 1, "POST :update (If-Match + Idempotency-Key), GET until deployed, GET to read back"),
         "delete": CallBudget(0, 1, "DELETE (202 Operation; no :wait when already done)"),
@@ -106,15 +108,20 @@ class InstallProvider(AkuaProvider):
         if install.get("state") == "deleted":
             raise StaleReplayError(f"install {install_id} was deleted")
         if inputs.get("wait_for_healthy", True):
-            install = self._wait_settled(ctx, install_id, timeout)
+            install = self._wait_settled(ctx, install_id, timeout, first=install)
         if inputs.get("automatic_updates") is not None:
             self._set_automatic_updates(ctx, install, bool(inputs["automatic_updates"]))
             install = ctx.client.get(f"/installs/{install_id}")
         return install
 
-    def _wait_settled(self, ctx: Context, install_id: str, timeout: float) -> dict[str, Any]:
+    def _wait_settled(
+        self, ctx: Context, install_id: str, timeout: float, first: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        pending = first  # the GET the caller just made is the first poll: no second read when settled
+
         def settled() -> dict[str, Any] | None:
-            install: dict[str, Any] = ctx.client.get(f"/installs/{install_id}")
+            nonlocal pending
+            install, pending = pending or ctx.client.get(f"/installs/{install_id}"), None
             return install if install.get("state") in _SETTLED and not install.get("reconciling") else None
 
         install = wait_for(settled, timeout=timeout, interval=0.2, what=f"install {install_id} to become healthy")
