@@ -9,7 +9,7 @@ engine's floor. Every figure that matters is a ratio measured in one run; ``--re
 the order (akua, null / null, akua) and reports medians. API requests per phase come from
 akua-local's counters and are set next to the minimum the resources' ``call_budget`` declares.
 A last pass repeats the akua fleet with ``latency_ms`` injected, to show how far the dynamic
-provider process's 4-call pool binds (``calls × latency / 4`` is the floor it imposes).
+provider process's 4-call pool binds (``calls * latency / 4`` is the floor it imposes).
 
 Reproduce: ``.venv/bin/python bench/bench_fleet.py --customers 20 --repeat 3``
 Profile the provider process: add ``--profile DIR`` (one cProfile dump per provider process).
@@ -28,8 +28,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from pulumi import automation as auto
 
 from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.client import AkuaClient

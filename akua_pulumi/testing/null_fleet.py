@@ -8,7 +8,10 @@ Timing a stack of these against the same stack of real resources shows what is o
 the engine's (gRPC, state, the dynamic-provider process with its 4-thread pool).
 
 The provider classes live in this importable module so the provider process loads them by
-reference, exactly like the real ones.
+reference, exactly like the real ones. This module imports nothing of ``akua_pulumi`` (no HTTP
+client, no pydantic): the floor is the engine's, and what our package costs to load shows up in
+the akua fleet. :data:`SHAPES` copies each real resource's property names (a test keeps it in
+sync with the declared fields).
 """
 
 from __future__ import annotations
@@ -19,10 +22,6 @@ from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic as dyn
-
-from ..resources import ApiToken, Cluster, Install, Region, Workspace, WorkspaceMember
-from ..resources._fields import Kind
-from ..resources._provider import AkuaProvider
 
 __all__ = ["NullCustomerWorkspace", "NullResource", "null_resource_class"]
 
@@ -37,6 +36,89 @@ _KUBECONFIG = (
     "users:\n- name: {id}-admin\n  user:\n    token: emulated-{id}\n"
 )
 
+#: Per Akua resource type: every property name, the output-only ones, the secret ones
+#: (``AkuaProvider.all_fields()`` / ``Kind.OUTPUT`` / ``secret_outputs()``; tests/test_bench_smoke.py
+#: checks they match).
+SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "Workspace": (
+        (
+            "name",
+            "slug",
+            "wait_for_deletion",
+            "plan",
+            "workspace_class",
+            "created_at",
+            "etag",
+            "adopt",
+            "adopt_id",
+            "akua_seed",
+        ),
+        ("plan", "workspace_class", "created_at", "etag"),
+        (),
+    ),
+    "WorkspaceMember": (
+        ("workspace_id", "user_id", "role", "membership_id", "joined_at", "adopt", "adopt_id", "akua_seed"),
+        ("membership_id", "joined_at"),
+        (),
+    ),
+    "Region": (
+        ("workspace_id", "name", "icon", "created_at", "adopt", "adopt_id", "akua_seed"),
+        ("created_at",),
+        (),
+    ),
+    "Cluster": (
+        (
+            "workspace_id",
+            "name",
+            "region_id",
+            "network_profile",
+            "import_kubeconfig",
+            "suspended",
+            "fetch_kubeconfig",
+            "kubeconfig",
+            "state",
+            "provider",
+            "html_url",
+            "created_at",
+            "etag",
+            "adopt",
+            "adopt_id",
+            "akua_seed",
+        ),
+        ("kubeconfig", "state", "provider", "html_url", "created_at", "etag"),
+        ("import_kubeconfig", "kubeconfig"),
+    ),
+    "Install": (
+        (
+            "workspace_id",
+            "product_id",
+            "package_id",
+            "version",
+            "region_id",
+            "cluster_id",
+            "initial_values",
+            "package_version_id",
+            "automatic_updates",
+            "wait_for_healthy",
+            "timeout_seconds",
+            "state",
+            "urls",
+            "html_url",
+            "etag",
+            "adopt",
+            "adopt_id",
+            "akua_seed",
+        ),
+        ("state", "urls", "html_url", "etag"),
+        (),
+    ),
+    "ApiToken": (
+        ("workspace_id", "name", "expires_at", "token", "prefix", "created_at", "adopt", "adopt_id", "akua_seed"),
+        ("token", "prefix", "created_at"),
+        ("token",),
+    ),
+}
+
 #: Id prefix and sample outputs (sizes like akua-local's answers) per real resource type.
 _SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "Workspace": (
@@ -45,7 +127,7 @@ _SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
             "plan": {"tier": "free", "billed_by": "self"},
             "workspace_class": "standard",
             "created_at": 1_700_000_000,
-            "etag": "W/\"{hex8}\"",
+            "etag": 'W/"{hex8}"',
         },
     ),
     "WorkspaceMember": ("wsm", {"membership_id": "wsm_{hex24}", "joined_at": "2024-01-01T00:00:00Z"}),
@@ -58,7 +140,7 @@ _SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
             "provider": "managed_kaas",
             "html_url": "https://app.akua.local/clusters/{id}",
             "created_at": 1_700_000_000,
-            "etag": "W/\"{hex8}\"",
+            "etag": 'W/"{hex8}"',
             "suspended": False,
         },
     ),
@@ -68,7 +150,7 @@ _SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
             "state": "healthy",
             "urls": [{"name": "web", "url": "https://{id}.apps.akua.local"}],
             "html_url": "https://app.akua.local/installs/{id}",
-            "etag": "W/\"{hex8}\"",
+            "etag": 'W/"{hex8}"',
             "cluster_id": "cls_{hex24}",
             "package_version_id": "pkv_{hex24}",
         },
@@ -93,22 +175,18 @@ def _fill(value: Any, id_: str) -> Any:
 class NullProvider(dyn.ResourceProvider):
     """Create/read/update/delete with no I/O, shaped like ``real``'s properties."""
 
-    real: ClassVar[type[AkuaProvider]]
     sample: ClassVar[str]
     serialize_as_secret_always = False
-
-    @classmethod
-    def _outputs(cls) -> set[str]:
-        return {f.name for f in cls.real.all_fields() if f.kind is Kind.OUTPUT}
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
         prefix, outs = _SAMPLES[self.sample]
         id_ = f"{prefix}_{_hex(24)}"
-        outputs = self._outputs()
-        return dyn.CreateResult(id_, {**props, **{k: v for k, v in _fill(outs, id_).items() if k in outputs}})
+        # Outputs and server defaults (unset inputs the API fills in) get a value of realistic size.
+        filled = {k: v for k, v in _fill(outs, id_).items() if props.get(k) is None}
+        return dyn.CreateResult(id_, {**props, **filled})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        skip = self._outputs() | {"__provider"}
+        skip = {*SHAPES[self.sample][1], "__provider"}
         changed = [k for k, v in news.items() if k not in skip and v is not None and olds.get(k) != v]
         return dyn.DiffResult(changes=bool(changed))
 
@@ -128,10 +206,10 @@ class NullResource(dyn.Resource):
     provider_class: ClassVar[type[NullProvider]]
 
     def __init__(self, resource_name: str, args: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        real = self.provider_class.real
-        props: dict[str, Any] = {f.name: args.get(f.name) for f in real.all_fields()}
+        names, _, secret_names = SHAPES[self.provider_class.sample]
+        props: dict[str, Any] = {name: args.get(name) for name in names}
         props["akua_seed"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{type(self).__name__}/{resource_name}"
-        secret = real.secret_outputs()
+        secret = list(secret_names)
         for name in secret:
             if props.get(name) is not None:
                 props[name] = pulumi.Output.secret(props[name])
@@ -140,19 +218,19 @@ class NullResource(dyn.Resource):
         super().__init__(self.provider_class(), resource_name, props, opts)
 
 
-def _make(kind: str, resource: type) -> tuple[type[NullProvider], type[NullResource]]:
-    provider = type(f"Null{kind}Provider", (NullProvider,), {"real": resource.provider_class, "sample": kind})
+def _make(kind: str) -> tuple[type[NullProvider], type[NullResource]]:
+    provider = type(f"Null{kind}Provider", (NullProvider,), {"sample": kind})
     res = type(f"Null{kind}", (NullResource,), {"provider_class": provider}, module="null", name=kind)
     return provider, res  # type: ignore[return-value]
 
 
 # Module-level names so dill pickles the providers by reference (``akua_pulumi.testing.null_fleet.X``).
-NullWorkspaceProvider, NullWorkspace = _make("Workspace", Workspace)
-NullWorkspaceMemberProvider, NullWorkspaceMember = _make("WorkspaceMember", WorkspaceMember)
-NullRegionProvider, NullRegion = _make("Region", Region)
-NullClusterProvider, NullCluster = _make("Cluster", Cluster)
-NullInstallProvider, NullInstall = _make("Install", Install)
-NullApiTokenProvider, NullApiToken = _make("ApiToken", ApiToken)
+NullWorkspaceProvider, NullWorkspace = _make("Workspace")
+NullWorkspaceMemberProvider, NullWorkspaceMember = _make("WorkspaceMember")
+NullRegionProvider, NullRegion = _make("Region")
+NullClusterProvider, NullCluster = _make("Cluster")
+NullInstallProvider, NullInstall = _make("Install")
+NullApiTokenProvider, NullApiToken = _make("ApiToken")
 for _cls in (
     NullWorkspaceProvider,
     NullWorkspaceMemberProvider,

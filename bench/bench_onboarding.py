@@ -1,0 +1,154 @@
+"""Onboarding benchmark: customers per minute through OnboardingPipeline at parallelism 1, 2, 4.
+
+Each customer is the default program (``akua_pulumi.automation.programs:customer_program``: a
+CustomerWorkspace with two members, a region, a cluster, a product install and an API token), one
+stack per customer, one worker process per stack, against akua-local with ``latency_ms`` injected
+on every API request. The figure that matters is the speed-up over parallelism 1, measured in the
+same run; ``--repeat`` alternates the order of the parallelism levels and reports medians.
+
+Reproduce: ``.venv/bin/python bench/bench_onboarding.py --customers 8 --latency-ms 50``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from akua_pulumi.automation.customers import parse_customers_file
+from akua_pulumi.automation.environment import PulumiEnvironment
+from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret
+from akua_pulumi.local import LocalServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_fleet import arrange
+
+HERE = Path(__file__).resolve().parent
+PROGRAM = "akua_pulumi.automation.programs:customer_program"
+
+
+def customers_file(prefix: str, n: int, seller: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "defaults": {"region": {"name": "eu-west"}},
+        "customers": [
+            {
+                "id": f"{prefix}-{i}",
+                "name": f"Customer {prefix} {i}",
+                "slug": f"{prefix}-{i}",
+                "members": [{"user_id": u, "role": "member"} for u in seller["users"]],
+                "cluster": {"name": f"{prefix}-{i}-main"},
+                "installs": [{"product_id": seller["product_id"], "name": "app"}],
+                "api_token": {"name": "ci"},
+            }
+            for i in range(n)
+        ],
+    }
+
+
+def run_level(
+    srv: LocalServer, state_dir: Path, program: str, parallelism: int, n: int, seller: dict[str, Any], tag: str
+) -> dict[str, Any]:
+    entries = parse_customers_file(customers_file(tag, n, seller)).entries
+    pipeline = OnboardingPipeline(
+        program,
+        state_dir=state_dir,
+        parallelism=parallelism,
+        config={"akua:apiUrl": srv.api_url, "akua:token": Secret(srv.owner_token)},
+    )
+    srv.admin.reset_counters()
+    t0 = time.perf_counter()
+    report = pipeline.up(entries)
+    seconds = time.perf_counter() - t0
+    counters = srv.admin.counters()
+    if not report.ok:
+        raise SystemExit(f"onboarding failed at parallelism {parallelism}:\n{report}")
+    return {
+        "parallelism": parallelism,
+        "customers": n,
+        "seconds": round(seconds, 3),
+        "customers_per_minute": round(n / seconds * 60, 2),
+        "median_customer_s": round(statistics.median(r.duration_s for r in report.results), 2),
+        "requests": counters["total"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--customers", type=int, default=8)
+    ap.add_argument("--parallelism", default="1,2,4", help="comma-separated levels; the first is the baseline")
+    ap.add_argument("--latency-ms", type=int, default=50)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--program", default=PROGRAM)
+    ap.add_argument("--out", default=str(HERE / "results" / "onboarding.json"))
+    args = ap.parse_args(argv)
+    command = "bench/bench_onboarding.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    levels = [int(x) for x in args.parallelism.split(",")]
+
+    runs: dict[int, list[dict[str, Any]]] = {p: [] for p in levels}
+    with tempfile.TemporaryDirectory(prefix="akua-bench-onboarding-") as tmp:
+        env = PulumiEnvironment(state_dir=Path(tmp) / "state").prepare()
+        with LocalServer(db=str(Path(tmp) / "akua.db"), operation_delay=0.0) as srv:
+            seller = arrange(srv)
+            srv.admin.set_faults(latency_ms=args.latency_ms)
+            for rep in range(args.repeat):
+                order = levels if rep % 2 == 0 else list(reversed(levels))
+                for p in order:
+                    print(f"round {rep + 1}/{args.repeat}: parallelism {p}, {args.customers} customers...", flush=True)
+                    tag = f"r{rep}p{p}"
+                    runs[p].append(run_level(srv, env.state_dir, args.program, p, args.customers, seller, tag))
+            srv.admin.clear_faults()
+
+    base = levels[0]
+    rows = []
+    for p in levels:
+        pairs = zip(runs[p], runs[base], strict=True)
+        speedups = [r["customers_per_minute"] / b["customers_per_minute"] for r, b in pairs]
+        rows.append(
+            {
+                "parallelism": p,
+                "seconds": round(statistics.median(r["seconds"] for r in runs[p]), 2),
+                "customers_per_minute": round(statistics.median(r["customers_per_minute"] for r in runs[p]), 2),
+                "speedup": round(statistics.median(speedups), 2),
+                "speedups": [round(s, 2) for s in speedups],
+                "median_customer_s": round(statistics.median(r["median_customer_s"] for r in runs[p]), 2),
+                "requests_per_customer": round(statistics.median(r["requests"] for r in runs[p]) / args.customers, 1),
+            }
+        )
+    print()
+    print(f"onboarding: {args.customers} customers, {args.latency_ms} ms latency, repeat {args.repeat}")
+    print(f"{'parallel':>8} {'seconds':>8} {'cust/min':>9} {'speed-up':>9} {'s/customer':>11} {'req/customer':>13}")
+    for r in rows:
+        print(
+            f"{r['parallelism']:>8} {r['seconds']:>8.2f} {r['customers_per_minute']:>9.2f} {r['speedup']:>9.2f} "
+            f"{r['median_customer_s']:>11.2f} {r['requests_per_customer']:>13.1f}"
+        )
+    result = {
+        "command": f".venv/bin/python {command}".strip(),
+        "customers": args.customers,
+        "latency_ms": args.latency_ms,
+        "repeat": args.repeat,
+        "program": args.program,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_avg_at_end": os.getloadavg(),
+        "levels": rows,
+        "runs": {str(k): v for k, v in runs.items()},
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {out}")
+    print(f"reproduce: {result['command']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
