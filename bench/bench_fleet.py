@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -139,6 +140,14 @@ def null_program(customers: int, tag: str, seller: dict[str, Any]) -> Callable[[
 # -- one fleet run ---------------------------------------------------------------------------------
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds so far: (this process: the inline program and akua-local, reaped children: the engine
+    and the provider processes)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def _changes(summary: Any) -> dict[str, int]:
     return {(k.value if hasattr(k, "value") else str(k)): int(v) for k, v in (summary or {}).items()}
 
@@ -155,12 +164,16 @@ def run_fleet(
 
     def phase(name: str, fn: Callable[[], Any], summarize: Callable[[Any], dict[str, int]]) -> None:
         srv.admin.reset_counters()
+        cpu0 = cpu_seconds()
         t0 = time.perf_counter()
         result = fn()
         seconds = time.perf_counter() - t0
+        cpu1 = cpu_seconds()
         counters = srv.admin.counters()
         out[name] = {
             "seconds": round(seconds, 3),
+            "cpu_self_s": round(cpu1[0] - cpu0[0], 3),
+            "cpu_children_s": round(cpu1[1] - cpu0[1], 3),
             "requests": counters["total"],
             "reads": counters["reads"],
             "writes": counters["writes"],
@@ -233,6 +246,12 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_to_floor": round(statistics.median(ratios), 2),
             "ratios": [round(r, 2) for r in ratios],
             "requests": int(requests),
+            "akua_cpu_s": round(
+                _median(runs["akua"], phase, "cpu_self_s") + _median(runs["akua"], phase, "cpu_children_s"), 2
+            ),
+            "null_cpu_s": round(
+                _median(runs["null"], phase, "cpu_self_s") + _median(runs["null"], phase, "cpu_children_s"), 2
+            ),
             "requests_per_resource": round(requests / resources, 2),
             "minimum_per_resource": round(contract_minimum(phase) / PER_CUSTOMER, 2),
             "by_operation": runs["akua"][-1][phase]["by_operation"],
@@ -250,13 +269,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"fleet: {args.customers} customers x {PER_CUSTOMER} resources = {resources} resources, repeat {args.repeat}")
-    head = f"{'phase':<9} {'akua s':>7} {'null s':>7} {'ratio':>6} {'req/res':>8} {'min/res':>8}"
+    head = f"{'phase':<9} {'akua s':>7} {'null s':>7} {'ratio':>6} {'cpu a/n':>11} {'req/res':>8} {'min/res':>8}"
     if args.latency_ms:
         head += f" {'@' + str(args.latency_ms) + 'ms s':>9} {'x zero':>7} {'calls*lat/4':>11}"
     print(head)
     for r in rows:
         line = (
             f"{r['phase']:<9} {r['akua_s']:>7.2f} {r['null_s']:>7.2f} {r['ratio_to_floor']:>6.2f} "
+            f"{r['akua_cpu_s']:>5.1f}/{r['null_cpu_s']:<5.1f} "
             f"{r['requests_per_resource']:>8.2f} {r['minimum_per_resource']:>8.2f}"
         )
         if "latency_s" in r:

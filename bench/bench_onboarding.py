@@ -28,7 +28,7 @@ from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret
 from akua_pulumi.local import LocalServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fleet import arrange
+from bench_fleet import arrange, cpu_seconds
 
 HERE = Path(__file__).resolve().parent
 PROGRAM = "akua_pulumi.automation.programs:customer_program"
@@ -63,9 +63,12 @@ def run_level(
         config={"akua:apiUrl": srv.api_url, "akua:token": Secret(srv.owner_token)},
     )
     srv.admin.reset_counters()
+    cpu0 = cpu_seconds()
     t0 = time.perf_counter()
     report = pipeline.up(entries)
     seconds = time.perf_counter() - t0
+    cpu1 = cpu_seconds()
+    cpu = (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1])
     counters = srv.admin.counters()
     if not report.ok:
         raise SystemExit(f"onboarding failed at parallelism {parallelism}:\n{report}")
@@ -76,6 +79,8 @@ def run_level(
         "customers_per_minute": round(n / seconds * 60, 2),
         "median_customer_s": round(statistics.median(r.duration_s for r in report.results), 2),
         "requests": counters["total"],
+        # CPU seconds per customer (workers, engines, language hosts, providers, akua-local).
+        "cpu_s_per_customer": round(cpu / n, 2),
     }
 
 
@@ -119,16 +124,28 @@ def main(argv: list[str] | None = None) -> int:
                 "speedups": [round(s, 2) for s in speedups],
                 "median_customer_s": round(statistics.median(r["median_customer_s"] for r in runs[p]), 2),
                 "requests_per_customer": round(statistics.median(r["requests"] for r in runs[p]) / args.customers, 1),
+                "cpu_s_per_customer": round(statistics.median(r["cpu_s_per_customer"] for r in runs[p]), 2),
             }
         )
+    # With C cores and c CPU seconds per customer, no parallelism beats C/c customers per second.
+    cores = os.cpu_count() or 1
+    cpu_ceiling = cores / statistics.median(r["cpu_s_per_customer"] for lv in runs.values() for r in lv) * 60
+    base_cpm = rows[0]["customers_per_minute"]
     print()
     print(f"onboarding: {args.customers} customers, {args.latency_ms} ms latency, repeat {args.repeat}")
-    print(f"{'parallel':>8} {'seconds':>8} {'cust/min':>9} {'speed-up':>9} {'s/customer':>11} {'req/customer':>13}")
+    print(
+        f"{'parallel':>8} {'seconds':>8} {'cust/min':>9} {'speed-up':>9} {'s/customer':>11} {'req/customer':>13} "
+        f"{'cpu s/customer':>15}"
+    )
     for r in rows:
         print(
             f"{r['parallelism']:>8} {r['seconds']:>8.2f} {r['customers_per_minute']:>9.2f} {r['speedup']:>9.2f} "
-            f"{r['median_customer_s']:>11.2f} {r['requests_per_customer']:>13.1f}"
+            f"{r['median_customer_s']:>11.2f} {r['requests_per_customer']:>13.1f} {r['cpu_s_per_customer']:>15.2f}"
         )
+    print(
+        f"CPU ceiling: {cores} cores / {cpu_ceiling and cores * 60 / cpu_ceiling:.1f} CPU s per customer = "
+        f"{cpu_ceiling:.1f} customers/min = {cpu_ceiling / base_cpm:.2f}x parallelism {base}"
+    )
     result = {
         "command": f".venv/bin/python {command}".strip(),
         "customers": args.customers,
@@ -140,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "load_avg_at_end": os.getloadavg(),
         "levels": rows,
+        "cpu_ceiling_customers_per_minute": round(cpu_ceiling, 2),
+        "cpu_ceiling_speedup": round(cpu_ceiling / base_cpm, 2),
         "runs": {str(k): v for k, v in runs.items()},
     }
     out = Path(args.out)
