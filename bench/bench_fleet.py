@@ -8,10 +8,12 @@ the same graph of null dynamic providers (:mod:`akua_pulumi.testing.null_fleet`,
 engine's floor. Every figure that matters is a ratio measured in one run; ``--repeat`` alternates
 the order (akua, null / null, akua) and reports medians. API requests per phase come from
 akua-local's counters and are set next to the minimum the resources' ``call_budget`` declares.
-A last pass repeats the akua fleet with ``latency_ms`` injected, to show how far the dynamic
-provider process's 4-call pool binds (``calls * latency / 4`` is the floor it imposes).
+The client's token bucket (50 requests/s, burst 50, ``ClientConfig`` defaults) is the other
+floor at zero latency: the ``50/s s`` column is ``(requests - 50) / 50``. A last pass repeats the
+akua fleet with ``latency_ms`` injected, to show how far the dynamic provider process's 4-call
+pool binds (``calls * latency / 4`` is the floor it imposes).
 
-Reproduce: ``.venv/bin/python bench/bench_fleet.py --customers 20 --repeat 3``
+Reproduce: ``.venv/bin/python bench/bench_fleet.py --customers 20 --repeat 2``
 Profile the provider process: add ``--profile DIR`` (one cProfile dump per provider process).
 """
 
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from akua_pulumi.automation.environment import PulumiEnvironment
-from akua_pulumi.client import AkuaClient
+from akua_pulumi.client import AkuaClient, ClientConfig
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources import ApiToken, Cluster, Install, Region, Workspace, WorkspaceMember
 from akua_pulumi.testing.stacks import AkuaStack
@@ -42,6 +44,13 @@ CUSTOMER = ((Workspace, 1), (WorkspaceMember, 2), (Region, 1), (Cluster, 1), (In
 PER_CUSTOMER = sum(n for _, n in CUSTOMER)
 _BUDGET_STEP = {"up": "create", "refresh": "refresh", "destroy": "delete"}
 HERE = Path(__file__).resolve().parent
+
+
+def limiter_floor(requests: int) -> float:
+    """Seconds the client's token bucket alone needs for ``requests`` (defaults: 50/s, burst 50)."""
+    rate = ClientConfig.model_fields["rate_limit_per_second"].default
+    burst = ClientConfig.model_fields["burst"].default
+    return max(0, requests - burst) / rate if rate else 0.0
 
 
 def contract_minimum(phase: str) -> int:
@@ -217,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             extra["AKUA_BENCH_PROFILE_DIR"] = str(Path(args.profile).resolve())
             python = str(HERE / "profiled_python.sh")
             extra["AKUA_BENCH_PYTHON"] = sys.executable
+        # Warm this process's imports (both programs run in it) so the first round pays no import.
+        import akua_pulumi.components
+        import akua_pulumi.testing.null_fleet  # noqa: F401
+
         env = PulumiEnvironment(state_dir=Path(tmp) / "state", python=python, extra=extra).prepare()
         with LocalServer(db=str(Path(tmp) / "akua.db"), operation_delay=0.0) as srv:
             seller = arrange(srv)
@@ -253,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                 _median(runs["null"], phase, "cpu_self_s") + _median(runs["null"], phase, "cpu_children_s"), 2
             ),
             "requests_per_resource": round(requests / resources, 2),
+            "limiter_floor_s": round(limiter_floor(int(requests)), 2),
             "minimum_per_resource": round(contract_minimum(phase) / PER_CUSTOMER, 2),
             "by_operation": runs["akua"][-1][phase]["by_operation"],
         }
@@ -269,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"fleet: {args.customers} customers x {PER_CUSTOMER} resources = {resources} resources, repeat {args.repeat}")
-    head = f"{'phase':<9} {'akua s':>7} {'null s':>7} {'ratio':>6} {'cpu a/n':>11} {'req/res':>8} {'min/res':>8}"
+    head = f"{'phase':<9} {'akua s':>7} {'null s':>7} {'ratio':>6} {'cpu a/n':>11} "
+    head += f"{'req/res':>8} {'min/res':>8} {'50/s s':>6}"
     if args.latency_ms:
         head += f" {'@' + str(args.latency_ms) + 'ms s':>9} {'x zero':>7} {'calls*lat/4':>11}"
     print(head)
@@ -277,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         line = (
             f"{r['phase']:<9} {r['akua_s']:>7.2f} {r['null_s']:>7.2f} {r['ratio_to_floor']:>6.2f} "
             f"{r['akua_cpu_s']:>5.1f}/{r['null_cpu_s']:<5.1f} "
-            f"{r['requests_per_resource']:>8.2f} {r['minimum_per_resource']:>8.2f}"
+            f"{r['requests_per_resource']:>8.2f} {r['minimum_per_resource']:>8.2f} {r['limiter_floor_s']:>6.2f}"
         )
         if "latency_s" in r:
             line += f" {r['latency_s']:>9.2f} {r['latency_ratio_to_zero']:>7.2f} {r['pool_floor_s']:>11.2f}"
