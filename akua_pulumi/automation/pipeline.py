@@ -274,7 +274,8 @@ def _error_from_output(text: str) -> str:
     diag = re.split(r"\n\s*(Resources|Outputs|Duration):", diag)[0]
     blocks = re.split(r"\n\s*error:\s*", "\n" + diag)
     for block in reversed(blocks[1:]):
-        found = _last_meaningful(block)
+        # A diagnostic ends at the blank line before the next resource's header.
+        found = _last_meaningful(block.split("\n\n", 1)[0])
         if found:
             return found
     for line in reversed(text.splitlines()):

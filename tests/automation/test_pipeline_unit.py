@@ -99,3 +99,23 @@ def test_report_table_and_exit_code() -> None:
     text = console.export_text()
     assert "failed" in text and "boom" in text and "1.5s" in text
     assert "a" in str(report) and PipelineReport("up", [report["a"]]).exit_code == 0
+
+
+def test_error_line_is_the_resource_cause_not_the_engine_follow_up() -> None:
+    from akua_pulumi.automation.pipeline import _error_from_output
+
+    output = """Previewing update (cust-6):
+Diagnostics:
+  pulumi-python:dynamic/akua:Cluster (cust-6-main):
+    error: pulumi-python:dynamic/akua:Cluster resource 'cust-6-main': property network_profile value {windows} \
+has a problem: network_profile must be one of 'linux_cilium', 'mixed_os_calico', got 'windows'
+
+  pulumi:pulumi:Stack (akua-onboarding-cust-6):
+    error: Resource monitor has terminated, shutting down
+
+Resources:
+    + 6 to create
+    2 errored
+"""
+    line = _error_from_output(output)
+    assert "network_profile must be one of" in line and "Resource monitor" not in line
