@@ -221,7 +221,7 @@ class NullResource(dyn.Resource):
 def _make(kind: str) -> tuple[type[NullProvider], type[NullResource]]:
     provider = type(f"Null{kind}Provider", (NullProvider,), {"sample": kind})
     res = type(f"Null{kind}", (NullResource,), {"provider_class": provider}, module="null", name=kind)
-    return provider, res  # type: ignore[return-value]
+    return provider, res
 
 
 # Module-level names so dill pickles the providers by reference (``akua_pulumi.testing.null_fleet.X``).
@@ -254,7 +254,7 @@ _RESOURCES = {
 
 def null_resource_class(kind: str) -> type[NullResource]:
     """The null twin of the Akua resource type ``kind`` (``"Workspace"``...)."""
-    return _RESOURCES[kind]  # type: ignore[return-value]
+    return _RESOURCES[kind]
 
 
 class NullCustomerWorkspace(pulumi.ComponentResource):
