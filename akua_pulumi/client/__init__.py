@@ -5,8 +5,9 @@ See ``docs/client.md`` for configuration, the retry/idempotency policy and examp
 
 from __future__ import annotations
 
-from ._client import USE_CLIENT_DEFAULT, AkuaClient, UseClientDefault
-from ._config import DEFAULT_API_URL, ClientConfig
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._exceptions import (
     AkuaError,
     ApiError,
@@ -25,6 +26,27 @@ from ._exceptions import (
     error_from_response,
 )
 from ._retry import RETRYABLE_STATUSES, TokenBucket, should_retry
+
+if TYPE_CHECKING:
+    from ._client import USE_CLIENT_DEFAULT, AkuaClient, UseClientDefault
+    from ._config import DEFAULT_API_URL, ClientConfig
+
+# httpx and pydantic load on first use: a dynamic-provider process that only answers check/diff
+# (every preview) never needs them, and importing them costs ~0.3 s per engine command.
+_LAZY = {
+    "AkuaClient": "._client",
+    "USE_CLIENT_DEFAULT": "._client",
+    "UseClientDefault": "._client",
+    "ClientConfig": "._config",
+    "DEFAULT_API_URL": "._config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)
 
 __all__ = [
     "DEFAULT_API_URL",

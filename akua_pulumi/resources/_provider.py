@@ -28,15 +28,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pulumi.dynamic as dyn
 
 from ..client import (
-    AkuaClient,
     AkuaError,
     ApiError,
-    ClientConfig,
     ConflictError,
     EtagMismatchError,
     NotFoundError,
@@ -46,6 +44,9 @@ from ..client import (
     TransportError,
 )
 from ._fields import Field, Kind, is_unknown
+
+if TYPE_CHECKING:
+    from ..client import AkuaClient
 
 __all__ = [
     "OPTION_FIELDS",
@@ -145,6 +146,8 @@ def client_for() -> AkuaClient:
         key = tuple(sorted(_settings.items()))
         client = _clients.get(key)
         if client is None:
+            from ..client import AkuaClient, ClientConfig  # lazily: previews never need httpx/pydantic
+
             cfg = ClientConfig.resolve(pulumi_config=dict(_settings))
             client = _clients[key] = AkuaClient(cfg)
         return client
