@@ -16,21 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_RESOURCES = (
-    "ApiToken",
-    "Cluster",
-    "Install",
-    "Organization",
-    "OrganizationInvitation",
-    "OrganizationMember",
-    "Package",
-    "Product",
-    "Region",
-    "Workspace",
-    "WorkspaceMember",
-    "WorkspaceSubscription",
-)
-
 __all__ = [
     "ApiToken",
     "Cluster",
@@ -46,6 +31,8 @@ __all__ = [
     "WorkspaceSubscription",
     "__version__",
 ]
+
+_RESOURCES = frozenset(__all__) - {"__version__"}
 
 if TYPE_CHECKING:
     from .resources import (
