@@ -48,6 +48,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(import_module(module, __name__), name)
 
+
 __all__ = [
     "DEFAULT_API_URL",
     "RETRYABLE_STATUSES",

@@ -60,9 +60,7 @@ class _Shared:
             write=config.write_timeout,
             pool=config.pool_timeout,
         )
-        limits = httpx.Limits(
-            max_connections=config.max_connections, max_keepalive_connections=config.max_connections
-        )
+        limits = httpx.Limits(max_connections=config.max_connections, max_keepalive_connections=config.max_connections)
         self.http = httpx.Client(timeout=timeout, limits=limits, transport=transport, follow_redirects=False)
         self.limiter = (
             TokenBucket(config.rate_limit_per_second, config.burst)
@@ -208,8 +206,10 @@ class AkuaClient:
                     f"{label} does not accept an Idempotency-Key, so the server would not de-duplicate "
                     "it; send it without one"
                 )
-            if "idempotency-key" in header_params and header_params["idempotency-key"].get("required") and (
-                not idempotency_key
+            if (
+                "idempotency-key" in header_params
+                and header_params["idempotency-key"].get("required")
+                and (not idempotency_key)
             ):
                 raise ValueError(f"{label} requires idempotency_key")
             sends_context = "akua-context" in header_params
@@ -286,7 +286,12 @@ class AkuaClient:
             status = response.status_code if response is not None else None
             logger.debug(
                 "%s %s -> %s attempt=%d duration=%.3fs op=%s",
-                method, path, status if status is not None else "transport-error", attempt, duration, label,
+                method,
+                path,
+                status if status is not None else "transport-error",
+                attempt,
+                duration,
+                label,
             )
             if response is not None and response.is_success:
                 return _parse_success(response, label, method, path, secrets)
@@ -321,12 +326,21 @@ class AkuaClient:
             if elapsed + delay > config.max_retry_seconds:
                 logger.info(
                     "%s %s: giving up after %d attempt(s), %.1fs (retry budget %.0fs)",
-                    method, path, attempt, elapsed, config.max_retry_seconds,
+                    method,
+                    path,
+                    attempt,
+                    elapsed,
+                    config.max_retry_seconds,
                 )
                 raise failure
             logger.info(
                 "%s %s: %s; retrying in %.2fs (attempt %d of %d)",
-                method, path, decision.reason, delay, attempt + 1, config.max_attempts,
+                method,
+                path,
+                decision.reason,
+                delay,
+                attempt + 1,
+                config.max_attempts,
             )
             time.sleep(delay)
 
@@ -353,16 +367,22 @@ class AkuaClient:
         while True:
             page = self.request("GET", path, params=query, workspace=workspace)
             if not isinstance(page, Mapping) or not isinstance(page.get("data"), list):
-                raise ApiError(200, None, "expected a list envelope {data, has_more, next_cursor}",
-                               operation_id=matched[0].operation_id if matched else None,
-                               method="GET", url_path=path)
+                raise ApiError(
+                    200,
+                    None,
+                    "expected a list envelope {data, has_more, next_cursor}",
+                    operation_id=matched[0].operation_id if matched else None,
+                    method="GET",
+                    url_path=path,
+                )
             yield from page["data"]
             cursor = page.get("next_cursor")
             if not page.get("has_more") or not cursor or "cursor" not in declared:
                 return
             if cursor in seen:
-                raise ApiError(200, None, f"server repeated cursor {cursor!r}; stopping pagination",
-                               method="GET", url_path=path)
+                raise ApiError(
+                    200, None, f"server repeated cursor {cursor!r}; stopping pagination", method="GET", url_path=path
+                )
             seen.add(cursor)
             query["cursor"] = cursor
 
@@ -402,9 +422,14 @@ class AkuaClient:
                 "POST", f"/operations/{op_id}:wait", params={"timeout": server_wait}, workspace=workspace
             )
             if not isinstance(result, Mapping):
-                raise ApiError(200, None, "operations.wait returned no Operation",
-                               operation_id="operations.wait", method="POST",
-                               url_path=f"/operations/{op_id}:wait")
+                raise ApiError(
+                    200,
+                    None,
+                    "operations.wait returned no Operation",
+                    operation_id="operations.wait",
+                    method="POST",
+                    url_path=f"/operations/{op_id}:wait",
+                )
             current = dict(result)
             if not current.get("done"):
                 # A server that answers before its timeout without finishing: don't spin.
@@ -420,9 +445,7 @@ class AkuaClient:
         return current
 
 
-def _parse_success(
-    response: httpx.Response, label: str, method: str, path: str, secrets: tuple[str, ...]
-) -> Any:
+def _parse_success(response: httpx.Response, label: str, method: str, path: str, secrets: tuple[str, ...]) -> Any:
     if not response.content or not response.content.strip():
         return None
     try:
@@ -436,4 +459,3 @@ def _parse_success(
             method=method,
             url_path=path,
         ) from None
-

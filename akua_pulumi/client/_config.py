@@ -123,8 +123,7 @@ class ClientConfig(BaseModel):
         except ValueError as exc:  # pydantic.ValidationError is a ValueError
             # Never echo input values: one of them may be the token.
             fields = ", ".join(
-                ".".join(str(p) for p in err["loc"]) + ": " + err["msg"]
-                for err in getattr(exc, "errors", lambda: [])()
+                ".".join(str(p) for p in err["loc"]) + ": " + err["msg"] for err in getattr(exc, "errors", lambda: [])()
             )
             raise ConfigurationError(f"invalid Akua client configuration: {fields or exc}") from None
         if require_token:

@@ -106,9 +106,7 @@ class OperationTimeoutError(AkuaError):
         self.operation_id = operation_id
         self.timeout = timeout
         self.last_state = last_state
-        super().__init__(
-            f"operation {operation_id} not done after {timeout:g}s (last state {last_state or 'unknown'})"
-        )
+        super().__init__(f"operation {operation_id} not done after {timeout:g}s (last state {last_state or 'unknown'})")
 
 
 class ApiError(AkuaError):

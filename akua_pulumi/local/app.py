@@ -182,18 +182,12 @@ class App:
         if self.faults.config.latency_ms:
             time.sleep(self.faults.config.latency_ms / 1000)
         if fault in ("error", "rate_limited"):
-            err = ApiError(
-                "injected fault" if fault == "error" else "rate limited (injected)", status=fault_status
-            )
+            err = ApiError("injected fault" if fault == "error" else "rate limited (injected)", status=fault_status)
             return fault_status, {
                 **err.envelope(),
-                **(
-                    {"retry_after": self.faults.config.retry_after_seconds} if fault == "rate_limited" else {}
-                ),
+                **({"retry_after": self.faults.config.retry_after_seconds} if fault == "rate_limited" else {}),
             }
-        query = {
-            k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
-        }
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
         has_body, raw = _read_body(environ)
         body: Any = None
         bad_json = False
@@ -223,9 +217,7 @@ class App:
                 raise ValidationFailed("request body is not valid JSON", path=["body"])
             if violations:
                 err = ValidationFailed(str(violations[0].message), path=violations[0].path)
-                err.extra = [
-                    {"code": 7001, "message": v.message, "path": list(v.path)} for v in violations[1:]
-                ]
+                err.extra = [{"code": 7001, "message": v.message, "path": list(v.path)} for v in violations[1:]]
                 raise err
             if route is None:
                 raise Internal(f"{op.operation_id} is not implemented")
@@ -330,9 +322,7 @@ class _Reuse(ApiError):
     status, code = 422, 7001
 
     def __init__(self) -> None:
-        super().__init__(
-            "idempotency key reused with different parameters", path=["headers", "idempotency-key"]
-        )
+        super().__init__("idempotency key reused with different parameters", path=["headers", "idempotency-key"])
 
 
 def _loopback(addr: str | None) -> bool:

@@ -12,20 +12,14 @@ from types import FrameType
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="akua-local", description="A local, SQLite-backed Akua API emulator."
-    )
+    parser = argparse.ArgumentParser(prog="akua-local", description="A local, SQLite-backed Akua API emulator.")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the emulated API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--db", default=os.path.join(".akua", "akua-local.db"), help="SQLite file or :memory:")
-    serve.add_argument(
-        "--token", default=None, help="fixed bootstrap owner token (else generated and persisted)"
-    )
-    serve.add_argument(
-        "--operation-delay", type=float, default=0.2, help="seconds before async operations finish"
-    )
+    serve.add_argument("--token", default=None, help="fixed bootstrap owner token (else generated and persisted)")
+    serve.add_argument("--operation-delay", type=float, default=0.2, help="seconds before async operations finish")
     serve.add_argument("--seed", type=int, default=0, help="fault-injection seed")
     serve.add_argument("--latency-ms", type=int, default=0, help="added latency per /v1 request")
     serve.add_argument("--pid-file", default=None, help="write the process id here")

@@ -176,9 +176,7 @@ class Tx:
         if scope is not None:
             sql += " AND scope=?"
             args.append(scope)
-        return [
-            json.loads(r[0]) for r in self.q(f"SELECT data FROM objects WHERE {sql} ORDER BY seq DESC", *args)
-        ]
+        return [json.loads(r[0]) for r in self.q(f"SELECT data FROM objects WHERE {sql} ORDER BY seq DESC", *args)]
 
     @staticmethod
     def _where(kind: str, workspace_id: str | None, parent_id: str | None) -> tuple[str, list[Any]]:
@@ -214,9 +212,7 @@ class Tx:
         data: list[Any] = []
         last = 0
         has_more = False
-        for seq, raw in self.conn.execute(
-            f"SELECT seq, data FROM objects WHERE {sql} ORDER BY seq DESC", args
-        ):
+        for seq, raw in self.conn.execute(f"SELECT seq, data FROM objects WHERE {sql} ORDER BY seq DESC", args):
             obj = json.loads(raw)
             if keep is not None and not keep(obj):
                 continue
@@ -227,9 +223,7 @@ class Tx:
             last = seq
         return {"data": data, "has_more": has_more, "next_cursor": encode_cursor(last) if has_more else None}
 
-    def count(
-        self, kind: str, workspace_id: str | None = None, keep: Callable[[Obj], bool] | None = None
-    ) -> int:
+    def count(self, kind: str, workspace_id: str | None = None, keep: Callable[[Obj], bool] | None = None) -> int:
         return sum(1 for o in self.find(kind, workspace_id=workspace_id) if keep is None or keep(o))
 
     # -- kv ----------------------------------------------------------------------------------
@@ -244,14 +238,10 @@ class Tx:
     # -- timers ------------------------------------------------------------------------------
 
     def schedule(self, ref: str, action: str, due_at: float) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO timers (ref, action, due_at) VALUES (?,?,?)", (ref, action, due_at)
-        )
+        self.conn.execute("INSERT OR REPLACE INTO timers (ref, action, due_at) VALUES (?,?,?)", (ref, action, due_at))
 
     def due(self, at: float) -> list[tuple[str, str]]:
-        return [
-            (r[0], r[1]) for r in self.q("SELECT ref, action FROM timers WHERE due_at<=? ORDER BY due_at", at)
-        ]
+        return [(r[0], r[1]) for r in self.q("SELECT ref, action FROM timers WHERE due_at<=? ORDER BY due_at", at)]
 
     def next_due(self) -> float | None:
         rows = self.q("SELECT MIN(due_at) FROM timers")

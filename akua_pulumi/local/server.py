@@ -79,9 +79,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-def make_server(
-    app: App, host: str = "127.0.0.1", port: int = 8765, verbose: bool = False
-) -> ThreadingHTTPServer:
+def make_server(app: App, host: str = "127.0.0.1", port: int = 8765, verbose: bool = False) -> ThreadingHTTPServer:
     """A threading HTTP server bound to ``host:port`` serving ``app``."""
     handler = type("Handler", (_Handler,), {"app": app})
     srv = _Server((host, port), handler)

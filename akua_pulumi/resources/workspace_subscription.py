@@ -60,8 +60,7 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
                     raise
                 if self._accepted(ctx, workspace_id, tier):
                     wait_for(
-                        lambda: ctx.client.get(f"/workspaces/{workspace_id}/subscription").get("tier") == tier
-                        or None,
+                        lambda: ctx.client.get(f"/workspaces/{workspace_id}/subscription").get("tier") == tier or None,
                         timeout=600,
                         what=f"workspace {workspace_id} to move to tier {tier}",
                     )

@@ -73,13 +73,9 @@ VERSION = CreatePackageVersionBody(
 CALLS: dict[str, Call] = {
     # workspaces
     "workspaces.list": lambda c: list(c.paginate("/workspaces")),
-    "workspaces.create": lambda c: c.post(
-        "/workspaces", json=CreateWorkspaceBody(name="Acme", slug="acme").dump()
-    ),
+    "workspaces.create": lambda c: c.post("/workspaces", json=CreateWorkspaceBody(name="Acme", slug="acme").dump()),
     "workspaces.get": lambda c: c.get("/workspaces/ws_1"),
-    "workspaces.update": lambda c: c.patch(
-        "/workspaces/ws_1", json=UpdateWorkspaceBody(name="A").dump(), if_match=E
-    ),
+    "workspaces.update": lambda c: c.patch("/workspaces/ws_1", json=UpdateWorkspaceBody(name="A").dump(), if_match=E),
     "workspaces.delete": lambda c: c.delete("/workspaces/ws_1", if_match=E, idempotency_key=K),
     "workspaces.listMembers": lambda c: list(c.paginate("/workspaces/ws_1/members")),
     "workspaces.addMember": lambda c: c.post(
@@ -112,9 +108,7 @@ CALLS: dict[str, Call] = {
     "workspaces.listSubscriptionChangeRequests": lambda c: list(
         c.paginate("/workspaces/ws_1/subscription/change_requests", page_size=10)
     ),
-    "workspaces.getSubscriptionChangeRequest": lambda c: c.get(
-        "/workspaces/ws_1/subscription/change_requests/scr_1"
-    ),
+    "workspaces.getSubscriptionChangeRequest": lambda c: c.get("/workspaces/ws_1/subscription/change_requests/scr_1"),
     # organizations
     "organizations.list": lambda c: list(c.paginate("/organizations")),
     "organizations.create": lambda c: c.post(
@@ -151,15 +145,11 @@ CALLS: dict[str, Call] = {
     ),
     "organizations.listManagedWorkspaces": lambda c: list(c.paginate("/organizations/org_1/workspaces")),
     # tokens, regions
-    "apiTokens.create": lambda c: c.post(
-        "/api_tokens", json=CreateApiTokenRequest(name="ci", expires_at=None).dump()
-    ),
+    "apiTokens.create": lambda c: c.post("/api_tokens", json=CreateApiTokenRequest(name="ci", expires_at=None).dump()),
     "apiTokens.list": lambda c: list(c.paginate("/api_tokens")),
     "apiTokens.revoke": lambda c: c.delete("/api_tokens/tok_1"),
     "regions.list": lambda c: list(c.paginate("/regions")),
-    "regions.create": lambda c: c.post(
-        "/regions", json=CreateRegionBody(name="EU", icon="https://x.dev/i.png").dump()
-    ),
+    "regions.create": lambda c: c.post("/regions", json=CreateRegionBody(name="EU", icon="https://x.dev/i.png").dump()),
     # clusters
     "clusters.list": lambda c: list(c.paginate("/clusters")),
     "clusters.create": lambda c: c.post(
@@ -180,9 +170,7 @@ CALLS: dict[str, Call] = {
     "clusters.suspend": lambda c: c.post("/clusters/clu_1:suspend", if_match=E, idempotency_key=K),
     "clusters.resume": lambda c: c.post("/clusters/clu_1:resume", if_match=E),
     "clusters.getCapabilities": lambda c: c.get("/clusters/clu_1/capabilities"),
-    "clusters.refreshCapabilities": lambda c: c.post(
-        "/clusters/clu_1/capabilities:refresh", idempotency_key=K
-    ),
+    "clusters.refreshCapabilities": lambda c: c.post("/clusters/clu_1/capabilities:refresh", idempotency_key=K),
     "clusters.getKubeconfig": lambda c: c.get("/clusters/clu_1/kubeconfig"),
     # packages
     "packages.list": lambda c: list(c.paginate("/packages", params={"view": "full"})),
@@ -190,11 +178,7 @@ CALLS: dict[str, Call] = {
         "/packages",
         json=CreatePackageBody(
             name="shop",
-            sources=[
-                CreatePackageHelmSource(
-                    repo_url="oci://ghcr.io/a/b", target_revision="1.0.0", values={"a": 1}
-                )
-            ],
+            sources=[CreatePackageHelmSource(repo_url="oci://ghcr.io/a/b", target_revision="1.0.0", values={"a": 1})],
         ).dump(),
         idempotency_key=K,
     ),
@@ -225,9 +209,7 @@ CALLS: dict[str, Call] = {
     "products.get": lambda c: c.get("/products/prod_1"),
     "products.update": lambda c: c.patch(
         "/products/prod_1",
-        json=UpdateProductBody(
-            package_version_pin=LatestPin(), custom_image=None, custom_description=None
-        ).dump(),
+        json=UpdateProductBody(package_version_pin=LatestPin(), custom_image=None, custom_description=None).dump(),
         if_match=E,
     ),
     "products.archive": lambda c: c.post(
@@ -281,9 +263,7 @@ CALLS: dict[str, Call] = {
     ),
     "installs.getStatus": lambda c: c.get("/installs/inst_1/status"),
     # operations, quotas
-    "operations.list": lambda c: list(
-        c.paginate("/operations", params={"owner_type": "cluster", "owner_id": "clu_1"})
-    ),
+    "operations.list": lambda c: list(c.paginate("/operations", params={"owner_type": "cluster", "owner_id": "clu_1"})),
     "operations.get": lambda c: c.get("/operations/op_1"),
     "operations.wait": lambda c: c.wait_operation("op_1", timeout=5),
     "operations.cancel": lambda c: c.post("/operations/op_1:cancel", if_match="3", idempotency_key=K),
@@ -323,9 +303,7 @@ class ContractChecker:
             self.violations.extend(f"{op.operation_id}: {v}" for v in violations)
         if op.operation_id == "operations.wait":
             return httpx.Response(200, json={"id": "op_1", "state": "SUCCEEDED", "done": True})
-        if (op.method == "GET" and "limit" in op.parameters("query")) or path.endswith(
-            ("/members", "/quotas")
-        ):
+        if (op.method == "GET" and "limit" in op.parameters("query")) or path.endswith(("/members", "/quotas")):
             return httpx.Response(200, json={"data": [{"id": "x"}], "has_more": False, "next_cursor": None})
         return httpx.Response(200, json={"id": "x"})
 

@@ -25,7 +25,12 @@ from akua_pulumi.client import (
 
 def _map(status: int, content: bytes, **kw: object) -> ApiError:
     return error_from_response(
-        status, content, method="GET", url_path="/clusters/clu_1", operation_id="clusters.get", **kw  # type: ignore[arg-type]
+        status,
+        content,
+        method="GET",
+        url_path="/clusters/clu_1",
+        operation_id="clusters.get",
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -85,9 +90,7 @@ def test_unparseable_bodies() -> None:
 
 
 def test_server_messages_are_scrubbed() -> None:
-    content = envelope(
-        401, 7000, f"token {TOKEN} is invalid; also sk_akua_zzzzzzzz", metadata={"t": TOKEN}
-    ).content
+    content = envelope(401, 7000, f"token {TOKEN} is invalid; also sk_akua_zzzzzzzz", metadata={"t": TOKEN}).content
     err = _map(401, content, secrets=[TOKEN])
     for text in (str(err), repr(err), err.message, str(err.metadata), str(err.errors)):
         assert TOKEN not in text and "sk_akua_zzzz" not in text

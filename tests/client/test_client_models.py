@@ -135,9 +135,7 @@ def test_every_resource_and_body_is_covered() -> None:
     ]:
         assert expected in names
     request_schemas = {
-        op.operation_id + " request"
-        for op in contract()
-        if op.request_schema and "$ref" not in op.request_schema
+        op.operation_id + " request" for op in contract() if op.request_schema and "$ref" not in op.request_schema
     }
     assert request_schemas <= names, request_schemas - names
 

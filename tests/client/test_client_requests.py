@@ -105,10 +105,21 @@ def test_paginate_filters_pass_through(make_client: MakeClient) -> None:
 
 def operation(state: str, **extra: Any) -> dict[str, Any]:
     return {
-        "id": "op_1", "workspace_id": "ws_1", "organization_id": None, "owner_type": "cluster",
-        "owner_id": "clu_1", "parent_operation_id": None, "state": state, "done": state != "RUNNING",
-        "html_url": "https://app.akua.dev/op_1", "metadata": {"type": "cluster.create"},
-        "response": None, "error": None, "last_error": None, "started_at": 1, "completed_at": None,
+        "id": "op_1",
+        "workspace_id": "ws_1",
+        "organization_id": None,
+        "owner_type": "cluster",
+        "owner_id": "clu_1",
+        "parent_operation_id": None,
+        "state": state,
+        "done": state != "RUNNING",
+        "html_url": "https://app.akua.dev/op_1",
+        "metadata": {"type": "cluster.create"},
+        "response": None,
+        "error": None,
+        "last_error": None,
+        "started_at": 1,
+        "completed_at": None,
         **extra,
     }
 

@@ -185,8 +185,9 @@ def test_token_bucket_rate() -> None:
 
 
 def test_token_bucket_shared_by_threads_and_views(make_client: MakeClient) -> None:
-    client, rec = make_client(lambda r: ok({"data": [], "has_more": False, "next_cursor": None}),
-                              rate_limit_per_second=40, burst=1)
+    client, rec = make_client(
+        lambda r: ok({"data": [], "has_more": False, "next_cursor": None}), rate_limit_per_second=40, burst=1
+    )
     views = [client.for_workspace(f"ws_{i}") for i in range(4)]
     started = time.monotonic()
     threads = [threading.Thread(target=lambda v=v: [v.get("/clusters") for _ in range(5)]) for v in views]

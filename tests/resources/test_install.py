@@ -114,8 +114,12 @@ def test_install_direct_lifecycle(
 
     # 2. Version drift out of band: refresh shows it, up moves the install back to the declared version.
     live = ws.get(f"/installs/{iid}")
-    ws.post(f"/installs/{iid}:update", json={"package_version_id": v2}, if_match=live["etag"],
-            idempotency_key="oob-update-1")
+    ws.post(
+        f"/installs/{iid}:update",
+        json={"package_version_id": v2},
+        if_match=live["etag"],
+        idempotency_key="oob-update-1",
+    )
     stack.refresh()
     assert stack.state_of("Install")["outputs"]["package_version_id"] == v2
     with calls() as c:
@@ -171,7 +175,8 @@ def test_install_failure_adoption_and_bad_input(
         ws.post("/installs", json={"package_id": pkg, "package_version_pin": {"kind": "latest"}, "region_id": region})
     )["response"]["install_id"]
     adopt = make_stack(
-        lambda: Install("other", package_id=pkg, region_id=region, adopt_id=other), workspace=workspace_id,
+        lambda: Install("other", package_id=pkg, region_id=region, adopt_id=other),
+        workspace=workspace_id,
         stack="adopt",
     )
     adopt.up()

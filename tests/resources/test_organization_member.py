@@ -91,9 +91,7 @@ def test_organization_member_adoption_and_bad_input(
     assert _members(api, org["id"])[user]["role"] == "member"
 
     # 4. Adopt: the role converges to the declared one and the next preview is empty.
-    stack.program = lambda: OrganizationMember(
-        "m", organization_id=org["id"], user_id=user, role="admin", adopt=True
-    )
+    stack.program = lambda: OrganizationMember("m", organization_id=org["id"], user_id=user, role="admin", adopt=True)
     stack.up()
     assert stack.state_of("OrganizationMember")["id"] == f"{org['id']}/{user}"
     assert _members(api, org["id"])[user]["role"] == "admin"

@@ -97,8 +97,9 @@ def test_package_helm_adoption_and_bad_input(
     # 4. Adopt by id (packages have no natural key): the next preview is empty.
     akua.admin.publish_artifact("oci://registry.example/acme/other", "0.3.0", "sha256:o", {})
     version = {"semver": "0.3.0", "ref": "sha256:o", "input_schema": {}}
-    existing = ws.post("/packages:import", json={"name": "other", "oci_ref": "oci://registry.example/acme/other",
-                                                 "version": version})
+    existing = ws.post(
+        "/packages:import", json={"name": "other", "oci_ref": "oci://registry.example/acme/other", "version": version}
+    )
     adopt = make_stack(
         lambda: Package(
             "other", name="other", oci_ref="oci://registry.example/acme/other", version=version, adopt_id=existing["id"]

@@ -21,8 +21,11 @@ REF = "oci://registry.example/acme/widget"
 def _package(api: AkuaClient, akua: LocalServer, ws: str) -> str:
     akua.admin.publish_artifact(REF, "1.0.0", "sha256:w1", {"type": "object"})
     version = {"semver": "1.0.0", "ref": "sha256:w1", "input_schema": {"type": "object"}}
-    return str(api.for_workspace(ws).post("/packages:import", json={"name": "widget", "oci_ref": REF,
-                                                                     "version": version})["id"])
+    return str(
+        api.for_workspace(ws).post("/packages:import", json={"name": "widget", "oci_ref": REF, "version": version})[
+            "id"
+        ]
+    )
 
 
 def _active(api: AkuaClient, ws: str) -> list[dict]:
@@ -91,8 +94,9 @@ def test_product_adoption_and_bad_input(
 ) -> None:
     ws = api.for_workspace(workspace_id)
     pkg = _package(api, akua, workspace_id)
-    existing = ws.post("/products", json={"name": "Existing", "package_id": pkg,
-                                          "package_version_pin": {"kind": "latest"}})
+    existing = ws.post(
+        "/products", json={"name": "Existing", "package_id": pkg, "package_version_pin": {"kind": "latest"}}
+    )
 
     # An active product with the same name: refused with the adoption hint.
     stack = make_stack(lambda: Product("prod", name="Existing", package_id=pkg), workspace=workspace_id)

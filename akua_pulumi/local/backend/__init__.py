@@ -104,9 +104,7 @@ class Route:
 ROUTES: dict[str, Route] = {}
 
 
-def route(
-    op_id: str, scope: str = "ctx", role: str = "member", own_tx: bool = False
-) -> Callable[[Handler], Handler]:
+def route(op_id: str, scope: str = "ctx", role: str = "member", own_tx: bool = False) -> Callable[[Handler], Handler]:
     """Register ``fn`` as the handler of ``op_id``."""
 
     def deco(fn: Handler) -> Handler:

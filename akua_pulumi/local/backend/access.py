@@ -26,9 +26,5 @@ def accessible_workspaces(tx: Tx, p: Principal) -> list[str]:
     ids = {m["workspace_id"] for m in tx.find("ws_member", natural_key=p.user_id)}
     orgs = {m["organization_id"] for m in tx.find("org_member", natural_key=p.user_id)}
     if orgs:
-        ids |= {
-            w["id"]
-            for w in tx.find("workspace")
-            if (w.get("_management") or {}).get("organization_id") in orgs
-        }
+        ids |= {w["id"] for w in tx.find("workspace") if (w.get("_management") or {}).get("organization_id") in orgs}
     return sorted(ids)

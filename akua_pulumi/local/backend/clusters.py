@@ -73,18 +73,14 @@ def _new_cluster(r: Req, provider: str, state: str, extra: Obj) -> Obj:
 
 @route("clusters.list")
 def list_clusters(r: Req) -> tuple[int, Any]:
-    return 200, r.tx.page(
-        "cluster", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=render
-    )
+    return 200, r.tx.page("cluster", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=render)
 
 
 @route("clusters.create")
 def create_cluster(r: Req) -> tuple[int, Any]:
     region(r, r.body["region_id"])
     enforce(r.tx, "clusters/managed", r.ws)
-    c = _new_cluster(
-        r, "managed_kaas", "pending", {"_network_profile": r.body.get("network_profile", "linux_cilium")}
-    )
+    c = _new_cluster(r, "managed_kaas", "pending", {"_network_profile": r.body.get("network_profile", "linux_cilium")})
     op = start(
         r,
         "cluster.create",
@@ -126,9 +122,7 @@ def update_cluster(r: Req) -> tuple[int, Any]:
 
 
 def installs_on(tx: Tx, cluster_id: str) -> list[str]:
-    return [
-        i["id"] for i in tx.find("install") if i.get("cluster_id") == cluster_id and i["state"] != "deleted"
-    ]
+    return [i["id"] for i in tx.find("install") if i.get("cluster_id") == cluster_id and i["state"] != "deleted"]
 
 
 @route("clusters.delete", role="owner")
@@ -170,9 +164,7 @@ def refresh_capabilities(r: Req) -> tuple[int, Any]:
     c = r.tx.must("cluster", r.path["id"], r.ws)
     if c["state"] in ("pending", "deleting"):
         raise Conflict(f"cluster {c['id']} is {c['state']}")
-    return 202, render_op(
-        start(r, "cluster.capabilities.refresh", "cluster", c["id"], {"cluster_id": c["id"]})
-    )
+    return 202, render_op(start(r, "cluster.capabilities.refresh", "cluster", c["id"], {"cluster_id": c["id"]}))
 
 
 @route("clusters.getCapabilities")

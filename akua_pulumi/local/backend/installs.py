@@ -89,9 +89,7 @@ def create_install(r: Req) -> tuple[int, Any]:
             raise _bad("package_id", f"package {pkg_id}")
     v = resolve_pin(tx, pkg_id, pin, ["body", "package_version_pin"])
     if v is None:
-        raise Unprocessable(
-            f"package {pkg_id} has no published version", path=["body", "package_version_pin"]
-        )
+        raise Unprocessable(f"package {pkg_id} has no published version", path=["body", "package_version_pin"])
     reg = tx.get("region", b["region_id"])
     if reg is None or reg["workspace_id"] != r.ws:
         raise _bad("region_id", f"region {b['region_id']}")
@@ -102,9 +100,7 @@ def create_install(r: Req) -> tuple[int, Any]:
             raise _bad("cluster_id", f"cluster {cluster_id}")
     else:
         candidates = [
-            c
-            for c in tx.find("cluster", workspace_id=r.ws)
-            if c["_region_id"] == reg["id"] and c["state"] == "active"
+            c for c in tx.find("cluster", workspace_id=r.ws) if c["_region_id"] == reg["id"] and c["state"] == "active"
         ]
         cluster_id = candidates[-1]["id"] if candidates else None
     _validate_values(v, b.get("initial_values", {}))

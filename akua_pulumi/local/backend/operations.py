@@ -146,9 +146,7 @@ def render(op: Obj, steps: bool = True) -> Obj:
 
 
 def _visible(tx: Tx, p: Principal, op: Obj) -> bool:
-    return op.get("_by") == p.key or (
-        op["workspace_id"] is not None and role_in(tx, p, op["workspace_id"]) is not None
-    )
+    return op.get("_by") == p.key or (op["workspace_id"] is not None and role_in(tx, p, op["workspace_id"]) is not None)
 
 
 def _get(r: Req) -> Obj:

@@ -70,9 +70,7 @@ def _slug_key(slug: str | None) -> str | None:
 
 @route("organizations.list", scope="user")
 def list_orgs(r: Req) -> tuple[int, Any]:
-    roles = {
-        m["organization_id"]: m["role"] for m in r.tx.find("org_member", natural_key=r.principal.user_id)
-    }
+    roles = {m["organization_id"]: m["role"] for m in r.tx.find("org_member", natural_key=r.principal.user_id)}
     return 200, r.tx.page(
         "organization",
         ids=list(roles),
@@ -114,9 +112,7 @@ def update_org(r: Req) -> tuple[int, Any]:
     org, _ = _org(r, "admin")
     check_etag(org, r.if_match)
     org.update({k: r.body[k] for k in ("name", "slug", "icon") if k in r.body})
-    r.tx.save(
-        bump(org), natural_key=_slug_key(org["slug"]), conflict=f"organization slug {org['slug']!r} is taken"
-    )
+    r.tx.save(bump(org), natural_key=_slug_key(org["slug"]), conflict=f"organization slug {org['slug']!r} is taken")
     return 200, {"ok": True}
 
 

@@ -37,9 +37,7 @@ def _check_artifact(tx: Tx, oci_ref: str, v: Obj, prefix: list[str]) -> None:
     """422 unless ``v`` (semver, ref, input_schema) matches the published artifact."""
     arts = tx.find("artifact", natural_key=f"{oci_ref}@{v['semver']}")
     if not arts:
-        raise Unprocessable(
-            f"no published artifact {oci_ref} version {v['semver']}", path=[*prefix, "semver"]
-        )
+        raise Unprocessable(f"no published artifact {oci_ref} version {v['semver']}", path=[*prefix, "semver"])
     for name in ("ref", "input_schema"):
         if arts[0][name] != v[name]:
             raise Unprocessable(f"{name} does not match the published artifact", path=[*prefix, name])
@@ -128,9 +126,7 @@ def _package_created(tx: Tx, op: Obj) -> Any:
     body = op.get("_request") or {"name": op["metadata"]["name"], "sources": [{}]}
     src = body["sources"][0]
     repo = new_id("repo")
-    pkg = _package(
-        op["workspace_id"], op["owner_id"], body["name"], {"kind": "hosted", "repository_id": repo}, body
-    )
+    pkg = _package(op["workspace_id"], op["owner_id"], body["name"], {"kind": "hosted", "repository_id": repo}, body)
     pkg["composed_from_sources"] = [dict(src)]
     tx.insert("package", pkg, workspace_id=op["workspace_id"])
     rev = str(src.get("target_revision", "0.1.0"))
@@ -173,11 +169,7 @@ def delete_package(r: Req) -> tuple[int, Any]:
         if p["package"]["id"] == pkg["id"] and p["state"] == "active"
     ]
     versions = {v["id"] for v in r.tx.find("package_version", parent_id=pkg["id"])}
-    users += [
-        i["id"]
-        for i in r.tx.find("install")
-        if i["package_version_id"] in versions and i["state"] != "deleted"
-    ]
+    users += [i["id"] for i in r.tx.find("install") if i["package_version_id"] in versions and i["state"] != "deleted"]
     if users:
         raise Conflict(
             f"package {pkg['id']} is referenced by {', '.join(users)}",
@@ -201,9 +193,7 @@ def list_versions(r: Req) -> tuple[int, Any]:
 def create_version(r: Req) -> tuple[int, Any]:
     pkg = r.tx.must("package", r.path["id"], r.ws)
     if pkg["source"]["kind"] != "oci":
-        raise Unprocessable(
-            "only OCI-backed packages accept new versions; hosted packages version through create"
-        )
+        raise Unprocessable("only OCI-backed packages accept new versions; hosted packages version through create")
     _check_artifact(r.tx, pkg["source"]["oci_ref"], r.body, ["body"])
     return 201, public(_new_version(r.tx, pkg, r.body))
 

@@ -27,9 +27,7 @@ def authenticate(tx: Tx, rt: Runtime, authorization: str | None) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthenticated("missing bearer token")
     token = authorization[7:].strip()
-    rows = tx.q(
-        "SELECT kind, user_id, workspace_id, token_id, expires_at FROM tokens WHERE hash=?", sha256(token)
-    )
+    rows = tx.q("SELECT kind, user_id, workspace_id, token_id, expires_at FROM tokens WHERE hash=?", sha256(token))
     if not rows:
         raise Unauthenticated("invalid or revoked token")
     kind, user_id, ws_id, token_id, expires_at = rows[0]
@@ -66,9 +64,7 @@ def list_tokens(r: Req) -> tuple[int, Any]:
     def render(t: dict[str, Any]) -> dict[str, Any]:
         return {**t, "last_used_at": r.rt.last_used.get(t["id"], t["last_used_at"])}
 
-    return 200, r.tx.page(
-        "api_token", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=render
-    )
+    return 200, r.tx.page("api_token", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=render)
 
 
 @route("apiTokens.revoke", role="admin")

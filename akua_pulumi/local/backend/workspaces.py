@@ -37,9 +37,7 @@ def _unique_slug(tx: Tx, base: str) -> str:
 @route("workspaces.list", scope="any")
 def list_workspaces(r: Req) -> tuple[int, Any]:
     ids = (
-        [r.principal.token_workspace_id]
-        if r.principal.token_workspace_id
-        else accessible_workspaces(r.tx, r.principal)
+        [r.principal.token_workspace_id] if r.principal.token_workspace_id else accessible_workspaces(r.tx, r.principal)
     )
     return 200, r.tx.page(
         "workspace", ids=[i for i in ids if i], cursor=r.query.get("cursor"), limit=r.limit(), render=render
@@ -73,9 +71,7 @@ def create_workspace(r: Req) -> tuple[int, Any]:
         "_management": None,
         "_mgmt_etag": "1",
     }
-    r.tx.insert(
-        "workspace", ws, workspace_id=wid, natural_key=slug, conflict=f"workspace slug {slug!r} is taken"
-    )
+    r.tx.insert("workspace", ws, workspace_id=wid, natural_key=slug, conflict=f"workspace slug {slug!r} is taken")
     _add_member(r.tx, wid, str(r.principal.user_id), "owner")
     return 201, render(ws)
 
@@ -271,9 +267,7 @@ def reactivate_subscription(r: Req) -> tuple[int, Any]:
 def change_tier(r: Req) -> tuple[int, Any]:
     tier = r.body["tier"]
     if tier not in TIERS:
-        raise ValidationFailed(
-            f"unknown tier {tier!r}; expected one of {', '.join(TIERS)}", path=["body", "tier"]
-        )
+        raise ValidationFailed(f"unknown tier {tier!r}; expected one of {', '.join(TIERS)}", path=["body", "tier"])
     ws = _sub_action(r)
     if ws["_subscription"]["tier"] == tier:
         raise Conflict(f"workspace is already on tier {tier}")
