@@ -30,7 +30,6 @@ PROGRAMS = [
     if not name.startswith("resources/") and "from akua_pulumi import" in code and "lookups" not in code
 ]
 #: Blocks marked python that are signature listings, not code. Fix the doc, then remove the entry.
-NOT_CODE = {"client.md#2": "signature listing (`-> Any` after a call), owned by the client docs"}
 
 
 def test_docs_have_python_blocks() -> None:
@@ -41,8 +40,6 @@ def test_docs_have_python_blocks() -> None:
 
 @pytest.mark.parametrize(("name", "code"), BLOCKS, ids=[n for n, _ in BLOCKS])
 def test_block_compiles(name: str, code: str) -> None:
-    if name in NOT_CODE:
-        pytest.xfail(NOT_CODE[name])
     compile(code, name, "exec")
 
 
