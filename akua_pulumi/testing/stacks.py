@@ -60,6 +60,21 @@ class AkuaStack:
     def up(self, **kw: Any) -> auto.UpResult:
         return self.stack.up(**kw)
 
+    def up_until_converged(self, max_runs: int = 6, **kw: Any) -> int:
+        """Run ``up`` until one succeeds (e.g. under injected faults); returns how many runs it took.
+
+        A failed run is exactly what a user re-runs: this is how retries must converge without
+        duplicating anything.
+        """
+        for run in range(1, max_runs + 1):
+            try:
+                self.up(**kw)
+                return run
+            except auto.CommandError:
+                if run == max_runs:
+                    raise
+        raise AssertionError("unreachable")
+
     def preview(self, **kw: Any) -> auto.PreviewResult:
         return self.stack.preview(**kw)
 

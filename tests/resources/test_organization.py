@@ -130,14 +130,7 @@ def test_organization_stack_converges_under_faults(
     akua.admin.set_faults(
         error_rate=0.1, drop_after_commit_rate=0.1, rate_limited_rate=0.05, retry_after_seconds=0.2, seed=7
     )
-    for _ in range(6):
-        try:
-            stack.up()
-            break
-        except auto.CommandError:
-            continue
-    else:
-        pytest.fail("up did not converge under faults in 6 runs")
+    stack.up_until_converged(max_runs=6)
     akua.admin.clear_faults()
     stack.preview(expect_no_changes=True)
 
