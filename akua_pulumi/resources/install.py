@@ -109,6 +109,12 @@ class InstallProvider(AkuaProvider):
             raise StaleReplayError(f"install {install_id} was deleted")
         if inputs.get("wait_for_healthy", True):
             install = self._wait_settled(ctx, install_id, timeout, first=install)
+        wanted = inputs.get("package_version_id")
+        if wanted and install.get("package_version_id") != wanted:
+            # The create installs what the pin resolves to; a declared version differs: move to it now
+            # rather than leaving the difference for the next `up`.
+            self.api_update(ctx, install_id, install, inputs, {"package_version_id"})
+            install = ctx.client.get(f"/installs/{install_id}")
         if inputs.get("automatic_updates") is not None:
             self._set_automatic_updates(ctx, install, bool(inputs["automatic_updates"]))
             install = ctx.client.get(f"/installs/{install_id}")

@@ -82,9 +82,9 @@ def test_install_direct_lifecycle(
     v1 = pkg["latest_version_id"]
     v2 = ws.post(f"/packages/{pkg['id']}/versions", json=V2)["id"]
 
-    def program(version_id: str) -> Callable[[], None]:
+    def program(version_id: str, pin: str = "1.0.0") -> Callable[[], None]:
         return lambda: Install(
-            "inst", package_id=pkg["id"], version="1.0.0", package_version_id=version_id, region_id=region
+            "inst", package_id=pkg["id"], version=pin, package_version_id=version_id, region_id=region
         )
 
     stack = make_stack(program(v1), workspace=workspace_id)
@@ -132,10 +132,13 @@ def test_install_direct_lifecycle(
     ws.wait_operation(ws.delete(f"/installs/{iid}", if_match=live["etag"]))
     stack.refresh()
     assert stack.resources("Install") == []
-    stack.program = program(v1)
+    # The pin now resolves to v2 ("latest") but v1 is declared: the create ends on v1 in one run.
+    stack.program = program(v1, pin="latest")
     stack.up()
     new = stack.state_of("Install")["id"]
     assert new != iid and [i["id"] for i in _installs(ws)] == [new]
+    assert ws.get(f"/installs/{new}")["package_version_id"] == v1
+    stack.preview(expect_no_changes=True)
 
     # 5. Destroy: no install left.
     with calls() as c:
