@@ -24,7 +24,7 @@ from ..local import LocalServer
 from ..local.seed import Seller, arrange_seller
 from .stacks import AkuaStack
 
-__all__ = ["CallCounter", "Seller", "arrange_seller"]
+__all__ = ["CallCounter", "Seller", "arrange_seller", "assert_steady_state"]
 
 
 @pytest.fixture
@@ -84,6 +84,20 @@ class CallCounter:
             f"{provider.__name__} {step}: measured {self.reads} reads / {self.writes} writes "
             f"{self.by_operation}, declared {budget.reads} / {budget.writes}"
         )
+
+
+def assert_steady_state(stack: AkuaStack, calls: Callable[[], CallCounter], provider: type) -> None:
+    """Invariant 1 plus the call budget: a converged stack previews with no changes and no API call,
+    a no-op ``up`` writes nothing, and ``refresh`` costs what ``provider`` declares."""
+    with calls() as c:
+        stack.preview(expect_no_changes=True)
+    assert c.reads + c.writes == 0, c.by_operation
+    with calls() as c:
+        stack.up()
+    assert c.writes == 0, c.by_operation
+    with calls() as c:
+        stack.refresh()
+    c.assert_budget(provider, "refresh")
 
 
 @pytest.fixture

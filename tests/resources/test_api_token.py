@@ -12,6 +12,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.api_token import ApiToken, ApiTokenProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -46,15 +47,7 @@ def test_api_token_lifecycle(
         assert [w["id"] for w in as_token.paginate("/workspaces")] == [workspace_id]
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(ApiTokenProvider, "refresh")
+    assert_steady_state(stack, calls, ApiTokenProvider)
     assert stack.outputs()["token"] == value  # refresh keeps the show-once value
 
     # 2. Out-of-band change (no update API; the emulator's admin renames it): refresh shows it, up

@@ -11,6 +11,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.cluster import Cluster, ClusterProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -65,15 +66,7 @@ def test_cluster_lifecycle(
     assert list(live) == [cid] and live[cid]["state"] == "active" and live[cid]["provider"] == "managed_kaas"
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(ClusterProvider, "refresh")
+    assert_steady_state(stack, calls, ClusterProvider)
 
     # 2. Out-of-band rename: refresh shows it, up converges it back in place.
     api.patch(f"/clusters/{cid}", json={"name": "elsewhere"}, if_match=live[cid]["etag"], workspace=ws)

@@ -12,6 +12,7 @@ from akua_pulumi import Install, Package, Product
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.install import InstallProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -95,15 +96,7 @@ def test_install_direct_lifecycle(
     assert ws.get(f"/installs/{iid}")["package_version_id"] == v1
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(InstallProvider, "refresh")
+    assert_steady_state(stack, calls, InstallProvider)
 
     # 2. Version drift out of band: refresh shows it, up moves the install back to the declared version.
     live = ws.get(f"/installs/{iid}")

@@ -11,6 +11,7 @@ from akua_pulumi import Organization, OrganizationInvitation, OrganizationMember
 from akua_pulumi.client import AkuaClient, NotFoundError
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.organization import OrganizationProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -31,15 +32,7 @@ def test_organization_lifecycle(
     assert api.get(f"/organizations/{oid}")["name"] == "Acme Org"
 
     # 1. No-op preview: no API call at all; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(OrganizationProvider, "refresh")
+    assert_steady_state(stack, calls, OrganizationProvider)
 
     # Update conflict: the etag changed out of band and the program changes the name without a
     # refresh. The update sends the stored etag, so it is refused with a message saying what to do.

@@ -11,6 +11,7 @@ from akua_pulumi import OrganizationInvitation
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.organization_invitation import OrganizationInvitationProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -33,15 +34,7 @@ def test_organization_invitation_lifecycle(
     assert [(i["id"], i["email"], i["role"]) for i in _pending(api, org)] == [(inv["id"], "bob@example.com", "member")]
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(OrganizationInvitationProvider, "refresh")
+    assert_steady_state(stack, calls, OrganizationInvitationProvider)
 
     # 2. Drift of a create-only field (no update exists): refresh shows it, up replaces the
     # invitation (cancel first: one pending invitation per email).

@@ -11,6 +11,7 @@ from akua_pulumi import OrganizationMember
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.organization_member import OrganizationMemberProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -34,15 +35,7 @@ def test_organization_member_lifecycle(
     assert stack.state_of("OrganizationMember")["outputs"]["email"] == "mia@example.com"
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(OrganizationMemberProvider, "refresh")
+    assert_steady_state(stack, calls, OrganizationMemberProvider)
 
     # 2. Drift of the role: refresh shows it, up converges it back.
     m = _members(api, org)[user]

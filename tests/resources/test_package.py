@@ -11,6 +11,7 @@ from akua_pulumi import Package
 from akua_pulumi.client import AkuaClient, NotFoundError
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.package import PackageProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -40,15 +41,7 @@ def test_package_lifecycle(
     assert ws.get(f"/packages/{pid}")["source"] == {"kind": "oci", "oci_ref": REF}
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(PackageProvider, "refresh")
+    assert_steady_state(stack, calls, PackageProvider)
 
     # 2. Drift of a create-only field (packages have no PATCH): refresh shows it, up replaces the
     # package, deleting the old import first (an artifact is imported once per workspace).

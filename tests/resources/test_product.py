@@ -11,6 +11,7 @@ from akua_pulumi import Product
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.product import ProductProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -53,15 +54,7 @@ def test_product_lifecycle(
     assert live["package"]["version_pin"] == {"kind": "pinned", "version": "1.0.0"}
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(ProductProvider, "refresh")
+    assert_steady_state(stack, calls, ProductProvider)
 
     # 2. Drift: refresh shows it, up converges it back.
     ws.patch(f"/products/{pid}", json={"name": "Renamed", "custom_description": None}, if_match=live["etag"])

@@ -11,6 +11,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.workspace_member import WorkspaceMember, WorkspaceMemberProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -37,15 +38,7 @@ def test_workspace_member_lifecycle(
     assert _members(api, workspace_id)[user] == "admin"
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(WorkspaceMemberProvider, "refresh")
+    assert_steady_state(stack, calls, WorkspaceMemberProvider)
 
     # 2. Out-of-band role change: refresh shows it, up converges it back with one PATCH.
     api.patch(f"/workspaces/{workspace_id}/members/{user}", json={"role": "member"})

@@ -10,6 +10,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.workspace_subscription import WorkspaceSubscription, WorkspaceSubscriptionProvider
+from akua_pulumi.testing.fixtures import assert_steady_state
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -42,15 +43,7 @@ def test_workspace_subscription_lifecycle(
     assert api.get(f"/workspaces/{workspace_id}")["plan"]["tier"] == "pro"
 
     # 1. No-op preview: no API call; no-op up: no write.
-    with calls() as c:
-        stack.preview(expect_no_changes=True)
-    assert c.reads + c.writes == 0
-    with calls() as c:
-        stack.up()
-    assert c.writes == 0
-    with calls() as c:
-        stack.refresh()
-    c.assert_budget(WorkspaceSubscriptionProvider, "refresh")
+    assert_steady_state(stack, calls, WorkspaceSubscriptionProvider)
 
     # 2. Out-of-band tier change: refresh shows it, up converges it back.
     _change_tier(api, workspace_id, "enterprise")
