@@ -4,7 +4,7 @@ A typical customer is :class:`~akua_pulumi.components.CustomerWorkspace` with a 
 members, a region, a cluster, a product install and an API token (7 resources). For each phase
 (``up`` from empty, no-op ``preview``, no-op ``up``, ``refresh``, ``destroy``) we time the akua
 fleet (real HTTP to akua-local on a SQLite file, operations completing at once, zero latency) and
-the same graph of null dynamic providers (:mod:`akua_pulumi.testing.null_fleet`, no I/O): the
+the same graph of null dynamic providers (``bench/null_fleet.py``, no I/O): the
 engine's floor. Every figure that matters is a ratio measured in one run; ``--repeat`` alternates
 the order (akua, null / null, akua) and reports medians. API requests per phase come from
 akua-local's counters and are set next to the minimum the resources' ``call_budget`` declares.
@@ -129,7 +129,7 @@ def akua_program(customers: int, tag: str, seller: dict[str, Any]) -> Callable[[
 
 def null_program(customers: int, tag: str, seller: dict[str, Any]) -> Callable[[], None]:
     def program() -> None:
-        from akua_pulumi.testing.null_fleet import NullCustomerWorkspace
+        from null_fleet import NullCustomerWorkspace
 
         for i in range(customers):
             NullCustomerWorkspace(
@@ -219,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     resources = args.customers * PER_CUSTOMER
 
     with tempfile.TemporaryDirectory(prefix="akua-bench-fleet-") as tmp:
-        extra: dict[str, str] = {}
+        # The provider process loads the null providers by reference from bench/null_fleet.py.
+        pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)
+        extra: dict[str, str] = {"PYTHONPATH": pythonpath}
         python = sys.executable
         if args.profile:
             Path(args.profile).mkdir(parents=True, exist_ok=True)
@@ -227,8 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             python = str(HERE / "profiled_python.sh")
             extra["AKUA_BENCH_PYTHON"] = sys.executable
         # Warm this process's imports (both programs run in it) so the first round pays no import.
-        import akua_pulumi.components
-        import akua_pulumi.testing.null_fleet  # noqa: F401
+        import null_fleet  # noqa: F401
+
+        import akua_pulumi.components  # noqa: F401
 
         env = PulumiEnvironment(state_dir=Path(tmp) / "state", python=python, extra=extra).prepare()
         with LocalServer(db=str(Path(tmp) / "akua.db"), operation_delay=0.0) as srv:

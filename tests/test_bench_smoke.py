@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pulumi
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,18 +28,87 @@ def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def test_null_fleet_mirrors_the_real_properties() -> None:
+class _Recorder(pulumi.runtime.Mocks):
+    """Records (type name, resource name, parent name) of every registered resource."""
+
+    def __init__(self) -> None:
+        self.graph: list[tuple[str, str]] = []
+        self.props: dict[str, set[str]] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        kind = args.typ.rsplit(":", 1)[-1]
+        self.graph.append((kind, args.name))
+        self.props[f"{kind}/{args.name}"] = set(args.inputs) - {"__provider"}
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+def _record(program: Callable[[], None]) -> _Recorder:
+    mocks = _Recorder()
+
+    def body() -> None:
+        pulumi.runtime.set_mocks(mocks, project="bench", stack="test", preview=False)
+        pulumi.runtime.test(program)()
+
+    contextvars.copy_context().run(body)
+    return mocks
+
+
+def test_null_fleet_mirrors_the_declarations_and_the_layout() -> None:
+    """Same property names and secrets as each declared resource, same graph as CustomerWorkspace."""
+    from akua_pulumi.components import (
+        ApiTokenArgs,
+        ClusterArgs,
+        CustomerWorkspace,
+        CustomerWorkspaceArgs,
+        InstallArgs,
+        MemberArgs,
+        RegionArgs,
+    )
     from akua_pulumi.resources import ApiToken, Cluster, Install, Region, Workspace, WorkspaceMember
     from akua_pulumi.resources._fields import Kind
-    from akua_pulumi.testing.null_fleet import SHAPES
+    from bench.null_fleet import NullCustomerWorkspace, shape
 
     for res in (Workspace, WorkspaceMember, Region, Cluster, Install, ApiToken):
         fields = res.provider_class.all_fields()
-        assert SHAPES[res.__name__] == (
+        assert shape(res.__name__) == (
             tuple(f.name for f in fields),
             tuple(f.name for f in fields if f.kind is Kind.OUTPUT),
             tuple(res.provider_class.secret_outputs()),
-        ), f"null_fleet.SHAPES[{res.__name__!r}] is out of date"
+        )
+
+    real = _record(
+        lambda: CustomerWorkspace(
+            "c0",
+            CustomerWorkspaceArgs(
+                name="Fleet customer 0",
+                slug="fleet-0",
+                members=[MemberArgs("usr_a"), MemberArgs("usr_b")],
+                region=RegionArgs("eu-west"),
+                cluster=ClusterArgs("c0-main"),
+                installs=[InstallArgs("app", product_id="prd_x")],
+                api_token=ApiTokenArgs("ci"),
+            ),
+        )
+    )
+    null = _record(
+        lambda: NullCustomerWorkspace(
+            "c0",
+            display_name="Fleet customer 0",
+            slug="fleet-0",
+            member_ids=["usr_a", "usr_b"],
+            region="eu-west",
+            cluster="c0-main",
+            product_id="prd_x",
+            token_name="ci",
+        )
+    )
+    assert sorted(null.graph) == sorted(real.graph)
+    # Every property the real layout sets, the null one sets too (it may set more, e.g. defaults).
+    for key, names in real.props.items():
+        assert names <= null.props[key], (key, names - null.props[key])
 
 
 @pytest.mark.e2e

@@ -9,7 +9,7 @@ import pytest
 
 from akua_pulumi.automation.cli import main
 
-PROGRAM = "akua_pulumi.testing.echo_program:echo_program"
+PROGRAM = "tests.support.echo_program:echo_program"
 TOKEN = "akua-token-that-must-never-be-printed"
 
 

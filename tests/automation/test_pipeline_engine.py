@@ -19,7 +19,7 @@ from akua_pulumi.automation.pipeline import CustomerEvent, OnboardingPipeline, S
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-PROGRAM = "akua_pulumi.testing.echo_program:echo_program"
+PROGRAM = "tests.support.echo_program:echo_program"
 PROJECT = "akua-onboarding-test"
 
 

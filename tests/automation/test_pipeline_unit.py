@@ -39,16 +39,16 @@ def _entries() -> list[Customer | InvalidCustomer]:
 
 
 def test_resolve_program() -> None:
-    from akua_pulumi.testing.echo_program import echo_program
+    from tests.support.echo_program import echo_program
 
-    assert resolve_program("akua_pulumi.testing.echo_program:echo_program") is echo_program
+    assert resolve_program("tests.support.echo_program:echo_program") is echo_program
     assert resolve_program(top_level_program) is top_level_program
     with pytest.raises(ValueError, match="module:function"):
         resolve_program("no_colon")
     with pytest.raises(ValueError, match="cannot import program module"):
         resolve_program("akua_pulumi.nope:fn")
     with pytest.raises(ValueError, match="has no attribute"):
-        resolve_program("akua_pulumi.testing.echo_program:nope")
+        resolve_program("tests.support.echo_program:nope")
 
     def local(customer: Customer, settings: Mapping[str, Any]) -> None: ...
 

@@ -1,7 +1,7 @@
 """The real Pulumi engine works here, offline: up, preview --expect-no-changes, destroy.
 
 Two modes: a project directory (``runtime: python``, run by the language host) and an Automation
-API inline program. The resource is ``akua_pulumi.testing.echo.Echo``, whose provider writes a
+API inline program. The resource is ``tests.support.echo.Echo``, whose provider writes a
 journal line per call, so the test sees that the engine really ran our provider.
 """
 
@@ -36,7 +36,7 @@ def test_project_directory_mode(pulumi_env: PulumiEnvironment, tmp_path: Path) -
         textwrap.dedent(
             f"""
             import pulumi
-            from akua_pulumi.testing.echo import Echo
+            from tests.support.echo import Echo
 
             value = pulumi.Config().get("value") or "hello"
             echo = Echo("greeting", value=value, journal={str(journal)!r})
@@ -76,7 +76,7 @@ def test_project_directory_mode(pulumi_env: PulumiEnvironment, tmp_path: Path) -
 def test_automation_inline_mode(pulumi_env: PulumiEnvironment, tmp_path: Path) -> None:
     from pulumi import automation as auto
 
-    from akua_pulumi.testing.echo import Echo
+    from tests.support.echo import Echo
 
     journal = tmp_path / "journal.jsonl"
 

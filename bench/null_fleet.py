@@ -8,14 +8,15 @@ Timing a stack of these against the same stack of real resources shows what is o
 the engine's (gRPC, state, the dynamic-provider process with its 4-thread pool).
 
 The provider classes live in this importable module so the provider process loads them by
-reference, exactly like the real ones. This module imports nothing of ``akua_pulumi`` (no HTTP
-client, no pydantic): the floor is the engine's, and what our package costs to load shows up in
-the akua fleet. :data:`SHAPES` copies each real resource's property names (a test keeps it in
-sync with the declared fields).
+reference, exactly like the real ones. In the provider process this module imports nothing of
+``akua_pulumi`` (no HTTP client, no pydantic): the floor is the engine's, and what our package
+costs to load shows up in the akua fleet. :func:`shape` reads each real resource's property names
+from its declaration on the program side.
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -36,88 +37,28 @@ _KUBECONFIG = (
     "users:\n- name: {id}-admin\n  user:\n    token: emulated-{id}\n"
 )
 
-#: Per Akua resource type: every property name, the output-only ones, the secret ones
-#: (``AkuaProvider.all_fields()`` / ``Kind.OUTPUT`` / ``secret_outputs()``; tests/test_bench_smoke.py
-#: checks they match).
-SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "Workspace": (
-        (
-            "name",
-            "slug",
-            "wait_for_deletion",
-            "plan",
-            "workspace_class",
-            "created_at",
-            "etag",
-            "adopt",
-            "adopt_id",
-            "akua_seed",
-        ),
-        ("plan", "workspace_class", "created_at", "etag"),
-        (),
-    ),
-    "WorkspaceMember": (
-        ("workspace_id", "user_id", "role", "membership_id", "joined_at", "adopt", "adopt_id", "akua_seed"),
-        ("membership_id", "joined_at"),
-        (),
-    ),
-    "Region": (
-        ("workspace_id", "name", "icon", "created_at", "adopt", "adopt_id", "akua_seed"),
-        ("created_at",),
-        (),
-    ),
-    "Cluster": (
-        (
-            "workspace_id",
-            "name",
-            "region_id",
-            "network_profile",
-            "import_kubeconfig",
-            "suspended",
-            "fetch_kubeconfig",
-            "kubeconfig",
-            "state",
-            "provider",
-            "html_url",
-            "created_at",
-            "etag",
-            "adopt",
-            "adopt_id",
-            "akua_seed",
-        ),
-        ("kubeconfig", "state", "provider", "html_url", "created_at", "etag"),
-        ("import_kubeconfig", "kubeconfig"),
-    ),
-    "Install": (
-        (
-            "workspace_id",
-            "product_id",
-            "package_id",
-            "version",
-            "region_id",
-            "cluster_id",
-            "initial_values",
-            "package_version_id",
-            "automatic_updates",
-            "wait_for_healthy",
-            "timeout_seconds",
-            "state",
-            "urls",
-            "html_url",
-            "etag",
-            "adopt",
-            "adopt_id",
-            "akua_seed",
-        ),
-        ("state", "urls", "html_url", "etag"),
-        (),
-    ),
-    "ApiToken": (
-        ("workspace_id", "name", "expires_at", "token", "prefix", "created_at", "adopt", "adopt_id", "akua_seed"),
-        ("token", "prefix", "created_at"),
-        ("token",),
-    ),
-}
+Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+@functools.cache
+def shape(kind: str) -> Shape:
+    """Every property name, the output-only ones and the secret ones of the Akua resource ``kind``,
+    read from its declaration (``provider_class.all_fields()``), never copied.
+
+    Called on the program side only: the provider process gets the output names in the pickled
+    provider instance and so never imports ``akua_pulumi``.
+    """
+    import akua_pulumi.resources as resources
+    from akua_pulumi.resources._fields import Kind
+
+    provider = getattr(resources, kind).provider_class
+    fields = provider.all_fields()
+    return (
+        tuple(f.name for f in fields),
+        tuple(f.name for f in fields if f.kind is Kind.OUTPUT),
+        tuple(provider.secret_outputs()),
+    )
+
 
 #: Id prefix and sample outputs (sizes like akua-local's answers) per real resource type.
 _SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -178,6 +119,10 @@ class NullProvider(dyn.ResourceProvider):
     sample: ClassVar[str]
     serialize_as_secret_always = False
 
+    def __init__(self, outputs: Sequence[str] = ()) -> None:
+        #: Output-only property names (pickled with the provider: never diffed).
+        self.outputs = tuple(outputs)
+
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
         prefix, outs = _SAMPLES[self.sample]
         id_ = f"{prefix}_{_hex(24)}"
@@ -186,7 +131,7 @@ class NullProvider(dyn.ResourceProvider):
         return dyn.CreateResult(id_, {**props, **filled})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        skip = {*SHAPES[self.sample][1], "__provider"}
+        skip = {*self.outputs, "__provider"}
         changed = [k for k, v in news.items() if k not in skip and v is not None and olds.get(k) != v]
         return dyn.DiffResult(changes=bool(changed))
 
@@ -206,7 +151,7 @@ class NullResource(dyn.Resource):
     provider_class: ClassVar[type[NullProvider]]
 
     def __init__(self, resource_name: str, args: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        names, _, secret_names = SHAPES[self.provider_class.sample]
+        names, outputs, secret_names = shape(self.provider_class.sample)
         props: dict[str, Any] = {name: args.get(name) for name in names}
         props["akua_seed"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{type(self).__name__}/{resource_name}"
         secret = list(secret_names)
@@ -215,7 +160,7 @@ class NullResource(dyn.Resource):
                 props[name] = pulumi.Output.secret(props[name])
         if secret:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret))
-        super().__init__(self.provider_class(), resource_name, props, opts)
+        super().__init__(self.provider_class(outputs), resource_name, props, opts)
 
 
 def _make(kind: str) -> tuple[type[NullProvider], type[NullResource]]:
@@ -224,7 +169,8 @@ def _make(kind: str) -> tuple[type[NullProvider], type[NullResource]]:
     return provider, res
 
 
-# Module-level names so dill pickles the providers by reference (``akua_pulumi.testing.null_fleet.X``).
+# Module-level names so dill pickles the providers by reference (``null_fleet.X``; ``bench_fleet.py`` puts
+# ``bench/`` on the engine's PYTHONPATH so the provider process finds this module)..
 NullWorkspaceProvider, NullWorkspace = _make("Workspace")
 NullWorkspaceMemberProvider, NullWorkspaceMember = _make("WorkspaceMember")
 NullRegionProvider, NullRegion = _make("Region")

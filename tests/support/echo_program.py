@@ -1,6 +1,6 @@
 """A program factory for :class:`~akua_pulumi.automation.pipeline.OnboardingPipeline` tests.
 
-Each customer gets one :class:`~akua_pulumi.testing.echo.Echo` (value = the customer's name)
+Each customer gets one :class:`~tests.support.echo.Echo` (value = the customer's name)
 journalling to ``<journal dir>/<customer id>.jsonl``, plus one Echo per member. The journal dir
 is ``settings["journal_dir"]``, else ``$AKUA_ECHO_JOURNAL_DIR`` (handy from the CLI).
 A customer with ``extra: {fail: true}`` raises inside the program, after declaring nothing.
@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 
 from akua_pulumi.automation.customers import Customer
-from akua_pulumi.testing.echo import Echo
+from tests.support.echo import Echo
 
 __all__ = ["EchoProgramError", "echo_program"]
 
