@@ -1,4 +1,4 @@
-"""The Akua API contract (``openapi-subset.json``), loaded once and queryable.
+"""The Akua API contract (``openapi.json``), loaded once and queryable.
 
 Both sides are checked against this file, never against each other:
 
@@ -6,7 +6,7 @@ Both sides are checked against this file, never against each other:
   and its tests use :meth:`Contract.validate_response` on every response they provoke;
 * the client's tests use :meth:`Contract.validate_request` on every request the client sends.
 
-The bundled copy is byte-identical to ``shared/akua-api/openapi-subset.json`` (a test checks this).
+The bundled copy is byte-identical to ``shared/akua-api/openapi.json`` (a test checks this).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
-__all__ = ["Contract", "Operation", "Violation", "contract"]
+__all__ = ["FORMATS", "Contract", "Operation", "Violation", "contract", "format_checker"]
 
 _PATH_PARAM = re.compile(r"\{([^}]+)\}")
 
@@ -118,7 +118,7 @@ class Contract:
 
     @classmethod
     def load(cls) -> Contract:
-        text = resources.files("akua_pulumi").joinpath("openapi-subset.json").read_text("utf-8")
+        text = resources.files("akua_pulumi").joinpath("openapi.json").read_text("utf-8")
         return cls(json.loads(text))
 
     def __iter__(self) -> Iterator[Operation]:
@@ -144,10 +144,10 @@ class Contract:
     # -- validation ---------------------------------------------------------------------------
 
     def _validator(self, schema: Mapping[str, Any]) -> Any:
-        from jsonschema import Draft202012Validator, FormatChecker
+        from jsonschema import Draft202012Validator
 
         root = {**schema, "components": self.document["components"]}
-        return Draft202012Validator(root, format_checker=FormatChecker())
+        return Draft202012Validator(root, format_checker=format_checker())
 
     def validate_schema(
         self, schema: Mapping[str, Any], instance: Any, prefix: tuple[str, ...] = ()
@@ -247,6 +247,68 @@ class Contract:
                 return [Violation(("body",), f"status {status} of {op.operation_id} has no body")]
             return []
         return self.validate_schema(schema, body, ("body",))
+
+
+# -- formats ------------------------------------------------------------------------------------
+# jsonschema checks ``uri`` only when rfc3987 is installed and ``email`` only for an "@"; these checks
+# are ours so every format the contract uses is enforced the same way wherever the contract is loaded.
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
+_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"^(?:\[[0-9A-Fa-f:.]+\]|{_LABEL}(?:\.{_LABEL})*)(?::[0-9]{{1,5}})?$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    rf"@{_LABEL}(?:\.{_LABEL})+$"
+)
+_DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$")
+
+
+def is_uri(value: str) -> bool:
+    """RFC 3986 absolute URI (scheme, only URI characters, valid %-escapes); http(s) also needs a host."""
+    if len(value) > 2048 or not _URI.match(value) or _PCT.search(value):
+        return False
+    scheme, _, rest = value.partition(":")
+    if scheme.lower() in ("http", "https"):
+        if not rest.startswith("//"):
+            return False
+        authority = re.split(r"[/?#]", rest[2:], maxsplit=1)[0].rpartition("@")[2]
+        return bool(authority) and bool(_HOST.match(authority))
+    return bool(rest)
+
+
+def is_email(value: str) -> bool:
+    """An RFC 5321 mailbox in its common dot-atom form: ``local@domain.tld``, at most 254 characters."""
+    return len(value) <= 254 and len(value.partition("@")[0]) <= 64 and bool(_EMAIL.match(value))
+
+
+def is_date_time(value: str) -> bool:
+    """RFC 3339 ``date-time`` with a real calendar date and time."""
+    from datetime import datetime
+
+    m = _DATE_TIME.match(value)
+    if not m:
+        return False
+    y, mo, d, h, mi, sec = (int(g) for g in m.groups()[:6])
+    try:
+        datetime(y, mo, d, h, mi, min(sec, 59))
+    except ValueError:
+        return False
+    return sec <= 60 and (m.group(7) is None or (int(m.group(7)) < 24 and int(m.group(8)) < 60))
+
+
+FORMATS = {"uri": is_uri, "email": is_email, "date-time": is_date_time}
+
+
+@cache
+def format_checker() -> Any:
+    """A jsonschema ``FormatChecker`` for exactly the formats in :data:`FORMATS` (others are not checked)."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    for name, fn in FORMATS.items():
+        checker.checks(name)(lambda v, fn=fn: not isinstance(v, str) or fn(v))
+    return checker
 
 
 @cache

@@ -10,11 +10,11 @@ import pytest
 
 from akua_pulumi.contract import contract
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "akua-api" / "openapi-subset.json"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "akua-api" / "openapi.json"
 
 
 def _bundled() -> bytes:
-    return resources.files("akua_pulumi").joinpath("openapi-subset.json").read_bytes()
+    return resources.files("akua_pulumi").joinpath("openapi.json").read_bytes()
 
 
 def test_bundled_contract_matches_shared() -> None:
@@ -27,4 +27,4 @@ def test_bundled_contract_is_valid_openapi() -> None:
     from openapi_spec_validator import validate
 
     validate(json.loads(_bundled()))
-    assert len(contract().operations) == 78
+    assert len(contract().operations) == 123

@@ -1,4 +1,4 @@
-"""Every request the client sends is checked against the contract (``openapi-subset.json``).
+"""Every request the client sends is checked against the contract (``openapi.json``).
 
 The handler strips the ``/v1`` base path, matches the operation, and runs
 ``contract().validate_request`` with the headers, query, path params and JSON body actually sent.
