@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..errors import AkuaError, Conflict, EtagMismatch, NotFound, OperationFailed, RateLimited, ServerFailure, Transport
+
 __all__ = [
     "AkuaError",
     "ApiError",
@@ -63,15 +65,11 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     return _BEARER_PATTERN.sub(r"\1***", text)
 
 
-class AkuaError(Exception):
-    """Base class of every error raised by :mod:`akua_pulumi.client`."""
-
-
 class ConfigurationError(AkuaError):
     """The client is missing configuration it needs (API token, URL) or it is malformed."""
 
 
-class TransportError(AkuaError):
+class TransportError(Transport):
     """No HTTP response was received: connection refused/reset, timeout, or a protocol error.
 
     Wraps the underlying :class:`httpx.TransportError` (available as ``__cause__``).
@@ -88,7 +86,7 @@ class TransportError(AkuaError):
         return f"{self.operation}: transport error: {self.message}"
 
 
-class OperationFailedError(AkuaError):
+class OperationFailedError(OperationFailed):
     """A long-running Operation reached ``FAILED`` or ``CANCELLED``; ``message`` is its ``error.message``."""
 
     def __init__(self, operation_id: str, state: str, message: str | None, operation: Mapping[str, Any]):
@@ -180,15 +178,15 @@ class PermissionDeniedError(ApiError):
     """403: the credential may not do this (role, or a missing ``akua-context`` workspace: code 7004)."""
 
 
-class NotFoundError(ApiError):
+class NotFoundError(ApiError, NotFound):
     """404: the resource does not exist (or is not visible to this credential)."""
 
 
-class ConflictError(ApiError):
+class ConflictError(ApiError, Conflict):
     """409: a uniqueness conflict, a state precondition, a quota, or (subclass) an etag mismatch."""
 
 
-class EtagMismatchError(ConflictError):
+class EtagMismatchError(ConflictError, EtagMismatch):
     """409 ABORTED: ``If-Match`` was stale. ``current_etag`` is the server's etag when it says."""
 
     @property
@@ -197,13 +195,13 @@ class EtagMismatchError(ConflictError):
         return str(value) if value is not None else None
 
 
-class RateLimitedError(ApiError):
+class RateLimitedError(ApiError, RateLimited):
     """429: too many requests. ``retry_after`` is the server's ``Retry-After`` in seconds, if any."""
 
     retry_after: float | None = None
 
 
-class ServerError(ApiError):
+class ServerError(ApiError, ServerFailure):
     """5xx: the server failed (500), or a gateway/upstream failed or timed out (502/503/504)."""
 
 
