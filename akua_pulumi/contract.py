@@ -209,13 +209,15 @@ class Contract:
                     continue
                 value: Any = values[name]
                 schema = param.get("schema", {})
-                if schema.get("type") == "integer":
+                declared_type = schema.get("type")
+                types = set(declared_type) if isinstance(declared_type, list) else {declared_type}
+                if "integer" in types:
                     try:
                         value = int(value)
                     except (TypeError, ValueError):
                         out.append(Violation((location, name), "must be an integer"))
                         continue
-                elif schema.get("type") == "boolean":
+                elif "boolean" in types:
                     if value not in ("true", "false"):
                         out.append(Violation((location, name), "must be true or false"))
                         continue

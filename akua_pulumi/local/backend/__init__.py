@@ -91,24 +91,28 @@ class Route:
 
     ``scope``: ``ctx`` (workspace from token or akua-context, required), ``ctx?`` (optional),
     ``path`` (workspace is the ``{id}`` path parameter), ``user`` (users only, no workspace),
-    ``any`` (no workspace). ``role``: minimum workspace role. ``own_tx``: the handler manages its own
-    transactions (long polls).
+    ``any`` (no workspace), ``anon`` (like ``any``, and no credential is needed). ``role``: minimum
+    workspace role. ``own_tx``: the handler manages its own transactions (long polls). ``reuse_status``:
+    the status of an idempotency key replayed with a different request (422 unless the API says otherwise).
     """
 
     fn: Handler
     scope: str = "ctx"
     role: str = "member"
     own_tx: bool = False
+    reuse_status: int = 422
 
 
 ROUTES: dict[str, Route] = {}
 
 
-def route(op_id: str, scope: str = "ctx", role: str = "member", own_tx: bool = False) -> Callable[[Handler], Handler]:
+def route(
+    op_id: str, scope: str = "ctx", role: str = "member", own_tx: bool = False, reuse_status: int = 422
+) -> Callable[[Handler], Handler]:
     """Register ``fn`` as the handler of ``op_id``."""
 
     def deco(fn: Handler) -> Handler:
-        ROUTES[op_id] = Route(fn, scope, role, own_tx)
+        ROUTES[op_id] = Route(fn, scope, role, own_tx, reuse_status)
         return fn
 
     return deco
@@ -144,6 +148,11 @@ def load_all() -> dict[str, Route]:
         "installs",
         "operations",
         "quotas",
+        "secrets",
+        "domains",
+        "connections",
+        "compute",
+        "offers",
     ):
         importlib.import_module(f"{__name__}.{mod}")
     return ROUTES
