@@ -342,6 +342,7 @@ def _abort_delete(tx: Tx, op: Obj) -> None:
 @effect("install.delete", abort=_abort_delete)
 def _deleted(tx: Tx, op: Obj) -> Any:
     tx.conn.execute(
-        "DELETE FROM objects WHERE id=? OR (kind='render' AND parent_id=?)", (op["owner_id"], op["owner_id"])
+        "DELETE FROM objects WHERE id=? OR (kind IN ('render', 'preview_hostname') AND parent_id=?)",
+        (op["owner_id"], op["owner_id"]),
     )
     return {"type": "install.delete", "argo_app_deleted": True, "repo_purged": True}
