@@ -80,7 +80,8 @@ class Field:
         secret: Store as a secret output.
         write_only: Never returned by the API; refresh keeps the value from state.
         server_default: The API fills it when omitted; an omitted input never diffs.
-        api_name: The API's name when it differs from ``name``.
+        ours: The hand-written constraints are our choice where the contract is silent (listed in docs).
+        wire: The API's name when it differs from ``name``.
         validator: Extra check returning an error message or None.
     """
 
@@ -99,7 +100,10 @@ class Field:
     secret: bool = False
     write_only: bool = False
     server_default: bool = False
-    nullable: bool = False
+    #: The field's hand-written constraints are our choice (the contract is silent on them).
+    ours: bool = False
+    #: The API's name when it differs from ``name``.
+    wire: str | None = None
     validator: Callable[[Any], str | None] | None = field(default=None, compare=False)
 
     # -- constructors -----------------------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""The one CRUD loop every Akua resource shares.
+"""The one CRUD loop every resource shares, whatever API it talks to.
+
+:class:`LifecycleProvider` knows nothing about Akua: it gets its client from :meth:`~LifecycleProvider.connect`
+(given the resource's explicit connection, or None for the defaults) and reacts to the error
+*categories* of :mod:`akua_pulumi.errors` that any client adapter raises. :class:`AkuaProvider` adds
+the Akua specifics: the Akua client per connection, workspace scoping (``workspace_id`` and the
+``akua-context`` header). ``akua_pulumi.stripe`` builds on the same base.
 
 A resource module subclasses :class:`AkuaProvider`, lists its :class:`~._fields.Field` s and
 implements the few API hooks that make it different (``api_create``, ``api_read``, ``api_update``,
@@ -15,7 +21,8 @@ implements the few API hooks that make it different (``api_create``, ``api_read`
 * ``delete`` treats 404 as success and explains refusals.
 
 Provider instances hold no state (they are pickled into every resource's state by reference); the
-HTTP client comes from :func:`client_for`, built lazily from ``configure`` and cached per process.
+client comes from :meth:`LifecycleProvider.connect`, for Akua the one client cache of
+:func:`akua_pulumi.connection.client_for`, keyed by connection.
 """
 
 from __future__ import annotations
@@ -23,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,23 +38,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pulumi.dynamic as dyn
 
-from ..client import (
-    AkuaError,
-    ApiError,
-    ConflictError,
-    EtagMismatchError,
-    NotFoundError,
-    OperationFailedError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-)
+from ..connection import CONNECTION_PROPERTY, Connection, client_for, default_workspace, set_stack_defaults
+from ..errors import UNKNOWN_OUTCOME, AkuaError, Conflict, EtagMismatch, NotFound, OperationFailed
 from ._fields import Field, Kind, is_unknown
 
 if TYPE_CHECKING:
     from ..client import AkuaClient
 
 __all__ = [
+    "CONNECTION_FIELD",
     "OPTION_FIELDS",
     "SEED_FIELD",
     "WORKSPACE_FIELD",
@@ -56,8 +54,8 @@ __all__ = [
     "AkuaResourceError",
     "CallBudget",
     "Context",
+    "LifecycleProvider",
     "StaleReplayError",
-    "client_for",
 ]
 
 log = logging.getLogger("akua_pulumi.resources")
@@ -73,11 +71,15 @@ OPTION_FIELDS: tuple[Field, ...] = (
 SEED_FIELD = Field.option("akua_seed", str, "Seed for deterministic idempotency keys (set by the Resource).")
 #: The workspace a scoped resource lives in; defaults to the ``akua:workspace`` provider config.
 WORKSPACE_FIELD = Field.create_only(
-    "workspace_id", str, "Workspace that owns the object (defaults to akua:workspace).", max_length=53
+    "workspace_id", str, "Workspace that owns the object (defaults to akua:workspace).", max_length=53, ours=True
+)
+#: Hidden explicit connection (``opts=ResourceOptions(provider=akua_pulumi.Provider(...))``), a secret.
+CONNECTION_FIELD = Field.option(
+    CONNECTION_PROPERTY, dict, "Explicit connection (API URL, token, workspace) set by the Resource.", secret=True
 )
 
 
-class AkuaResourceError(Exception):
+class AkuaResourceError(AkuaError):
     """A lifecycle step failed; the message says what happened and what to do."""
 
 
@@ -86,7 +88,7 @@ class _AdoptInstead(Exception):
         self.obj = obj
 
 
-class StaleReplayError(Exception):
+class StaleReplayError(NotFound):
     """A create answered from an idempotency record, but the object it made is gone."""
 
 
@@ -101,9 +103,9 @@ class CallBudget:
 
 @dataclass(frozen=True)
 class Context:
-    """What a hook needs for one call: a client bound to the workspace and a key seed."""
+    """What a hook needs for one call: a client (for Akua: bound to the workspace) and a key seed."""
 
-    client: AkuaClient
+    client: Any
     seed: str
     inputs: Mapping[str, Any]
     #: Bumped when a replayed key answered with an object that no longer exists (see _create_new).
@@ -116,7 +118,7 @@ class Context:
         instead of duplicating. Only writes that are not idempotent by themselves (POSTs) need one.
         """
         canonical = json.dumps(
-            {k: v for k, v in self.inputs.items() if k not in ("adopt", "adopt_id", "akua_seed")},
+            {k: v for k, v in self.inputs.items() if k not in _NOT_KEYED},
             sort_keys=True,
             default=str,
         )
@@ -124,51 +126,22 @@ class Context:
         return f"akp-{digest[:48]}"
 
 
-# -- configuration and the shared client -------------------------------------------------------------
-
-_settings: dict[str, Any] = {}
-_clients: dict[tuple[Any, ...], AkuaClient] = {}
-_lock = threading.Lock()
-
-
-def configure_from(config: Any) -> None:
-    """Remember the stack config handed to ``configure`` (``akua:apiUrl``, ``akua:token``, ...)."""
-    with _lock:
-        for key in ("akua:apiUrl", "akua:token", "akua:workspace"):
-            value = config.get(key)
-            if value is not None:
-                _settings[key] = value
-
-
-def client_for() -> AkuaClient:
-    """The process-wide client (thread-safe, pooled), built from stack config and the environment."""
-    with _lock:
-        key = tuple(sorted(_settings.items()))
-        client = _clients.get(key)
-        if client is None:
-            from ..client import AkuaClient, ClientConfig  # lazily: previews never need httpx/pydantic
-
-            cfg = ClientConfig.resolve(pulumi_config=dict(_settings))
-            client = _clients[key] = AkuaClient(cfg)
-        return client
-
-
-def default_workspace() -> str | None:
-    return client_for().config.workspace
+#: Inputs that never change an idempotency key: options of the provider, not of the object.
+_NOT_KEYED = frozenset({"adopt", "adopt_id", "akua_seed", CONNECTION_PROPERTY})
 
 
 # -- the lifecycle -----------------------------------------------------------------------------------
 
 
-class AkuaProvider(dyn.ResourceProvider):
-    """Generic lifecycle for an Akua object. Subclasses declare fields and hooks only."""
+class LifecycleProvider(dyn.ResourceProvider):
+    """The API-agnostic lifecycle. Subclasses declare fields and hooks, and say how to connect."""
 
     #: The Pulumi type name (``akua:Workspace``) used in messages.
     type_name: ClassVar[str] = "Resource"
-    #: The resource's own fields; the base adds adoption options, the seed and ``workspace_id``.
+    #: The resource's own fields; the base adds adoption options, the seed and the connection.
     fields: ClassVar[tuple[Field, ...]] = ()
-    #: Scoped to a workspace: adds ``workspace_id`` and sends ``akua-context``.
-    workspace_scoped: ClassVar[bool] = True
+    #: The hidden secret property carrying an explicit connection (a dict), or None for the defaults.
+    connection_field: ClassVar[Field] = CONNECTION_FIELD
     #: Natural key fields used for adoption by key and for conflict messages (empty: adopt by id only).
     natural_key: ClassVar[tuple[str, ...]] = ()
     #: The API accepts an Idempotency-Key on create, so the client may retry it safely.
@@ -188,9 +161,13 @@ class AkuaProvider(dyn.ResourceProvider):
     # ---- declared shape ----
 
     @classmethod
+    def scope_fields(cls) -> tuple[Field, ...]:
+        """Fields the API family adds in front of the resource's own (Akua: ``workspace_id``)."""
+        return ()
+
+    @classmethod
     def all_fields(cls) -> tuple[Field, ...]:
-        extra = (WORKSPACE_FIELD,) if cls.workspace_scoped else ()
-        return (*extra, *cls.fields, *OPTION_FIELDS, SEED_FIELD)
+        return (*cls.scope_fields(), *cls.fields, *OPTION_FIELDS, SEED_FIELD, cls.connection_field)
 
     @classmethod
     def field_map(cls) -> dict[str, Field]:
@@ -199,6 +176,16 @@ class AkuaProvider(dyn.ResourceProvider):
     @classmethod
     def secret_outputs(cls) -> list[str]:
         return [f.name for f in cls.all_fields() if f.secret]
+
+    # ---- connection hooks (the API family overrides) ----
+
+    def connect(self, connection: Any, inputs: Mapping[str, Any]) -> Any:
+        """The client for one call: ``connection`` is the explicit connection property (None: defaults)."""
+        raise NotImplementedError
+
+    def default_for(self, f: Field, news: Mapping[str, Any]) -> tuple[Any, str | None]:
+        """The value ``check`` uses when the program omits ``f``, or a reason it cannot be omitted."""
+        return f.default, None
 
     # ---- hooks (override) ----
 
@@ -235,23 +222,14 @@ class AkuaProvider(dyn.ResourceProvider):
         """Cross-field rules (mutually exclusive fields...): ``[(property, reason)]``."""
         return []
 
-    def delete_conflict_hint(self, error: ApiError) -> str:
-        """What the user must remove first when the API refuses a delete with 409."""
-        return error.message
-
-    def workspace_of(self, inputs: Mapping[str, Any]) -> str | None:
-        return inputs.get("workspace_id") if self.workspace_scoped else None
+    def delete_conflict_hint(self, error: Any) -> str:
+        """What the user must remove first when the API refuses a delete (a :class:`Conflict`)."""
+        return str(getattr(error, "reason", error))
 
     # ---- plumbing ----
 
-    def configure(self, req: dyn.ConfigureRequest) -> None:
-        configure_from(req.config)
-
     def _context(self, inputs: Mapping[str, Any]) -> Context:
-        client = client_for()
-        ws = self.workspace_of(inputs)
-        if ws is not None:
-            client = client.for_workspace(ws)
+        client = self.connect(inputs.get(self.connection_field.name), inputs)
         return Context(client=client, seed=str(inputs.get("akua_seed") or ""), inputs=inputs)
 
     def _label(self, props: Mapping[str, Any], id_: str | None = None) -> str:
@@ -265,7 +243,7 @@ class AkuaProvider(dyn.ResourceProvider):
             yield
         except AkuaResourceError:
             raise
-        except EtagMismatchError as exc:
+        except EtagMismatch as exc:
             raise AkuaResourceError(
                 f"{self._label(props, id_)}: {action} refused because the object changed outside Pulumi "
                 f"(etag now {exc.current_etag!r}). Run `pulumi refresh` to pick up the change, then `pulumi up`."
@@ -283,18 +261,10 @@ class AkuaProvider(dyn.ResourceProvider):
             if f.kind is Kind.OUTPUT:
                 continue
             value = f.coerce(news.get(name))
-            if value is None and f.default is not None:
-                value = f.default
-            if name == "workspace_id" and value is None:
-                value = default_workspace()
-                if value is None:
-                    failures.append(
-                        dyn.CheckFailure(
-                            name,
-                            "workspace_id is required: pass workspace_id= or run "
-                            "`pulumi config set akua:workspace <ws_id>`",
-                        )
-                    )
+            if value is None:
+                value, missing = self.default_for(f, news)
+                if missing:
+                    failures.append(dyn.CheckFailure(name, missing))
                     continue
             problem = f.validate(value)
             if problem:
@@ -368,25 +338,25 @@ class AkuaProvider(dyn.ResourceProvider):
             try:
                 obj = self.api_create(ctx, inputs)
                 break
-            except (NotFoundError, StaleReplayError):
+            except NotFound:
                 # A deterministic key replayed an earlier create whose object has since been deleted
                 # (destroy, then up again within the key's lifetime): use the next key.
                 if not self.idempotent_create or attempt == attempts - 1:
                     raise
-            except OperationFailedError as exc:
+            except OperationFailed as exc:
                 # The key replayed the Operation of a create that failed in an earlier run (it started
                 # before this call): that outcome is final, so the key is spent; use the next one. A
                 # failure of an operation started by this call is reported as is.
-                started_at = exc.operation.get("started_at")
-                replayed = isinstance(started_at, (int, float)) and started_at < called - 2
+                started_at = exc.started_at
+                replayed = started_at is not None and started_at < called - 2
                 if not (self.idempotent_create and replayed) or attempt == attempts - 1:
                     raise
-            except EtagMismatchError:
+            except EtagMismatch:
                 raise
-            except ConflictError as exc:
+            except Conflict as exc:
                 self._refuse_existing(ctx, inputs, exc)
                 raise
-            except (TransportError, ServerError, RateLimitedError) as exc:
+            except UNKNOWN_OUTCOME as exc:
                 # The create's outcome is unknown. The client never retries key-less creates, so
                 # look for the object before trying again: a retry must never duplicate.
                 if self.idempotent_create:
@@ -465,7 +435,7 @@ class AkuaProvider(dyn.ResourceProvider):
     def _read_or_none(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         try:
             return self.api_read(ctx, id_, state)
-        except NotFoundError:
+        except NotFound:
             return None
 
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
@@ -511,18 +481,18 @@ class AkuaProvider(dyn.ResourceProvider):
         with self._errors("delete", props, id_):
             try:
                 self.api_delete(ctx, id_, props)
-            except NotFoundError:
+            except NotFound:
                 return
-            except EtagMismatchError:
+            except EtagMismatch:
                 # Deleting is the user's intent whatever changed since; retry with the live etag.
                 live = self._read_or_none(ctx, id_, props)
                 if live is None:
                     return
                 try:
                     self.api_delete(ctx, id_, {**props, **self.project(live)})
-                except NotFoundError:
+                except NotFound:
                     return
-            except ConflictError as exc:
+            except Conflict as exc:
                 raise AkuaResourceError(
                     f"{self._label(props, id_)}: the API refused the delete: {self.delete_conflict_hint(exc)}"
                 ) from None
@@ -547,6 +517,41 @@ class AkuaProvider(dyn.ResourceProvider):
             elif f.kind is Kind.OUTPUT:
                 outs[f.name] = prior.get(f.name)
         return outs
+
+
+class AkuaProvider(LifecycleProvider):
+    """The lifecycle for an Akua object: the Akua client per connection, and workspace scoping."""
+
+    #: Scoped to a workspace: adds ``workspace_id`` and sends ``akua-context``.
+    workspace_scoped: ClassVar[bool] = True
+
+    @classmethod
+    def scope_fields(cls) -> tuple[Field, ...]:
+        return (WORKSPACE_FIELD,) if cls.workspace_scoped else ()
+
+    def configure(self, req: dyn.ConfigureRequest) -> None:
+        set_stack_defaults(req.config)
+
+    def connect(self, connection: Any, inputs: Mapping[str, Any]) -> AkuaClient:
+        client = client_for(Connection.from_property(connection))
+        ws = self.workspace_of(inputs)
+        return client.for_workspace(ws) if ws is not None else client
+
+    def workspace_of(self, inputs: Mapping[str, Any]) -> str | None:
+        return inputs.get("workspace_id") if self.workspace_scoped else None
+
+    def default_for(self, f: Field, news: Mapping[str, Any]) -> tuple[Any, str | None]:
+        if f.name != "workspace_id" or not self.workspace_scoped:
+            return super().default_for(f, news)
+        connection = news.get(CONNECTION_PROPERTY)
+        if is_unknown(connection):
+            return connection, None  # the connection's workspace is not known yet (preview)
+        ws = default_workspace(Connection.from_property(connection))
+        if ws is None:
+            return None, (
+                "workspace_id is required: pass workspace_id= or run `pulumi config set akua:workspace <ws_id>`"
+            )
+        return ws, None
 
 
 def wait_for(predicate: Callable[[], T | None], *, timeout: float, interval: float = 0.5, what: str = "condition") -> T:
