@@ -32,10 +32,11 @@ def purge_due(tx: Tx, ws_id: str) -> None:
     ts = now()
     for s in tx.find("secret", workspace_id=ws_id):
         if s["state"] == "soft_deleted" and s.get("purge_at", ts + 1) <= ts:
-            _erase(tx, s["id"])
+            erase(tx, s["id"])
 
 
-def _erase(tx: Tx, sid: str) -> None:
+def erase(tx: Tx, sid: str) -> None:
+    """Remove a secret, its versions and audit rows at once (a purge or a forced delete)."""
     tx.conn.execute("DELETE FROM objects WHERE id=? OR parent_id=?", (sid, sid))
 
 
@@ -214,7 +215,7 @@ def delete_secret(r: Req) -> tuple[int, Any]:
     if refs:
         raise Conflict(f"secret {s['id']} is in use by {', '.join(refs)}")
     if r.query.get("force") == "true":
-        _erase(r.tx, s["id"])
+        erase(r.tx, s["id"])
         return 204, None
     if s["state"] == "active":
         ts = now()
