@@ -21,8 +21,9 @@ instead of failing::
 Configuration: inside a Pulumi program the stack config ``akua:apiUrl``, ``akua:token`` (secret) and
 ``akua:workspace`` is read through ``pulumi.Config("akua")``; outside a program, or for keys the stack
 does not set, the environment (``AKUA_API_URL``, ``AKUA_API_TOKEN``, ``AKUA_WORKSPACE``) applies, as
-described for :meth:`akua_pulumi.client.ClientConfig.resolve`. One client per (URL, token) is built
-lazily and shared by all lookups of the process. Pass ``client=`` to use a client of your own.
+described for :meth:`akua_pulumi.client.ClientConfig.resolve`. Pass ``provider=akua_pulumi.Provider(...)``
+to look up through an explicit connection (another token or API URL), or ``client=`` to use a client of
+your own. Clients come from the one cache of :func:`akua_pulumi.connection.client_for`.
 
 The results are plain dataclasses, not Outputs: export single fields, or ``as_dict()``.
 """
@@ -30,14 +31,15 @@ The results are plain dataclasses, not Outputs: export single fields, or ``as_di
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 import pulumi
 
-from .client import AkuaClient, ClientConfig, NotFoundError
+from .client import AkuaClient, NotFoundError
+from .connection import Provider, client_for
+from .errors import AkuaError
 
 __all__ = [
     "AkuaLookupError",
@@ -60,7 +62,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-class AkuaLookupError(LookupError):
+class AkuaLookupError(AkuaError, LookupError):
     """A lookup found nothing, or was called without what it needs; the message says what to do."""
 
 
@@ -131,9 +133,6 @@ class PackageVersionInfo(_AsDict):
 
 # -- configuration and the shared client ------------------------------------------------------------
 
-_clients: dict[tuple[str, str], AkuaClient] = {}
-_lock = threading.Lock()
-
 
 def _in_program() -> bool:
     """True while a Pulumi program (or a mocked one) is running in this context."""
@@ -150,23 +149,14 @@ def _stack_config() -> dict[str, Any]:
     return {f"akua:{key}": cfg.get(key) for key in ("apiUrl", "token", "workspace")}
 
 
-def _resolve() -> ClientConfig:
-    return ClientConfig.resolve(pulumi_config=_stack_config())
+def lookup_client(provider: Provider | None = None) -> AkuaClient:
+    """The client the lookups use: ``provider``'s connection, with what it leaves open taken from the
+    stack config (in a program) or the environment; shared through the one client cache."""
+    return client_for(provider.connection() if provider is not None else None, stack_config=_stack_config())
 
 
-def lookup_client() -> AkuaClient:
-    """The client the lookups use: built from stack config (in a program) or the environment, cached."""
-    cfg = _resolve()
-    key = (cfg.api_url, cfg.token.get_secret_value() if cfg.token is not None else "")
-    with _lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _clients[key] = AkuaClient(cfg)
-    return client.for_workspace(cfg.workspace)
-
-
-def _client(client: AkuaClient | None) -> AkuaClient:
-    return client if client is not None else lookup_client()
+def _client(client: AkuaClient | None, provider: Provider | None = None) -> AkuaClient:
+    return client if client is not None else lookup_client(provider)
 
 
 def _workspace(client: AkuaClient, workspace_id: str | None, what: str) -> str:
@@ -182,12 +172,14 @@ def _workspace(client: AkuaClient, workspace_id: str | None, what: str) -> str:
 # -- lookups ---------------------------------------------------------------------------------------------
 
 
-def get_current_workspace(workspace_id: str | None = None, *, client: AkuaClient | None = None) -> WorkspaceInfo:
+def get_current_workspace(
+    workspace_id: str | None = None, *, client: AkuaClient | None = None, provider: Provider | None = None
+) -> WorkspaceInfo:
     """The workspace ``akua:workspace`` (or ``workspace_id``) selects: one ``GET /workspaces/{id}``.
 
     Raises :class:`AkuaLookupError` when no workspace is configured or it does not exist.
     """
-    c = _client(client)
+    c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_current_workspace")
     try:
         obj = c.get(f"/workspaces/{ws}")
@@ -205,14 +197,18 @@ def get_current_workspace(workspace_id: str | None = None, *, client: AkuaClient
 
 
 def get_quotas(
-    workspace_id: str | None = None, cluster_id: str | None = None, *, client: AkuaClient | None = None
+    workspace_id: str | None = None,
+    cluster_id: str | None = None,
+    *,
+    client: AkuaClient | None = None,
+    provider: Provider | None = None,
 ) -> list[QuotaInfo]:
     """Quotas and their usage: one ``GET /quotas``.
 
     With a workspace (``workspace_id`` or ``akua:workspace``) allocation quotas describe that workspace;
     without one they cover the whole user. ``cluster_id`` adds the per-cluster concurrency quotas.
     """
-    c = _client(client)
+    c = _client(client, provider)
     ws = workspace_id or c.workspace
     params = {"cluster_id": cluster_id} if cluster_id else None
     body = c.get("/quotas", params=params, workspace=ws)
@@ -231,19 +227,23 @@ def get_quotas(
     ]
 
 
-def get_quota(metric: str, workspace_id: str | None = None, *, client: AkuaClient | None = None) -> QuotaInfo:
+def get_quota(
+    metric: str, workspace_id: str | None = None, *, client: AkuaClient | None = None, provider: Provider | None = None
+) -> QuotaInfo:
     """One quota by metric (``compute/machines``), from ``GET /quotas``; :class:`AkuaLookupError` if unknown."""
-    for q in get_quotas(workspace_id, client=client):
+    for q in get_quotas(workspace_id, client=client, provider=provider):
         if q.metric == metric:
             return q
     raise AkuaLookupError(f"no quota {metric!r} (metrics look like 'compute/machines')")
 
 
-def get_workspace_management(workspace_id: str, *, client: AkuaClient | None = None) -> ManagementInfo | None:
+def get_workspace_management(
+    workspace_id: str, *, client: AkuaClient | None = None, provider: Provider | None = None
+) -> ManagementInfo | None:
     """The organization managing ``workspace_id``, or None: one ``GET /workspaces/{id}/management``."""
     if not workspace_id:
         raise AkuaLookupError("get_workspace_management needs a workspace_id")
-    c = _client(client)
+    c = _client(client, provider)
     try:
         body = c.get(f"/workspaces/{workspace_id}/management")
     except NotFoundError:
@@ -262,6 +262,7 @@ def get_package_version(
     *,
     workspace_id: str | None = None,
     client: AkuaClient | None = None,
+    provider: Provider | None = None,
 ) -> PackageVersionInfo:
     """A version of ``package_id``, by ``semver`` or ``version_id``; with neither, the package's latest.
 
@@ -274,7 +275,7 @@ def get_package_version(
     """
     if semver is not None and version_id is not None:
         raise AkuaLookupError("get_package_version: pass semver or version_id, not both")
-    c = _client(client)
+    c = _client(client, provider)
     c = c.for_workspace(_workspace(c, workspace_id, "get_package_version"))
     try:
         if version_id is not None:
@@ -303,27 +304,39 @@ def get_package_version(
 # -- Output variants ----------------------------------------------------------------------------------
 
 
-def _later(fn: Callable[..., T], args: Mapping[str, Any]) -> Any:
+def _later(fn: Callable[..., T], args: Mapping[str, Any], client: AkuaClient | None, provider: Provider | None) -> Any:
     """Run a blocking lookup off the event loop, with the current context (so ``pulumi.Config`` works).
 
     The client is resolved here, on the loop, where the program's config is visible.
     """
-    client = args.get("client") or lookup_client()
-    call_args = {k: v for k, v in args.items() if k != "client"}
-    return asyncio.to_thread(fn, **call_args, client=client)
+    return asyncio.to_thread(fn, **args, client=client or lookup_client(provider))
 
 
-def _output(fn: Callable[..., T], inputs: Mapping[str, Any], client: AkuaClient | None) -> pulumi.Output[T]:
-    """``fn(**inputs)`` once every input is known; unknown during preview otherwise."""
-    resolved: pulumi.Output[dict[str, Any]] = pulumi.Output.all(**dict(inputs))
-    return resolved.apply(lambda args: _later(fn, {**args, "client": client}))
+_PROVIDER_KEYS = ("api_url", "token", "workspace")
+
+
+def _output(
+    fn: Callable[..., T], inputs: Mapping[str, Any], client: AkuaClient | None, provider: Provider | None
+) -> pulumi.Output[T]:
+    """``fn(**inputs)`` once every input (and the provider's settings) is known; unknown during preview
+    otherwise."""
+    settings = {f"_provider_{k}": getattr(provider, k) for k in _PROVIDER_KEYS} if provider is not None else {}
+    resolved: pulumi.Output[dict[str, Any]] = pulumi.Output.all(**dict(inputs), **settings)
+
+    def run(args: dict[str, Any]) -> Any:
+        plain = None
+        if provider is not None:
+            plain = Provider(provider.name, **{k: args.pop(f"_provider_{k}") for k in _PROVIDER_KEYS})
+        return _later(fn, args, client, plain)
+
+    return resolved.apply(run)
 
 
 def get_current_workspace_output(
-    workspace_id: pulumi.Input[str] | None = None, *, client: AkuaClient | None = None
+    workspace_id: pulumi.Input[str] | None = None, *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[WorkspaceInfo]:
     """:func:`get_current_workspace` for an Input ``workspace_id``."""
-    return _output(get_current_workspace, {"workspace_id": workspace_id}, client)
+    return _output(get_current_workspace, {"workspace_id": workspace_id}, client, provider)
 
 
 def get_quotas_output(
@@ -331,16 +344,17 @@ def get_quotas_output(
     cluster_id: pulumi.Input[str] | None = None,
     *,
     client: AkuaClient | None = None,
+    provider: Provider | None = None,
 ) -> pulumi.Output[list[QuotaInfo]]:
     """:func:`get_quotas` for Input ids (e.g. ``cluster.id``)."""
-    return _output(get_quotas, {"workspace_id": workspace_id, "cluster_id": cluster_id}, client)
+    return _output(get_quotas, {"workspace_id": workspace_id, "cluster_id": cluster_id}, client, provider)
 
 
 def get_workspace_management_output(
-    workspace_id: pulumi.Input[str], *, client: AkuaClient | None = None
+    workspace_id: pulumi.Input[str], *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[ManagementInfo | None]:
     """:func:`get_workspace_management` for an Input ``workspace_id`` (e.g. ``workspace.id``)."""
-    return _output(get_workspace_management, {"workspace_id": workspace_id}, client)
+    return _output(get_workspace_management, {"workspace_id": workspace_id}, client, provider)
 
 
 def get_package_version_output(
@@ -350,10 +364,12 @@ def get_package_version_output(
     *,
     workspace_id: pulumi.Input[str] | None = None,
     client: AkuaClient | None = None,
+    provider: Provider | None = None,
 ) -> pulumi.Output[PackageVersionInfo]:
     """:func:`get_package_version` for Inputs (e.g. ``package.id``)."""
     return _output(
         get_package_version,
         {"package_id": package_id, "semver": semver, "version_id": version_id, "workspace_id": workspace_id},
         client,
+        provider,
     )
