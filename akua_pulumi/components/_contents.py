@@ -37,19 +37,16 @@ def build_contents(
     child = pulumi.ResourceOptions(parent=parent)
     for m in members:
         built.members[m.user_id] = WorkspaceMember(
-            f"{prefix}-member-{m.user_id}", user_id=m.user_id, role=m.role, workspace_id=workspace.id, opts=child
+            f"{prefix}-member-{m.user_id}", **m.inputs_for(WorkspaceMember), workspace_id=workspace.id, opts=child
         )
     for r in regions:
-        region = Region(f"{prefix}-region-{r.name}", name=r.name, icon=r.icon, workspace_id=workspace.id, opts=child)
+        region = Region(f"{prefix}-region-{r.name}", **r.inputs_for(Region), workspace_id=workspace.id, opts=child)
         built.regions[r.name] = region
         for c in r.clusters:
             built.clusters[c.name] = Cluster(
                 f"{prefix}-cluster-{c.name}",
-                name=c.name,
+                **c.inputs_for(Cluster),
                 region_id=region.id,
-                network_profile=c.network_profile,
-                import_kubeconfig=c.import_kubeconfig,
-                suspended=c.suspended,
                 workspace_id=workspace.id,
                 opts=child,
             )
@@ -66,15 +63,14 @@ def build_contents(
             raise ValueError(f"install {i.name!r}: cluster {cluster_name!r} is not declared in this layout")
         # Passing the cluster id also orders destroy: the install goes before its cluster.
         cluster_id = built.clusters[cluster_name].id if cluster_name else None
+        inputs = i.inputs_for(Install)
+        if "initial_values" in inputs:
+            inputs["initial_values"] = dict(inputs["initial_values"])
         built.installs[i.name] = Install(
             f"{prefix}-install-{i.name}",
+            **inputs,
             region_id=built.regions[region_name].id,
             cluster_id=cluster_id,
-            product_id=i.product_id,
-            package_id=i.package_id,
-            version=i.version,
-            initial_values=dict(i.initial_values) if i.initial_values is not None else None,
-            wait_for_healthy=i.wait_for_healthy,
             workspace_id=workspace.id,
             opts=child,
         )

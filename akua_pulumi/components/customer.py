@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 
 from ..resources import ApiToken, Workspace, WorkspaceSubscription
+from ._args import Bound, LayoutArgs
 from ._contents import WorkspaceContents, build_contents, output_map
 from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
 
@@ -16,7 +18,7 @@ __all__ = ["CustomerWorkspace", "CustomerWorkspaceArgs"]
 
 
 @dataclass(frozen=True)
-class CustomerWorkspaceArgs:
+class CustomerWorkspaceArgs(LayoutArgs):
     """Arguments of :class:`CustomerWorkspace`.
 
     Args:
@@ -27,24 +29,27 @@ class CustomerWorkspaceArgs:
         cluster: The customer's cluster (optional).
         installs: Installs of the seller's (marketplace-published) products or of packages.
         api_token: Mint an API token for the customer (secret output ``api_token``).
-        managing_organization_id: The organization expected to manage this workspace; see ``management_ok``.
+        managing_organization_id: The organization expected to manage this workspace (an id or an
+            Output such as ``org.id``); see ``management_ok``.
         require_management: Fail the run when the workspace is not managed by that organization
             (management is granted by the customer, so leave this off for brand-new customers).
         tier: Subscription tier to converge to (None: leave it).
         adopt: Take over an existing workspace with the same slug.
+        adopt_id: Take over the existing workspace with this id.
     """
 
-    name: str
+    name: Annotated[str, Bound(Workspace)]
     region: RegionArgs
-    slug: str | None = None
+    slug: Annotated[str | None, Bound(Workspace)] = None
     members: Sequence[MemberArgs] = ()
     cluster: ClusterArgs | None = None
     installs: Sequence[InstallArgs] = ()
     api_token: ApiTokenArgs | None = None
-    managing_organization_id: str | None = None
+    managing_organization_id: pulumi.Input[str] | None = None
     require_management: bool = False
-    tier: str | None = None
-    adopt: bool | None = None
+    tier: Annotated[str | None, Bound(WorkspaceSubscription)] = None
+    adopt: Annotated[bool | None, Bound(Workspace)] = None
+    adopt_id: Annotated[pulumi.Input[str] | None, Bound(Workspace)] = None
 
 
 class CustomerWorkspace(pulumi.ComponentResource):
@@ -71,26 +76,25 @@ class CustomerWorkspace(pulumi.ComponentResource):
     def __init__(self, name: str, args: CustomerWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("akua:layouts:CustomerWorkspace", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.workspace = Workspace(name, name=args.name, slug=args.slug, adopt=args.adopt, opts=child)
+        self.workspace = Workspace(name, **args.inputs_for(Workspace), opts=child)
         region = args.region
         if args.cluster is not None:
-            region = RegionArgs(region.name, region.icon, (args.cluster, *region.clusters))
+            region = dataclasses.replace(region, clusters=(args.cluster, *region.clusters))
         self.contents = build_contents(
             name, self.workspace, members=args.members, regions=[region], installs=args.installs, parent=self
         )
         self.token = (
-            ApiToken(
-                f"{name}-token",
-                name=args.api_token.name,
-                expires_at=args.api_token.expires_at,
-                workspace_id=self.workspace.id,
-                opts=child,
-            )
+            ApiToken(f"{name}-token", **args.api_token.inputs_for(ApiToken), workspace_id=self.workspace.id, opts=child)
             if args.api_token
             else None
         )
         if args.tier:
-            WorkspaceSubscription(f"{name}-subscription", tier=args.tier, workspace_id=self.workspace.id, opts=child)
+            WorkspaceSubscription(
+                f"{name}-subscription",
+                **args.inputs_for(WorkspaceSubscription),
+                workspace_id=self.workspace.id,
+                opts=child,
+            )
 
         first_cluster = next(iter(self.contents.clusters.values()), None)
         self.workspace_id = self.workspace.id
@@ -128,16 +132,17 @@ class CustomerWorkspace(pulumi.ComponentResource):
         management = get_workspace_management_output(self.workspace.id)
         managed_by = management.apply(lambda m: m.organization_id if m else None)
 
-        def check(actual: str | None) -> bool:
-            if actual == expected:
+        def check(pair: list[Any]) -> bool:
+            actual, wanted = pair
+            if actual == wanted:
                 return True
             message = (
                 f"CustomerWorkspace {name}: workspace is managed by {actual or 'no organization'}, "
-                f"expected {expected}. The customer grants management from their workspace settings."
+                f"expected {wanted}. The customer grants management from their workspace settings."
             )
             if args.require_management:
                 raise ValueError(message)
             pulumi.log.warn(message, resource=self)
             return False
 
-        return managed_by, managed_by.apply(check)
+        return managed_by, pulumi.Output.all(managed_by, expected).apply(check)

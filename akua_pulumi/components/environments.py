@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 
 from ..resources import Workspace, WorkspaceSubscription
+from ._args import Bound, LayoutArgs
 from ._contents import WorkspaceContents, build_contents, output_map
 from .specs import InstallArgs, MemberArgs, RegionArgs
 
@@ -15,20 +17,25 @@ __all__ = ["EnvironmentArgs", "EnvironmentWorkspaces", "EnvironmentWorkspacesArg
 
 
 @dataclass(frozen=True)
-class EnvironmentArgs:
-    """One environment. Unset lists fall back to the layout-wide defaults; members are added to them."""
+class EnvironmentArgs(LayoutArgs):
+    """One environment. Unset lists fall back to the layout-wide defaults; members are added to them.
+
+    ``adopt``/``adopt_id`` take over the environment's existing workspace (by slug, or by id).
+    """
 
     name: str
-    workspace_name: str | None = None
-    slug: str | None = None
+    workspace_name: Annotated[str | None, Bound(Workspace, "name")] = None
+    slug: Annotated[str | None, Bound(Workspace)] = None
     members: Sequence[MemberArgs] = ()
     regions: Sequence[RegionArgs] | None = None
     installs: Sequence[InstallArgs] | None = None
-    tier: str | None = None
+    tier: Annotated[str | None, Bound(WorkspaceSubscription)] = None
+    adopt: Annotated[bool | None, Bound(Workspace)] = None
+    adopt_id: Annotated[pulumi.Input[str] | None, Bound(Workspace)] = None
 
 
 @dataclass(frozen=True)
-class EnvironmentWorkspacesArgs:
+class EnvironmentWorkspacesArgs(LayoutArgs):
     """Arguments of :class:`EnvironmentWorkspaces`.
 
     Args:
@@ -39,6 +46,8 @@ class EnvironmentWorkspacesArgs:
         regions: Regions (with clusters) of every environment unless it declares its own.
         installs: Installs of every environment unless it declares its own.
         tier: Subscription tier of every workspace unless the environment sets one (None: leave it).
+        adopt: Take over every environment's existing workspace by slug (an environment's own
+            ``adopt`` wins); the children adopt through their own args (``MemberArgs(adopt=True)``...).
     """
 
     prefix: str
@@ -47,7 +56,8 @@ class EnvironmentWorkspacesArgs:
     members: Sequence[MemberArgs] = ()
     regions: Sequence[RegionArgs] = ()
     installs: Sequence[InstallArgs] = ()
-    tier: str | None = None
+    tier: Annotated[str | None, Bound(WorkspaceSubscription)] = None
+    adopt: Annotated[bool | None, Bound(Workspace)] = None
 
 
 @dataclass
@@ -88,8 +98,12 @@ class EnvironmentWorkspaces(pulumi.ComponentResource):
             prefix = f"{name}-{env.name}"
             ws = Workspace(
                 prefix,
-                name=env.workspace_name or f"{display} ({env.name})",
-                slug=env.slug or f"{args.prefix}-{env.name}",
+                **{
+                    "name": f"{display} ({env.name})",
+                    "slug": f"{args.prefix}-{env.name}",
+                    **args.inputs_for(Workspace),
+                    **env.inputs_for(Workspace),
+                },
                 opts=pulumi.ResourceOptions(parent=self),
             )
             contents = build_contents(
@@ -100,12 +114,15 @@ class EnvironmentWorkspaces(pulumi.ComponentResource):
                 installs=env.installs if env.installs is not None else args.installs,
                 parent=self,
             )
-            tier = env.tier or args.tier
+            subscription_inputs = {**args.inputs_for(WorkspaceSubscription), **env.inputs_for(WorkspaceSubscription)}
             subscription = (
                 WorkspaceSubscription(
-                    f"{prefix}-subscription", tier=tier, workspace_id=ws.id, opts=pulumi.ResourceOptions(parent=self)
+                    f"{prefix}-subscription",
+                    **subscription_inputs,
+                    workspace_id=ws.id,
+                    opts=pulumi.ResourceOptions(parent=self),
                 )
-                if tier
+                if subscription_inputs
                 else None
             )
             self.workspaces[env.name] = ws

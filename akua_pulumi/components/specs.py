@@ -4,42 +4,55 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 
+from ..resources import ApiToken, Cluster, Install, Region, WorkspaceMember
+from ._args import Bound, LayoutArgs
+
 __all__ = ["ApiTokenArgs", "ClusterArgs", "InstallArgs", "MemberArgs", "RegionArgs"]
 
+# Every argument bound with ``arg(Resource)`` takes its type, constraints and docs from that
+# resource's declared field and is passed to it as is; ``adopt``/``adopt_id`` are the resources' own
+# adoption options, so everything a layout creates can be taken over through its arguments.
+
 
 @dataclass(frozen=True)
-class MemberArgs:
+class MemberArgs(LayoutArgs):
     """A workspace member: an Akua user id and ``admin`` or ``member``."""
 
-    user_id: str
-    role: str = "member"
+    user_id: Annotated[str, Bound(WorkspaceMember)]
+    role: Annotated[str, Bound(WorkspaceMember)] = "member"
+    adopt: Annotated[bool | None, Bound(WorkspaceMember)] = None
+    adopt_id: Annotated[pulumi.Input[str] | None, Bound(WorkspaceMember)] = None
 
 
 @dataclass(frozen=True)
-class ClusterArgs:
+class ClusterArgs(LayoutArgs):
     """A cluster in a region. ``name`` also names the Pulumi resource, so it is a plain string."""
 
-    name: str
-    network_profile: str | None = None
-    import_kubeconfig: pulumi.Input[str] | None = None
-    suspended: bool | None = None
+    name: Annotated[str, Bound(Cluster)]
+    network_profile: Annotated[str | None, Bound(Cluster)] = None
+    import_kubeconfig: Annotated[pulumi.Input[str] | None, Bound(Cluster, in_file=False)] = None
+    suspended: Annotated[bool | None, Bound(Cluster)] = None
+    adopt: Annotated[bool | None, Bound(Cluster)] = None
+    adopt_id: Annotated[pulumi.Input[str] | None, Bound(Cluster)] = None
 
 
 @dataclass(frozen=True)
-class RegionArgs:
+class RegionArgs(LayoutArgs):
     """A region and the clusters in it."""
 
-    name: str
-    icon: str | None = None
+    name: Annotated[str, Bound(Region)]
+    icon: Annotated[str | None, Bound(Region)] = None
     clusters: Sequence[ClusterArgs] = ()
+    adopt: Annotated[bool | None, Bound(Region)] = None
+    adopt_id: Annotated[pulumi.Input[str] | None, Bound(Region)] = None
 
 
 @dataclass(frozen=True)
-class InstallArgs:
+class InstallArgs(LayoutArgs):
     """An install: a product (``product_id``) or a package (``package_id`` + ``version``).
 
     ``region`` and ``cluster`` name a region/cluster of the same layout (default: the first region,
@@ -47,21 +60,25 @@ class InstallArgs:
     """
 
     name: str
-    product_id: pulumi.Input[str] | None = None
-    package_id: pulumi.Input[str] | None = None
-    version: str | None = None
+    product_id: Annotated[pulumi.Input[str] | None, Bound(Install)] = None
+    package_id: Annotated[pulumi.Input[str] | None, Bound(Install)] = None
+    version: Annotated[str | None, Bound(Install)] = None
     region: str | None = None
     cluster: str | None = None
-    initial_values: Mapping[str, Any] | None = None
-    wait_for_healthy: bool | None = None
+    initial_values: Annotated[Mapping[str, Any] | None, Bound(Install)] = None
+    wait_for_healthy: Annotated[bool | None, Bound(Install)] = None
+    adopt: Annotated[bool | None, Bound(Install)] = None
+    adopt_id: Annotated[pulumi.Input[str] | None, Bound(Install)] = None
 
 
 @dataclass(frozen=True)
-class ApiTokenArgs:
-    """An API token to mint; its value is a secret output of the layout."""
+class ApiTokenArgs(LayoutArgs):
+    """An API token to mint; its value is a secret output of the layout (an adopted token has none)."""
 
-    name: str
-    expires_at: int | None = None
+    name: Annotated[str, Bound(ApiToken)]
+    expires_at: Annotated[int | None, Bound(ApiToken)] = None
+    adopt: Annotated[bool | None, Bound(ApiToken)] = None
+    adopt_id: Annotated[pulumi.Input[str] | None, Bound(ApiToken)] = None
 
 
 @dataclass

@@ -31,16 +31,17 @@ GOOD_YAML = textwrap.dedent(
         members:
           - {user_id: usr_1, role: admin}
           - {user_id: usr_2}
-        cluster: {name: acme-prod, network_profile: private}
+        cluster: {name: acme-prod, network_profile: mixed_os_calico}
         installs:
           - {product_id: prd_grafana}
           - {package_id: pkg_redis, version: 7.2.4, name: cache}
         api_token: {name: ci, expires_at: "2027-01-01T00:00:00Z"}
         managing_organization_id: org_parent
-        extra: {tier: gold}
+        tier: pro
+        extra: {support: gold}
       - id: globex
         name: Globex
-        region: {name: us-east, icon: flag-us}
+        region: {name: us-east, icon: "https://flags.example/us.svg"}
     """
 )
 
@@ -57,7 +58,7 @@ def test_good_yaml_file(tmp_path: Path) -> None:
     assert acme.id == "acme" and acme.slug == "acme-corp"
     assert [(m.user_id, m.role) for m in acme.members] == [("usr_1", "admin"), ("usr_2", "member")]
     assert acme.region.name == "eu-west"  # from defaults
-    assert acme.cluster is not None and acme.cluster.network_profile == "private"
+    assert acme.cluster is not None and acme.cluster.network_profile == "mixed_os_calico"
     assert acme.installs[0].product_id == "prd_grafana"
     assert (acme.installs[1].package_id, acme.installs[1].version, acme.installs[1].name) == (
         "pkg_redis",
@@ -67,10 +68,10 @@ def test_good_yaml_file(tmp_path: Path) -> None:
     assert acme.api_token is not None and acme.api_token.expires_at is not None
     assert acme.api_token.expires_at.year == 2027
     assert acme.managing_organization_id == "org_parent"
-    assert acme.extra == {"tier": "gold"}
+    assert acme.tier == "pro" and acme.extra == {"support": "gold"}
 
     # defaults fill what the customer leaves out; the customer's own value wins
-    assert globex.region.name == "us-east" and globex.region.icon == "flag-us"
+    assert globex.region.name == "us-east" and globex.region.icon == "https://flags.example/us.svg"
     assert [(m.user_id, m.role) for m in globex.members] == [("usr_ops", "admin")]
     assert globex.cluster is None and globex.installs == () and globex.api_token is None
 
@@ -95,8 +96,9 @@ def test_bad_role_names_customer_and_field() -> None:
     }
     with pytest.raises(CustomersFileError) as info:
         parse_customers(data)
-    assert info.value.errors == ["customers[3] (acme): members[0].role: must be admin or member"]
-    assert str(info.value) == "customers[3] (acme): members[0].role: must be admin or member"
+    role = "role must be one of 'admin', 'member', got 'owner'"
+    assert info.value.errors == [f"customers[3] (acme): members[0].role: {role}"]
+    assert str(info.value) == f"customers[3] (acme): members[0].role: {role}"
 
 
 def test_duplicate_ids_are_rejected_even_leniently(tmp_path: Path) -> None:
@@ -114,21 +116,34 @@ def test_duplicate_ids_are_rejected_even_leniently(tmp_path: Path) -> None:
     [
         ({"name": "No id", "region": {"name": "eu"}}, "customers[0]: id: is required"),
         (_customer(id="Acme Corp"), "customers[0] (Acme Corp): id: must be a lowercase slug"),
-        (_customer(name=""), "customers[0] (acme): name: must not be empty"),
-        (_customer(name="x" * 101), "customers[0] (acme): name: must be at most 100 characters"),
-        (_customer(slug="ab"), "customers[0] (acme): slug: must be at least 3 characters"),
+        (_customer(name=""), "customers[0] (acme): name: name must be at least 1 characters"),
+        (_customer(name="x" * 101), "customers[0] (acme): name: name must be at most 100 characters"),
+        (_customer(slug="ab"), "customers[0] (acme): slug: slug must be at least 3 characters"),
         (_customer(region=None), "customers[0] (acme): region"),
+        (_customer(tier="gold"), "customers[0] (acme): tier: tier must be one of 'free', 'pro', 'enterprise'"),
         (
-            _customer(installs=[{"package_id": "p"}]),
-            "customers[0] (acme): installs[0]: package_id needs a version",
+            _customer(cluster={"name": "c", "network_profile": "private"}),
+            "customers[0] (acme): cluster.network_profile: network_profile must be one of",
+        ),
+        (
+            _customer(installs=[{"package_id": "p", "version": "7.x"}]),
+            "customers[0] (acme): installs[0]: version must be 'latest' or a SemVer 2.0 version",
         ),
         (
             _customer(installs=[{}]),
-            "customers[0] (acme): installs[0]: needs product_id, or package_id and version",
+            "customers[0] (acme): installs[0]: set exactly one of product_id (product install) or package_id",
         ),
         (
-            _customer(installs=[{"product_id": "a", "package_id": "b", "version": "1"}]),
-            "customers[0] (acme): installs[0]: give either product_id or package_id+version, not both",
+            _customer(installs=[{"product_id": "a", "package_id": "b", "version": "1.0.0"}]),
+            "customers[0] (acme): installs[0]: set exactly one of product_id (product install) or package_id",
+        ),
+        (
+            _customer(cluster={"name": "c", "import_kubeconfig": "apiVersion: v1"}),
+            "customers[0] (acme): cluster.import_kubeconfig: unknown field",
+        ),
+        (
+            _customer(api_token={"name": "t", "expires_at": -5}),
+            "customers[0] (acme): api_token.expires_at: expires_at must be >= 0",
         ),
         (_customer(colour="red"), "customers[0] (acme): colour: unknown field"),
         (
@@ -174,7 +189,8 @@ def test_lenient_parse_keeps_valid_customers_in_order() -> None:
     parsed = parse_customers_file(data)
     assert [c.id for c in parsed.customers] == ["a", "c"]
     [bad] = parsed.invalid
-    assert bad == InvalidCustomer(1, "b", ("customers[1] (b): members[0].role: must be admin or member",))
+    role = "role must be one of 'admin', 'member', got 'boss'"
+    assert bad == InvalidCustomer(1, "b", (f"customers[1] (b): members[0].role: {role}",))
     assert [e.id if isinstance(e, Customer) else e.label for e in parsed.entries] == ["a", "b", "c"]
 
 
