@@ -8,7 +8,9 @@ Every :class:`~akua_pulumi.local.errors.ApiError` is rendered here and only here
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from ..contract import Contract, Operation, contract
+from ..contract import FORMATS, Contract, Operation, Violation, contract
 from .backend import ROLES, Principal, Req, Route, Runtime, load_all
 from .backend.access import role_in
 from .backend.operations import advance
@@ -129,7 +131,8 @@ class App:
             return _respond(start_response, status, body)
         if path == "/v1" or path.startswith("/v1/"):
             status, body = self.handle_v1(method, path[3:], environ)
-            return _respond(start_response, status, body)
+            allow = self.allowed_methods(path[3:]) if status == 405 else None
+            return _respond(start_response, status, body, allow=allow)
         return _respond(start_response, 404, NotFound(f"no such path {path}").envelope())
 
     def handle_v1(self, method: str, rel: str, environ: dict[str, Any]) -> tuple[int, Any]:
@@ -140,8 +143,8 @@ class App:
                 matched = (matched[0], {"metric": rel[len("/quotas/") :]})
         if matched is None:
             err: ApiError = NotFound(f"no operation for {method} {rel}")
-            if self.contract.path_exists(rel):
-                err = ApiError(f"method {method} not allowed on {rel}", status=405)
+            if self.allowed_methods(rel):
+                err = MethodNotAllowed(f"method {method} not allowed on {rel}")
             with self._count_lock:
                 self.counters["total"] += 1
                 self.counters["by_status"][err.status] += 1
@@ -166,6 +169,13 @@ class App:
                 c["by_operation"][op.operation_id] += 1
                 c["by_status"][status] += 1
         return status, body
+
+    def allowed_methods(self, rel: str) -> list[str]:
+        """The methods the contract declares for the path ``rel`` (the ``Allow`` header of a 405)."""
+        methods = {op.method for op in self.contract if op.regex.match(rel)}
+        if not methods and rel.startswith("/quotas/") and rel.count("/") > 2:
+            methods = {"GET"}
+        return sorted(methods)
 
     @staticmethod
     def _render(op: Operation, exc: ApiError) -> tuple[int, Any]:
@@ -193,7 +203,7 @@ class App:
         bad_json = False
         if has_body:
             try:
-                body = json.loads(raw)
+                body = json.loads(raw, parse_constant=_no_constant)
             except ValueError:
                 bad_json = True
         violations = (
@@ -208,6 +218,8 @@ class App:
                 path_params={k.lower(): v for k, v in params.items()},
             )
         )
+        if not bad_json and not violations:
+            violations = emulator_rules(self.contract, op, body, query)
         route = self.routes.get(op.operation_id)
 
         def prepare(tx: Tx) -> Req:
@@ -298,7 +310,79 @@ class App:
         r.workspace_id, r.role = ws_id, role
 
 
-_FALLBACK = {400: (422,), 403: (401,)}
+_FALLBACK = {400: (422,), 422: (400,), 403: (401,)}
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def emulator_rules(c: Contract, op: Operation, body: Any, query: dict[str, str]) -> list[Violation]:
+    """Checks beyond the contract that a real server's storage implies (docs/akua-local.md, "Input rules").
+
+    * every JSON number (body) and integer query value fits SQLite's signed 64-bit integer;
+    * a request field the operation's success response declares with a ``format`` obeys that format
+      (e.g. the invitation ``email``, ``format: email`` only on the returned object).
+    """
+    out: list[Violation] = []
+
+    def walk(value: Any, where: tuple[str, ...]) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, (int, float)) and not INT64[0] <= value <= INT64[1]:
+            out.append(Violation(where, "number out of range (must fit a signed 64-bit integer)"))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*where, str(k)))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*where, str(i)))
+
+    walk(body, ("body",))
+    for name, raw in query.items():
+        if re.fullmatch(r"-?\d+", raw.strip()) and not INT64[0] <= int(raw) <= INT64[1]:
+            out.append(Violation(("query", name), "number out of range (must fit a signed 64-bit integer)"))
+    if isinstance(body, dict):
+        for name, fmt in _response_formats(op).items():
+            value = body.get(name)
+            if isinstance(value, str) and fmt in FORMATS and not FORMATS[fmt](value):
+                out.append(Violation(("body", name), f"{value!r} is not a {fmt!r}"))
+    return out
+
+
+def _response_formats(op: Operation) -> dict[str, str]:
+    """Top-level request fields whose namesake in a 2xx response object declares a ``format``."""
+    return _formats_of(op.operation_id)
+
+
+@functools.cache
+def _formats_of(operation_id: str) -> dict[str, str]:
+    doc = contract().document
+    op = contract().operations[operation_id]
+    schemas = doc["components"]["schemas"]
+
+    def props(schema: Any, depth: int = 0) -> dict[str, Any]:
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        if not isinstance(schema, dict) or depth > 4:
+            return {}
+        out = dict(schema.get("properties", {}))
+        for branch in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+            out.update(props(branch, depth + 1))
+        return out
+
+    request = props(op.request_schema) if op.request_schema else {}
+    found: dict[str, str] = {}
+    for status in op.statuses:
+        if 200 <= status < 300:
+            response = props(op.response_schema(status))
+            for name, sub in response.items():
+                while isinstance(sub, dict) and "$ref" in sub:
+                    sub = schemas[sub["$ref"].rsplit("/", 1)[1]]
+                if name in request and isinstance(sub, dict) and isinstance(sub.get("format"), str):
+                    found[name] = sub["format"]
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 class _CachedContract(Contract):
@@ -316,8 +400,14 @@ class _CachedContract(Contract):
         return hit[1]
 
 
+class MethodNotAllowed(ApiError):
+    """405/7001: the path exists but does not declare the method; rendered with ``Allow``."""
+
+    status, code = 405, 7001
+
+
 class _Reuse(ApiError):
-    """422/7001: an idempotency key replayed with a different request."""
+    """422/7001 (400 where the operation declares no 422): an idempotency key replayed with a different request."""
 
     status, code = 422, 7001
 
@@ -368,9 +458,11 @@ _REASONS = {
 }
 
 
-def _respond(start_response: StartResponse, status: int, body: Any) -> list[bytes]:
+def _respond(start_response: StartResponse, status: int, body: Any, allow: list[str] | None = None) -> list[bytes]:
     data = b"" if body is None or status == 204 else json.dumps(body).encode()
     headers = [("Content-Length", str(len(data)))]
+    if allow is not None:
+        headers.append(("Allow", ", ".join(allow)))
     if data:
         headers.append(("Content-Type", "application/json"))
     if status == 429 and isinstance(body, dict) and "retry_after" in body:

@@ -19,6 +19,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "akua-local"
     disable_nagle_algorithm = True  # header and body are separate writes: avoid 40 ms delayed-ACK stalls
+    # Malformed HTTP (bad request line, oversized headers) still gets the JSON error envelope, never HTML.
+    error_content_type = "application/json"
+    error_message_format = (
+        '{"success": false, "errors": [{"code": 7001, "message": "malformed HTTP request (%(code)d)"}], "result": {}}'
+    )
     app: App
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet by default
@@ -67,10 +72,17 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in captured["headers"]:
             self.send_header(k, v)
         self.end_headers()
+        if self.command == "HEAD":
+            return  # a HEAD answer carries the headers of the response but never its body
         for chunk in chunks:
             self.wfile.write(chunk)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+    def __getattr__(self, name: str) -> Any:
+        # Every method token reaches the app (TRACE, OPTIONS, HEAD, made-up ones), which answers 405
+        # with ``Allow`` where the contract does not declare it, never the stdlib's HTML 501.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 class _Server(ThreadingHTTPServer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...rules import slug_problem
 from ..db import Obj, Tx
 from ..errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from ..util import iso, new_id, now, slugify
@@ -34,6 +35,13 @@ def _unique_slug(tx: Tx, base: str) -> str:
     return slug
 
 
+def _check_slug(r: Req) -> None:
+    """Emulator rule (akua_pulumi.rules): a declared slug is lower-case letters, digits and dashes."""
+    slug = r.body.get("slug")
+    if isinstance(slug, str) and (problem := slug_problem(slug)):
+        raise ValidationFailed(problem, path=["body", "slug"])
+
+
 @route("workspaces.list", scope="any")
 def list_workspaces(r: Req) -> tuple[int, Any]:
     ids = (
@@ -46,6 +54,7 @@ def list_workspaces(r: Req) -> tuple[int, Any]:
 
 @route("workspaces.create", scope="user")
 def create_workspace(r: Req) -> tuple[int, Any]:
+    _check_slug(r)
     ts = now()
     slug = r.body.get("slug") or _unique_slug(r.tx, slugify(r.body["name"]))
     wid = new_id("ws")
@@ -102,6 +111,7 @@ def get_workspace(r: Req) -> tuple[int, Any]:
 
 @route("workspaces.update", scope="path", role="admin")
 def update_workspace(r: Req) -> tuple[int, Any]:
+    _check_slug(r)
     ws = r.tx.must("workspace", r.ws)
     check_etag(ws, r.if_match)
     ws.update({k: r.body[k] for k in ("name", "slug") if k in r.body})
