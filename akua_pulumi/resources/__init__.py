@@ -7,16 +7,25 @@ from __future__ import annotations
 
 from ._provider import AkuaProvider, AkuaResourceError
 from .api_token import ApiToken
+from .cloudflare_connection import CloudflareConnection
 from .cluster import Cluster
+from .cluster_compute_settings import ClusterComputeSettings
+from .compute_config import ComputeConfig
+from .custom_domain import CustomDomain
 from .install import Install
+from .offer import Offer
 from .organization import Organization
 from .organization_invitation import OrganizationInvitation
 from .organization_member import OrganizationMember
 from .package import Package
+from .preview_hostname import PreviewHostname
 from .product import Product
 from .region import Region
+from .registry_connection import RegistryConnection
+from .secret import Secret
 from .workspace import Workspace
 from .workspace_member import WorkspaceMember
+from .workspace_subdomain import WorkspaceSubdomain
 from .workspace_subscription import WorkspaceSubscription
 
 #: Every resource class, for docs and meta-tests.
@@ -33,6 +42,15 @@ ALL_RESOURCES = (
     Package,
     Product,
     Install,
+    Secret,
+    CustomDomain,
+    WorkspaceSubdomain,
+    PreviewHostname,
+    Offer,
+    RegistryConnection,
+    CloudflareConnection,
+    ComputeConfig,
+    ClusterComputeSettings,
 )
 
 __all__ = [
@@ -40,15 +58,24 @@ __all__ = [
     "AkuaProvider",
     "AkuaResourceError",
     "ApiToken",
+    "CloudflareConnection",
     "Cluster",
+    "ClusterComputeSettings",
+    "ComputeConfig",
+    "CustomDomain",
     "Install",
+    "Offer",
     "Organization",
     "OrganizationInvitation",
     "OrganizationMember",
     "Package",
+    "PreviewHostname",
     "Product",
     "Region",
+    "RegistryConnection",
+    "Secret",
     "Workspace",
     "WorkspaceMember",
+    "WorkspaceSubdomain",
     "WorkspaceSubscription",
 ]

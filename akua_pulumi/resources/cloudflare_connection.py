@@ -1,0 +1,143 @@
+"""``akua:CloudflareConnection``: a Cloudflare account the seller's domains route through."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, AkuaResourceError, CallBudget, Context
+from ._resource import AkuaResource
+
+__all__ = ["CloudflareConnection", "CloudflareConnectionProvider"]
+
+_ID = r"^[A-Za-z0-9_-]+$"
+
+
+class CloudflareConnectionProvider(AkuaProvider):
+    """Lifecycle of ``/cloudflare_connections``: create, list and delete only.
+
+    * No GET by id, no update: refresh lists and filters by id; every input change replaces it.
+    * Create answers 201 with **no body** and accepts **no** Idempotency-Key: the provider finds its
+      object by ``name`` and ``account_id`` (names are unique per workspace). After an ambiguous
+      failure (lost response, timeout, 5xx) it lists and matches *before* trying again, so a retry
+      never creates a second connection; a name that exists fails with an adoption hint.
+    * ``api_token`` is never returned: refresh keeps it from state, encrypted as a secret. The platform
+      keeps it in a Secret of kind ``cloudflare_api`` that deleting the connection removes.
+    """
+
+    type_name = "akua:CloudflareConnection"
+    natural_key = ("name",)
+    call_budget = {
+        "create": CallBudget(1, 1, "POST (201, no body; no Idempotency-Key), GET /cloudflare_connections to find it"),
+        "refresh": CallBudget(1, 0, "GET /cloudflare_connections, filtered by id (no GET by id)"),
+        "delete": CallBudget(0, 1, "DELETE /cloudflare_connections/{id}"),
+    }
+    fields = (
+        Field.create_only(
+            "name", str, "Connection name, unique in the workspace.", required=True, min_length=1, max_length=100
+        ),
+        Field.create_only(
+            "account_id", str, "Cloudflare account id.", required=True, min_length=1, max_length=200, pattern=_ID
+        ),
+        Field.create_only(
+            "origin_zone_id",
+            str,
+            "Zone of the origin hostnames.",
+            required=True,
+            min_length=1,
+            max_length=200,
+            pattern=_ID,
+        ),
+        Field.create_only(
+            "origin_hostname_suffix",
+            str,
+            "Suffix of the origin hostnames, e.g. 'origin.example.com'.",
+            required=True,
+            min_length=1,
+            max_length=253,
+        ),
+        Field.create_only(
+            "api_token",
+            str,
+            "Cloudflare API token (secret; never returned).",
+            required=True,
+            min_length=1,
+            max_length=2000,
+            secret=True,
+            write_only=True,
+        ),
+        Field.output("is_active", bool, "Whether the connection is active."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("last_used_at", int, "Last use, Unix seconds (or None)."),
+    )
+
+    def _list(self, ctx: Context) -> list[dict[str, Any]]:
+        return list(ctx.client.paginate("/cloudflare_connections"))
+
+    def _match(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        key = (inputs.get("name"), inputs.get("account_id"))
+        return next((c for c in self._list(ctx) if (c["name"], c["account_id"]) == key), None)
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        body = {k: inputs[k] for k in ("name", "account_id", "origin_zone_id", "origin_hostname_suffix", "api_token")}
+        ctx.client.post("/cloudflare_connections", json=body)
+        found = self._match(ctx, inputs)
+        if found is None:
+            raise AkuaResourceError(f"Cloudflare connection {inputs['name']!r} was created but is not listed")
+        return found
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next((c for c in self._list(ctx) if c["id"] == id_), None)
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return self._match(ctx, inputs)
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.delete(f"/cloudflare_connections/{id_}")
+
+
+class CloudflareConnection(AkuaResource, module="akua", name="CloudflareConnection"):
+    """A Cloudflare connection. ``api_token`` is a secret, write-only input."""
+
+    provider_class = CloudflareConnectionProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    name: pulumi.Output[str]
+    """Connection name."""
+    account_id: pulumi.Output[str]
+    """Cloudflare account id."""
+    is_active: pulumi.Output[bool]
+    """Whether the connection is active."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        account_id: pulumi.Input[str],
+        origin_zone_id: pulumi.Input[str],
+        origin_hostname_suffix: pulumi.Input[str],
+        api_token: pulumi.Input[str],
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "account_id": account_id,
+                "origin_zone_id": origin_zone_id,
+                "origin_hostname_suffix": origin_hostname_suffix,
+                "api_token": api_token,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -1,0 +1,132 @@
+"""``akua:ClusterComputeSettings``: autoscaling and the machine limit of a cluster (a singleton)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, CallBudget, Context, log
+from ._resource import AkuaResource
+
+__all__ = ["ClusterComputeSettings", "ClusterComputeSettingsProvider"]
+
+
+class ClusterComputeSettingsProvider(AkuaProvider):
+    """Lifecycle of ``/clusters/{id}/compute_settings``: a singleton with no create and no delete.
+
+    * Create adopts the cluster's settings and PATCHes the declared ones when they differ; the id is
+      the cluster id. Omitted fields are left as the API has them.
+    * If-Match carries the **settings'** etag (its own counter, not the cluster's). ``auto_scaling_enabled``
+      is written as a boolean and read back as ``auto_scaling: active|paused``.
+    * ``max_machines`` above the plan's machine limit is refused (422) with the API's message.
+    * **Destroy leaves the settings as they are** and only drops them from the stack; deleting the
+      cluster removes them (refresh then drops them from state).
+    """
+
+    type_name = "akua:ClusterComputeSettings"
+    call_budget = {
+        "create": CallBudget(1, 1, "GET settings, PATCH with If-Match when they differ (the response is the settings)"),
+        "refresh": CallBudget(1, 0, "GET /clusters/{id}/compute_settings"),
+        "update": CallBudget(1, 1, "PATCH with If-Match, GET to read back"),
+        "delete": CallBudget(0, 0, "none: the settings stay with the cluster"),
+    }
+    fields = (
+        Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54),
+        Field.updatable("auto_scaling_enabled", bool, "Let Akua add and remove machines.", server_default=True),
+        Field.updatable(
+            "max_machines",
+            int,
+            "Machine limit (0-100, at most the plan's).",
+            minimum=0,
+            maximum=100,
+            server_default=True,
+        ),
+        Field.output("machines", int, "Machines the cluster has now."),
+        Field.output("auto_scaling", str, "active or paused, as the API reports it."),
+        Field.output("updated_at", int, "Last change, Unix seconds."),
+        Field.output("etag", str, "Revision of the settings."),
+    )
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().project(obj)
+        if "auto_scaling" in obj:
+            out["auto_scaling_enabled"] = obj["auto_scaling"] == "active"
+        return out
+
+    def object_id(self, obj: Mapping[str, Any]) -> str:
+        return str(obj["cluster_id"])
+
+    def _path(self, cluster_id: Any) -> str:
+        return f"/clusters/{cluster_id}/compute_settings"
+
+    def _body(self, inputs: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
+        return {
+            k: inputs[k] for k in ("auto_scaling_enabled", "max_machines") if k in names and inputs.get(k) is not None
+        }
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        cid = inputs["cluster_id"]
+        current = {**ctx.client.get(self._path(cid)), "cluster_id": cid}
+        changed = {f.name for f in self.changed_fields({**inputs, **self.project(current)}, inputs)}
+        body = self._body(inputs, changed)
+        if body:
+            current = {**ctx.client.patch(self._path(cid), json=body, if_match=current["etag"]), "cluster_id": cid}
+        return current
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return {**ctx.client.get(self._path(id_)), "cluster_id": id_}
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return self.api_read(ctx, str(inputs["cluster_id"]), inputs)
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        body = self._body(inputs, changed)
+        if body:
+            ctx.client.patch(self._path(id_), json=body, if_match=state["etag"])
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        log.info("akua:ClusterComputeSettings %s: left as is (the settings belong to the cluster)", id_)
+
+
+class ClusterComputeSettings(AkuaResource, module="akua", name="ClusterComputeSettings"):
+    """Autoscaling and the machine limit of a cluster. Declaring them converges the cluster's settings;
+    destroy leaves them as they are."""
+
+    provider_class = ClusterComputeSettingsProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    cluster_id: pulumi.Output[str]
+    """The cluster."""
+    auto_scaling_enabled: pulumi.Output[bool]
+    """Whether autoscaling is on."""
+    max_machines: pulumi.Output[int]
+    """Machine limit."""
+    machines: pulumi.Output[int]
+    """Current machine count."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        cluster_id: pulumi.Input[str],
+        auto_scaling_enabled: pulumi.Input[bool] | None = None,
+        max_machines: pulumi.Input[int] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "cluster_id": cluster_id,
+                "auto_scaling_enabled": auto_scaling_enabled,
+                "max_machines": max_machines,
+                "workspace_id": workspace_id,
+            },
+            opts,
+        )

@@ -1,0 +1,221 @@
+"""``akua:CustomDomain``: a hostname the seller owns, routed to an install, a cluster or an endpoint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._resource import AkuaResource
+
+__all__ = ["PROTOCOLS", "ROUTING_MODES", "CustomDomain", "CustomDomainProvider", "hostname_problem"]
+
+PROTOCOLS = ("http", "websocket", "grpc")
+ROUTING_MODES = ("through_dispatcher", "bypass_dispatcher")
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_TARGETS = ("install_id", "cluster_id", "endpoint")
+
+
+def hostname_problem(value: Any) -> str | None:
+    """Why ``value`` is not a lower-case DNS host name of two or more labels (the contract gives no
+    pattern; the domain could never validate otherwise), or None."""
+    labels = str(value).split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        return f"hostname {value!r} is not a lower-case DNS name such as 'shop.example.com'"
+    return None
+
+
+def _endpoint_problem(value: Any) -> str | None:
+    if not re.match(r"^https?://[^\s/]+", str(value)):
+        return f"endpoint must be an http(s) URL such as 'https://origin.example.com', got {value!r}"
+    return None
+
+
+class CustomDomainProvider(AkuaProvider):
+    """Lifecycle of ``/workspaces/{id}/custom_domains``.
+
+    * Create, update and delete are async Operations with required Idempotency-Keys (deterministic
+      per resource and step, so a retry replays); update and delete send the domain's etag.
+    * The target is flattened: set exactly one of ``install_id``, ``cluster_id`` or ``endpoint``
+      (with an optional ``mtls_secret_id``); changing it, ``protocol`` or ``routing_mode`` updates in place.
+    * Hostnames are unique: the provider looks the hostname up in the workspace before creating and
+      fails with an adoption hint when it exists; one used in another workspace fails the operation,
+      whose message says so.
+    """
+
+    type_name = "akua:CustomDomain"
+    natural_key = ("hostname",)
+    precheck_natural_key = True
+    idempotent_create = True
+    call_budget = {
+        "create": CallBudget(
+            2, 1, "list domains (hostname precheck), POST (202 Operation; :wait only while it runs), GET"
+        ),
+        "refresh": CallBudget(1, 0, "GET /workspaces/{id}/custom_domains/{domain}"),
+        "update": CallBudget(1, 1, "PATCH with If-Match + Idempotency-Key (202 Operation), GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE with If-Match + Idempotency-Key (202 Operation)"),
+    }
+    fields = (
+        Field.create_only(
+            "hostname",
+            str,
+            "The host name, e.g. 'shop.example.com' (unique across Akua).",
+            required=True,
+            min_length=1,
+            max_length=253,
+            validator=hostname_problem,
+        ),
+        Field.updatable("install_id", str, "Route to this install.", min_length=1, max_length=55),
+        Field.updatable("cluster_id", str, "Route to this cluster.", min_length=1, max_length=54),
+        Field.updatable("endpoint", str, "Route to this external URL.", validator=_endpoint_problem),
+        Field.updatable(
+            "mtls_secret_id", str, "External targets: Secret used for mutual TLS.", min_length=1, max_length=54
+        ),
+        Field.updatable("protocol", str, "Traffic protocol.", default="http", choices=PROTOCOLS),
+        Field.updatable(
+            "routing_mode",
+            str,
+            "Whether traffic passes the dispatcher Worker.",
+            default="through_dispatcher",
+            choices=ROUTING_MODES,
+        ),
+        Field.option("timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1),
+        Field.output("status", str, "provisioning, active, failed or releasing."),
+        Field.output("ssl", dict, "Certificate status and validation records."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("etag", str, "Revision used for optimistic concurrency."),
+    )
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        targets = [t for t in _TARGETS if inputs.get(t) is not None]
+        if len(targets) != 1:
+            return [("install_id", "set exactly one target: install_id, cluster_id or endpoint")]
+        if inputs.get("mtls_secret_id") is not None and targets != ["endpoint"]:
+            return [("mtls_secret_id", "mtls_secret_id applies to an endpoint target only")]
+        return []
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().project(obj)
+        target = obj.get("target") or {}
+        for key in (*_TARGETS, "mtls_secret_id"):
+            out[key] = target.get(key)
+        return out
+
+    def _target(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        if inputs.get("install_id") is not None:
+            return {"kind": "install", "install_id": inputs["install_id"]}
+        if inputs.get("cluster_id") is not None:
+            return {"kind": "cluster", "cluster_id": inputs["cluster_id"]}
+        target = {"kind": "external", "endpoint": inputs["endpoint"]}
+        if inputs.get("mtls_secret_id") is not None:
+            target["mtls_secret_id"] = inputs["mtls_secret_id"]
+        return target
+
+    def _base(self, inputs: Mapping[str, Any]) -> str:
+        return f"/workspaces/{inputs['workspace_id']}/custom_domains"
+
+    def _timeout(self, inputs: Mapping[str, Any]) -> float:
+        return float(inputs.get("timeout_seconds") or 900)
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        body = {
+            "hostname": inputs["hostname"],
+            "target": self._target(inputs),
+            "protocol": inputs["protocol"],
+            "routing_mode": inputs["routing_mode"],
+        }
+        op = ctx.client.post(self._base(inputs), json=body, idempotency_key=ctx.idempotency_key("create"))
+        done = ctx.client.wait_operation(op, timeout=self._timeout(inputs))
+        domain: dict[str, Any] = ctx.client.get(f"{self._base(inputs)}/{done['response']['custom_domain_id']}")
+        if domain.get("status") == "releasing":
+            raise StaleReplayError(f"custom domain {domain['id']} is being deleted")
+        return domain
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        domain: dict[str, Any] = ctx.client.get(f"{self._base(state)}/{id_}")
+        return None if domain.get("status") == "releasing" else domain
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next(
+            (d for d in ctx.client.paginate(self._base(inputs)) if d.get("hostname") == inputs.get("hostname")), None
+        )
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        body: dict[str, Any] = {k: inputs[k] for k in ("protocol", "routing_mode") if k in changed}
+        if changed & {*_TARGETS, "mtls_secret_id"}:
+            body["target"] = self._target(inputs)
+        etag = str(state["etag"])
+        op = ctx.client.patch(
+            f"{self._base(state)}/{id_}",
+            json=body,
+            if_match=etag,
+            idempotency_key=ctx.idempotency_key(f"update:{etag}"),
+        )
+        ctx.client.wait_operation(op, timeout=self._timeout(inputs))
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        etag = str(state["etag"])
+        op = ctx.client.delete(
+            f"{self._base(state)}/{id_}", if_match=etag, idempotency_key=ctx.idempotency_key(f"delete:{etag}")
+        )
+        if op:
+            ctx.client.wait_operation(op, timeout=self._timeout(state))
+
+
+class CustomDomain(AkuaResource, module="akua", name="CustomDomain"):
+    """A custom domain of a workspace, routed to exactly one of ``install_id``, ``cluster_id`` or
+    ``endpoint``. ``ssl.validation_records`` lists the DNS records to publish while it validates."""
+
+    provider_class = CustomDomainProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    hostname: pulumi.Output[str]
+    """Host name."""
+    status: pulumi.Output[str]
+    """provisioning, active, failed or releasing."""
+    ssl: pulumi.Output[dict[str, Any]]
+    """Certificate status and validation records."""
+    etag: pulumi.Output[str]
+    """Revision."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        hostname: pulumi.Input[str],
+        install_id: pulumi.Input[str] | None = None,
+        cluster_id: pulumi.Input[str] | None = None,
+        endpoint: pulumi.Input[str] | None = None,
+        mtls_secret_id: pulumi.Input[str] | None = None,
+        protocol: pulumi.Input[str] | None = None,
+        routing_mode: pulumi.Input[str] | None = None,
+        timeout_seconds: int | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "hostname": hostname,
+                "install_id": install_id,
+                "cluster_id": cluster_id,
+                "endpoint": endpoint,
+                "mtls_secret_id": mtls_secret_id,
+                "protocol": protocol,
+                "routing_mode": routing_mode,
+                "timeout_seconds": timeout_seconds,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

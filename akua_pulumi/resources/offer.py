@@ -1,0 +1,260 @@
+"""``akua:Offer``: a customer-specific offer of a product (a ``/i/<short_hash>`` link). Immutable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field, is_unknown
+from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._resource import AkuaResource
+
+__all__ = ["Offer", "OfferProvider"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _emails_problem(value: Any) -> str | None:
+    if len(value) > 50:
+        return f"allowed_emails holds at most 50 addresses, got {len(value)}"
+    for email in value:
+        if is_unknown(email):
+            continue
+        if not isinstance(email, str) or len(email) > 254 or not _EMAIL.match(email):
+            return f"allowed_emails: {email!r} is not an email address"
+    return None
+
+
+def _customer_problem(value: Any) -> str | None:
+    unknown = sorted(set(value) - {"display_name", "external_id"})
+    if unknown:
+        return f"customer has no field {unknown[0]!r} (display_name, external_id)"
+    for key in ("display_name", "external_id"):
+        item = value.get(key)
+        if (item is None and key == "external_id") or is_unknown(item):
+            continue
+        if not isinstance(item, str) or not 1 <= len(item) <= 200:
+            return f"customer.{key} must be a string of 1 to 200 characters"
+    return None
+
+
+def _pricing_problem(value: Any) -> str | None:
+    if set(value) != {"currency", "unit_amount", "interval"}:
+        return "pricing_request needs exactly currency, unit_amount and interval"
+    if value["currency"] not in ("eur", "usd"):
+        return f"pricing_request.currency must be 'eur' or 'usd', got {value['currency']!r}"
+    if value["interval"] not in ("month", "year"):
+        return f"pricing_request.interval must be 'month' or 'year', got {value['interval']!r}"
+    amount = value["unit_amount"]
+    if not is_unknown(amount) and (
+        isinstance(amount, bool) or not isinstance(amount, (int, float)) or not 0 <= amount <= 100_000_000
+    ):
+        return f"pricing_request.unit_amount must be 0 to 100000000 minor units, got {amount!r}"
+    return None
+
+
+def _field_values_problem(value: Any) -> str | None:
+    for name, entry in value.items():
+        if not isinstance(entry, Mapping) or "value" not in entry or not isinstance(entry.get("locked"), bool):
+            return f"field_values[{name!r}] must be {{'value': ..., 'locked': true|false}}"
+    return None
+
+
+class OfferProvider(AkuaProvider):
+    """Lifecycle of ``/offers``: create, read, and ``:archive`` on destroy (no PATCH, no DELETE).
+
+    * Every input is create-only: a change creates a new offer (a new link) and archives the old one.
+    * Create answers only ``{id, short_hash}``; the record (and the etag archive needs) comes from a GET.
+    * Create sends a deterministic Idempotency-Key, so a retry returns the original offer; an archived
+      offer reads as gone, and a key that replays one is skipped.
+    * ``pricing_request`` is never returned (write-only); ``field_values`` reads mark sensitive inputs
+      ``redacted``, and the declared value is kept for those.
+    * ``max_uses`` omitted means one use; ``unlimited_uses=True`` sends null (no limit).
+    """
+
+    type_name = "akua:Offer"
+    idempotent_create = True
+    call_budget = {
+        "create": CallBudget(1, 1, "POST /offers with Idempotency-Key ({id, short_hash}), GET /offers/{id}"),
+        "refresh": CallBudget(1, 0, "GET /offers/{id}"),
+        "delete": CallBudget(0, 1, "POST :archive with If-Match (no DELETE exists)"),
+    }
+    fields = (
+        Field.create_only("product_id", str, "The product offered.", min_length=1, max_length=55),
+        Field.create_only(
+            "package_version_id",
+            str,
+            "Pin this package version (default: the product's pin, resolved at create).",
+            min_length=1,
+            max_length=55,
+            server_default=True,
+        ),
+        Field.create_only(
+            "allowed_emails", list, "Who may redeem (empty: any signed-in customer).", validator=_emails_problem
+        ),
+        Field.create_only(
+            "field_values", dict, "Input pre-fills: name to {value, locked}.", validator=_field_values_problem
+        ),
+        Field.create_only(
+            "customer", dict, "{display_name, external_id?} of the customer.", validator=_customer_problem
+        ),
+        Field.create_only("internal_note", str, "Note for the seller's team.", max_length=500),
+        Field.create_only("notes", str, "Notes shown with the offer.", max_length=500),
+        Field.create_only(
+            "commercial_mode",
+            str,
+            "paid or non_billable_test.",
+            choices=("paid", "non_billable_test"),
+            server_default=True,
+        ),
+        Field.create_only(
+            "pricing_request",
+            dict,
+            "{currency: eur|usd, unit_amount (minor units), interval: month|year} (write-only).",
+            write_only=True,
+            validator=_pricing_problem,
+        ),
+        Field.create_only("tier", str, "Advisory tier (legacy).", max_length=32),
+        Field.create_only("expires_at", int, "Expiry, Unix seconds.", minimum=1),
+        Field.create_only(
+            "max_uses", int, "Redemptions allowed (default 1).", minimum=1, maximum=10000, server_default=True
+        ),
+        Field.create_only("unlimited_uses", bool, "No redemption limit (max_uses null).", write_only=True),
+        Field.create_only(
+            "order_ttl_minutes",
+            int,
+            "Minutes an order stays open (default 120).",
+            minimum=1,
+            maximum=1440,
+            server_default=True,
+        ),
+        Field.output("short_hash", str, "The link code: customers open /i/<short_hash>."),
+        Field.output("status", str, "active, archived, expired or redeemed."),
+        Field.output("package_id", str, "The package offered."),
+        Field.output("approval_state", str, "not_required, pending, approved or rejected."),
+        Field.output("used_count", int, "Redemptions so far."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("etag", str, "Revision."),
+    )
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        if inputs.get("product_id") is None and inputs.get("package_version_id") is None:
+            return [("product_id", "set product_id (a product offer) or package_version_id (a version offer)")]
+        if inputs.get("unlimited_uses") and inputs.get("max_uses") is not None:
+            return [("max_uses", "max_uses and unlimited_uses=True exclude each other")]
+        return []
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().project(obj)
+        values = obj.get("field_values")
+        if isinstance(values, Mapping):
+            out["field_values"] = {
+                k: {kk: vv for kk, vv in v.items() if kk != "redacted"}
+                for k, v in values.items()
+                if isinstance(v, Mapping)
+            }
+            if any(isinstance(v, Mapping) and v.get("redacted") for v in values.values()):
+                out.pop("field_values")  # sensitive values are masked: keep the declared ones
+        for key in ("allowed_emails", "field_values", "customer"):
+            if out.get(key) in ([], {}):
+                out[key] = None
+        return out
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        keys = (
+            "product_id",
+            "package_version_id",
+            "allowed_emails",
+            "field_values",
+            "customer",
+            "internal_note",
+            "notes",
+            "commercial_mode",
+            "pricing_request",
+            "tier",
+            "expires_at",
+            "max_uses",
+            "order_ttl_minutes",
+        )
+        body: dict[str, Any] = {k: inputs[k] for k in keys if inputs.get(k) is not None}
+        if inputs.get("unlimited_uses"):
+            body["max_uses"] = None
+        created = ctx.client.post("/offers", json=body, idempotency_key=ctx.idempotency_key("create"))
+        offer: dict[str, Any] = ctx.client.get(f"/offers/{created['id']}")
+        if offer.get("status") == "archived":
+            raise StaleReplayError(f"offer {offer['id']} was archived")
+        return offer
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        offer: dict[str, Any] = ctx.client.get(f"/offers/{id_}")
+        return None if offer.get("status") == "archived" else offer
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        etag = state.get("etag") or ctx.client.get(f"/offers/{id_}")["etag"]
+        ctx.client.post(f"/offers/{id_}:archive", if_match=etag)
+
+
+class Offer(AkuaResource, module="akua", name="Offer"):
+    """An offer: a link (``short_hash``) a customer redeems. Immutable: any change makes a new offer;
+    destroy archives it (the API keeps archived offers)."""
+
+    provider_class = OfferProvider
+
+    workspace_id: pulumi.Output[str]
+    """The seller's workspace."""
+    product_id: pulumi.Output[str]
+    """The product."""
+    package_version_id: pulumi.Output[str]
+    """The pinned version."""
+    short_hash: pulumi.Output[str]
+    """Link code (``/i/<short_hash>``)."""
+    status: pulumi.Output[str]
+    """active, archived, expired or redeemed."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        product_id: pulumi.Input[str] | None = None,
+        package_version_id: pulumi.Input[str] | None = None,
+        allowed_emails: pulumi.Input[list[pulumi.Input[str]]] | None = None,
+        field_values: pulumi.Input[Mapping[str, Any]] | None = None,
+        customer: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        internal_note: pulumi.Input[str] | None = None,
+        notes: pulumi.Input[str] | None = None,
+        commercial_mode: pulumi.Input[str] | None = None,
+        pricing_request: pulumi.Input[Mapping[str, Any]] | None = None,
+        tier: pulumi.Input[str] | None = None,
+        expires_at: pulumi.Input[int] | None = None,
+        max_uses: pulumi.Input[int] | None = None,
+        unlimited_uses: pulumi.Input[bool] | None = None,
+        order_ttl_minutes: pulumi.Input[int] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "product_id": product_id,
+                "package_version_id": package_version_id,
+                "allowed_emails": allowed_emails,
+                "field_values": field_values,
+                "customer": customer,
+                "internal_note": internal_note,
+                "notes": notes,
+                "commercial_mode": commercial_mode,
+                "pricing_request": pricing_request,
+                "tier": tier,
+                "expires_at": expires_at,
+                "max_uses": max_uses,
+                "unlimited_uses": unlimited_uses,
+                "order_ttl_minutes": order_ttl_minutes,
+                "workspace_id": workspace_id,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

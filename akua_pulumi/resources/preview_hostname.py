@@ -1,0 +1,165 @@
+"""``akua:PreviewHostname``: a hostname bound to one render of an install (pinned) or to a track (floating)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi.dynamic as dyn
+
+from ._fields import Field, Kind
+from ._provider import AkuaProvider, CallBudget, Context
+from ._resource import AkuaResource
+from .custom_domain import PROTOCOLS, ROUTING_MODES
+
+__all__ = ["PreviewHostname", "PreviewHostnameProvider"]
+
+
+class PreviewHostnameProvider(AkuaProvider):
+    """Lifecycle of ``/installs/{id}/preview_hostnames``.
+
+    * **Pinned** (no ``track``): the hostname stays on one render for good, so changing anything
+      replaces it.
+    * **Floating** (``track`` set): the stable name of a track; changing ``render_id``, ``protocol`` or
+      ``routing_mode`` rebinds it in place (``:bindFloating`` again keeps its id and hostname). Each
+      (install, track) has one floating hostname: one that exists already fails with an adoption hint.
+    * Binds and deletes are async Operations with required Idempotency-Keys; delete sends the etag.
+    """
+
+    type_name = "akua:PreviewHostname"
+    natural_key = ("install_id", "track")
+    precheck_natural_key = True
+    idempotent_create = True
+    call_budget = {
+        "create": CallBudget(1, 1, "pinned: POST :bindPinned (202 Operation; :wait only while it runs), GET"),
+        "create_floating": CallBudget(2, 1, "floating: list by track (precheck), POST :bindFloating, GET"),
+        "refresh": CallBudget(1, 0, "GET /installs/{id}/preview_hostnames/{hostname}"),
+        "update": CallBudget(1, 1, "floating only: POST :bindFloating (rebind, 202 Operation), GET"),
+        "delete": CallBudget(0, 1, "DELETE with If-Match + Idempotency-Key (202 Operation)"),
+    }
+    fields = (
+        Field.create_only("install_id", str, "The install.", required=True, min_length=1, max_length=55),
+        Field.create_only("track", str, "Floating: the track this hostname follows.", min_length=1, max_length=100),
+        Field.updatable(
+            "render_id",
+            str,
+            "The render to serve (floating: rebinding moves it).",
+            required=True,
+            min_length=1,
+            max_length=54,
+        ),
+        Field.updatable("protocol", str, "Traffic protocol.", default="http", choices=PROTOCOLS),
+        Field.updatable(
+            "routing_mode",
+            str,
+            "Whether traffic passes the dispatcher Worker.",
+            default="through_dispatcher",
+            choices=ROUTING_MODES,
+        ),
+        Field.option("timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1),
+        Field.output("hostname", str, "The hostname the server chose."),
+        Field.output("status", str, "provisioning, active, evicted or releasing."),
+        Field.output("last_seen_at", int, "Last traffic, Unix seconds (or None)."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("etag", str, "Revision used for optimistic concurrency."),
+    )
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
+        changed = self.changed_fields(olds, news)
+        pinned = news.get("track") is None
+        replaces = [f.name for f in changed if f.kind is Kind.CREATE_ONLY or pinned]
+        return dyn.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=None)
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().project(obj)
+        binding = obj.get("binding") or {}
+        out["render_id"] = binding.get("render_id")
+        out["track"] = binding.get("track")
+        return out
+
+    def _base(self, inputs: Mapping[str, Any]) -> str:
+        return f"/installs/{inputs['install_id']}/preview_hostnames"
+
+    def _bind(self, ctx: Context, inputs: Mapping[str, Any], purpose: str) -> dict[str, Any]:
+        body: dict[str, Any] = {k: inputs[k] for k in ("render_id", "protocol", "routing_mode")}
+        if inputs.get("track") is not None:
+            body["track"] = inputs["track"]
+        action = "bindFloating" if inputs.get("track") is not None else "bindPinned"
+        op = ctx.client.post(f"{self._base(inputs)}:{action}", json=body, idempotency_key=ctx.idempotency_key(purpose))
+        return ctx.client.wait_operation(op, timeout=float(inputs.get("timeout_seconds") or 900))
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        done = self._bind(ctx, inputs, "create")
+        return dict(ctx.client.get(f"{self._base(inputs)}/{done['response']['preview_hostname_id']}"))
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        found: dict[str, Any] = ctx.client.get(f"{self._base(state)}/{id_}")
+        return None if found.get("status") == "releasing" else found
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        if inputs.get("track") is None:
+            return None  # pinned hostnames have no natural key: adopt them by id
+        params = {"binding_kind": "floating", "track": inputs["track"]}
+        return next(iter(ctx.client.paginate(self._base(inputs), params=params)), None)
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        self._bind(ctx, inputs, f"rebind:{state['etag']}")
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        etag = str(state["etag"])
+        op = ctx.client.delete(
+            f"{self._base(state)}/{id_}", if_match=etag, idempotency_key=ctx.idempotency_key(f"delete:{etag}")
+        )
+        if op:
+            ctx.client.wait_operation(op, timeout=float(state.get("timeout_seconds") or 900))
+
+
+class PreviewHostname(AkuaResource, module="akua", name="PreviewHostname"):
+    """A preview hostname of an install: pinned to ``render_id``, or floating on ``track``."""
+
+    provider_class = PreviewHostnameProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    install_id: pulumi.Output[str]
+    """The install."""
+    hostname: pulumi.Output[str]
+    """The hostname."""
+    render_id: pulumi.Output[str]
+    """The render it serves."""
+    status: pulumi.Output[str]
+    """provisioning, active, evicted or releasing."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        install_id: pulumi.Input[str],
+        render_id: pulumi.Input[str],
+        track: pulumi.Input[str] | None = None,
+        protocol: pulumi.Input[str] | None = None,
+        routing_mode: pulumi.Input[str] | None = None,
+        timeout_seconds: int | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "install_id": install_id,
+                "render_id": render_id,
+                "track": track,
+                "protocol": protocol,
+                "routing_mode": routing_mode,
+                "timeout_seconds": timeout_seconds,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -1,0 +1,143 @@
+"""``akua:RegistryConnection``: an OCI registry pull credential. The credentials are write-only secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field, is_unknown
+from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._resource import AkuaResource
+
+__all__ = ["CREDENTIAL_FIELDS", "RegistryConnection", "RegistryConnectionProvider"]
+
+#: The credential fields each ``type`` needs (and the only ones it accepts), with their limits.
+CREDENTIAL_FIELDS: dict[str, dict[str, int]] = {
+    "basic": {"username": 200, "password": 500},
+    "token": {"token": 2000},
+    "oauth": {"client_id": 200, "client_secret": 500, "token_url": 2048},
+}
+
+
+class RegistryConnectionProvider(AkuaProvider):
+    """Lifecycle of ``/registry_connections``: create, list and delete only.
+
+    * No GET by id, no update: refresh lists and filters by id, and every input change replaces the
+      connection (create the new one, then delete the old one: rotation without a gap).
+    * Create answers 201 with **no body**: the provider finds its object by its natural key
+      (``name``, ``registry_url``, ``type``; names are unique per workspace). The create carries a
+      deterministic Idempotency-Key, so a retry after a lost response adds no row.
+    * ``credentials`` are never returned: refresh keeps them from state, encrypted as secrets; a change
+      made outside Pulumi to the credentials cannot be seen.
+    """
+
+    type_name = "akua:RegistryConnection"
+    natural_key = ("name",)
+    idempotent_create = True
+    call_budget = {
+        "create": CallBudget(1, 1, "POST with Idempotency-Key (201, no body), GET /registry_connections to find it"),
+        "refresh": CallBudget(1, 0, "GET /registry_connections, filtered by id (no GET by id)"),
+        "delete": CallBudget(0, 1, "DELETE /registry_connections/{id}"),
+    }
+    fields = (
+        Field.create_only(
+            "name", str, "Connection name, unique in the workspace.", required=True, min_length=1, max_length=100
+        ),
+        Field.create_only(
+            "registry_url", str, "Registry host, e.g. 'ghcr.io'.", required=True, min_length=1, max_length=2048
+        ),
+        Field.create_only("type", str, "Credential type.", required=True, choices=tuple(CREDENTIAL_FIELDS)),
+        Field.create_only(
+            "credentials",
+            dict,
+            "basic: {username, password}; token: {token}; oauth: {client_id, client_secret, token_url}.",
+            required=True,
+            secret=True,
+            write_only=True,
+        ),
+        Field.output("is_active", bool, "Whether the connection is active."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("last_used_at", int, "Last pull through it, Unix seconds (or None)."),
+    )
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        kind, creds = inputs.get("type"), inputs.get("credentials")
+        if kind not in CREDENTIAL_FIELDS or not isinstance(creds, Mapping):
+            return []
+        wanted = CREDENTIAL_FIELDS[str(kind)]
+        extra = sorted(set(creds) - set(wanted))
+        if extra:
+            return [("credentials", f"credentials of type {kind!r} take {', '.join(wanted)}; not {', '.join(extra)}")]
+        missing = [k for k in wanted if creds.get(k) in (None, "")]
+        if missing:
+            return [("credentials", f"credentials of type {kind!r} need {', '.join(missing)}")]
+        for key, limit in wanted.items():
+            value = creds[key]
+            if not is_unknown(value) and (not isinstance(value, str) or len(value) > limit):
+                return [("credentials", f"credentials.{key} must be a string of at most {limit} characters")]
+        return []
+
+    def _list(self, ctx: Context) -> list[dict[str, Any]]:
+        return list(ctx.client.paginate("/registry_connections"))
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        body = {k: inputs[k] for k in ("name", "registry_url", "type", "credentials")}
+        ctx.client.post("/registry_connections", json=body, idempotency_key=ctx.idempotency_key("create"))
+        key = (inputs["name"], inputs["registry_url"], inputs["type"])
+        found = next((c for c in self._list(ctx) if (c["name"], c["registry_url"], c["type"]) == key), None)
+        if found is None:  # the key replayed a create whose connection has since been deleted
+            raise StaleReplayError(f"registry connection {inputs['name']!r} is not listed after its create")
+        return found
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next((c for c in self._list(ctx) if c["id"] == id_), None)
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next((c for c in self._list(ctx) if c["name"] == inputs.get("name")), None)
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.delete(f"/registry_connections/{id_}")
+
+
+class RegistryConnection(AkuaResource, module="akua", name="RegistryConnection"):
+    """A pull credential for an OCI registry. ``credentials`` is a secret, write-only input."""
+
+    provider_class = RegistryConnectionProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    name: pulumi.Output[str]
+    """Connection name."""
+    registry_url: pulumi.Output[str]
+    """Registry host."""
+    is_active: pulumi.Output[bool]
+    """Whether the connection is active."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        registry_url: pulumi.Input[str],
+        type: pulumi.Input[str],
+        credentials: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "registry_url": registry_url,
+                "type": type,
+                "credentials": credentials,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -1,0 +1,342 @@
+"""``akua:Secret``: a workspace secret whose value is a secret input; state keeps only a salted hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as _random
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ..client import ConflictError
+from ._fields import Field, is_unknown
+from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError, log
+from ._resource import AkuaResource
+
+__all__ = ["SECRET_KINDS", "Secret", "SecretProvider", "value_hash"]
+
+#: The kinds a secret can be created with (the legacy ``cloud_credential`` can only be read).
+SECRET_KINDS = (
+    "generic",
+    "cloud_provider/hcloud",
+    "cloud_provider/aws",
+    "cloud_provider/gcp",
+    "cloud_provider/azure",
+    "oci_registry",
+    "cloudflare_api",
+    "webhook_signing",
+)
+_ON_ROTATE = ("disable", "destroy", "keep")
+
+
+def value_hash(value: str, salt: str | None = None) -> str:
+    """``sha256:<salt>:<hex>``: a salted hash of a secret value (the salt is random per secret)."""
+    salt = salt or _random.token_hex(8)
+    digest = hashlib.sha256(f"akua-secret\0{salt}\0{value}".encode()).hexdigest()
+    return f"sha256:{salt}:{digest}"
+
+
+def _same_value(value: str, stored: Any) -> bool:
+    if not isinstance(stored, str) or not stored.startswith("sha256:") or stored.count(":") != 2:
+        return False
+    return hmac.compare_digest(value_hash(value, stored.split(":")[1]), stored)
+
+
+class SecretProvider(AkuaProvider):
+    """Lifecycle of ``/secrets`` and its versions.
+
+    * The value is sent once, on create (it becomes version 1), and never read back: the outputs keep
+      only ``value_hash``, a salted SHA-256 of it. The engine keeps the declared input encrypted with
+      the stack's secrets provider, as it does for every secret input.
+    * A changed value rotates: ``createVersion`` makes version n+1 (readers of ``latest`` pick it up at
+      once), then the versions enabled before it are disabled (``on_rotate="disable"``, the default),
+      destroyed (``"destroy"``, final) or left enabled (``"keep"``).
+    * A version added outside Pulumi shows on refresh (``version_count`` grew past ``version_number``),
+      and the next ``up`` rotates back to the declared value.
+    * Destroy soft-deletes: the secret keeps its name and payloads until the API purges it
+      (``purge_at``, 30 days in akua-local), and refresh treats it as gone. ``force_delete=True``
+      destroys the payloads at once. Declaring a secret whose name a soft-deleted one still holds
+      undeletes that one and rotates the declared value into it, so destroy and up again converges.
+    * Adoption (``adopt=True`` by name, or ``adopt_id``) compares the value by reading the latest
+      version once (``:access``) and rotates only when it differs.
+    """
+
+    type_name = "akua:Secret"
+    natural_key = ("name",)
+    idempotent_create = True
+    call_budget = {
+        "create": CallBudget(
+            0, 1, "POST /secrets with Idempotency-Key (the response is the secret); + PATCH for mime_type/aliases"
+        ),
+        "refresh": CallBudget(1, 0, "GET /secrets/{id}"),
+        "update": CallBudget(1, 1, "PATCH metadata with If-Match, GET to read back"),
+        "rotate": CallBudget(
+            2,
+            2,
+            "POST /versions (new value), GET /versions?state=enabled, :disable the previous version, GET",
+        ),
+        "adopt": CallBudget(2, 1, "list by name, POST :access of latest (compare the hash; an audited read)"),
+        "delete": CallBudget(0, 1, "DELETE with If-Match (soft delete; ?force=true with force_delete)"),
+    }
+    fields = (
+        Field.updatable(
+            "name", str, "Secret name, unique in the workspace.", required=True, min_length=1, max_length=200
+        ),
+        Field.create_only("kind", str, "What the secret holds.", default="generic", choices=SECRET_KINDS),
+        Field.updatable(
+            "value",
+            str,
+            "The secret value (a secret input; never returned; a change rotates a new version in).",
+            required=True,
+            min_length=1,
+            secret=True,
+            write_only=True,
+        ),
+        Field.updatable("description", str, "Description.", max_length=500, server_default=True),
+        Field.updatable("labels", dict, "Labels: string to string (values up to 200 characters).", server_default=True),
+        Field.updatable("mime_type", str, "MIME type of the value.", max_length=100, server_default=True),
+        Field.updatable("version_aliases", dict, "Alias to version number (e.g. {'current': 2}).", server_default=True),
+        Field.create_only(
+            "aws_access_key_id", str, "cloud_provider/aws only: the access key id.", secret=True, write_only=True
+        ),
+        Field.create_only("username", str, "oci_registry only: the registry user name.", write_only=True),
+        Field.option(
+            "on_rotate",
+            str,
+            "What a rotation does to the versions enabled before it.",
+            default="disable",
+            choices=_ON_ROTATE,
+        ),
+        Field.option(
+            "force_delete", bool, "On destroy, destroy the payloads at once instead of a soft delete.", default=False
+        ),
+        Field.output("value_hash", str, "Salted SHA-256 of the value the secret holds (never the value)."),
+        Field.output("version_number", int, "The version that holds the declared value."),
+        Field.output("version_count", int, "Versions ever created."),
+        Field.output("enabled_version_count", int, "Versions currently enabled."),
+        Field.output("state", str, "active (a soft-deleted secret reads as gone)."),
+        Field.output("html_url", str, "Dashboard URL."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("etag", str, "Revision used for optimistic concurrency."),
+    )
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        kind, value = inputs.get("kind"), inputs.get("value")
+        out: list[tuple[str, str]] = []
+        if inputs.get("aws_access_key_id") is not None and kind != "cloud_provider/aws":
+            out.append(("aws_access_key_id", "aws_access_key_id applies to kind 'cloud_provider/aws' only"))
+        if inputs.get("username") is not None and kind != "oci_registry":
+            out.append(("username", "username applies to kind 'oci_registry' only"))
+        if kind == "webhook_signing" and isinstance(value, str) and not is_unknown(value) and len(value) < 16:
+            out.append(("value", "value of a webhook_signing secret must be at least 16 characters"))
+        for name in ("labels", "version_aliases"):
+            mapping = inputs.get(name)
+            if not isinstance(mapping, Mapping) or is_unknown(mapping):
+                continue
+            for key, item in mapping.items():
+                if name == "labels" and not (isinstance(item, str) and len(item) <= 200):
+                    out.append((name, f"labels[{key!r}] must be a string of at most 200 characters"))
+                if name == "version_aliases":
+                    number = int(item) if isinstance(item, float) and item.is_integer() else item
+                    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                        out.append((name, f"version_aliases[{key!r}] must be a version number >= 1, got {item!r}"))
+        return out
+
+    # ---- the value: compared by hash, never stored in outputs ----
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[Field]:
+        out = [f for f in super().changed_fields(olds, news) if f.name != "value"]
+        new = news.get("value")
+        if new is not None and (is_unknown(new) or not _same_value(str(new), olds.get("value_hash"))):
+            out.append(self.field_map()["value"])
+        return out
+
+    def _outputs(self, inputs: Mapping[str, Any], obj: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, Any]:
+        outs = super()._outputs(inputs, obj, prior)
+        outs.pop("value", None)
+        declared = inputs.get("value")
+        count = obj.get("version_count")
+        seen = obj.get("value_hash")  # set by a read that compared the live value (adoption)
+        if declared is not None and not is_unknown(declared):
+            if _same_value(str(declared), prior.get("value_hash")):
+                outs["value_hash"] = prior["value_hash"]
+                outs["version_number"] = prior.get("version_number")
+            elif _same_value(str(declared), seen):
+                outs["value_hash"], outs["version_number"] = seen, count
+            else:  # just written: by create (version 1) or a rotation (the newest version)
+                outs["value_hash"], outs["version_number"] = value_hash(str(declared)), count
+        else:  # refresh: the value is not known here; a version added elsewhere means drift
+            outs["value_hash"] = prior.get("value_hash")
+            outs["version_number"] = prior.get("version_number")
+            known = prior.get("version_number")
+            if isinstance(count, int) and isinstance(known, int) and count > known:
+                outs["value_hash"] = f"drifted: version {count} was added outside Pulumi"
+        return outs
+
+    # ---- hooks ----
+
+    def _body(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": inputs["name"], "kind": inputs["kind"], "value": inputs["value"]}
+        for key in ("description", "labels", "aws_access_key_id", "username"):
+            if inputs.get(key) is not None:
+                body[key] = inputs[key]
+        return body
+
+    def _metadata(self, inputs: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
+        return {k: inputs[k] for k in ("name", "description", "labels", "mime_type", "version_aliases") if k in names}
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            secret: dict[str, Any] = ctx.client.post(
+                "/secrets", json=self._body(inputs), idempotency_key=ctx.idempotency_key("create")
+            )
+        except ConflictError:
+            deleted = self._soft_deleted(ctx, str(inputs["name"]))
+            if deleted is None:
+                raise
+            return self._undelete(ctx, deleted, inputs)
+        if secret.get("state") == "soft_deleted":
+            raise StaleReplayError(f"secret {secret['id']} was deleted")
+        extra = self._metadata(inputs, {"mime_type", "version_aliases"} & {k for k in inputs if inputs[k] is not None})
+        if extra:
+            secret = ctx.client.patch(f"/secrets/{secret['id']}", json=extra, if_match=secret["etag"])
+        return secret
+
+    def _soft_deleted(self, ctx: Context, name: str) -> dict[str, Any] | None:
+        return next(
+            (s for s in ctx.client.paginate("/secrets") if s.get("name") == name and s.get("state") == "soft_deleted"),
+            None,
+        )
+
+    def _undelete(self, ctx: Context, deleted: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The name is held by a soft-deleted secret (destroyed, or deleted outside Pulumi): restore it
+        and rotate the declared value and metadata into it rather than fail."""
+        sid = deleted["id"]
+        log.info("akua:Secret %s: undeleting soft-deleted %s and rotating the declared value in", inputs["name"], sid)
+        restored: dict[str, Any] = ctx.client.post(
+            f"/secrets/{sid}:undelete", if_match=deleted["etag"], idempotency_key=ctx.idempotency_key(f"undelete:{sid}")
+        )
+        names = {k for k in ("description", "labels", "mime_type", "version_aliases") if inputs.get(k) is not None}
+        self.api_update(ctx, sid, restored, dict(inputs), {"value", *names})
+        return dict(ctx.client.get(f"/secrets/{sid}"))
+
+    def _with_live_hash(self, ctx: Context, secret: dict[str, Any] | None, state: Mapping[str, Any]) -> Any:
+        """For adoption (no hash known yet): read the latest value once and keep only its hash."""
+        if secret is None or secret.get("state") == "soft_deleted":
+            return None
+        if state.get("value_hash") is None and state.get("value") is not None and secret.get("enabled_version_count"):
+            live = ctx.client.post(f"/secrets/{secret['id']}/versions/latest:access")["value"]
+            secret = {**secret, "value_hash": value_hash(str(live))}
+        return secret
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return self._with_live_hash(ctx, ctx.client.get(f"/secrets/{id_}"), state)
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        found = next(
+            (
+                s
+                for s in ctx.client.paginate("/secrets")
+                if s.get("name") == inputs.get("name") and s.get("state") == "active"
+            ),
+            None,
+        )
+        return self._with_live_hash(ctx, found, inputs)
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        metadata = self._metadata(inputs, changed)
+        if metadata:
+            ctx.client.patch(f"/secrets/{id_}", json=metadata, if_match=state["etag"])
+        if "value" in changed:
+            self._rotate(ctx, id_, inputs, str(state["etag"]))
+
+    def _rotate(self, ctx: Context, id_: str, inputs: Mapping[str, Any], etag: str) -> None:
+        # The key names the revision rotated from: a retry of this step replays, a later rotation
+        # back to an earlier value does not.
+        new: dict[str, Any] = ctx.client.post(
+            f"/secrets/{id_}/versions",
+            json={"value": inputs["value"], "comment": "rotated by Pulumi"},
+            idempotency_key=ctx.idempotency_key(f"rotate:{id_}:{etag}"),
+        )
+        action = inputs.get("on_rotate") or "disable"
+        if action == "keep":
+            return
+        for version in ctx.client.paginate(f"/secrets/{id_}/versions", params={"state": "enabled"}):
+            if version["id"] != new["id"] and version["version_number"] < new["version_number"]:
+                ctx.client.post(f"/secrets/{id_}/versions/{version['id']}:{action}", if_match=version["etag"])
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        params = {"force": "true"} if state.get("force_delete") else None
+        ctx.client.delete(f"/secrets/{id_}", params=params, if_match=state["etag"])
+
+    def delete_conflict_hint(self, error: Any) -> str:
+        return (
+            f"{error.message}. A compute config, custom domain or Cloudflare connection still refers to this "
+            "secret: destroy it first (make it depend on the Secret so destroy orders them)."
+        )
+
+
+class Secret(AkuaResource, module="akua", name="Secret"):
+    """A workspace secret. ``value`` is a secret input: the API never returns it and state outputs keep
+    only ``value_hash``; changing it rotates a new version in. Destroy soft-deletes
+    (``force_delete=True`` purges at once)."""
+
+    provider_class = SecretProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    name: pulumi.Output[str]
+    """Secret name."""
+    kind: pulumi.Output[str]
+    """Kind."""
+    value_hash: pulumi.Output[str]
+    """Salted SHA-256 of the value."""
+    version_number: pulumi.Output[int]
+    """The version holding the declared value."""
+    etag: pulumi.Output[str]
+    """Revision."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        value: pulumi.Input[str],
+        kind: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        mime_type: pulumi.Input[str] | None = None,
+        version_aliases: pulumi.Input[Mapping[str, pulumi.Input[int]]] | None = None,
+        aws_access_key_id: pulumi.Input[str] | None = None,
+        username: pulumi.Input[str] | None = None,
+        on_rotate: str | None = None,
+        force_delete: bool | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "value": value,
+                "kind": kind,
+                "description": description,
+                "labels": labels,
+                "mime_type": mime_type,
+                "version_aliases": version_aliases,
+                "aws_access_key_id": aws_access_key_id,
+                "username": username,
+                "on_rotate": on_rotate,
+                "force_delete": force_delete,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

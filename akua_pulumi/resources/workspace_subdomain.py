@@ -1,0 +1,115 @@
+"""``akua:WorkspaceSubdomain``: the one subdomain every workspace has (``<name>.<base domain>``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ._fields import Field
+from ._provider import AkuaProvider, CallBudget, Context, log
+from ._resource import AkuaResource
+
+__all__ = ["WorkspaceSubdomain", "WorkspaceSubdomainProvider"]
+
+DNS_LABEL = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
+
+
+class WorkspaceSubdomainProvider(AkuaProvider):
+    """Lifecycle of ``/workspaces/{id}/subdomain``: a singleton with no create and no delete.
+
+    * Create adopts the workspace's subdomain and renames it (``:setName``, an async Operation with
+      If-Match and an Idempotency-Key) when the declared name differs; update renames the same way.
+    * **Destroy leaves the name as it is** and only drops the subdomain from the stack: the API cannot
+      delete it, and handing the name back to the slug-derived default could take a name customers
+      already use. A rename another workspace holds fails with a 409 that names the conflict.
+    * Deleting the workspace deletes its subdomain: refresh then drops it from state.
+    """
+
+    type_name = "akua:WorkspaceSubdomain"
+    call_budget = {
+        "create": CallBudget(2, 1, "GET subdomain, POST :setName when the name differs (202 Operation), GET"),
+        "refresh": CallBudget(1, 0, "GET /workspaces/{id}/subdomain"),
+        "update": CallBudget(1, 1, "POST :setName with If-Match + Idempotency-Key (202 Operation), GET"),
+        "delete": CallBudget(0, 0, "none: the subdomain stays (a singleton the API cannot delete)"),
+    }
+    fields = (
+        Field.updatable(
+            "name",
+            str,
+            "The subdomain label: lower-case letters, digits and dashes (unique across Akua).",
+            required=True,
+            min_length=1,
+            max_length=63,
+            pattern=DNS_LABEL,
+        ),
+        Field.option("timeout_seconds", int, "How long to wait for the rename.", default=900, minimum=1),
+        Field.output("fqdn", str, "The full host name, <name>.<base domain>."),
+        Field.output("status", str, "active, propagating or reserved."),
+        Field.output("name_changed_at", int, "Last rename, Unix seconds (None if never renamed)."),
+        Field.output("created_at", int, "Creation time, Unix seconds."),
+        Field.output("etag", str, "Revision used for optimistic concurrency."),
+    )
+
+    def _path(self, inputs: Mapping[str, Any]) -> str:
+        return f"/workspaces/{inputs['workspace_id']}/subdomain"
+
+    def _set_name(self, ctx: Context, inputs: Mapping[str, Any], etag: str) -> None:
+        op = ctx.client.post(
+            f"{self._path(inputs)}:setName",
+            json={"name": inputs["name"]},
+            if_match=etag,
+            idempotency_key=ctx.idempotency_key(f"name:{etag}"),
+        )
+        ctx.client.wait_operation(op, timeout=float(inputs.get("timeout_seconds") or 900))
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        current: dict[str, Any] = ctx.client.get(self._path(inputs))
+        if current.get("name") == inputs["name"]:
+            return current
+        self._set_name(ctx, inputs, str(current["etag"]))
+        return dict(ctx.client.get(self._path(inputs)))
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return dict(ctx.client.get(self._path(inputs)))
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        sub: dict[str, Any] = ctx.client.get(self._path(state))
+        return sub if sub.get("id") == id_ else None
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        self._set_name(ctx, inputs, str(state["etag"]))
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        log.info("akua:WorkspaceSubdomain %s: left as is (a workspace always has its subdomain)", state.get("name"))
+
+
+class WorkspaceSubdomain(AkuaResource, module="akua", name="WorkspaceSubdomain"):
+    """The workspace's subdomain (a singleton): declaring it sets its name; destroy leaves the name."""
+
+    provider_class = WorkspaceSubdomainProvider
+
+    workspace_id: pulumi.Output[str]
+    """The workspace."""
+    name: pulumi.Output[str]
+    """Subdomain label."""
+    fqdn: pulumi.Output[str]
+    """Full host name."""
+    status: pulumi.Output[str]
+    """active, propagating or reserved."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        timeout_seconds: int | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name, {"name": name, "timeout_seconds": timeout_seconds, "workspace_id": workspace_id}, opts
+        )
