@@ -1,6 +1,6 @@
 """pytest fixtures for testing Pulumi programs against akua-local (a pytest plugin).
 
-Enable in a ``conftest.py`` with ``pytest_plugins = ["akua_pulumi.testing.fixtures"]``:
+Installed with akua-pulumi, it is enabled automatically (its ``pytest11`` entry point is ``akua_pulumi``):
 
 * ``pulumi_env``: an offline Pulumi environment (file backend, passphrase secrets) in a temp dir;
 * ``akua``: akua-local over HTTP on 127.0.0.1, backed by a SQLite file;

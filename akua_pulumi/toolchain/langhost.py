@@ -3,43 +3,126 @@
 The Pulumi CLI runs ``pulumi-language-python`` to execute a project's program. Upstream that is a Go
 binary, but the Go module proxy reachable here refuses its module
 (``github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3``: 403 for every version), so
-``scripts/pulumi-toolchain`` installs a launcher that runs this module instead.
+the toolchain (``python -m akua_pulumi.toolchain``) installs a launcher that runs this module instead.
 
 It implements the LanguageRuntime gRPC service the engine needs for ``preview``/``up``/``refresh``/
-``destroy``: it runs the program with the upstream ``pulumi-language-python-exec`` script (shipped in
-the ``sdk/v3`` Go module, installed beside the launcher), passing the same arguments and the
-``PULUMI_CONFIG`` / ``PULUMI_CONFIG_SECRET_KEYS`` environment as the Go host. It reports no required
-plugins (everything we run is the bundled ``pulumi-python`` dynamic provider) and no dependency
-installation: the interpreter in ``PULUMI_PYTHON_CMD`` already has what the program needs.
+``destroy`` and behaves like the upstream host where users notice:
+
+* the program's interpreter is ``<project>/<runtime.options.virtualenv>/bin/python`` when the project
+  names a virtualenv (relative to the project directory), else ``$PULUMI_PYTHON_CMD``, else ``python3``;
+* it runs the program with the upstream ``pulumi-language-python-exec`` script (installed beside the
+  launcher), passing the same arguments and ``PULUMI_CONFIG`` / ``PULUMI_CONFIG_SECRET_KEYS``;
+* ``GetRequiredPlugins`` / ``GetRequiredPackages`` report the resource plugins that installed packages
+  declare in their ``pulumi-plugin.json`` (``pulumi_kubernetes`` → ``kubernetes``);
+* it exits silently when the engine ends it, and on its own (stopping a running program) when the
+  engine process is gone.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from concurrent import futures
 from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf import json_format
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
-__all__ = ["PythonLanguageHost", "main"]
+from ._watchdog import exit_on_signals, exit_when_orphaned
+
+__all__ = ["PythonLanguageHost", "main", "program_python", "required_plugins"]
 
 #: Exit code of the exec script after it printed a user-actionable message (the engine just bails).
 _USER_ACTIONABLE_EXIT = 32
 VERSION = "3.274.1"
 
+#: Lists ``{"name", "version", "server"}`` of every installed package's ``pulumi-plugin.json``.
+_PLUGINS_SCRIPT = r"""
+import importlib.metadata as md, json
+found = {}
+for dist in md.distributions():
+    for f in dist.files or ():
+        if f.name == "pulumi-plugin.json" and f.parent.name != "pulumi":
+            try:
+                data = json.loads(f.locate().read_text())
+            except (OSError, ValueError):
+                continue
+            if data.get("resource") and data.get("name"):
+                found[data["name"]] = {"name": data["name"], "version": data.get("version") or "",
+                                       "server": data.get("server") or ""}
+print(json.dumps(sorted(found.values(), key=lambda d: d["name"])))
+"""
+
+
+class ProgramPythonError(RuntimeError):
+    """The project names a virtualenv that does not exist."""
+
+
+def _options(info: Any) -> dict[str, Any]:
+    if info is None or not info.HasField("options"):
+        return {}
+    return dict(json_format.MessageToDict(info.options))
+
+
+def program_python(root_directory: str, options: dict[str, Any]) -> str:
+    """The interpreter that runs the program, chosen as the upstream host does."""
+    venv = options.get("virtualenv")
+    if venv:
+        path = Path(venv).expanduser()
+        if not path.is_absolute():
+            path = Path(root_directory or ".") / path
+        python = path / "bin" / "python"
+        if not python.exists():
+            raise ProgramPythonError(
+                f"The virtualenv {path} named by runtime.options.virtualenv in Pulumi.yaml does not exist. "
+                f"Create it: python3 -m venv {path} && {path}/bin/pip install akua-pulumi"
+            )
+        return str(python)
+    return os.environ.get("PULUMI_PYTHON_CMD") or shutil.which("python3") or "python3"
+
+
+def required_plugins(python: str) -> list[dict[str, str]]:
+    """Resource plugins that packages installed for ``python`` declare (their ``pulumi-plugin.json``)."""
+    try:
+        out = subprocess.run([python, "-c", _PLUGINS_SCRIPT], capture_output=True, text=True, timeout=120, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return list(json.loads(out.stdout or "[]"))
+
 
 class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     """Runs Pulumi Python programs for the engine."""
 
-    def __init__(self, engine_address: str, exec_script: Path, python: str) -> None:
+    def __init__(self, engine_address: str, exec_script: Path) -> None:
         self.engine_address = engine_address
         self.exec_script = exec_script
-        self.python = python
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def stop_programs(self) -> None:
+        """Stop every program still running (the engine is gone)."""
+        with self._lock:
+            procs = list(self._running)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def _python(self, info: Any, context: Any) -> str:
+        try:
+            return program_python(info.root_directory if info is not None else "", _options(info))
+        except ProgramPythonError as exc:
+            context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+            raise  # unreachable: abort raises
 
     def Handshake(self, request: Any, context: Any) -> Any:
         if getattr(request, "engine_address", ""):
@@ -50,10 +133,20 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         return plugin_pb2.PluginInfo(version=VERSION)
 
     def GetRequiredPlugins(self, request: Any, context: Any) -> Any:
-        return language_pb2.GetRequiredPluginsResponse(plugins=[])
+        python = self._python(request.info, context)
+        plugins = [
+            plugin_pb2.PluginDependency(kind="resource", name=p["name"], version=p["version"], server=p["server"])
+            for p in required_plugins(python)
+        ]
+        return language_pb2.GetRequiredPluginsResponse(plugins=plugins)
 
     def GetRequiredPackages(self, request: Any, context: Any) -> Any:
-        return language_pb2.GetRequiredPackagesResponse(packages=[])
+        python = self._python(request.info, context)
+        packages = [
+            plugin_pb2.PackageDependency(kind="resource", name=p["name"], version=p["version"], server=p["server"])
+            for p in required_plugins(python)
+        ]
+        return language_pb2.GetRequiredPackagesResponse(packages=packages)
 
     def GetProgramDependencies(self, request: Any, context: Any) -> Any:
         return language_pb2.GetProgramDependenciesResponse(dependencies=[])
@@ -65,12 +158,15 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         return language_pb2.RuntimeOptionsResponse(prompts=[])
 
     def About(self, request: Any, context: Any) -> Any:
-        version = sys.version.split()[0]
-        return language_pb2.AboutResponse(executable=self.python, version=version, metadata={})
+        python = self._python(request.info if request.HasField("info") else None, context)
+        out = subprocess.run([python, "--version"], capture_output=True, text=True, check=False)
+        version = (out.stdout or out.stderr).strip().removeprefix("Python ")
+        return language_pb2.AboutResponse(executable=python, version=version, metadata={})
 
     def Run(self, request: Any, context: Any) -> Any:
         args = []
         info = request.info
+        python = self._python(info, context)
 
         def arg(name: str, value: str) -> None:
             if value:
@@ -91,17 +187,22 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
         cwd = info.program_directory or request.pwd or None
-        proc = subprocess.run([self.python, "-u", str(self.exec_script), *args], cwd=cwd, env=env, check=False)
-        if proc.returncode == 0:
+        proc = subprocess.Popen([python, "-u", str(self.exec_script), *args], cwd=cwd, env=env)
+        with self._lock:
+            self._running.add(proc)
+        try:
+            returncode = proc.wait()
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+        if returncode == 0:
             return language_pb2.RunResponse()
-        if proc.returncode == _USER_ACTIONABLE_EXIT:
+        if returncode == _USER_ACTIONABLE_EXIT:
             return language_pb2.RunResponse(error="", bail=True)
-        return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {proc.returncode}")
+        return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {returncode}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``pulumi-language-python`` launcher: serve and print the port."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _engine_address(argv: list[str]) -> str:
     positional: list[str] = []
     skip = False
     for i, item in enumerate(argv):
@@ -114,19 +215,25 @@ def main(argv: list[str] | None = None) -> int:
             skip = "=" not in item and i + 1 < len(argv) and not argv[i + 1].startswith("-")
             continue
         positional.append(item)
-    engine = positional[0] if positional else ""
+    return positional[0] if positional else ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pulumi-language-python`` launcher: serve and print the port."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     here = Path(os.environ.get("AKUA_LANGHOST_DIR") or Path(sys.argv[0]).resolve().parent)
-    exec_script = here / "pulumi-language-python-exec"
-    python = os.environ.get("PULUMI_PYTHON_CMD") or sys.executable
+    host = PythonLanguageHost(_engine_address(argv), here / "pulumi-language-python-exec")
+    exit_on_signals(host.stop_programs)
+    exit_when_orphaned(host.stop_programs)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4),
         options=[("grpc.max_receive_message_length", 1 << 30), ("grpc.max_send_message_length", 1 << 30)],
     )
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(PythonLanguageHost(engine, exec_script, python), server)
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
-    server.wait_for_termination()
+    threading.Event().wait()
     return 0
 
 
