@@ -184,6 +184,8 @@ class App:
             # Prefer a status the operation declares: 400 -> 422 (input errors), 403 -> 401 (user-only
             # operations that declare no 403 refuse workspace tokens as a credential).
             status = next((s for s in _FALLBACK.get(status, ()) if s in op.statuses), status)
+        if status == 422 and 422 not in op.statuses:
+            status = 400  # input the operation cannot process is a plain bad request where 422 is not declared
         return status, exc.envelope()
 
     def _dispatch(self, op: Operation, params: dict[str, str], environ: dict[str, Any]) -> tuple[int, Any]:
@@ -224,7 +226,8 @@ class App:
 
         def prepare(tx: Tx) -> Req:
             advance(tx, self.rt)
-            principal = authenticate(tx, self.rt, headers.get("authorization"))
+            anonymous = route is not None and route.scope == "anon" and not headers.get("authorization")
+            principal = Principal() if anonymous else authenticate(tx, self.rt, headers.get("authorization"))
             if bad_json:
                 raise ValidationFailed("request body is not valid JSON", path=["body"])
             if violations:
@@ -260,7 +263,7 @@ class App:
                 rows = tx.q("SELECT fingerprint, status, body, created_at FROM idempotency WHERE key=?", key)
                 if rows and rows[0][3] > now() - IDEMPOTENCY_TTL:
                     if rows[0][0] != fingerprint:
-                        raise _Reuse()
+                        raise _Reuse(route.reuse_status)
                     return rows[0][1], json.loads(rows[0][2]) if rows[0][2] is not None else None
             status, out = route.fn(r)
             if key is not None:
@@ -280,7 +283,7 @@ class App:
     def _scope(r: Req, route: Route) -> None:
         """Resolve the active workspace and the caller's role as the route declares."""
         p: Principal = r.principal
-        if route.scope in ("user", "any"):
+        if route.scope in ("user", "any", "anon"):
             if route.scope == "user" and p.user_id is None:
                 raise Forbidden("this operation needs a user credential; workspace API tokens cannot call it")
             return
@@ -411,8 +414,10 @@ class _Reuse(ApiError):
 
     status, code = 422, 7001
 
-    def __init__(self) -> None:
-        super().__init__("idempotency key reused with different parameters", path=["headers", "idempotency-key"])
+    def __init__(self, status: int = 422) -> None:
+        super().__init__(
+            "idempotency key reused with different parameters", path=["headers", "idempotency-key"], status=status
+        )
 
 
 def _loopback(addr: str | None) -> bool:
@@ -449,6 +454,7 @@ _REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    410: "Gone",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
     500: "Internal Server Error",

@@ -315,6 +315,10 @@ def archive_product(r: Req) -> tuple[int, Any]:
     p.update(state="archived", archived_at=now())
     if "archive_reason" in r.body:
         p["archive_reason"] = r.body["archive_reason"]
+    if r.body.get("cascade_offers"):
+        from .offers import archive_product_offers
+
+        archive_product_offers(r.tx, p["id"])
     r.tx.save(bump(p))
     return 200, render_product(r.tx, p)
 
