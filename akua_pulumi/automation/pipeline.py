@@ -12,30 +12,36 @@ failures, see docs notes §6), so the factory must be importable by reference.
 
 A failed customer never stops the others. Its error is one short line (the last meaningful Pulumi
 diagnostic); the full engine output goes to ``<state_dir>/logs/<customer>.<command>.log``.
+
+Split by concern: :mod:`.results` (what a command reports), :mod:`.diagnostics` (the one-line
+error), :mod:`.runner` (one command on one stack, shared by every executor), this module (the
+local process pool) and :mod:`.temporal` (the same jobs on a Temporal cluster).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import multiprocessing
-import os
-import pickle
 import queue as queue_mod
 import re
-import shutil
 import time
-import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import Any
 
 from akua_pulumi.automation.customers import Customer, InvalidCustomer
-
-if TYPE_CHECKING:
-    from rich.table import Table
+from akua_pulumi.automation.diagnostics import error_from_output as _error_from_output
+from akua_pulumi.automation.diagnostics import shorten as _shorten
+from akua_pulumi.automation.results import Command, CustomerEvent, CustomerResult, PipelineReport, Secret
+from akua_pulumi.automation.runner import (
+    Job,
+    ProgramFactory,
+    has_validator,
+    resolve_program,
+    run_job,
+    validate_customer,
+)
 
 __all__ = [
     "Command",
@@ -48,194 +54,7 @@ __all__ = [
     "resolve_program",
 ]
 
-Command = Literal["up", "preview", "refresh", "destroy"]
-ProgramFactory = str | Callable[[Customer, Mapping[str, Any]], None]
-EventKind = Literal["started", "resource", "finished"]
-
-_ERROR_MAX = 300
-# Engine lines that say *that* something failed, never *why*.
-_GENERIC_ERRORS = re.compile(
-    r"^(update|preview|refresh|destroy|deployment) failed$"
-    r"|^an error occurred while (advancing the preview|running the program)"
-    r"|^program failed with an unhandled exception:?$"
-    r"|^one or more errors occurred"
-    # The engine's follow-up once a resource failed: the resource's own error is the cause.
-    r"|^resource monitor has terminated",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A config value stored as a Pulumi secret (encrypted in state and config, masked in repr)."""
-
-    value: str
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-
-@dataclass
-class CustomerResult:
-    """What one command did to one customer's stack."""
-
-    customer_id: str
-    command: str
-    ok: bool
-    changes: dict[str, int] = field(default_factory=dict)
-    resources_changed: int = 0
-    duration_s: float = 0.0
-    error: str | None = None
-    outputs: dict[str, Any] = field(default_factory=dict)
-    log_path: str | None = None
-
-
-@dataclass(frozen=True)
-class CustomerEvent:
-    """Progress, delivered to ``on_event`` in the parent process.
-
-    ``started`` when a worker picks the customer up, ``resource`` each time the engine finishes
-    (or fails) a resource step (``message`` is ``"<op> <type> <name>"``), ``finished`` with the
-    :class:`CustomerResult`.
-    """
-
-    customer_id: str
-    kind: EventKind
-    command: str
-    message: str = ""
-    result: CustomerResult | None = None
-    timestamp: float = field(default_factory=time.time)
-
-
-@dataclass
-class PipelineReport:
-    """The results of one pipeline command, one :class:`CustomerResult` per customer in input order."""
-
-    command: str
-    results: list[CustomerResult] = field(default_factory=list)
-    duration_s: float = 0.0
-
-    def __iter__(self) -> Iterator[CustomerResult]:
-        return iter(self.results)
-
-    def __len__(self) -> int:
-        return len(self.results)
-
-    def __getitem__(self, customer_id: str) -> CustomerResult:
-        for r in self.results:
-            if r.customer_id == customer_id:
-                return r
-        raise KeyError(customer_id)
-
-    @property
-    def failed(self) -> list[CustomerResult]:
-        return [r for r in self.results if not r.ok]
-
-    @property
-    def succeeded(self) -> list[CustomerResult]:
-        return [r for r in self.results if r.ok]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every customer succeeded, 1 otherwise."""
-        return 1 if self.failed else 0
-
-    def table(self) -> Table:
-        """A ``rich`` table: customer, result, resources changed, duration, error."""
-        from rich.table import Table
-        from rich.text import Text
-
-        verb = {"preview": "would change"}.get(self.command, "changed")
-        table = Table(title=f"akua-onboard {self.command}: {len(self.succeeded)} ok, {len(self.failed)} failed")
-        table.add_column("customer", no_wrap=True)
-        table.add_column("result")
-        table.add_column(f"resources {verb}", justify="right")
-        table.add_column("duration", justify="right")
-        table.add_column("error", overflow="fold")
-        for r in self.results:
-            table.add_row(
-                r.customer_id,
-                Text("ok", style="green") if r.ok else Text("failed", style="bold red"),
-                str(r.resources_changed),
-                f"{r.duration_s:.1f}s",
-                Text(r.error or "", style="red"),
-            )
-        return table
-
-    def __str__(self) -> str:
-        lines = [f"{self.command}: {len(self.succeeded)} ok, {len(self.failed)} failed"]
-        for r in self.results:
-            status = "ok" if r.ok else "FAILED"
-            tail = f"  {r.error}" if r.error else ""
-            changed = f"{r.resources_changed:>4} changed"
-            lines.append(f"  {r.customer_id:<24} {status:<6} {changed} {r.duration_s:6.1f}s{tail}")
-        return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- programs
-
-
-def resolve_program(program: ProgramFactory) -> Callable[[Customer, Mapping[str, Any]], None]:
-    """Turn ``"package.module:function"`` (or a callable) into the factory function.
-
-    Raises:
-        ValueError: the string is malformed, the module cannot be imported or has no such attribute.
-        TypeError: a callable that cannot be imported by reference in a worker process.
-    """
-    if callable(program):
-        qualname = getattr(program, "__qualname__", "")
-        if "<locals>" in qualname or "<lambda>" in qualname:
-            raise TypeError(f"program {qualname!r} must be a top-level function (workers import it by name)")
-        try:
-            pickle.dumps(program)
-        except Exception as exc:
-            raise TypeError(f"program {program!r} cannot be sent to a worker process: {exc}") from exc
-        return program
-    if not isinstance(program, str) or ":" not in program:
-        raise ValueError(f"program must be 'module:function', got {program!r}")
-    module_name, _, attr_path = program.partition(":")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"cannot import program module {module_name!r}: {exc}") from exc
-    for part in attr_path.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ValueError(f"program {program!r}: {module_name} has no attribute {attr_path!r}") from None
-    if not callable(obj):
-        raise ValueError(f"program {program!r} is not callable")
-    fn: Callable[[Customer, Mapping[str, Any]], None] = obj
-    return fn
-
-
-# --------------------------------------------------------------------------- worker side
-
-
-@dataclass(frozen=True)
-class _Job:
-    """Everything a worker needs; must pickle."""
-
-    program: ProgramFactory
-    customer: Customer
-    command: str
-    project_name: str
-    state_dir: str
-    backend_url: str | None
-    config: dict[str, tuple[str, bool]]
-    env: dict[str, str]
-    settings: dict[str, Any]
-    passphrase: str | None
-    engine_parallel: int | None
-    bin_dir: str | None
-    preview_first: bool = True
-
+_ = _error_from_output  # re-exported for callers of the old single module
 
 _events: Any = None  # the multiprocessing queue in a worker, set by _init_worker
 
@@ -245,184 +64,19 @@ def _init_worker(events: Any) -> None:
     _events = events
 
 
-def _emit(kind: str, customer_id: str, command: str, message: str = "", result: CustomerResult | None = None) -> None:
+def _emit(kind: str, customer_id: str, command: str, message: str = "") -> None:
     if _events is not None:
         with contextlib.suppress(Exception):  # progress must never break a run
-            _events.put((kind, customer_id, command, message, result, time.time()))
+            _events.put((kind, customer_id, command, message, None, time.time()))
 
 
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _ERROR_MAX else text[: _ERROR_MAX - 1] + "…"
-
-
-def _last_meaningful(message: str) -> str | None:
-    """The line of a (possibly multi-line) diagnostic that says why: a traceback's last line, etc."""
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    keep = []
-    for ln in lines:
-        ln = re.sub(r"^(error:\s*|an unhandled error occurred:\s*|python inline source runtime error:\s*)+", "", ln)
-        if not ln or _GENERIC_ERRORS.search(ln) or ln.startswith(("Traceback", "File ", "^")):
-            continue
-        keep.append(ln)
-    return keep[-1] if keep else None
-
-
-def _error_from_output(text: str) -> str:
-    """Best-effort: the last ``error:`` diagnostic in the engine output, else its last line."""
-    diag = text.split("Diagnostics:", 1)[1] if "Diagnostics:" in text else text
-    diag = re.split(r"\n\s*(Resources|Outputs|Duration):", diag)[0]
-    blocks = re.split(r"\n\s*error:\s*", "\n" + diag)
-    for block in reversed(blocks[1:]):
-        # A diagnostic ends at the blank line before the next resource's header.
-        found = _last_meaningful(block.split("\n\n", 1)[0])
-        if found:
-            return found
-    for line in reversed(text.splitlines()):
-        line = line.strip()
-        if line.startswith("error:") and not _GENERIC_ERRORS.search(line[6:].strip()):
-            return line[6:].strip()
-    return _last_meaningful(text) or "pulumi failed (see log)"
-
-
-class _ProgramFailed(Exception):
-    """The factory raised inside the inline program (kept so the report shows the real cause)."""
-
-
-def _run_job(job: _Job) -> CustomerResult:
-    """Worker entry point: run one command on one customer's stack; never raises."""
-    cid, command = job.customer.id, job.command
-    logs = Path(job.state_dir) / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    log_path = logs / f"{cid}.{command}.log"
-    started = time.monotonic()
-    _emit("started", cid, command)
-    result = CustomerResult(customer_id=cid, command=command, ok=False, log_path=str(log_path))
-    with log_path.open("w", encoding="utf-8") as log, _redirect_fds(log):
-        log.write(f"# akua-onboard {command} {cid} at {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n")
-        log.flush()
-        diagnostics: list[str] = []
-        program_errors: list[str] = []
-        try:
-            _run_stack(job, log, diagnostics, program_errors, result)
-            result.ok = True
-        except BaseException as exc:
-            log.write("\n# ---- failure ----\n")
-            log.write("".join(traceback.format_exception(exc)))
-            if program_errors:
-                message = program_errors[-1]
-            else:
-                found = [m for m in (_last_meaningful(d) for d in diagnostics) if m]
-                message = found[-1] if found else _error_from_output(str(exc))
-            result.error = _shorten(message)
-            if isinstance(exc, KeyboardInterrupt):
-                result.error = "interrupted"
-        finally:
-            result.duration_s = round(time.monotonic() - started, 3)
-            outcome = "ok" if result.ok else f"FAILED: {result.error}"
-            log.write(f"\n# result: {outcome} ({result.duration_s}s)\n")
-    _emit("finished", cid, command, result=result)
+def _run_job(job: Job) -> CustomerResult:
+    """Pool worker entry point."""
+    result = run_job(job, _emit)
+    if _events is not None:
+        with contextlib.suppress(Exception):
+            _events.put(("finished", job.customer.id, job.command, "", result, time.time()))
     return result
-
-
-@contextlib.contextmanager
-def _redirect_fds(log: TextIO) -> Iterator[None]:
-    """Send anything written straight to fd 1/2 (gRPC, subprocesses) to the log, not the terminal."""
-    saved = [os.dup(1), os.dup(2)]
-    try:
-        log.flush()
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in saved:
-            os.close(fd)
-
-
-def _run_stack(
-    job: _Job, log: TextIO, diagnostics: list[str], program_errors: list[str], result: CustomerResult
-) -> None:
-    from pulumi import automation as auto
-    from pulumi.automation import ConfigValue, ProjectSettings
-
-    from akua_pulumi.automation.environment import PulumiEnvironment
-
-    factory = resolve_program(job.program)
-    customer, settings, cid, command = job.customer, job.settings, job.customer.id, job.command
-
-    def program() -> None:
-        try:
-            factory(customer, settings)
-        except Exception as exc:
-            program_errors.append(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-            raise
-
-    def on_output(line: str) -> None:
-        log.write(line if line.endswith("\n") else line + "\n")
-        log.flush()
-
-    def on_event(ev: Any) -> None:
-        if ev.diagnostic_event is not None and ev.diagnostic_event.severity == "error":
-            diagnostics.append(ev.diagnostic_event.message)
-        step = ev.res_outputs_event or ev.res_op_failed_event
-        # Only the program's own resources: not the Stack, not default providers.
-        if step is not None and not step.metadata.type.startswith(("pulumi:pulumi:", "pulumi:providers:")):
-            op = step.metadata.op.value if hasattr(step.metadata.op, "value") else str(step.metadata.op)
-            failed = " failed" if ev.res_op_failed_event is not None else ""
-            name = step.metadata.urn.rsplit("::", 1)[-1]
-            _emit("resource", cid, command, f"{op}{failed} {step.metadata.type} {name}")
-
-    kw: dict[str, Any] = {"bin_dir": Path(job.bin_dir) if job.bin_dir else None}
-    if job.passphrase is not None:
-        kw["passphrase"] = job.passphrase
-    penv = PulumiEnvironment(state_dir=Path(job.state_dir), backend_url=job.backend_url, extra=dict(job.env), **kw)
-    work_dir = Path(job.state_dir) / "workspaces" / job.project_name / cid
-    work_dir.mkdir(parents=True, exist_ok=True)
-    opts = penv.workspace_options(
-        work_dir=str(work_dir), project_settings=ProjectSettings(name=job.project_name, runtime="python")
-    )
-    if command in ("up", "preview"):
-        stack = auto.create_or_select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
-    else:
-        try:
-            stack = auto.select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
-        except auto.StackNotFoundError:
-            if command == "destroy":  # offboarding is idempotent: nothing there is success
-                log.write(f"# stack {cid} does not exist; nothing to destroy\n")
-                shutil.rmtree(work_dir, ignore_errors=True)
-                return
-            raise RuntimeError(f"stack {cid!r} does not exist; run 'up' first") from None
-    if job.config:
-        stack.set_all_config({k: ConfigValue(value=v, secret=s) for k, (v, s) in job.config.items()})
-
-    common: dict[str, Any] = {"on_output": on_output, "on_event": on_event, "color": "never"}
-    if job.engine_parallel:
-        common["parallel"] = job.engine_parallel
-    changes: Mapping[Any, int]
-    if command == "up":
-        if job.preview_first:
-            # Like `pulumi up` without --skip-preview: invalid input fails every resource's check
-            # here, before anything is written (dependents are checked only after their parents
-            # are created during an update).
-            # Its resource events are not progress: only the update's are reported.
-            stack.preview(**{k: v for k, v in common.items() if k != "on_event"})
-        up = stack.up(**common)
-        changes = up.summary.resource_changes or {}
-        result.outputs = {k: ("[secret]" if v.secret else v.value) for k, v in up.outputs.items()}
-    elif command == "preview":
-        changes = stack.preview(**common).change_summary or {}
-    elif command == "refresh":
-        changes = stack.refresh(**common).summary.resource_changes or {}
-    elif command == "destroy":
-        changes = stack.destroy(**common).summary.resource_changes or {}
-        stack.workspace.remove_stack(cid)
-        shutil.rmtree(work_dir, ignore_errors=True)
-    else:  # pragma: no cover - guarded by OnboardingPipeline
-        raise ValueError(f"unknown command {command!r}")
-    result.changes = {(k.value if hasattr(k, "value") else str(k)): int(v) for k, v in changes.items()}
-    result.resources_changed = sum(v for k, v in result.changes.items() if k != "same")
 
 
 # --------------------------------------------------------------------------- parent side
@@ -445,7 +99,14 @@ class OnboardingPipeline:
         on_event: Called in this process with each :class:`CustomerEvent`.
         passphrase: Secrets passphrase; default ``$PULUMI_CONFIG_PASSPHRASE`` or the local default.
         engine_parallel: Resource operations at once inside one stack (Pulumi ``--parallel``).
-        preview_first: Preview before each ``up`` so invalid input fails before any write (default).
+        preview_first: Preview before each ``up`` so invalid input fails before any write. Default
+            (None): only for programs without an in-process ``validate`` hook; the default program
+            has one, so its ``up`` is one engine run.
+        engine: ``"local"`` (a process pool, the default) or ``"temporal"``: one workflow per customer
+            on the Temporal cluster at ``address``, run by ``akua-onboard-worker`` processes.
+        address, namespace, task_queue: Where the Temporal workflows go (``engine="temporal"``).
+        force: Run the engine on ``up`` even when a customer's input is unchanged since its last
+            successful up (to repair drift; ``refresh`` that finds drift has the same effect).
     """
 
     def __init__(
@@ -462,8 +123,17 @@ class OnboardingPipeline:
         on_event: Callable[[CustomerEvent], None] | None = None,
         passphrase: str | None = None,
         engine_parallel: int | None = None,
-        preview_first: bool = True,
+        preview_first: bool | None = None,
+        force: bool = False,
+        engine: str = "local",
+        address: str | None = None,
+        namespace: str = "default",
+        task_queue: str | None = None,
     ) -> None:
+        if engine not in ("local", "temporal"):
+            raise ValueError(f"engine must be 'local' or 'temporal', got {engine!r}")
+        if engine == "temporal" and not address:
+            raise ValueError("engine 'temporal' needs an address (HOST:PORT of the Temporal frontend)")
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", project_name):
@@ -482,6 +152,11 @@ class OnboardingPipeline:
         self.passphrase = passphrase
         self.engine_parallel = engine_parallel
         self.preview_first = preview_first
+        self.force = force
+        self.engine = engine
+        self.address = address
+        self.namespace = namespace
+        self.task_queue = task_queue
         for key, value in self.config.items():
             if not isinstance(value, (str, Secret)):
                 raise TypeError(f"config[{key!r}] must be a str or Secret, got {type(value).__name__}")
@@ -535,6 +210,12 @@ class OnboardingPipeline:
         t0 = time.monotonic()
         results: dict[str, CustomerResult] = {}
 
+        if command in ("up", "preview"):  # in-process check of the program's input: no engine, no write
+            checked: list[Customer | InvalidCustomer] = []
+            for entry in entries:
+                problem = validate_customer(self.program, entry, self.settings) if isinstance(entry, Customer) else None
+                checked.append(InvalidCustomer(index=-1, id=entry.id, errors=(problem,)) if problem else entry)
+            entries = checked
         for entry in entries:
             if isinstance(entry, InvalidCustomer):
                 res = CustomerResult(customer_id=entry.label, command=command, ok=False, error=entry.message)
@@ -571,9 +252,12 @@ class OnboardingPipeline:
 
         return str(find_pulumi_bin())
 
-    def _job(self, command: str, customer: Customer, bin_dir: str | None) -> _Job:
+    def _job(self, command: str, customer: Customer, bin_dir: str | None) -> Job:
         config = {k: ((v.value, True) if isinstance(v, Secret) else (v, False)) for k, v in self.config.items()}
-        return _Job(
+        preview_first = self.preview_first
+        if preview_first is None:
+            preview_first = not has_validator(self.program)
+        return Job(
             program=self.program,
             customer=customer,
             command=command,
@@ -586,14 +270,34 @@ class OnboardingPipeline:
             passphrase=self.passphrase,
             engine_parallel=self.engine_parallel,
             bin_dir=bin_dir,
-            preview_first=self.preview_first,
+            preview_first=preview_first,
+            force=self.force,
         )
 
     def _notify(self, event: CustomerEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _execute(self, command: str, jobs: Sequence[_Job]) -> dict[str, CustomerResult]:
+    def _execute(self, command: str, jobs: Sequence[Job]) -> dict[str, CustomerResult]:
+        if self.engine == "temporal":
+            return self._execute_temporal(command, jobs)
+        return self._execute_local(command, jobs)
+
+    def _execute_temporal(self, command: str, jobs: Sequence[Job]) -> dict[str, CustomerResult]:
+        from akua_pulumi.automation.temporal import DEFAULT_TASK_QUEUE, run_on_temporal
+
+        assert self.address is not None
+        for job in jobs:
+            self._notify(CustomerEvent(job.customer.id, "started", command))
+        return run_on_temporal(
+            jobs,
+            address=self.address,
+            namespace=self.namespace,
+            task_queue=self.task_queue or DEFAULT_TASK_QUEUE,
+            on_finished=lambda r: self._notify(CustomerEvent(r.customer_id, "finished", command, result=r)),
+        )
+
+    def _execute_local(self, command: str, jobs: Sequence[Job]) -> dict[str, CustomerResult]:
         ctx = multiprocessing.get_context("spawn")
         events = ctx.Queue()
         results: dict[str, CustomerResult] = {}

@@ -8,44 +8,24 @@ from typing import Any
 import pulumi
 
 from ..components import (
-    ApiTokenArgs,
-    ClusterArgs,
     CustomerWorkspace,
     CustomerWorkspaceArgs,
-    InstallArgs,
-    MemberArgs,
-    RegionArgs,
 )
 from .customers import Customer
 
-__all__ = ["customer_args", "customer_program"]
+__all__ = ["customer_args", "customer_program", "validate_customer"]
 
 
 def customer_args(customer: Customer, settings: Mapping[str, Any] | None = None) -> CustomerWorkspaceArgs:
     """Map a validated customers-file entry onto the layout's arguments."""
     settings = settings or {}
-    token = customer.api_token
-    return CustomerWorkspaceArgs(
-        name=customer.name,
-        slug=customer.slug,
-        members=[MemberArgs(m.user_id, m.role) for m in customer.members],
-        region=RegionArgs(customer.region.name, customer.region.icon),
-        cluster=ClusterArgs(customer.cluster.name, customer.cluster.network_profile) if customer.cluster else None,
-        installs=[
-            InstallArgs(
-                i.name or str(i.product_id or i.package_id),
-                product_id=i.product_id,
-                package_id=i.package_id,
-                version=i.version,
-            )
-            for i in customer.installs
-        ],
-        api_token=ApiTokenArgs(token.name, int(token.expires_at.timestamp()) if token.expires_at is not None else None)
-        if token
-        else None,
-        managing_organization_id=customer.managing_organization_id,
-        require_management=bool(settings.get("require_management", False)),
-        tier=customer.extra.get("tier") or settings.get("tier"),
+    # Every file field is a layout argument (derived from CustomerWorkspaceArgs); settings only
+    # supply defaults for what the entry leaves out.
+    return customer.layout_args(
+        {
+            "require_management": bool(settings.get("require_management", False)),
+            "tier": customer.extra.get("tier") or settings.get("tier"),
+        }
     )
 
 
@@ -60,3 +40,18 @@ def customer_program(customer: Customer, settings: Mapping[str, Any]) -> None:
     pulumi.export("kubeconfig", layout.kubeconfig)
     pulumi.export("api_token", layout.api_token)
     pulumi.export("management_ok", layout.management_ok)
+
+
+def validate_customer(customer: Customer, settings: Mapping[str, Any]) -> None:
+    """Check one customer's input in-process, before any engine run or write.
+
+    The layout arguments check every value with the resource declarations' own rules (what the
+    resources' ``check`` does at preview), so ``up`` needs no separate preview.
+
+    Raises:
+        ValueError: the message names the argument and the field.
+    """
+    customer_args(customer, settings)
+
+
+customer_program.validate = validate_customer  # type: ignore[attr-defined]

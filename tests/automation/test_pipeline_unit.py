@@ -102,7 +102,7 @@ def test_report_table_and_exit_code() -> None:
 
 
 def test_error_line_is_the_resource_cause_not_the_engine_follow_up() -> None:
-    from akua_pulumi.automation.pipeline import _error_from_output
+    from akua_pulumi.automation.diagnostics import error_from_output as _error_from_output
 
     output = """Previewing update (cust-6):
 Diagnostics:

@@ -1,0 +1,396 @@
+"""Run one command on one customer's stack: the unit of work of every executor (process pool, Temporal).
+
+:func:`run_job` never raises: whatever happens becomes a :class:`CustomerResult`, and the full
+engine output goes to ``<state_dir>/logs/<customer>.<command>.log``.
+
+What one ``up`` costs (see docs/performance.md):
+
+* **input unchanged since the last successful up** (same customer entry, settings, config, program
+  and akua_pulumi version, recorded as the stack tag ``akua:input``): no engine run at all, two CLI
+  calls (read the tag, read the outputs). ``force=True`` runs the engine anyway (drift);
+* otherwise one engine run (``pulumi up --skip-preview``), plus stack select/create, ``set-all``
+  config only when the config changed, and one tag write. Invalid input is rejected before any
+  write in-process (the customers file and the program's ``validate``); ``preview_first`` adds a
+  preview for programs that have no ``validate``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import os
+import pickle
+import shutil
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TextIO
+
+from akua_pulumi.automation.customers import Customer
+from akua_pulumi.automation.diagnostics import error_from_output, last_meaningful, shorten
+from akua_pulumi.automation.results import CustomerResult
+
+__all__ = [
+    "FINGERPRINT_TAG",
+    "Emit",
+    "Job",
+    "ProgramFactory",
+    "fingerprint",
+    "program_ref",
+    "resolve_program",
+    "run_job",
+    "validate_customer",
+]
+
+ProgramFactory = str | Callable[[Customer, Mapping[str, Any]], None]
+#: ``emit(kind, customer_id, command, message)``: progress out of a run (a queue, a heartbeat...).
+Emit = Callable[[str, str, str, str], None]
+#: Stack tag holding ``<input fingerprint>:<resource count>`` after a successful up.
+FINGERPRINT_TAG = "akua:input"
+
+
+def resolve_program(program: ProgramFactory) -> Callable[[Customer, Mapping[str, Any]], None]:
+    """Turn ``"package.module:function"`` (or a callable) into the factory function.
+
+    Raises:
+        ValueError: the string is malformed, the module cannot be imported or has no such attribute.
+        TypeError: a callable that cannot be imported by reference in a worker process.
+    """
+    if callable(program):
+        qualname = getattr(program, "__qualname__", "")
+        if "<locals>" in qualname or "<lambda>" in qualname:
+            raise TypeError(f"program {qualname!r} must be a top-level function (workers import it by name)")
+        try:
+            pickle.dumps(program)
+        except Exception as exc:
+            raise TypeError(f"program {program!r} cannot be sent to a worker process: {exc}") from exc
+        return program
+    if not isinstance(program, str) or ":" not in program:
+        raise ValueError(f"program must be 'module:function', got {program!r}")
+    module_name, _, attr_path = program.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"cannot import program module {module_name!r}: {exc}") from exc
+    for part in attr_path.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ValueError(f"program {program!r}: {module_name} has no attribute {attr_path!r}") from None
+    if not callable(obj):
+        raise ValueError(f"program {program!r} is not callable")
+    fn: Callable[[Customer, Mapping[str, Any]], None] = obj
+    return fn
+
+
+def program_ref(program: ProgramFactory) -> str:
+    """``"module:function"`` for a factory (what a remote worker imports)."""
+    if isinstance(program, str):
+        return program
+    return f"{program.__module__}:{program.__qualname__}"
+
+
+def validate_customer(program: ProgramFactory, customer: Customer, settings: Mapping[str, Any]) -> str | None:
+    """Run the factory's in-process ``validate(customer, settings)`` hook; the error, or None.
+
+    Returns None too when the factory has no hook (then only a preview can check its input).
+    """
+    hook = getattr(resolve_program(program), "validate", None)
+    if hook is None:
+        return None
+    try:
+        hook(customer, settings)
+    except Exception as exc:
+        return shorten(f"{exc}" or type(exc).__name__)
+    return None
+
+
+def has_validator(program: ProgramFactory) -> bool:
+    """Whether the factory checks its input in-process (so ``up`` needs no preview)."""
+    return callable(getattr(resolve_program(program), "validate", None))
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to run one command on one customer's stack; must pickle."""
+
+    program: ProgramFactory
+    customer: Customer
+    command: str
+    project_name: str
+    state_dir: str
+    backend_url: str | None
+    config: dict[str, tuple[str, bool]]
+    env: dict[str, str]
+    settings: dict[str, Any]
+    passphrase: str | None
+    engine_parallel: int | None
+    bin_dir: str | None
+    preview_first: bool = False
+    force: bool = False
+    #: ``up`` clears a stale lock of a dead run first (``pulumi cancel``): set on a retried attempt.
+    clear_lock: bool = False
+
+    # The customer travels as plain data and is validated again on arrival, so a job pickles
+    # (process pool) and serialises (Temporal) whatever classes the customers file derives.
+    def __getstate__(self) -> dict[str, Any]:
+        return self.to_wire()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(Job.from_wire(state).__dict__)
+
+    def to_wire(self) -> dict[str, Any]:
+        """JSON-able form (the program as ``"module:function"``)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["customer"] = self.customer.model_dump(mode="json")
+        data["program"] = program_ref(self.program)
+        data["config"] = {k: [v, s] for k, (v, s) in self.config.items()}
+        return data
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Job:
+        """The inverse of :meth:`to_wire`."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["customer"] = Customer.model_validate(data["customer"])
+        values["config"] = {k: (v, bool(s)) for k, (v, s) in data.get("config", {}).items()}
+        return cls(**values)
+
+
+def fingerprint(job: Job) -> str:
+    """A digest of everything an ``up`` of this job depends on (secret values only as a digest)."""
+    try:
+        version = importlib.metadata.version("akua-pulumi")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+        version = "0"
+    blob = json.dumps(
+        {
+            "program": program_ref(job.program),
+            "customer": job.customer.model_dump(mode="json"),
+            "settings": job.settings,
+            "config": {k: [v, s] for k, (v, s) in sorted(job.config.items())},
+            "env": dict(sorted(job.env.items())),
+            "project": job.project_name,
+            "akua_pulumi": version,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def run_job(job: Job, emit: Emit | None = None) -> CustomerResult:
+    """Run one command on one customer's stack; never raises."""
+    cid, command = job.customer.id, job.command
+    logs = Path(job.state_dir) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / f"{cid}.{command}.log"
+    started = time.monotonic()
+
+    def send(kind: str, message: str = "") -> None:
+        if emit is not None:
+            with contextlib.suppress(Exception):  # progress must never break a run
+                emit(kind, cid, command, message)
+
+    send("started")
+    result = CustomerResult(customer_id=cid, command=command, ok=False, log_path=str(log_path))
+    with log_path.open("w", encoding="utf-8") as log, _redirect_fds(log):
+        log.write(f"# akua-onboard {command} {cid} at {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n")
+        log.flush()
+        diagnostics: list[str] = []
+        program_errors: list[str] = []
+        try:
+            _run_stack(job, log, diagnostics, program_errors, result, send)
+            result.ok = True
+        except BaseException as exc:
+            log.write("\n# ---- failure ----\n")
+            log.write("".join(traceback.format_exception(exc)))
+            if program_errors:
+                message = program_errors[-1]
+            else:
+                found = [m for m in (last_meaningful(d) for d in diagnostics) if m]
+                message = found[-1] if found else error_from_output(str(exc))
+            result.error = shorten(message)
+            if isinstance(exc, KeyboardInterrupt):
+                result.error = "interrupted"
+        finally:
+            result.duration_s = round(time.monotonic() - started, 3)
+            outcome = "ok" if result.ok else f"FAILED: {result.error}"
+            log.write(f"\n# result: {outcome} ({result.duration_s}s)\n")
+    return result
+
+
+@contextlib.contextmanager
+def _redirect_fds(log: TextIO) -> Iterator[None]:
+    """Send anything written straight to fd 1/2 (gRPC, subprocesses) to the log, not the terminal."""
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        log.flush()
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+def _op_name(op: Any) -> str:
+    return str(op.value if hasattr(op, "value") else op)
+
+
+def _own_step(step: Any) -> bool:
+    """Only the program's own resources: not the Stack, not default providers."""
+    return step is not None and not step.metadata.type.startswith(("pulumi:pulumi:", "pulumi:providers:"))
+
+
+def _run_stack(
+    job: Job,
+    log: TextIO,
+    diagnostics: list[str],
+    program_errors: list[str],
+    result: CustomerResult,
+    send: Callable[[str, str], None],
+) -> None:
+    from pulumi import automation as auto
+    from pulumi.automation import ConfigValue, ProjectSettings
+
+    from akua_pulumi.automation.environment import PulumiEnvironment
+
+    factory = resolve_program(job.program)
+    customer, settings, cid, command = job.customer, job.settings, job.customer.id, job.command
+    kw: dict[str, Any] = {"bin_dir": Path(job.bin_dir) if job.bin_dir else None}
+    if job.passphrase is not None:
+        kw["passphrase"] = job.passphrase
+    penv = PulumiEnvironment(state_dir=Path(job.state_dir), backend_url=job.backend_url, extra=dict(job.env), **kw)
+    qualified = f"organization/{job.project_name}/{cid}"
+    digest = fingerprint(job) if command == "up" else ""
+
+    def cli(*args: str) -> Any:
+        proc = penv.run(*args, "--stack", qualified, cwd=penv.state_dir, check=False)
+        log.write(f"# pulumi {' '.join(args)}: exit {proc.returncode}\n")
+        return proc
+
+    def to_outputs(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in values.items() if not k.startswith("akua:")}
+
+    if job.clear_lock:
+        # A retried attempt: the dead run's lock would refuse this one. For a self-managed backend
+        # `pulumi cancel` deletes the stack's lock files (the engine that held them is gone).
+        cli("cancel", "--yes")
+    if command == "up" and not job.force:
+        tag = cli("stack", "tag", "get", FINGERPRINT_TAG)
+        recorded, _, count = tag.stdout.strip().partition(":")
+        if tag.returncode == 0 and recorded == digest:
+            log.write("# input unchanged since the last successful up: nothing to do\n")
+            if count.isdigit():
+                send("plan", count)
+            # Without --show-secrets secret outputs read "[secret]", as in the report of an up.
+            out = cli("stack", "output", "--json")
+            result.outputs = to_outputs(json.loads(out.stdout or "{}") if out.returncode == 0 else {})
+            result.changes = {"same": int(count)} if count.isdigit() else {}
+            result.resources_changed = 0
+            result.skipped = True
+            return
+        if tag.returncode == 0 and count.isdigit():
+            send("plan", count)  # the last up's step count: a good estimate for a changed input
+
+    def program() -> None:
+        try:
+            factory(customer, settings)
+        except Exception as exc:
+            program_errors.append(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            raise
+
+    def on_output(line: str) -> None:
+        log.write(line if line.endswith("\n") else line + "\n")
+        log.flush()
+
+    summary: dict[str, int] = {}
+    stack_outputs: dict[str, Any] = {}
+
+    def on_event(ev: Any) -> None:
+        if ev.diagnostic_event is not None and ev.diagnostic_event.severity == "error":
+            diagnostics.append(ev.diagnostic_event.message)
+        if ev.summary_event is not None:
+            summary.update({_op_name(k): int(v) for k, v in (ev.summary_event.resource_changes or {}).items()})
+        if ev.res_outputs_event is not None and ev.res_outputs_event.metadata.type == "pulumi:pulumi:Stack":
+            new = ev.res_outputs_event.metadata.new
+            stack_outputs.update((new.outputs if new is not None else None) or {})
+        step = ev.res_outputs_event or ev.res_op_failed_event
+        if _own_step(step):
+            failed = " failed" if ev.res_op_failed_event is not None else ""
+            name = step.metadata.urn.rsplit("::", 1)[-1]
+            send("resource", f"{_op_name(step.metadata.op)}{failed} {step.metadata.type} {name}")
+
+    def on_preview_event(ev: Any) -> None:
+        if ev.diagnostic_event is not None and ev.diagnostic_event.severity == "error":
+            diagnostics.append(ev.diagnostic_event.message)
+        if ev.summary_event is not None:
+            steps = sum(int(v) for k, v in (ev.summary_event.resource_changes or {}).items())
+            send("plan", str(max(steps - 1, 0)))  # minus the Stack itself
+
+    work_dir = Path(job.state_dir) / "workspaces" / job.project_name / cid
+    work_dir.mkdir(parents=True, exist_ok=True)
+    opts = penv.workspace_options(
+        work_dir=str(work_dir), project_settings=ProjectSettings(name=job.project_name, runtime="python")
+    )
+    if command in ("up", "preview"):
+        stack = auto.create_or_select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
+    else:
+        try:
+            stack = auto.select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
+        except auto.StackNotFoundError:
+            if command == "destroy":  # offboarding is idempotent: nothing there is success
+                log.write(f"# stack {cid} does not exist; nothing to destroy\n")
+                shutil.rmtree(work_dir, ignore_errors=True)
+                return
+            raise RuntimeError(f"stack {cid!r} does not exist; run 'up' first") from None
+    if job.config:
+        # `config set-all` is a CLI call: only when this worker's stack config file is not current.
+        config_digest = hashlib.sha256(json.dumps(sorted(job.config.items())).encode()).hexdigest()
+        marker = work_dir / ".akua-config"
+        stack_file = work_dir / f"Pulumi.{cid}.yaml"
+        if not stack_file.exists() or not marker.exists() or marker.read_text() != config_digest:
+            stack.set_all_config({k: ConfigValue(value=v, secret=s) for k, (v, s) in job.config.items()})
+            marker.write_text(config_digest)
+
+    common: dict[str, Any] = {"on_output": on_output, "on_event": on_event, "color": "never"}
+    if job.engine_parallel:
+        common["parallel"] = job.engine_parallel
+    changes: Mapping[Any, int]
+    if command == "up":
+        if job.preview_first:
+            # For programs without an in-process `validate`: invalid input fails every resource's
+            # check here, before anything is written (dependents are checked only after their
+            # parents are created during an update). Its resource events are not progress.
+            stack.preview(**{**common, "on_event": on_preview_event})
+        # Stack.up reads the outputs and the history after the run (two more CLI calls); the
+        # event stream already carries both, so those calls are answered from it.
+        stack.outputs = lambda: {}  # type: ignore[method-assign]
+        stack.info = lambda *a, **k: True  # type: ignore[method-assign,assignment]
+        stack.up(**common)
+        changes = summary
+        result.outputs = to_outputs(stack_outputs)  # the event stream shows secrets as "[secret]"
+        resources = sum(v for k, v in summary.items() if k != "delete") - 1  # minus the Stack
+        cli("stack", "tag", "set", FINGERPRINT_TAG, f"{digest}:{max(resources, 0)}")
+    elif command == "preview":
+        changes = stack.preview(**common).change_summary or {}
+    elif command == "refresh":
+        changes = stack.refresh(**common).summary.resource_changes or {}
+        if any(int(v) for k, v in changes.items() if _op_name(k) != "same"):
+            cli("stack", "tag", "rm", FINGERPRINT_TAG)  # drift found: the next up must run the engine
+    elif command == "destroy":
+        changes = stack.destroy(**common).summary.resource_changes or {}
+        stack.workspace.remove_stack(cid)
+        shutil.rmtree(work_dir, ignore_errors=True)
+    else:  # pragma: no cover - guarded by OnboardingPipeline
+        raise ValueError(f"unknown command {command!r}")
+    result.changes = {_op_name(k): int(v) for k, v in changes.items()}
+    result.resources_changed = sum(v for k, v in result.changes.items() if k != "same")
