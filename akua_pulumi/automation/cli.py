@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from akua_pulumi.automation.customers import CustomersFileError, read_customers_file
+from akua_pulumi.automation.customers import Customer, CustomersFileError, read_customers_file
 from akua_pulumi.automation.pipeline import CustomerEvent, OnboardingPipeline, PipelineReport, Secret
 
 __all__ = ["DEFAULT_PROGRAM", "build_parser", "main"]
@@ -50,11 +50,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="a setting passed to the program factory (repeatable)",
     )
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="up: run the engine even for customers whose input is unchanged since their last up (drift)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["local", "temporal"],
+        default="local",
+        help="local process pool (default) or a Temporal cluster (needs --address and akua-onboard-worker)",
+    )
+    p.add_argument("--address", metavar="HOST:PORT", help="Temporal frontend (with --engine temporal)")
+    p.add_argument("--namespace", default="default", help="Temporal namespace (default: default)")
+    p.add_argument("--task-queue", default=None, help="Temporal task queue (default akua-onboarding)")
     return p
 
 
-def _progress_handler(console: Any, live: bool, total: int) -> tuple[Callable[[CustomerEvent], None], Any]:
+def _progress_handler(
+    console: Any, live: bool, total: int, ids: Sequence[str] = ()
+) -> tuple[Callable[[CustomerEvent], None], Any]:
     """An ``on_event`` callback drawing a rich progress display (or plain lines when not live)."""
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -64,29 +81,38 @@ def _progress_handler(console: Any, live: bool, total: int) -> tuple[Callable[[C
         TimeElapsedColumn,
     )
 
+    # Fixed-width columns: the customer, a bar (determinate once the number of steps is known:
+    # from a preview or the customer's last up), done/total, elapsed, then the last step, cut.
+    width = max([len("customers"), *(len(c) for c in ids)]) if ids else 12
     progress = Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
+        TextColumn(f"{{task.description:<{width}}}"),
+        BarColumn(bar_width=24),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
         console=console,
         disable=not live,
         transient=True,
     )
-    overall = progress.add_task("customers", total=total)
+    overall = progress.add_task("customers", total=total, last="")
     tasks: dict[str, Any] = {}
     steps: dict[str, int] = {}
 
     def on_event(ev: CustomerEvent) -> None:
         if ev.kind == "started":
             steps[ev.customer_id] = 0
-            tasks[ev.customer_id] = progress.add_task(f"{ev.customer_id}: {ev.command}", total=None)
+            tasks[ev.customer_id] = progress.add_task(ev.customer_id, total=None, last=ev.command)
+        elif ev.kind == "plan" and ev.customer_id in tasks and ev.message.isdigit():
+            progress.update(tasks[ev.customer_id], total=max(int(ev.message), steps.get(ev.customer_id, 0)))
         elif ev.kind == "resource" and ev.customer_id in tasks:
-            steps[ev.customer_id] = steps.get(ev.customer_id, 0) + 1
+            steps[ev.customer_id] = done = steps.get(ev.customer_id, 0) + 1
+            total = next((t.total for t in progress.tasks if t.id == tasks[ev.customer_id]), None)
             progress.update(
                 tasks[ev.customer_id],
-                description=f"{ev.customer_id}: {steps[ev.customer_id]} steps, last {ev.message}",
+                completed=done,
+                total=max(total, done) if total is not None else None,
+                last=ev.message[:60],
             )
         elif ev.kind == "finished" and ev.result is not None:
             task = tasks.pop(ev.customer_id, None)
@@ -95,9 +121,11 @@ def _progress_handler(console: Any, live: bool, total: int) -> tuple[Callable[[C
             progress.advance(overall)
             r = ev.result
             mark = "[green]ok[/]" if r.ok else "[bold red]failed[/]"
-            detail = f"{r.resources_changed} changed, {r.duration_s:.1f}s"
+            detail = "unchanged, no engine run" if r.skipped else f"{r.resources_changed} changed"
+            # The error itself is printed once, in the report table below.
+            tail = "" if r.ok else ": error in the table below"
             console.print(
-                f"{mark} {r.customer_id} ({detail})" + (f": {r.error}" if r.error else ""),
+                f"{mark} " + escape(f"{r.customer_id} ({detail}, {r.duration_s:.1f}s){tail}"),
                 highlight=False,
                 markup=True,
             )
@@ -137,9 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     entries = parsed.entries
     if not entries:
         return usage_error(f"{args.customers}: no customers")
-    for inv in parsed.invalid:
-        for line in inv.errors:
-            err.print(f"[yellow]invalid:[/] {line}", highlight=False)
+    # An invalid customer's errors are printed once, when it is reported as failed (below).
 
     config: dict[str, str | Secret] = {}
     if args.api_url:
@@ -154,7 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only is not None else None
     if only == []:
         return usage_error("--only needs at least one customer id")
-    on_event, progress = _progress_handler(err, live, len(set(only)) if only else len(entries))
+    labels = [e.id if isinstance(e, Customer) else e.label for e in entries]
+    on_event, progress = _progress_handler(err, live, len(set(only)) if only else len(entries), labels)
+    if args.engine == "temporal" and not args.address:
+        return usage_error("--engine temporal needs --address HOST:PORT")
     try:
         pipeline = OnboardingPipeline(
             args.program,
@@ -165,6 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             config=config,
             settings=settings,
             on_event=on_event,
+            force=args.force,
+            engine=args.engine,
+            address=args.address,
+            namespace=args.namespace,
+            task_queue=args.task_queue,
         )
         t0 = time.monotonic()
         with progress:

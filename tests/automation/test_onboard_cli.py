@@ -78,7 +78,8 @@ def test_up_then_destroy(tmp_path: Path, capsys: pytest.CaptureFixture[str], mon
 
     assert main(["up", *common]) == 1  # beta is invalid; alpha and gamma still converge
     out, err = capsys.readouterr()
-    assert "members[0].role: must be admin or member" in err
+    assert (out + err).count("invalid customer") == 1  # the errors are printed once, in the table
+    assert "failed beta (0 changed, 0.0s): error in the table below" in err
     assert "2 ok, 1 failed" in out
     for cid in ("alpha", "gamma"):
         assert cid in out
@@ -94,3 +95,25 @@ def test_up_then_destroy(tmp_path: Path, capsys: pytest.CaptureFixture[str], mon
         calls = [json.loads(x)["call"] for x in (journals / f"{cid}.jsonl").read_text().splitlines()]
         assert calls == ["create", "delete"]
     assert TOKEN not in out + err
+
+
+def test_progress_is_determinate_once_the_steps_are_known() -> None:
+    from rich.console import Console
+
+    from akua_pulumi.automation.cli import _progress_handler
+    from akua_pulumi.automation.results import CustomerEvent, CustomerResult
+
+    console = Console(record=True, width=120, force_terminal=False)
+    on_event, progress = _progress_handler(console, False, 2, ["a-long-customer-id", "b"])
+    on_event(CustomerEvent("b", "started", "up"))
+    [task] = [t for t in progress.tasks if t.description == "b"]
+    assert task.total is None  # indeterminate until the number of steps is known
+    on_event(CustomerEvent("b", "plan", "up", "4"))
+    on_event(CustomerEvent("b", "resource", "up", "create akua:Workspace b"))
+    assert (task.total, task.completed, task.fields["last"]) == (4, 1, "create akua:Workspace b")
+    for i in range(4):  # more steps than planned: the total grows, never below what is done
+        on_event(CustomerEvent("b", "resource", "up", f"create x {i}"))
+    assert task.total == 5 and task.completed == 5
+    on_event(CustomerEvent("b", "finished", "up", result=CustomerResult("b", "up", False, error="boom")))
+    assert [t.description for t in progress.tasks] == ["customers"]
+    assert "boom" not in console.export_text()  # the error goes to the report table, once
