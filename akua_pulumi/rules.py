@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SLUG_MAX", "SLUG_MIN", "SLUG_PATTERN", "slug_problem", "slugify"]
+__all__ = ["SLUG_MAX", "SLUG_MIN", "SLUG_PATTERN", "TIERS", "slug_problem", "slugify"]
 
 #: Workspace slugs: lower-case ASCII letters, digits and dashes, not starting or ending with a dash.
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 SLUG_MIN = 3
+#: Workspace subscription tiers (the contract leaves ``tier`` an open string).
+TIERS = ("free", "pro", "enterprise")
 SLUG_MAX = 39
 
 _SLUG_RE = re.compile(SLUG_PATTERN)

@@ -18,14 +18,26 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-__all__ = ["SEMVER", "UNKNOWN", "Field", "Kind", "is_unknown"]
+__all__ = ["CONSTRAINTS", "SEMVER", "UNKNOWN", "Field", "Kind", "is_unknown"]
+
+#: Field attribute per JSON Schema keyword: the constraints a request schema can state.
+CONSTRAINTS = {
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+    "enum": "choices",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "format": "format",
+}
+
 
 #: SemVer 2.0 (the contract's PackageVersion.semver pattern, without a leading "v").
 SEMVER = (
@@ -76,7 +88,10 @@ class Field:
         description: One sentence for docs and error messages.
         required: Must be set by the program.
         default: Client-side default applied in ``check`` when the program omits the field.
-        min_length, max_length, pattern, choices, minimum, maximum: Contract constraints checked in ``check``.
+        min_length, max_length, pattern, choices, minimum, maximum, format: Constraints checked in
+            ``check``. Normally left out: :meth:`with_contract` takes them from the contract's request
+            schema by wire name. Hand-written ones are allowed only where the contract is silent, with
+            ``ours=True``.
         secret: Store as a secret output.
         write_only: Never returned by the API; refresh keeps the value from state.
         server_default: The API fills it when omitted; an omitted input never diffs.
@@ -97,6 +112,8 @@ class Field:
     choices: Sequence[Any] | None = None
     minimum: int | None = None
     maximum: int | None = None
+    #: JSON Schema format (``uri``, ``email``), checked like the contract checks it.
+    format: str | None = None
     secret: bool = False
     write_only: bool = False
     server_default: bool = False
@@ -105,6 +122,8 @@ class Field:
     #: The API's name when it differs from ``name``.
     wire: str | None = None
     validator: Callable[[Any], str | None] | None = field(default=None, compare=False)
+    #: The constraints (Field attribute names) taken from the contract; filled by :meth:`with_contract`.
+    from_contract: frozenset[str] = field(default=frozenset(), compare=False)
 
     # -- constructors -----------------------------------------------------------------------------
 
@@ -123,6 +142,41 @@ class Field:
     @classmethod
     def option(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
         return cls(name, Kind.OPTION, type, description, **kw)
+
+    @property
+    def wire_name(self) -> str:
+        return self.wire or self.name
+
+    def declared_constraints(self) -> dict[str, Any]:
+        """The hand-written constraints (attribute name -> value)."""
+        return {attr: getattr(self, attr) for attr in CONSTRAINTS.values() if getattr(self, attr) is not None}
+
+    @property
+    def our_constraints(self) -> dict[str, Any]:
+        """Constraints that are our choice (not the contract's), for docs."""
+        return {k: v for k, v in self.declared_constraints().items() if k not in self.from_contract}
+
+    def with_contract(self, schema: Mapping[str, Any] | None) -> Field:
+        """This field with the contract's constraints from the request property ``schema`` (None: silent).
+
+        The contract wins over a hand-written copy; :meth:`declaration_problems` reports such copies
+        (a test keeps the declarations free of them).
+        """
+        found = _contract_constraints(schema)
+        return replace(self, **found, from_contract=frozenset(found)) if found else self
+
+    def declaration_problems(self, schema: Mapping[str, Any] | None, owner: str = "") -> list[str]:
+        """How this (unresolved) declaration breaks "one source per constraint"; empty when it does not."""
+        declared = self.declared_constraints()
+        where = f"{owner}.{self.name}" if owner else self.name
+        problems = []
+        clash = sorted(set(_contract_constraints(schema)) & set(declared))
+        if clash:
+            problems.append(f"{where}: the contract states {clash}; drop the hand-written copy")
+        rest = sorted(set(declared) - set(clash))
+        if rest and not self.ours:
+            problems.append(f"{where}: hand-written constraints {rest} where the contract is silent need ours=True")
+        return problems
 
     @property
     def is_input(self) -> bool:
@@ -157,6 +211,8 @@ class Field:
                 return f"{self.name} must be at most {self.max_length} characters, got {len(value)}"
             if self.pattern is not None and not re.search(self.pattern, value):
                 return f"{self.name} {value!r} does not match the pattern {self.pattern}"
+            if self.format is not None and not _format_ok(self.format, value):
+                return f"{self.name} {value!r} does not match the format {self.format}"
         if self.choices is not None and value not in self.choices:
             allowed = ", ".join(repr(c) for c in self.choices)
             return f"{self.name} must be one of {allowed}, got {value!r}"
@@ -183,3 +239,18 @@ class Field:
             flags.append("server default")
         type_name = _TYPE_NAMES.get(self.type, self.type.__name__)
         return f"| `{self.name}` | {type_name} | {', '.join(flags)} | {self.description} |"
+
+
+def _contract_constraints(schema: Mapping[str, Any] | None) -> dict[str, Any]:
+    found = {CONSTRAINTS[k]: v for k, v in (schema or {}).items() if k in CONSTRAINTS}
+    if "choices" in found:
+        found["choices"] = tuple(found["choices"])
+    return found
+
+
+def _format_ok(fmt: str, value: str) -> bool:
+    from ..contract import is_email, is_uri
+
+    checks = {"uri": is_uri, "email": is_email}
+    check = checks.get(fmt)
+    return check(value) if check is not None else True

@@ -142,6 +142,7 @@ class LifecycleProvider(dyn.ResourceProvider):
     fields: ClassVar[tuple[Field, ...]] = ()
     #: The hidden secret property carrying an explicit connection (a dict), or None for the defaults.
     connection_field: ClassVar[Field] = CONNECTION_FIELD
+    _resolved_fields: ClassVar[tuple[Field, ...]]
     #: Natural key fields used for adoption by key and for conflict messages (empty: adopt by id only).
     natural_key: ClassVar[tuple[str, ...]] = ()
     #: The API accepts an Idempotency-Key on create, so the client may retry it safely.
@@ -166,8 +167,34 @@ class LifecycleProvider(dyn.ResourceProvider):
         return ()
 
     @classmethod
-    def all_fields(cls) -> tuple[Field, ...]:
+    def property_schema(cls, f: Field) -> Mapping[str, Any] | None:
+        """The API's request schema for ``f`` (by wire name), the source of its constraints; None: silent."""
+        return None
+
+    @classmethod
+    def declared_fields(cls) -> tuple[Field, ...]:
+        """Every field as declared (hand-written constraints only)."""
         return (*cls.scope_fields(), *cls.fields, *OPTION_FIELDS, SEED_FIELD, cls.connection_field)
+
+    @classmethod
+    def declaration_problems(cls) -> list[str]:
+        """Hand-written constraints that copy the contract, or lack ``ours=True`` where it is silent."""
+        return [
+            problem
+            for f in cls.declared_fields()
+            for problem in f.declaration_problems(cls.property_schema(f) if f.is_input else None, cls.type_name)
+        ]
+
+    @classmethod
+    def all_fields(cls) -> tuple[Field, ...]:
+        """Every field, constraints resolved from the API's schema (computed once per class)."""
+        cached: tuple[Field, ...] | None = cls.__dict__.get("_resolved_fields")
+        if cached is None:
+            cached = tuple(
+                f.with_contract(cls.property_schema(f) if f.is_input else None) for f in cls.declared_fields()
+            )
+            cls._resolved_fields = cached
+        return cached
 
     @classmethod
     def field_map(cls) -> dict[str, Field]:
@@ -524,10 +551,17 @@ class AkuaProvider(LifecycleProvider):
 
     #: Scoped to a workspace: adds ``workspace_id`` and sends ``akua-context``.
     workspace_scoped: ClassVar[bool] = True
+    #: Contract operations (``workspaces.create``...) whose request bodies state the fields' constraints,
+    #: searched in order by each field's wire name.
+    contract_ops: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def scope_fields(cls) -> tuple[Field, ...]:
         return (WORKSPACE_FIELD,) if cls.workspace_scoped else ()
+
+    @classmethod
+    def property_schema(cls, f: Field) -> Mapping[str, Any] | None:
+        return request_property(cls.contract_ops, f.wire_name)
 
     def configure(self, req: dyn.ConfigureRequest) -> None:
         set_stack_defaults(req.config)
@@ -552,6 +586,41 @@ class AkuaProvider(LifecycleProvider):
                 "workspace_id is required: pass workspace_id= or run `pulumi config set akua:workspace <ws_id>`"
             )
         return ws, None
+
+
+def request_property(operation_ids: tuple[str, ...], wire: str) -> Mapping[str, Any] | None:
+    """The schema of body property ``wire`` in the first of ``operation_ids`` that has it (refs resolved,
+    ``allOf``/``anyOf``/``oneOf`` branches searched), from the bundled contract; None when none has it."""
+    from ..contract import contract
+
+    c = contract()
+    schemas = c.document.get("components", {}).get("schemas", {})
+
+    def resolve(schema: Any) -> Mapping[str, Any]:
+        while isinstance(schema, Mapping) and "$ref" in schema:
+            schema = schemas.get(str(schema["$ref"]).rsplit("/", 1)[-1], {})
+        return schema if isinstance(schema, Mapping) else {}
+
+    def find(schema: Any) -> Mapping[str, Any] | None:
+        schema = resolve(schema)
+        prop = (schema.get("properties") or {}).get(wire)
+        if prop is not None:
+            return resolve(prop)
+        for key in ("allOf", "anyOf", "oneOf"):
+            for branch in schema.get(key) or ():
+                found = find(branch)
+                if found is not None:
+                    return found
+        return None
+
+    for op_id in operation_ids:
+        op = c.operations.get(op_id)
+        if op is None:
+            raise KeyError(f"contract has no operation {op_id!r}")
+        found = find(op.request_schema)
+        if found is not None:
+            return found
+    return None
 
 
 def wait_for(predicate: Callable[[], T | None], *, timeout: float, interval: float = 0.5, what: str = "condition") -> T:

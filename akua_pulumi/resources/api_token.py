@@ -24,6 +24,7 @@ class ApiTokenProvider(AkuaProvider):
 
     type_name = "akua:ApiToken"
     natural_key = ("name",)
+    contract_ops = ("apiTokens.create",)
     precheck_natural_key = True
     call_budget = {
         "create": CallBudget(2, 1, "GET /api_tokens (name precheck), POST, GET /api_tokens (prefix, created_at)"),
@@ -36,10 +37,8 @@ class ApiTokenProvider(AkuaProvider):
             str,
             "Token name, unique within the workspace by our convention.",
             required=True,
-            min_length=1,
-            max_length=100,
         ),
-        Field.create_only("expires_at", int, "Expiry, Unix seconds; omit for a token that never expires.", minimum=0),
+        Field.create_only("expires_at", int, "Expiry, Unix seconds; omit for a token that never expires."),
         Field.output(
             "token",
             str,

@@ -26,6 +26,7 @@ class ClusterProvider(AkuaProvider):
 
     type_name = "akua:Cluster"
     idempotent_create = True
+    contract_ops = ("clusters.create", "clusters.import", "clusters.update")
     call_budget = {
         "create": CallBudget(
             2, 1, "POST /clusters (202 Operation; :wait only while it runs), GET cluster, GET kubeconfig"
@@ -35,14 +36,12 @@ class ClusterProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "DELETE with If-Match (202 Operation; :wait only while it runs)"),
     }
     fields = (
-        Field.updatable("name", str, "Cluster name.", required=True, min_length=1, max_length=100),
+        Field.updatable("name", str, "Cluster name.", required=True),
         Field.updatable(
             "region_id",
             str,
             "Region the cluster belongs to (not returned by the API).",
             required=True,
-            min_length=1,
-            max_length=54,
             write_only=True,
         ),
         Field.create_only(
@@ -50,7 +49,6 @@ class ClusterProvider(AkuaProvider):
             str,
             "linux_cilium (default) or mixed_os_calico for Windows workers.",
             default="linux_cilium",
-            choices=("linux_cilium", "mixed_os_calico"),
             write_only=True,
         ),
         Field.updatable(
@@ -59,7 +57,7 @@ class ClusterProvider(AkuaProvider):
             "Import an existing cluster with this kubeconfig instead of creating a managed one.",
             secret=True,
             write_only=True,
-            min_length=1,
+            wire="kubeconfig",
         ),
         Field.updatable("suspended", bool, "Suspend (true) or resume (false) the cluster.", server_default=True),
         Field.option("fetch_kubeconfig", bool, "Fetch the kubeconfig after create.", default=True),

@@ -28,6 +28,7 @@ class InstallProvider(AkuaProvider):
     """
 
     type_name = "akua:Install"
+    contract_ops = ("installs.create", "installs.updateVersion")
     idempotent_create = True
     call_budget = {
         "create": CallBudget(
@@ -38,20 +39,14 @@ class InstallProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "DELETE (202 Operation; no :wait when already done)"),
     }
     fields = (
-        Field.create_only("product_id", str, "Install this product (product-based install).", max_length=55),
-        Field.create_only(
-            "package_id", str, "Install this package directly (direct install).", max_length=54, write_only=True
-        ),
+        Field.create_only("product_id", str, "Install this product (product-based install)."),
+        Field.create_only("package_id", str, "Install this package directly (direct install).", write_only=True),
         Field.create_only("version", str, "Direct installs: 'latest' or a SemVer version.", write_only=True),
-        Field.create_only(
-            "region_id", str, "Region to install into.", required=True, min_length=1, max_length=54, write_only=True
-        ),
+        Field.create_only("region_id", str, "Region to install into.", required=True, write_only=True),
         Field.create_only(
             "cluster_id",
             str,
             "Cluster to install into (the server picks one when omitted).",
-            min_length=1,
-            max_length=54,
             server_default=True,
         ),
         Field.create_only("initial_values", dict, "Initial chart values (write-only).", write_only=True),
@@ -60,8 +55,6 @@ class InstallProvider(AkuaProvider):
             str,
             "Pin the install to this package version.",
             server_default=True,
-            min_length=1,
-            max_length=55,
         ),
         Field.updatable(
             "automatic_updates",
@@ -71,7 +64,9 @@ class InstallProvider(AkuaProvider):
             write_only=True,
         ),
         Field.option("wait_for_healthy", bool, "Wait until the install is healthy after create.", default=True),
-        Field.option("timeout_seconds", int, "How long to wait for operations and health.", default=900, minimum=1),
+        Field.option(
+            "timeout_seconds", int, "How long to wait for operations and health.", default=900, minimum=1, ours=True
+        ),
         Field.output("state", str, "pending, rendering, syncing, healthy, degraded, failed or deleted."),
         Field.output("urls", list, "Routes the install exposes."),
         Field.output("html_url", str, "Dashboard URL."),

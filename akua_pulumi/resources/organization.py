@@ -11,17 +11,16 @@ from ._fields import Field
 from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
 
-__all__ = ["ORG_NAME_PATTERN", "SLUG_PATTERN", "Organization", "OrganizationProvider"]
+__all__ = ["Organization", "OrganizationProvider"]
 
 #: The contract's organization-name pattern (Unicode letters/digits; inner spaces and -'&. allowed).
-ORG_NAME_PATTERN = r"^[^\W_](?:(?:[^\W_]|[\s\-'&.])*[^\W_])?$"
-SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 
 
 class OrganizationProvider(AkuaProvider):
     """Lifecycle of ``/organizations``. PATCH answers ``{ok: true}``, so updates are read back."""
 
     type_name = "akua:Organization"
+    contract_ops = ("organizations.create", "organizations.update")
     workspace_scoped = False
     natural_key = ("slug",)
     idempotent_create = True
@@ -37,25 +36,17 @@ class OrganizationProvider(AkuaProvider):
             str,
             "Display name (2-50 letters, digits, inner spaces and -'&.).",
             required=True,
-            min_length=2,
-            max_length=50,
-            pattern=ORG_NAME_PATTERN,
         ),
         Field.updatable(
             "slug",
             str,
             "URL slug (3-39 lower-case letters, digits, dashes).",
-            min_length=3,
-            max_length=39,
-            pattern=SLUG_PATTERN,
             server_default=True,
         ),
         Field.updatable(
             "icon",
             str,
             "Icon URL (set through update after create).",
-            max_length=256,
-            pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:",
             server_default=True,
         ),
         Field.output("created_at", int, "Creation time, Unix seconds."),

@@ -24,6 +24,7 @@ class OrganizationInvitationProvider(AkuaProvider):
     """
 
     type_name = "akua:OrganizationInvitation"
+    contract_ops = ("organizations.createInvitation",)
     workspace_scoped = False
     natural_key = ("email",)
     precheck_natural_key = True
@@ -35,7 +36,9 @@ class OrganizationInvitationProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "DELETE (cancel); 404 when no longer pending counts as done"),
     }
     fields = (
-        Field.create_only("organization_id", str, "The organization.", required=True, min_length=1, max_length=54),
+        Field.create_only(
+            "organization_id", str, "The organization.", required=True, min_length=1, max_length=54, ours=True
+        ),
         Field.create_only(
             "email",
             str,
@@ -44,10 +47,9 @@ class OrganizationInvitationProvider(AkuaProvider):
             min_length=3,
             max_length=320,
             pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            ours=True,
         ),
-        Field.create_only(
-            "role", str, "Role granted on acceptance.", default="member", choices=("owner", "admin", "member")
-        ),
+        Field.create_only("role", str, "Role granted on acceptance.", default="member"),
         Field.output("status", str, "pending, accepted or canceled."),
         Field.output("invited_by", str, "The inviting user."),
         Field.output("expires_at", int, "Expiry, Unix seconds."),

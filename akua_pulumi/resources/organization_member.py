@@ -19,6 +19,7 @@ class OrganizationMemberProvider(MembershipProvider):
     changes and removal need the member's. There is no single-member GET: reads list and filter."""
 
     type_name = "akua:OrganizationMember"
+    contract_ops = ("organizations.addMember", "organizations.updateMemberRole")
     workspace_scoped = False
     parent_field = "organization_id"
     members_path = "/organizations/{parent}/members"
@@ -29,9 +30,11 @@ class OrganizationMemberProvider(MembershipProvider):
         "delete": CallBudget(0, 1, "DELETE with the member's etag"),
     }
     fields = (
-        Field.create_only("organization_id", str, "The organization.", required=True, min_length=1, max_length=54),
-        Field.create_only("user_id", str, "The user to add.", required=True, min_length=1),
-        Field.updatable("role", str, "owner, admin or member.", default="member", choices=("owner", "admin", "member")),
+        Field.create_only(
+            "organization_id", str, "The organization.", required=True, min_length=1, max_length=54, ours=True
+        ),
+        Field.create_only("user_id", str, "The user to add.", required=True, min_length=1, ours=True),
+        Field.updatable("role", str, "owner, admin or member.", default="member"),
         Field.output("email", str, "The member's email, when known."),
         Field.output("joined_at", int, "When the user joined, Unix seconds."),
         Field.output("etag", str, "The membership's revision."),

@@ -25,6 +25,7 @@ class PackageProvider(AkuaProvider):
     """
 
     type_name = "akua:Package"
+    contract_ops = ("packages.create", "packages.importPublished")
     idempotent_create = True
     call_budget = {
         "create": CallBudget(1, 1, "oci_ref: POST /packages:import with Idempotency-Key, GET"),
@@ -33,11 +34,9 @@ class PackageProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "DELETE with If-Match"),
     }
     fields = (
-        Field.create_only("name", str, "Package name.", required=True, min_length=1, max_length=120),
-        Field.create_only("description", str, "Description (import only).", max_length=1000),
-        Field.create_only(
-            "display_image_url", str, "Image URL.", max_length=2048, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"
-        ),
+        Field.create_only("name", str, "Package name.", required=True),
+        Field.create_only("description", str, "Description (import only)."),
+        Field.create_only("display_image_url", str, "Image URL."),
         Field.create_only(
             "helm", dict, "Helm source: repo_url (oci://), target_revision, chart, path, values.", write_only=True
         ),
@@ -45,8 +44,6 @@ class PackageProvider(AkuaProvider):
             "oci_ref",
             str,
             "Published OCI artifact to import (oci://...).",
-            max_length=2048,
-            pattern=_OCI,
             write_only=True,
         ),
         Field.create_only("version", dict, "Version to import: semver, ref, input_schema.", write_only=True),

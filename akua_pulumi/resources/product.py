@@ -37,6 +37,7 @@ class ProductProvider(AkuaProvider):
     natural_key = ("name",)
     precheck_natural_key = True
     idempotent_create = True
+    contract_ops = ("products.create", "products.update")
     call_budget = {
         "create": CallBudget(2, 1, "list products (name precheck), POST with Idempotency-Key, GET"),
         "refresh": CallBudget(1, 0, "GET /products/{id}"),
@@ -44,8 +45,8 @@ class ProductProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "POST :archive (no DELETE exists)"),
     }
     fields = (
-        Field.updatable("name", str, "Product name.", required=True, min_length=2, max_length=64),
-        Field.create_only("package_id", str, "Backing package.", required=True, min_length=1, max_length=54),
+        Field.updatable("name", str, "Product name.", required=True),
+        Field.create_only("package_id", str, "Backing package.", required=True),
         Field.updatable(
             "version",
             str,
@@ -53,8 +54,8 @@ class ProductProvider(AkuaProvider):
             default="latest",
             validator=_version_ok,
         ),
-        Field.updatable("custom_image", str, "Image URL.", pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"),
-        Field.updatable("custom_description", str, "Description.", max_length=500),
+        Field.updatable("custom_image", str, "Image URL."),
+        Field.updatable("custom_description", str, "Description."),
         Field.updatable("marketplace_published", bool, "List on the marketplace.", server_default=True),
         Field.output("default_version_id", str, "Version the pin resolves to now."),
         Field.output("state", str, "active or archived."),

@@ -24,6 +24,7 @@ class RegionProvider(AkuaProvider):
     """
 
     type_name = "akua:Region"
+    contract_ops = ("regions.create",)
     natural_key = ("name",)
     precheck_natural_key = True
     # A region outlives every stack that declared it, so declaring it again takes it over.
@@ -39,10 +40,8 @@ class RegionProvider(AkuaProvider):
             str,
             "Region name, unique within the workspace by our convention.",
             required=True,
-            min_length=1,
-            max_length=100,
         ),
-        Field.create_only("icon", str, "Icon URL.", max_length=256, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*:"),
+        Field.create_only("icon", str, "Icon URL."),
         Field.output("created_at", int, "Creation time, Unix seconds."),
     )
 

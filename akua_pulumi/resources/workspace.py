@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
+from ..rules import SLUG_PATTERN, slugify
 from ._fields import Field
 from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
 
 __all__ = ["Workspace", "WorkspaceProvider", "slugify"]
-
-
-def slugify(name: str) -> str:
-    """The slug we send when none is declared: lower-case ASCII letters, digits and dashes, 3-39 chars."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:39].strip("-")
-    return slug if len(slug) >= 3 else f"ws-{slug or 'x'}"[:39]
 
 
 class WorkspaceProvider(AkuaProvider):
@@ -27,6 +21,7 @@ class WorkspaceProvider(AkuaProvider):
     type_name = "akua:Workspace"
     workspace_scoped = False
     natural_key = ("slug",)
+    contract_ops = ("workspaces.create", "workspaces.update")
     call_budget = {
         "create": CallBudget(0, 1, "POST /workspaces (the response is the object)"),
         "refresh": CallBudget(1, 0, "GET /workspaces/{id}"),
@@ -34,14 +29,14 @@ class WorkspaceProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "DELETE (202 Operation); :wait long polls until done (none if already done)"),
     }
     fields = (
-        Field.updatable("name", str, "Display name.", required=True, min_length=1, max_length=100),
+        Field.updatable("name", str, "Display name.", required=True),
         Field.updatable(
             "slug",
             str,
-            "URL slug, unique across Akua. Defaults to a slug of the name.",
-            min_length=3,
-            max_length=39,
+            "URL slug, unique across Akua: lower-case letters, digits, inner dashes. Defaults to a slug of the name.",
             server_default=True,
+            pattern=SLUG_PATTERN,
+            ours=True,
         ),
         Field.option("wait_for_deletion", bool, "On destroy, wait until the cascading delete finishes.", default=True),
         Field.output("plan", dict, "Subscription plan: tier and who bills it."),

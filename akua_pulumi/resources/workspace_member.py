@@ -22,6 +22,7 @@ class WorkspaceMemberProvider(MembershipProvider):
     type_name = "akua:WorkspaceMember"
     parent_field = "workspace_id"
     members_path = "/workspaces/{parent}/members"
+    contract_ops = ("workspaces.addMember", "workspaces.updateMember")
     call_budget = {
         "create": CallBudget(1, 1, "POST members (empty 201), GET members to read back"),
         "refresh": CallBudget(1, 0, "GET /workspaces/{id}/members (not paginated)"),
@@ -29,10 +30,8 @@ class WorkspaceMemberProvider(MembershipProvider):
         "delete": CallBudget(0, 1, "DELETE /workspaces/{id}/members/{user_id}"),
     }
     fields = (
-        Field.create_only("user_id", str, "The user to add (e.g. usr_...).", required=True, min_length=1),
-        Field.updatable(
-            "role", str, "admin or member (owner cannot be assigned).", default="member", choices=("admin", "member")
-        ),
+        Field.create_only("user_id", str, "The user to add (e.g. usr_...).", required=True, min_length=1, ours=True),
+        Field.updatable("role", str, "admin or member (owner cannot be assigned).", default="member"),
         Field.output("membership_id", str, "The wsm_ membership id."),
         Field.output("joined_at", str, "When the user joined (ISO-8601)."),
     )

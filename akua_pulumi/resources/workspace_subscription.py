@@ -9,13 +9,12 @@ from typing import Any
 import pulumi
 
 from ..client import RateLimitedError, ServerError, TransportError
+from ..rules import TIERS
 from ._fields import Field
 from ._provider import AkuaProvider, CallBudget, Context, wait_for
 from ._resource import AkuaResource
 
 __all__ = ["TIERS", "WorkspaceSubscription", "WorkspaceSubscriptionProvider"]
-
-TIERS = ("free", "pro", "enterprise")
 
 
 class WorkspaceSubscriptionProvider(AkuaProvider):
@@ -35,7 +34,7 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
         "delete": CallBudget(0, 0, "nothing: the tier stays"),
     }
     fields = (
-        Field.updatable("tier", str, "free, pro or enterprise.", required=True, choices=TIERS),
+        Field.updatable("tier", str, "free, pro or enterprise.", required=True, choices=TIERS, ours=True),
         Field.output("status", str, "Subscription status."),
         Field.output("cancellation_scheduled", bool, "A cancellation is scheduled."),
         Field.output("current_period_end", str, "End of the current billing period."),
