@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import pulumi
 
+from ..connection import Provider, split_provider
 from ..resources import ApiToken, Workspace, WorkspaceSubscription
 from ._args import Bound, LayoutArgs
 from ._contents import WorkspaceContents, build_contents, output_map
@@ -59,6 +60,8 @@ class CustomerWorkspace(pulumi.ComponentResource):
     (another member or install) adds only the new resources.
     """
 
+    #: The explicit connection of this layout and its children (None: stack config / env).
+    akua_provider: Provider | None
     workspace: Workspace
     contents: WorkspaceContents
     token: ApiToken | None
@@ -74,6 +77,8 @@ class CustomerWorkspace(pulumi.ComponentResource):
     management_ok: pulumi.Output[bool]
 
     def __init__(self, name: str, args: CustomerWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # An explicit connection (opts.provider=akua_pulumi.Provider) goes to every child through parent=self.
+        opts, self.akua_provider = split_provider(opts)
         super().__init__("akua:layouts:CustomerWorkspace", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.workspace = Workspace(name, **args.inputs_for(Workspace), opts=child)
@@ -129,7 +134,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
             return pulumi.Output.from_input(None), pulumi.Output.from_input(True)
         from ..lookups import get_workspace_management_output
 
-        management = get_workspace_management_output(self.workspace.id)
+        management = get_workspace_management_output(self.workspace.id, provider=self.akua_provider)
         managed_by = management.apply(lambda m: m.organization_id if m else None)
 
         def check(pair: list[Any]) -> bool:

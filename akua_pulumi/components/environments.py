@@ -8,6 +8,7 @@ from typing import Annotated
 
 import pulumi
 
+from ..connection import Provider, split_provider
 from ..resources import Workspace, WorkspaceSubscription
 from ._args import Bound, LayoutArgs
 from ._contents import WorkspaceContents, build_contents, output_map
@@ -78,6 +79,8 @@ class EnvironmentWorkspaces(pulumi.ComponentResource):
     (env → {cluster name → id}) and ``kubeconfigs`` (secret: env → {cluster name → kubeconfig}).
     """
 
+    #: The explicit connection of this layout and its children (None: stack config / env).
+    akua_provider: Provider | None
     workspaces: dict[str, Workspace]
     environments: dict[str, EnvironmentResources]
     workspace_ids: pulumi.Output[dict[str, str]]
@@ -86,6 +89,8 @@ class EnvironmentWorkspaces(pulumi.ComponentResource):
     kubeconfigs: pulumi.Output[dict[str, dict[str, str]]]
 
     def __init__(self, name: str, args: EnvironmentWorkspacesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # An explicit connection (opts.provider=akua_pulumi.Provider) goes to every child through parent=self.
+        opts, self.akua_provider = split_provider(opts)
         super().__init__("akua:layouts:EnvironmentWorkspaces", name, None, opts)
         envs = [e if isinstance(e, EnvironmentArgs) else EnvironmentArgs(name=e) for e in args.environments]
         names = [e.name for e in envs]
