@@ -186,6 +186,8 @@ class App:
             status = next((s for s in _FALLBACK.get(status, ()) if s in op.statuses), status)
         if status == 422 and 422 not in op.statuses:
             status = 400  # input the operation cannot process is a plain bad request where 422 is not declared
+        if status == 422 and 422 not in op.statuses:
+            status = 400  # input the operation cannot process is a plain bad request where 422 is not declared
         return status, exc.envelope()
 
     def _dispatch(self, op: Operation, params: dict[str, str], environ: dict[str, Any]) -> tuple[int, Any]:
@@ -220,8 +222,9 @@ class App:
                 path_params={k.lower(): v for k, v in params.items()},
             )
         )
-        if not bad_json and not violations:
-            violations = emulator_rules(self.contract, op, body, query)
+        if not bad_json:
+            named = {v.path for v in violations}
+            violations += [v for v in emulator_rules(self.contract, op, body, query) if v.path not in named]
         route = self.routes.get(op.operation_id)
 
         def prepare(tx: Tx) -> Req:

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from akua_pulumi.contract import Operation, contract
+from akua_pulumi.contract import FORMATS, Operation, contract
 from akua_pulumi.local import create_app
+from akua_pulumi.local.app import _response_formats
 
 from .conftest import Api
 
@@ -87,5 +88,96 @@ def test_no_5xx_and_contract_holds(op: Operation) -> None:
             kw["json"] = body
         resp = CLIENT.request(op.method, path, **kw)  # the response hook validates against the contract
         assert resp.status_code < 500, (op.operation_id, path, body, resp.text)
+
+    run()
+
+
+# -- the rules of issue 12, driven by the contract (operations added later join automatically) --------
+
+EXTRA_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT", "BREW")
+TOO_BIG = [2**63, -(2**63) - 1, 2**64, 10**40, 1e300]
+EDGE = [2**63 - 1, -(2**63), 0, -1]
+
+
+def _fields(op: Operation) -> dict[str, Any]:
+    """Top-level request body fields, with ``$ref``s resolved."""
+    schemas = contract().document["components"]["schemas"]
+    out = {}
+    for name, sub in _props(op.request_schema).items():
+        while isinstance(sub, dict) and "$ref" in sub:
+            sub = schemas[sub["$ref"].rsplit("/", 1)[1]]
+        out[name] = sub
+    return out
+
+
+def _types(schema: Any) -> set[str]:
+    t = schema.get("type") if isinstance(schema, dict) else None
+    return set(t) if isinstance(t, list) else {t} if t else set()
+
+
+def _fill(template: str) -> str:
+    return re.sub(r"\{[^}]+\}", lambda _: WS, template)
+
+
+def _error_paths(resp: Any) -> list[list[str]]:
+    return [e.get("path") for e in resp.json().get("errors", [])]
+
+
+def test_undeclared_methods_get_405_with_allow_everywhere() -> None:
+    import httpx
+
+    raw = httpx.Client(transport=httpx.WSGITransport(app=APP), base_url="http://akua.test/v1")
+    for template in sorted({op.template for op in contract()}):
+        path = _fill(template)
+        # a concrete path can match several templates (``/secrets/validate_token`` and ``/secrets/{name}``)
+        declared = {op.method for op in contract() if op.regex.match(path)}
+        for method in sorted(set(EXTRA_METHODS) - declared):
+            r = raw.request(method, path, headers={"Authorization": f"Bearer {APP.owner_token}"})
+            assert r.status_code == 405, (method, template, r.status_code, r.text)
+            assert r.headers["allow"] == ", ".join(sorted(declared)), (method, template)
+            assert r.headers["content-type"] == "application/json" and r.json()["success"] is False
+
+
+BODY_OPS = [op for op in contract() if op.request_schema is not None]
+INT_FIELDS = [(op, name) for op in BODY_OPS for name, s in _fields(op).items() if "integer" in _types(s)]
+FORMAT_FIELDS = [
+    (op, name, s["format"])
+    for op in BODY_OPS
+    for name, s in _fields(op).items()
+    if isinstance(s, dict) and s.get("format") in FORMATS and "string" in _types(s)
+]
+INHERITED = [(op, name, fmt) for op in BODY_OPS for name, fmt in _response_formats(op).items()]
+
+
+def _send(op: Operation, body: Any) -> Any:
+    headers = {"If-Match": "1", "Idempotency-Key": "k-" + op.operation_id}
+    return CLIENT.request(op.method, _fill(op.template), json=body, headers=headers)
+
+
+@pytest.mark.parametrize(("op", "name"), INT_FIELDS, ids=lambda x: getattr(x, "operation_id", x))
+def test_integers_outside_64_bits_are_refused_naming_the_field(op: Operation, name: str) -> None:
+    @settings(max_examples=6, deadline=None, database=None)
+    @given(big=st.sampled_from(TOO_BIG), edge=st.sampled_from(EDGE))
+    def run(big: Any, edge: int) -> None:
+        r = _send(op, {name: big})
+        assert r.status_code in (400, 422), (op.operation_id, name, big, r.text)
+        assert ["body", name] in _error_paths(r), r.text
+        assert _send(op, {name: edge}).status_code < 500
+
+    run()
+
+
+@pytest.mark.parametrize(
+    ("op", "name", "fmt"), FORMAT_FIELDS + INHERITED, ids=lambda x: getattr(x, "operation_id", str(x))
+)
+def test_invalid_formats_are_refused_naming_the_field(op: Operation, name: str, fmt: str) -> None:
+    samples = st.sampled_from(["not a uri", "http://", "https://a b/c", "%zz", "x@", "@x.y", "a@b", "2026-13-01"])
+
+    @settings(max_examples=6, deadline=None, database=None)
+    @given(value=(samples | st.text(max_size=12)).filter(lambda v: not FORMATS[fmt](v)))
+    def run(value: str) -> None:
+        r = _send(op, {name: value})
+        assert r.status_code in (400, 422), (op.operation_id, name, value, r.text)
+        assert ["body", name] in _error_paths(r), r.text
 
     run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from akua_pulumi.contract import contract
 from akua_pulumi.local import App, LocalAdmin
 
 from .conftest import Api, code, new_workspace
@@ -18,7 +19,7 @@ def test_idempotency_replay_and_mismatch(api: Api, app: App, admin: LocalAdmin) 
     assert first.status_code == again.status_code == 200 and first.json() == again.json()
     assert len(w.get("/clusters").json()["data"]) == 1
     other = w.post("/clusters:import", json={**body, "kubeconfig": "x"}, headers={"Idempotency-Key": "k1"})
-    assert other.status_code == 422 and code(other) == 7001
+    assert other.status_code == 400 and code(other) == 7001  # clusters.import declares no 422
     assert other.json()["errors"][0]["message"] == "idempotency key reused with different parameters"
     # keys are scoped per operation: the same key on another operation is a fresh request
     op = w.post("/clusters", json=body, headers={"Idempotency-Key": "k1"})
@@ -112,3 +113,72 @@ def test_admin_drift_and_reset(admin: LocalAdmin, api: Api, app: App) -> None:
     admin.reset()
     assert app.owner_token == token
     assert api.get("/workspaces").json()["data"] == []
+
+
+def input_error(operation_id: str) -> int:
+    """The status of an input error: 400, or 422 where the operation declares 422 and no 400."""
+    statuses = contract().operations[operation_id].statuses
+    return 422 if 400 not in statuses and 422 in statuses else 400
+
+
+def test_reused_key_gets_the_declared_status(api: Api) -> None:
+    """422 where the operation declares it, 400 otherwise (docs/akua-local.md, "Input rules")."""
+    h = {"Idempotency-Key": "reuse"}
+    assert api.post("/organizations", json={"name": "Org A"}, headers=h).status_code == 201
+    other = api.post("/organizations", json={"name": "Org B"}, headers=h)
+    assert other.status_code == 400 and other.json()["errors"][0]["path"] == ["headers", "idempotency-key"]
+    w, _ = new_workspace(api)
+    src = [{"kind": "helm", "repo_url": "oci://r/x", "target_revision": "2.0.0"}]
+    assert w.post("/packages", json={"name": "p1", "sources": src}, headers=h).status_code == 202
+    assert w.post("/packages", json={"name": "p2", "sources": src}, headers=h).status_code == 422
+
+
+def test_undeclared_methods_get_405_with_allow(app: App) -> None:
+    from akua_pulumi.local import LocalServer
+
+    with LocalServer() as srv:
+        auth = {"Authorization": f"Bearer {srv.owner_token}"}
+        for method in ("TRACE", "OPTIONS", "HEAD", "PUT", "BREW"):
+            r = httpx.request(method, srv.api_url + "/workspaces", headers=auth)
+            assert r.status_code == 405, (method, r.text)
+            assert r.headers["allow"] == "GET, POST"
+            if method != "HEAD":
+                assert r.headers["content-type"] == "application/json" and r.json()["success"] is False
+        r = httpx.request("DELETE", srv.api_url + "/workspaces/ws_x/members", headers=auth)
+        assert r.status_code == 405 and set(r.headers["allow"].split(", ")) <= {"GET", "POST"}
+        assert httpx.request("TRACE", srv.api_url + "/no/such/path", headers=auth).status_code == 404
+
+
+def test_integers_beyond_64_bits_are_400_naming_the_field(api: Api) -> None:
+    w, _ = new_workspace(api)
+    for value in (2**63, -(2**63) - 1, 10**30, 1e300):
+        r = w.post("/api_tokens", json={"name": "t", "expires_at": value})
+        assert r.status_code == input_error("apiTokens.create"), (value, r.text)
+        assert r.json()["errors"][0]["path"] == ["body", "expires_at"]
+    assert w.post("/api_tokens", json={"name": "t", "expires_at": 2**63 - 1}).status_code == 201
+    r = w.post("/api_tokens", content=b'{"name": "t", "expires_at": NaN}', headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["errors"][0]["path"] == ["body"]
+
+
+def test_formats_are_enforced_on_requests(api: Api) -> None:
+    w, _ = new_workspace(api)
+    bad_uri = w.post("/regions", json={"name": "eu", "icon": "not a uri"})
+    assert bad_uri.status_code == input_error("regions.create")
+    assert bad_uri.json()["errors"][0]["path"] == ["body", "icon"]
+    assert w.post("/regions", json={"name": "eu", "icon": "https://cdn.example.com/eu.svg"}).status_code == 201
+    assert w.post("/products", json={"name": "p", "custom_image": "http://"}).status_code in (400, 422)
+    org = api.post("/organizations", json={"name": "Org"}).json()
+    bad = api.post(f"/organizations/{org['id']}/invitations", json={"email": "nobody", "role": "member"})
+    assert bad.status_code == input_error("organizations.createInvitation")
+    assert bad.json()["errors"][0]["path"] == ["body", "email"]
+
+
+def test_workspace_slug_rule(api: Api) -> None:
+    for slug in ("Upper-Case", "under_score", "-dash-first", "dash-last-"):
+        r = api.post("/workspaces", json={"name": "Acme", "slug": slug})
+        assert r.status_code == input_error("workspaces.create"), (slug, r.text)
+        assert r.json()["errors"][0]["path"] == ["body", "slug"]
+    _, ws = new_workspace(api)
+    r = api.patch(f"/workspaces/{ws['id']}", json={"slug": "No Spaces"}, headers={"If-Match": ws["etag"]})
+    assert r.status_code == input_error("workspaces.update") and r.json()["errors"][0]["path"] == ["body", "slug"]
+    assert api.post("/workspaces", json={"name": "Acme", "slug": "acme-2"}).status_code == 201
