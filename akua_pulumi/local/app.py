@@ -186,8 +186,6 @@ class App:
             status = next((s for s in _FALLBACK.get(status, ()) if s in op.statuses), status)
         if status == 422 and 422 not in op.statuses:
             status = 400  # input the operation cannot process is a plain bad request where 422 is not declared
-        if status == 422 and 422 not in op.statuses:
-            status = 400  # input the operation cannot process is a plain bad request where 422 is not declared
         return status, exc.envelope()
 
     def _dispatch(self, op: Operation, params: dict[str, str], environ: dict[str, Any]) -> tuple[int, Any]:
