@@ -29,6 +29,7 @@ class CloudflareConnectionProvider(AkuaProvider):
     """
 
     type_name = "akua:CloudflareConnection"
+    contract_ops = ("cloudflare.createCredential",)
     natural_key = ("name",)
     call_budget = {
         "create": CallBudget(1, 1, "POST (201, no body; no Idempotency-Key), GET /cloudflare_connections to find it"),
@@ -37,35 +38,34 @@ class CloudflareConnectionProvider(AkuaProvider):
     }
     fields = (
         Field.create_only(
-            "name", str, "Connection name, unique in the workspace.", required=True, min_length=1, max_length=100
+            "name",
+            str,
+            "Connection name, unique in the workspace.",
+            required=True,
         ),
         Field.create_only(
-            "account_id", str, "Cloudflare account id.", required=True, min_length=1, max_length=200, pattern=_ID
+            "account_id",
+            str,
+            "Cloudflare account id.",
+            required=True,
         ),
         Field.create_only(
             "origin_zone_id",
             str,
             "Zone of the origin hostnames.",
             required=True,
-            min_length=1,
-            max_length=200,
-            pattern=_ID,
         ),
         Field.create_only(
             "origin_hostname_suffix",
             str,
             "Suffix of the origin hostnames, e.g. 'origin.example.com'.",
             required=True,
-            min_length=1,
-            max_length=253,
         ),
         Field.create_only(
             "api_token",
             str,
             "Cloudflare API token (secret; never returned).",
             required=True,
-            min_length=1,
-            max_length=2000,
             secret=True,
             write_only=True,
         ),

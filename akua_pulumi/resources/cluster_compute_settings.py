@@ -27,6 +27,7 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     """
 
     type_name = "akua:ClusterComputeSettings"
+    contract_ops = ("clusters.updateComputeSettings",)
     call_budget = {
         "create": CallBudget(1, 1, "GET settings, PATCH with If-Match when they differ (the response is the settings)"),
         "refresh": CallBudget(1, 0, "GET /clusters/{id}/compute_settings"),
@@ -34,14 +35,12 @@ class ClusterComputeSettingsProvider(AkuaProvider):
         "delete": CallBudget(0, 0, "none: the settings stay with the cluster"),
     }
     fields = (
-        Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54),
+        Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54, ours=True),
         Field.updatable("auto_scaling_enabled", bool, "Let Akua add and remove machines.", server_default=True),
         Field.updatable(
             "max_machines",
             int,
             "Machine limit (0-100, at most the plan's).",
-            minimum=0,
-            maximum=100,
             server_default=True,
         ),
         Field.output("machines", int, "Machines the cluster has now."),

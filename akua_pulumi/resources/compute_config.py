@@ -37,6 +37,7 @@ class ComputeConfigProvider(AkuaProvider):
     """
 
     type_name = "akua:ComputeConfig"
+    contract_ops = ("computeConfigs.create", "computeConfigs.update")
     idempotent_create = True
     call_budget = {
         "create": CallBudget(0, 1, "POST /compute_configs with Idempotency-Key (the response is the config)"),
@@ -45,8 +46,18 @@ class ComputeConfigProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "DELETE with If-Match"),
     }
     fields = (
-        Field.updatable("name", str, "Config name.", required=True, min_length=1, max_length=100),
-        Field.create_only("provider", str, "Machine provider.", default="hcloud", choices=("hcloud",)),
+        Field.updatable(
+            "name",
+            str,
+            "Config name.",
+            required=True,
+        ),
+        Field.create_only(
+            "provider",
+            str,
+            "Machine provider.",
+            default="hcloud",
+        ),
         Field.updatable(
             "provider_config",
             dict,
@@ -54,8 +65,12 @@ class ComputeConfigProvider(AkuaProvider):
             required=True,
             validator=_provider_config_problem,
         ),
-        Field.updatable("secret_id", str, "byom: Secret with the provider token.", min_length=1, max_length=54),
-        Field.updatable("secret_version_id", str, "byom: pin this version of the secret.", min_length=1, max_length=55),
+        Field.updatable(
+            "secret_id", str, "byom: Secret with the provider token.", min_length=1, max_length=54, ours=True
+        ),
+        Field.updatable(
+            "secret_version_id", str, "byom: pin this version of the secret.", min_length=1, max_length=55, ours=True
+        ),
         Field.output("created_at", int, "Creation time, Unix seconds."),
         Field.output("etag", str, "Revision used for optimistic concurrency."),
     )

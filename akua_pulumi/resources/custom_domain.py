@@ -48,6 +48,7 @@ class CustomDomainProvider(AkuaProvider):
     """
 
     type_name = "akua:CustomDomain"
+    contract_ops = ("customDomains.create", "customDomains.update")
     natural_key = ("hostname",)
     precheck_natural_key = True
     idempotent_create = True
@@ -65,25 +66,32 @@ class CustomDomainProvider(AkuaProvider):
             str,
             "The host name, e.g. 'shop.example.com' (unique across Akua).",
             required=True,
-            min_length=1,
-            max_length=253,
             validator=hostname_problem,
         ),
-        Field.updatable("install_id", str, "Route to this install.", min_length=1, max_length=55),
-        Field.updatable("cluster_id", str, "Route to this cluster.", min_length=1, max_length=54),
+        Field.updatable("install_id", str, "Route to this install.", min_length=1, max_length=55, ours=True),
+        Field.updatable("cluster_id", str, "Route to this cluster.", min_length=1, max_length=54, ours=True),
         Field.updatable("endpoint", str, "Route to this external URL.", validator=_endpoint_problem),
         Field.updatable(
-            "mtls_secret_id", str, "External targets: Secret used for mutual TLS.", min_length=1, max_length=54
+            "mtls_secret_id",
+            str,
+            "External targets: Secret used for mutual TLS.",
+            min_length=1,
+            max_length=54,
+            ours=True,
         ),
-        Field.updatable("protocol", str, "Traffic protocol.", default="http", choices=PROTOCOLS),
+        Field.updatable(
+            "protocol",
+            str,
+            "Traffic protocol.",
+            default="http",
+        ),
         Field.updatable(
             "routing_mode",
             str,
             "Whether traffic passes the dispatcher Worker.",
             default="through_dispatcher",
-            choices=ROUTING_MODES,
         ),
-        Field.option("timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1),
+        Field.option("timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1, ours=True),
         Field.output("status", str, "provisioning, active, failed or releasing."),
         Field.output("ssl", dict, "Certificate status and validation records."),
         Field.output("created_at", int, "Creation time, Unix seconds."),

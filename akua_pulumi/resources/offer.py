@@ -76,6 +76,7 @@ class OfferProvider(AkuaProvider):
     """
 
     type_name = "akua:Offer"
+    contract_ops = ("offers.create",)
     idempotent_create = True
     call_budget = {
         "create": CallBudget(1, 1, "POST /offers with Idempotency-Key ({id, short_hash}), GET /offers/{id}"),
@@ -83,13 +84,15 @@ class OfferProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "POST :archive with If-Match (no DELETE exists)"),
     }
     fields = (
-        Field.create_only("product_id", str, "The product offered.", min_length=1, max_length=55),
+        Field.create_only(
+            "product_id",
+            str,
+            "The product offered.",
+        ),
         Field.create_only(
             "package_version_id",
             str,
             "Pin this package version (default: the product's pin, resolved at create).",
-            min_length=1,
-            max_length=55,
             server_default=True,
         ),
         Field.create_only(
@@ -101,14 +104,23 @@ class OfferProvider(AkuaProvider):
         Field.create_only(
             "customer", dict, "{display_name, external_id?} of the customer.", validator=_customer_problem
         ),
-        Field.create_only("internal_note", str, "Note for the seller's team.", max_length=500),
-        Field.create_only("notes", str, "Notes shown with the offer.", max_length=500),
+        Field.create_only(
+            "internal_note",
+            str,
+            "Note for the seller's team.",
+        ),
+        Field.create_only(
+            "notes",
+            str,
+            "Notes shown with the offer.",
+        ),
         Field.create_only(
             "commercial_mode",
             str,
             "paid or non_billable_test.",
             choices=("paid", "non_billable_test"),
             server_default=True,
+            ours=True,
         ),
         Field.create_only(
             "pricing_request",
@@ -117,10 +129,14 @@ class OfferProvider(AkuaProvider):
             write_only=True,
             validator=_pricing_problem,
         ),
-        Field.create_only("tier", str, "Advisory tier (legacy).", max_length=32),
-        Field.create_only("expires_at", int, "Expiry, Unix seconds.", minimum=1),
         Field.create_only(
-            "max_uses", int, "Redemptions allowed (default 1).", minimum=1, maximum=10000, server_default=True
+            "tier",
+            str,
+            "Advisory tier (legacy).",
+        ),
+        Field.create_only("expires_at", int, "Expiry, Unix seconds.", minimum=1, ours=True),
+        Field.create_only(
+            "max_uses", int, "Redemptions allowed (default 1).", minimum=1, server_default=True, ours=True
         ),
         Field.create_only("unlimited_uses", bool, "No redemption limit (max_uses null).", write_only=True),
         Field.create_only(
@@ -128,8 +144,8 @@ class OfferProvider(AkuaProvider):
             int,
             "Minutes an order stays open (default 120).",
             minimum=1,
-            maximum=1440,
             server_default=True,
+            ours=True,
         ),
         Field.output("short_hash", str, "The link code: customers open /i/<short_hash>."),
         Field.output("status", str, "active, archived, expired or redeemed."),

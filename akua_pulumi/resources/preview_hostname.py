@@ -11,7 +11,6 @@ import pulumi.dynamic as dyn
 from ._fields import Field, Kind
 from ._provider import AkuaProvider, CallBudget, Context
 from ._resource import AkuaResource
-from .custom_domain import PROTOCOLS, ROUTING_MODES
 
 __all__ = ["PreviewHostname", "PreviewHostnameProvider"]
 
@@ -28,6 +27,7 @@ class PreviewHostnameProvider(AkuaProvider):
     """
 
     type_name = "akua:PreviewHostname"
+    contract_ops = ("previewHostnames.bindFloating", "previewHostnames.bindPinned")
     natural_key = ("install_id", "track")
     precheck_natural_key = True
     idempotent_create = True
@@ -39,25 +39,31 @@ class PreviewHostnameProvider(AkuaProvider):
         "delete": CallBudget(0, 1, "DELETE with If-Match + Idempotency-Key (202 Operation)"),
     }
     fields = (
-        Field.create_only("install_id", str, "The install.", required=True, min_length=1, max_length=55),
-        Field.create_only("track", str, "Floating: the track this hostname follows.", min_length=1, max_length=100),
+        Field.create_only("install_id", str, "The install.", required=True, min_length=1, max_length=55, ours=True),
+        Field.create_only(
+            "track",
+            str,
+            "Floating: the track this hostname follows.",
+        ),
         Field.updatable(
             "render_id",
             str,
             "The render to serve (floating: rebinding moves it).",
             required=True,
-            min_length=1,
-            max_length=54,
         ),
-        Field.updatable("protocol", str, "Traffic protocol.", default="http", choices=PROTOCOLS),
+        Field.updatable(
+            "protocol",
+            str,
+            "Traffic protocol.",
+            default="http",
+        ),
         Field.updatable(
             "routing_mode",
             str,
             "Whether traffic passes the dispatcher Worker.",
             default="through_dispatcher",
-            choices=ROUTING_MODES,
         ),
-        Field.option("timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1),
+        Field.option("timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1, ours=True),
         Field.output("hostname", str, "The hostname the server chose."),
         Field.output("status", str, "provisioning, active, evicted or releasing."),
         Field.output("last_seen_at", int, "Last traffic, Unix seconds (or None)."),

@@ -34,6 +34,7 @@ class RegistryConnectionProvider(AkuaProvider):
     """
 
     type_name = "akua:RegistryConnection"
+    contract_ops = ("registry.createCredential",)
     natural_key = ("name",)
     idempotent_create = True
     call_budget = {
@@ -43,12 +44,23 @@ class RegistryConnectionProvider(AkuaProvider):
     }
     fields = (
         Field.create_only(
-            "name", str, "Connection name, unique in the workspace.", required=True, min_length=1, max_length=100
+            "name",
+            str,
+            "Connection name, unique in the workspace.",
+            required=True,
         ),
         Field.create_only(
-            "registry_url", str, "Registry host, e.g. 'ghcr.io'.", required=True, min_length=1, max_length=2048
+            "registry_url",
+            str,
+            "Registry host, e.g. 'ghcr.io'.",
+            required=True,
         ),
-        Field.create_only("type", str, "Credential type.", required=True, choices=tuple(CREDENTIAL_FIELDS)),
+        Field.create_only(
+            "type",
+            str,
+            "Credential type.",
+            required=True,
+        ),
         Field.create_only(
             "credentials",
             dict,

@@ -64,6 +64,9 @@ class SecretProvider(AkuaProvider):
     """
 
     type_name = "akua:Secret"
+    # Not secrets.create: its body is a oneOf per kind, each branch allowing one kind only; kind and
+    # value are checked here (the eight kinds, and a webhook_signing value of 16 characters or more).
+    contract_ops = ("secrets.update",)
     natural_key = ("name",)
     idempotent_create = True
     call_budget = {
@@ -77,26 +80,37 @@ class SecretProvider(AkuaProvider):
             2,
             "POST /versions (new value), GET /versions?state=enabled, :disable the previous version, GET",
         ),
-        "adopt": CallBudget(2, 1, "list by name, POST :access of latest (compare the hash; an audited read)"),
+        "adopt": CallBudget(1, 1, "list by name (or GET by id), POST :access of latest to compare the hash (audited)"),
         "delete": CallBudget(0, 1, "DELETE with If-Match (soft delete; ?force=true with force_delete)"),
     }
     fields = (
         Field.updatable(
-            "name", str, "Secret name, unique in the workspace.", required=True, min_length=1, max_length=200
+            "name",
+            str,
+            "Secret name, unique in the workspace.",
+            required=True,
         ),
-        Field.create_only("kind", str, "What the secret holds.", default="generic", choices=SECRET_KINDS),
+        Field.create_only(
+            "kind",
+            str,
+            "What the secret holds.",
+            default="generic",
+            choices=SECRET_KINDS,
+            ours=True,
+        ),
         Field.updatable(
             "value",
             str,
             "The secret value (a secret input; never returned; a change rotates a new version in).",
             required=True,
             min_length=1,
+            ours=True,
             secret=True,
             write_only=True,
         ),
-        Field.updatable("description", str, "Description.", max_length=500, server_default=True),
+        Field.updatable("description", str, "Description.", server_default=True),
         Field.updatable("labels", dict, "Labels: string to string (values up to 200 characters).", server_default=True),
-        Field.updatable("mime_type", str, "MIME type of the value.", max_length=100, server_default=True),
+        Field.updatable("mime_type", str, "MIME type of the value.", server_default=True),
         Field.updatable("version_aliases", dict, "Alias to version number (e.g. {'current': 2}).", server_default=True),
         Field.create_only(
             "aws_access_key_id", str, "cloud_provider/aws only: the access key id.", secret=True, write_only=True
@@ -108,6 +122,7 @@ class SecretProvider(AkuaProvider):
             "What a rotation does to the versions enabled before it.",
             default="disable",
             choices=_ON_ROTATE,
+            ours=True,
         ),
         Field.option(
             "force_delete", bool, "On destroy, destroy the payloads at once instead of a soft delete.", default=False
@@ -170,9 +185,9 @@ class SecretProvider(AkuaProvider):
         else:  # refresh: the value is not known here; a version added elsewhere means drift
             outs["value_hash"] = prior.get("value_hash")
             outs["version_number"] = prior.get("version_number")
-            known = prior.get("version_number")
-            if isinstance(count, int) and isinstance(known, int) and count > known:
-                outs["value_hash"] = f"drifted: version {count} was added outside Pulumi"
+            known = prior.get("version_number")  # numbers come back from the engine as floats
+            if isinstance(count, (int, float)) and isinstance(known, (int, float)) and count > known:
+                outs["value_hash"] = f"drifted: version {int(count)} was added outside Pulumi"
         return outs
 
     # ---- hooks ----

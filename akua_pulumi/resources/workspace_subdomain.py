@@ -28,6 +28,7 @@ class WorkspaceSubdomainProvider(AkuaProvider):
     """
 
     type_name = "akua:WorkspaceSubdomain"
+    contract_ops = ("workspaceSubdomains.setName",)
     call_budget = {
         "create": CallBudget(2, 1, "GET subdomain, POST :setName when the name differs (202 Operation), GET"),
         "refresh": CallBudget(1, 0, "GET /workspaces/{id}/subdomain"),
@@ -40,11 +41,10 @@ class WorkspaceSubdomainProvider(AkuaProvider):
             str,
             "The subdomain label: lower-case letters, digits and dashes (unique across Akua).",
             required=True,
-            min_length=1,
-            max_length=63,
             pattern=DNS_LABEL,
+            ours=True,
         ),
-        Field.option("timeout_seconds", int, "How long to wait for the rename.", default=900, minimum=1),
+        Field.option("timeout_seconds", int, "How long to wait for the rename.", default=900, minimum=1, ours=True),
         Field.output("fqdn", str, "The full host name, <name>.<base domain>."),
         Field.output("status", str, "active, propagating or reserved."),
         Field.output("name_changed_at", int, "Last rename, Unix seconds (None if never renamed)."),
