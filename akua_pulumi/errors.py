@@ -38,6 +38,11 @@ __all__ = [
 class AkuaError(Exception):
     """Base class of every error akua-pulumi raises."""
 
+    #: Set by a client when this failure came on a retry after an attempt whose outcome is unknown (no
+    #: answer, 5xx): a stale-etag refusal may then be our own earlier attempt, committed (the lifecycle
+    #: recovers; see resources/_provider.py).
+    after_ambiguous: bool = False
+
 
 class NotFound(AkuaError):
     """The object does not exist (a delete treats it as done, a read as gone)."""

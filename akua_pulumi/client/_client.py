@@ -264,6 +264,7 @@ class AkuaClient:
         secrets = (config.require_token(),)
         started = time.monotonic()
         attempt = 0
+        ambiguous = False  # an earlier attempt of this request may have taken effect (no answer / 5xx)
         while True:
             attempt += 1
             if shared.limiter is not None:
@@ -309,6 +310,9 @@ class AkuaClient:
                     attempts=attempt,
                 )
             assert failure is not None
+            if ambiguous:
+                # Lifecycle code reads this: a 409 stale etag right after our own lost write may be that write.
+                failure.after_ambiguous = True
             decision = should_retry(
                 method=method,
                 is_read=is_read,
@@ -333,6 +337,7 @@ class AkuaClient:
                     config.max_retry_seconds,
                 )
                 raise failure
+            ambiguous = ambiguous or (not is_read and (response is None or (status or 0) >= 500))
             logger.info(
                 "%s %s: %s; retrying in %.2fs (attempt %d of %d)",
                 method,

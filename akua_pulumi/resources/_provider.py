@@ -30,6 +30,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -125,6 +127,12 @@ class Context:
         digest = hashlib.sha256(f"{self.seed}\0{purpose}\0{canonical}\0{self.attempt}".encode()).hexdigest()
         return f"akp-{digest[:48]}"
 
+
+#: Live states meaning a deletion is under way / complete (soft-deleted objects stay readable).
+_DELETING = frozenset({"deleting", "deletion_pending", "pending_deletion"})
+_DELETED = frozenset({"deleted", "destroyed"})
+#: A 409 whose message says the object is already going away (e.g. clusters: "already being deleted").
+_ALREADY_DELETING = re.compile(r"already (being )?deleted|is being deleted|deletion (is )?in progress", re.I)
 
 #: Inputs that never change an idempotency key: options of the provider, not of the object.
 _NOT_KEYED = frozenset({"adopt", "adopt_id", "akua_seed", CONNECTION_PROPERTY})
@@ -483,9 +491,50 @@ class LifecycleProvider(dyn.ResourceProvider):
         changed = {f.name for f in self.changed_fields(olds, inputs) if f.kind is Kind.UPDATABLE}
         with self._errors("update", inputs, id_):
             if changed:
-                self.api_update(ctx, id_, olds, inputs, changed)
+                self._update_recovering(ctx, id_, olds, inputs, changed)
             obj = self._read_back(ctx, id_, olds, inputs, changed)
         return dyn.UpdateResult(self._outputs(inputs, obj, olds))
+
+    def _update_recovering(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        """``api_update``, surviving its own lost response (every If-Match write inside it: PATCH, actions).
+
+        A stale etag is not necessarily a change outside Pulumi: when our write committed and only its
+        answer was lost, the client's retry (or the next ``pulumi up``) carries the old etag. So re-read:
+
+        * the live object already holds every changed value: done (the read-back records the new etag);
+        * after an ambiguous failure of this very request, when every field where live differs from the
+          state we know is one this update changes anyway: retry once with the live etag;
+        * otherwise it is a real outside change, reported as such (refresh, then up).
+        """
+        try:
+            self.api_update(ctx, id_, state, inputs, changed)
+            return
+        except EtagMismatch as exc:
+            mismatch = exc
+        live = self._read_or_none(ctx, id_, state)
+        if live is None:
+            raise AkuaResourceError(f"{self.type_name} {id_} disappeared during the update; run `pulumi refresh`")
+        seen = self.project(live)
+        pending = {n for n in changed if n not in seen or (inputs.get(n) is not None and seen[n] != inputs[n])}
+        if not pending:
+            log.info("%s %s: the update had already taken effect (lost response)", self.type_name, id_)
+            return
+        outside = [
+            f.name
+            for f in self.all_fields()
+            if f.is_input
+            and f.kind is not Kind.OPTION
+            and f.name not in changed
+            and f.name in seen
+            and state.get(f.name) is not None
+            and seen[f.name] != state[f.name]
+        ]
+        if outside or not mismatch.after_ambiguous:
+            raise mismatch
+        log.info("%s %s: retrying %s with the live etag after a lost response", self.type_name, id_, sorted(pending))
+        self.api_update(ctx, id_, {**state, **seen}, inputs, pending)
 
     def _read_back(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: Mapping[str, Any], changed: set[str]
@@ -503,7 +552,12 @@ class LifecycleProvider(dyn.ResourceProvider):
 
     # ---- delete ----
 
+    #: How long a delete waits for a deletion already in progress (an earlier, lost attempt) to finish.
+    delete_wait_seconds: ClassVar[float] = 600.0
+
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete, idempotently in every form: gone (404), already deleted, already being deleted (our
+        own earlier attempt whose answer was lost, or an Operation running for it): wait, then done."""
         ctx = self._context(props)
         with self._errors("delete", props, id_):
             try:
@@ -513,16 +567,52 @@ class LifecycleProvider(dyn.ResourceProvider):
             except EtagMismatch:
                 # Deleting is the user's intent whatever changed since; retry with the live etag.
                 live = self._read_or_none(ctx, id_, props)
-                if live is None:
+                if live is None or self.deletion_state(live) == "deleted":
+                    return
+                if self.deletion_state(live) == "deleting":
+                    self._wait_deleted(ctx, id_, props)
                     return
                 try:
                     self.api_delete(ctx, id_, {**props, **self.project(live)})
                 except NotFound:
                     return
+                except Conflict as exc:
+                    self._delete_refused(ctx, id_, props, exc)
             except Conflict as exc:
-                raise AkuaResourceError(
-                    f"{self._label(props, id_)}: the API refused the delete: {self.delete_conflict_hint(exc)}"
-                ) from None
+                self._delete_refused(ctx, id_, props, exc)
+
+    def deletion_state(self, obj: Mapping[str, Any]) -> str | None:
+        """``"deleting"`` / ``"deleted"`` when the live object says so (``state`` or ``status``), else None."""
+        for key in ("state", "status"):
+            value = str(obj.get(key) or "").lower()
+            if value in _DELETING:
+                return "deleting"
+            if value in _DELETED:
+                return "deleted"
+        return None
+
+    def _delete_refused(self, ctx: Context, id_: str, props: Mapping[str, Any], exc: Conflict) -> None:
+        """A 409 on delete: done when the object is gone or being deleted already; else explain it."""
+        live = self._read_or_none(ctx, id_, props)
+        state = None if live is None else self.deletion_state(live)
+        if live is None or state == "deleted":
+            return
+        if state == "deleting" or _ALREADY_DELETING.search(str(exc.reason)):
+            self._wait_deleted(ctx, id_, props)
+            return
+        raise AkuaResourceError(
+            f"{self._label(props, id_)}: the API refused the delete: {self.delete_conflict_hint(exc)}"
+        ) from None
+
+    def _wait_deleted(self, ctx: Context, id_: str, props: Mapping[str, Any]) -> None:
+        """Wait (bounded) until a deletion in progress is done: the object is gone or shows deleted."""
+        log.info("%s %s is already being deleted; waiting for it", self.type_name, id_)
+
+        def gone() -> bool | None:
+            live = self._read_or_none(ctx, id_, props)
+            return True if live is None or self.deletion_state(live) == "deleted" else None
+
+        wait_for(gone, timeout=self.delete_wait_seconds, interval=0.25, what=f"{self.type_name} {id_} to be deleted")
 
     # ---- helpers ----
 
@@ -632,4 +722,11 @@ def wait_for(predicate: Callable[[], T | None], *, timeout: float, interval: flo
             return value
         if time.monotonic() >= deadline:
             raise AkuaResourceError(f"timed out after {timeout:.0f}s waiting for {what}")
+        if os.getppid() != _PARENT:
+            # The engine that called us is gone: stop polling the API (the watchdog ends the process).
+            raise AkuaResourceError(f"stopped waiting for {what}: the Pulumi engine is gone")
         time.sleep(interval)
+
+
+#: The process that started this one (for a dynamic provider: the engine), see :func:`wait_for`.
+_PARENT = os.getppid()
