@@ -14,6 +14,31 @@ from akua_pulumi.local import App, LocalAdmin, create_app
 # Spec gap (API.md 1.11): reactivate/changeTier operations use metadata types the contract's union lacks.
 CUSTOM_OP_TYPES = {"workspace.subscription.reactivate", "workspace.subscription.change_tier"}
 SEEN: dict[str, set[int]] = {}
+# The seller-estate operations of API.md §5 (exercised by tests/local/test_estate_*.py, one family per file).
+ESTATE_PREFIXES = (
+    "secrets.",
+    "customDomains.",
+    "workspaceSubdomains.",
+    "previewHostnames.",
+    "offers.",
+    "registry.",
+    "cloudflare.",
+    "computeConfigs.",
+    "clusters.getComputeSettings",
+    "clusters.updateComputeSettings",
+)
+
+
+def is_estate(op_id: str) -> bool:
+    return op_id.startswith(ESTATE_PREFIXES)
+
+
+def assert_exercised(prefixes: tuple[str, ...]) -> None:
+    """Every contract operation whose id starts with one of ``prefixes`` answered a 2xx in this process."""
+    wanted = [op.operation_id for op in contract() if op.operation_id.startswith(prefixes)]
+    assert wanted, prefixes
+    missing = sorted(o for o in wanted if not any(200 <= s < 300 for s in SEEN.get(o, ())))
+    assert not missing, f"never exercised successfully: {missing}"
 
 
 def _has_custom_type(body: Any) -> bool:

@@ -1,4 +1,6 @@
-"""Every one of the 78 operations, success and error paths, each response validated by the contract."""
+"""Every one of the 78 original operations, success and error paths, each response validated by the contract.
+
+The 45 seller-estate operations (API.md §5) are covered family by family in ``test_estate_*.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from akua_pulumi.contract import contract
 from akua_pulumi.local import App, LocalAdmin
 from akua_pulumi.local.backend import load_all
 
-from .conftest import SEEN, Api, code, new_workspace
+from .conftest import SEEN, Api, code, is_estate, new_workspace
 
 OCI = "oci://registry.akua.local/acme/app"
 
@@ -74,7 +76,7 @@ def test_every_operation_has_a_handler() -> None:
     routes = load_all()
     missing = sorted(op.operation_id for op in contract() if op.operation_id not in routes)
     assert not missing, f"operations without a handler: {missing}"
-    assert len(list(contract())) == 78
+    assert len(list(contract())) == len(routes) == 123
 
 
 def test_auth_and_context(api: Api, app: App) -> None:
@@ -233,7 +235,9 @@ def test_clusters_regions_quotas(api: Api, admin: LocalAdmin) -> None:
     assert w.post("/regions", json={"name": "eu", "extra": 1}).status_code == 422  # declares 422, not 400
     reg = w.post("/regions", json={"name": "eu"}).json()
     assert w.get("/regions").json()["data"][0]["id"] == reg["id"]
-    assert w.post("/clusters", json={"name": "c", "region_id": "reg_nope"}).status_code == 422
+    assert (
+        w.post("/clusters", json={"name": "c", "region_id": "reg_nope"}).status_code == 400
+    )  # 422 is undeclared here: 400 (API.md 1.8)
     op = _op(w, w.post("/clusters", json={"name": "c1", "region_id": reg["id"]}))
     cid = op["response"]["cluster_id"]
     assert op["owner_id"] == cid
@@ -351,7 +355,7 @@ def test_packages_products_installs(api: Api, admin: LocalAdmin) -> None:
                 "initial_values": {"replicas": "two"},
             },
         ).status_code
-        == 422
+        == 400  # installs.create declares no 422
     )
     inst = w.get(f"/installs/{iid}").json()
     assert inst["state"] == "healthy" and inst["cluster_id"] == s["cluster_id"] and inst["urls"]
@@ -475,7 +479,9 @@ def test_operations_and_workspace_delete(api: Api, admin: LocalAdmin, app: App) 
 
 
 def test_every_operation_was_exercised() -> None:
-    """Runs last in this module: every operation answered at least one 2xx above."""
+    """Runs last in this module: every original operation answered at least one 2xx above."""
     ok = {op for op, statuses in SEEN.items() if any(200 <= s < 300 for s in statuses)}
-    missing = sorted(op.operation_id for op in contract() if op.operation_id not in ok)
+    missing = sorted(
+        op.operation_id for op in contract() if op.operation_id not in ok and not is_estate(op.operation_id)
+    )
     assert not missing, f"never exercised successfully: {missing}"

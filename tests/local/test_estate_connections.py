@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from akua_pulumi.local import App, LocalAdmin
 
-from .conftest import Api, code, new_workspace
+from .conftest import Api, assert_exercised, code, new_workspace
 
 TOKEN = "c" * 64
 
@@ -76,6 +76,7 @@ def test_compute_configs(api: Api) -> None:
     c = c.json()
     assert w.post("/compute_configs", json=body, headers={"Idempotency-Key": "c1"}).json()["id"] == c["id"]
     assert len(w.get("/compute_configs", params={"view": "full"}).json()["data"]) == 1
+    assert w.get(f"/compute_configs/{c['id']}").json() == c
     blocked = w.delete(f"/secrets/{sec['id']}", headers={"If-Match": sec["etag"]})
     assert blocked.status_code == 409
     u = w.patch(
@@ -112,3 +113,10 @@ def test_cluster_compute_settings(api: Api, admin: LocalAdmin) -> None:
     admin.set_faults(statuses=[429, 503], error_rate=1.0, operations=["clusters.updateComputeSettings"], seed=1)
     assert w.patch(path, json={"max_machines": 1}, headers={"If-Match": "2"}).status_code in (429, 503)
     admin.clear_faults()
+
+
+def test_every_connection_and_compute_operation_was_exercised() -> None:
+    """Runs last in this module."""
+    assert_exercised(
+        ("registry.", "cloudflare.", "computeConfigs.", "clusters.getComputeSettings", "clusters.updateComputeSettings")
+    )

@@ -6,7 +6,7 @@ from typing import Any
 
 from akua_pulumi.local import App, LocalAdmin
 
-from .conftest import Api, new_workspace
+from .conftest import Api, assert_exercised, new_workspace
 from .test_conformance import _op, _stack
 
 
@@ -174,3 +174,8 @@ def test_preview_hostnames_pinned_floating(api: Api, admin: LocalAdmin, app: App
     _op(w, w.delete(f"/installs/{iid}", headers={"If-Match": inst["etag"], "Idempotency-Key": "del"}))
     with app.store.tx() as tx:
         assert tx.find("preview_hostname") == []  # deleting the install deleted its hostnames
+
+
+def test_every_domain_operation_was_exercised() -> None:
+    """Runs last in this module."""
+    assert_exercised(("customDomains.", "workspaceSubdomains.", "previewHostnames."))

@@ -6,7 +6,7 @@ import httpx
 
 from akua_pulumi.local import LocalAdmin
 
-from .conftest import Api, check_response, code
+from .conftest import Api, assert_exercised, check_response, code
 from .test_conformance import _stack
 
 
@@ -89,3 +89,8 @@ def test_resolve_anonymous_signed_in_and_allowlist(api: Api, admin: LocalAdmin) 
     denied = api.as_(eve["token"]).get("/offers:resolve", params={"short_hash": created["short_hash"]})
     assert denied.status_code == 403 and code(denied) == 7005
     assert api.as_(eve["token"]).get(f"/offers/{created['id']}").status_code == 403  # not a member
+
+
+def test_every_offers_operation_was_exercised() -> None:
+    """Runs last in this module."""
+    assert_exercised(("offers.",))

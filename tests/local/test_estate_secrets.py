@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from akua_pulumi.local import App
 
-from .conftest import Api, code, new_workspace
+from .conftest import Api, assert_exercised, code, new_workspace
 
 TOKEN = "a" * 64
 
@@ -117,3 +117,8 @@ def test_validate_token_and_idempotent_create(api: Api) -> None:
     b = w.post("/secrets", json=body, headers={"Idempotency-Key": "k1"})
     assert a.status_code == b.status_code == 201 and a.json()["id"] == b.json()["id"]
     assert len(w.get("/secrets").json()["data"]) == 1
+
+
+def test_every_secrets_operation_was_exercised() -> None:
+    """Runs last in this module."""
+    assert_exercised(("secrets.",))
