@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, ForwardRef, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, create_model, model_validator
 from pydantic import Field as PydanticField
@@ -158,6 +158,8 @@ def _is_future(hint: Any) -> bool:
     """An Awaitable or Output type: what a program may pass and a file cannot."""
     import pulumi
 
+    if isinstance(hint, ForwardRef):  # pulumi.Input's "Output[T]"
+        return True
     origin = get_origin(hint) or hint
     return isinstance(origin, type) and issubclass(origin, (collections.abc.Awaitable, pulumi.Output))
 

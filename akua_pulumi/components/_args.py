@@ -24,7 +24,7 @@ import functools
 import inspect
 import sys
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from pulumi.output import Unknown
 
@@ -62,12 +62,17 @@ def bound_of(hint: Any) -> Bound | None:
 
 
 def type_hints(cls: type) -> dict[str, Any]:
-    """Resolved annotations with their ``Annotated`` extras. ``pulumi.Input`` holds the forward
-    reference ``"Output[T]"``, resolved in :mod:`pulumi.output`."""
-    import pulumi.output
-
-    names = {**vars(pulumi.output), **vars(sys.modules[cls.__module__])}
-    return get_type_hints(cls, localns=names, include_extras=True)
+    """The dataclass fields' annotations, evaluated with their ``Annotated`` extras in the namespace
+    the class was defined in (a module, or the globals of ``exec``'d code). Forward references
+    nested in library types (``pulumi.Input`` holds ``"Output[T]"``) stay unevaluated."""
+    hints: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is LayoutArgs or not issubclass(klass, LayoutArgs):
+            continue
+        namespace = getattr(klass, "_namespace", None) or vars(sys.modules[klass.__module__])
+        for name, annotation in inspect.get_annotations(klass).items():
+            hints[name] = eval(annotation, namespace) if isinstance(annotation, str) else annotation
+    return hints
 
 
 def _known(value: Any) -> Any:
@@ -83,6 +88,13 @@ class LayoutArgs:
     """Base of the layouts' argument dataclasses (see the module docstring)."""
 
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+    #: Globals of the code that defined the class, to evaluate its annotations in.
+    _namespace: ClassVar[dict[str, Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Called from the ``class`` statement: the caller's frame holds the names its annotations use.
+        cls._namespace = sys._getframe(1).f_globals
 
     def __post_init__(self) -> None:
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

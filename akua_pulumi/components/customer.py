@@ -66,7 +66,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
     contents: WorkspaceContents
     token: ApiToken | None
     workspace_id: pulumi.Output[str]
-    workspace_slug: pulumi.Output[str]
+    workspace_slug: pulumi.Output[str | None]
     region_id: pulumi.Output[str]
     cluster_id: pulumi.Output[str | None]
     kubeconfig: pulumi.Output[str | None]
