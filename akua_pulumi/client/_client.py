@@ -18,9 +18,13 @@ from akua_pulumi.contract import Operation, contract
 
 from ._config import ClientConfig
 from ._exceptions import (
+    AkuaError,
     ApiError,
+    AuthenticationError,
+    NotFoundError,
     OperationFailedError,
     OperationTimeoutError,
+    PermissionDeniedError,
     TransportError,
     error_from_response,
     scrub,
@@ -231,17 +235,42 @@ class AkuaClient:
             headers["Idempotency-Key"] = idempotency_key
 
         is_read = op.is_read if op else method in ("GET", "HEAD")
-        return self._send_with_retries(
-            method,
-            path,
-            label=label,
-            operation_id=op.operation_id if op else None,
-            headers=headers,
-            json_body=json,
-            params=params,
-            is_read=is_read,
-            has_idempotency_key=bool(idempotency_key),
-        )
+        try:
+            return self._send_with_retries(
+                method,
+                path,
+                label=label,
+                operation_id=op.operation_id if op else None,
+                headers=headers,
+                json_body=json,
+                params=params,
+                is_read=is_read,
+                has_idempotency_key=bool(idempotency_key),
+            )
+        except (ApiError, TransportError) as exc:
+            exc.hint = self._hint(exc, ws if sends_context else None)
+            raise
+
+    def _hint(self, exc: ApiError | TransportError, workspace: str | None) -> str | None:
+        """What the user can do about ``exc``: one sentence naming the setting to check."""
+        api_url = self.config.api_url
+        if isinstance(exc, TransportError):
+            return f"Cannot reach the Akua API at {api_url}: check `akua:apiUrl` / AKUA_API_URL and that it is up"
+        if isinstance(exc, AuthenticationError):
+            return (
+                "Check the API token: `pulumi config set --secret akua:token <token>` "
+                "(or the AKUA_API_TOKEN environment variable)"
+            )
+        if isinstance(exc, NotFoundError) and "no such path" in exc.message and not api_url.endswith("/v1"):
+            return f"The Akua API lives under /v1: `pulumi config set akua:apiUrl {api_url}/v1`"
+        if isinstance(exc, PermissionDeniedError) and workspace and "no access to workspace" in exc.message:
+            try:
+                self.request("GET", f"/workspaces/{workspace}", workspace=None)
+            except NotFoundError:
+                return f"Workspace {workspace} does not exist: check `workspace_id` / `akua:workspace`"
+            except AkuaError:
+                return None
+        return None
 
     def _send_with_retries(
         self,

@@ -81,9 +81,12 @@ class TransportError(Transport):
         self.operation = operation
         self.method = method
         self.url_path = url_path
+        #: What the user can do about it (set by the client, e.g. naming the API URL).
+        self.hint: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.operation}: transport error: {self.message}"
+        text = f"{self.operation}: transport error: {self.message}"
+        return f"{text}. {self.hint}" if self.hint else text
 
 
 class OperationFailedError(OperationFailed):
@@ -136,6 +139,8 @@ class ApiError(AkuaError):
         self.errors = errors or []
         #: How many times the request was sent before this error was raised (>1 after retries).
         self.attempts = attempts
+        #: What the user can do about it (set by the client: check the token, the API URL...).
+        self.hint: str | None = None
         super().__init__(self._render())
 
     @property
@@ -150,6 +155,8 @@ class ApiError(AkuaError):
         text += f": {self.message}"
         if self.path:
             text += f" [field {'.'.join(self.path)}]"
+        if getattr(self, "hint", None):
+            text += f". {self.hint}"
         return text
 
     def __str__(self) -> str:

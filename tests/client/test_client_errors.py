@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from typing import Any
+
 import httpx
 import pytest
 from client_helpers import TOKEN, envelope
@@ -129,7 +132,10 @@ def test_transport_errors_are_mapped_once(make_client: MakeClient) -> None:
     with pytest.raises(TransportError) as info:
         client.get("/clusters")
     assert isinstance(info.value.__cause__, httpx.ConnectError)
-    assert str(info.value) == "clusters.list: transport error: ConnectError: connection refused"
+    assert str(info.value) == (
+        "clusters.list: transport error: ConnectError: connection refused. Cannot reach the Akua API at "
+        "https://api.test/v1: check `akua:apiUrl` / AKUA_API_URL and that it is up"
+    )
     assert rec.count == 2
 
     def timeout(request: httpx.Request) -> httpx.Response:
@@ -138,3 +144,35 @@ def test_transport_errors_are_mapped_once(make_client: MakeClient) -> None:
     client, _ = make_client(timeout, max_attempts=1)
     with pytest.raises(TransportError, match="ReadTimeout"):
         client.get("/clusters")
+
+
+# ---- errors a user can act on (issue 11): the hint names the setting to check ----
+
+
+def test_hints_name_the_setting_to_check(akua: Any) -> None:
+    """Against a real akua-local: 401, a refused connection, a URL without /v1, a workspace that does not exist."""
+    from akua_pulumi.client import AkuaClient, AuthenticationError, NotFoundError, PermissionDeniedError
+
+    with (
+        AkuaClient(api_url=akua.api_url, token="sk_akua_wrong", max_attempts=1) as c,
+        pytest.raises(AuthenticationError) as auth,
+    ):
+        c.get("/workspaces")
+    assert "akua:token" in str(auth.value) and "AKUA_API_TOKEN" in str(auth.value)
+    assert "sk_akua_wrong" not in str(auth.value)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"  # nothing listens once the socket closes
+    with AkuaClient(api_url=dead, token=akua.owner_token, max_attempts=1) as c, pytest.raises(TransportError) as down:
+        c.get("/workspaces")
+    assert dead in str(down.value) and "akua:apiUrl" in str(down.value)
+
+    base = akua.api_url.removesuffix("/v1")
+    with AkuaClient(api_url=base, token=akua.owner_token, max_attempts=1) as c, pytest.raises(NotFoundError) as v1:
+        c.get("/workspaces")
+    assert f"`pulumi config set akua:apiUrl {base}/v1`" in str(v1.value)
+
+    with AkuaClient(api_url=akua.api_url, token=akua.owner_token) as c, pytest.raises(PermissionDeniedError) as ws:
+        c.get("/regions", workspace="ws_doesnotexist")
+    assert "Workspace ws_doesnotexist does not exist" in str(ws.value)
