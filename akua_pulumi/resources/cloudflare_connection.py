@@ -19,7 +19,8 @@ _ID = r"^[A-Za-z0-9_-]+$"
 class CloudflareConnectionProvider(AkuaProvider):
     """Lifecycle of ``/cloudflare_connections``: create, list and delete only.
 
-    * No GET by id, no update: refresh lists and filters by id; every input change replaces it.
+    * No GET by id, no update: refresh lists and filters by id; every input change replaces it
+      (deleting the old one first when the name stays, since names are unique).
     * Create answers 201 with **no body** and accepts **no** Idempotency-Key: the provider finds its
       object by ``name`` and ``account_id`` (names are unique per workspace). After an ambiguous
       failure (lost response, timeout, 5xx) it lists and matches *before* trying again, so a retry
@@ -73,6 +74,11 @@ class CloudflareConnectionProvider(AkuaProvider):
         Field.output("created_at", int, "Creation time, Unix seconds."),
         Field.output("last_used_at", int, "Last use, Unix seconds (or None)."),
     )
+
+    def replace_deletes_first(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        # Names are unique per workspace: a replacement keeping the name must free it first (to
+        # rotate without a gap, give the new connection a new name).
+        return bool(olds.get("name") == news.get("name"))
 
     def _list(self, ctx: Context) -> list[dict[str, Any]]:
         return list(ctx.client.paginate("/cloudflare_connections"))

@@ -25,7 +25,8 @@ class RegistryConnectionProvider(AkuaProvider):
     """Lifecycle of ``/registry_connections``: create, list and delete only.
 
     * No GET by id, no update: refresh lists and filters by id, and every input change replaces the
-      connection (create the new one, then delete the old one: rotation without a gap).
+      connection: a new name creates the new one before deleting the old one (rotation without a gap);
+      with the same name, the old one is deleted first (names are unique).
     * Create answers 201 with **no body**: the provider finds its object by its natural key
       (``name``, ``registry_url``, ``type``; names are unique per workspace). The create carries a
       deterministic Idempotency-Key, so a retry after a lost response adds no row.
@@ -90,6 +91,11 @@ class RegistryConnectionProvider(AkuaProvider):
             if not is_unknown(value) and (not isinstance(value, str) or len(value) > limit):
                 return [("credentials", f"credentials.{key} must be a string of at most {limit} characters")]
         return []
+
+    def replace_deletes_first(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        # Names are unique per workspace: a replacement keeping the name must free it first (to
+        # rotate without a gap, give the new connection a new name).
+        return bool(olds.get("name") == news.get("name"))
 
     def _list(self, ctx: Context) -> list[dict[str, Any]]:
         return list(ctx.client.paginate("/registry_connections"))
