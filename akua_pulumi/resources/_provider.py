@@ -42,6 +42,7 @@ import pulumi.dynamic as dyn
 
 from ..connection import CONNECTION_PROPERTY, Connection, client_for, default_workspace, set_stack_defaults
 from ..errors import UNKNOWN_OUTCOME, AkuaError, Conflict, EtagMismatch, NotFound, OperationFailed
+from . import _diagnostics  # noqa: F401  (one short message per provider error, not a traceback)
 from ._fields import Field, Kind, is_unknown
 
 if TYPE_CHECKING:
