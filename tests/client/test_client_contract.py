@@ -269,6 +269,100 @@ CALLS: dict[str, Call] = {
     "operations.cancel": lambda c: c.post("/operations/op_1:cancel", if_match="3", idempotency_key=K),
     "quotas.list": lambda c: list(c.paginate("/quotas", params={"cluster_id": "clu_1"})),
     "quotas.get": lambda c: c.get("/quotas/compute%2Fmachines"),
+    # seller estate (API.md section 5): raw bodies, as the estate resources send them
+    "secrets.list": lambda c: list(c.paginate("/secrets", params={"kind": "generic"})),
+    "secrets.create": lambda c: c.post(
+        "/secrets", json={"name": "s", "kind": "generic", "value": "v", "labels": {"a": "b"}}, idempotency_key=K
+    ),
+    "secrets.get": lambda c: c.get("/secrets/sec_1"),
+    "secrets.update": lambda c: c.patch("/secrets/sec_1", json={"version_aliases": {"current": 2}}, if_match=E),
+    "secrets.delete": lambda c: c.delete("/secrets/sec_1", params={"force": "true"}, if_match=E),
+    "secrets.undelete": lambda c: c.post("/secrets/sec_1:undelete", if_match=E, idempotency_key=K),
+    "secrets.validateToken": lambda c: c.post("/secrets/validate_token", json={"provider": "hcloud", "value": "t"}),
+    "secrets.createVersion": lambda c: c.post("/secrets/sec_1/versions", json={"value": "v2"}, idempotency_key=K),
+    "secrets.listVersions": lambda c: list(c.paginate("/secrets/sec_1/versions", params={"state": "enabled"})),
+    "secrets.getVersion": lambda c: c.get("/secrets/sec_1/versions/secv_1"),
+    "secrets.enableVersion": lambda c: c.post("/secrets/sec_1/versions/secv_1:enable", if_match=E),
+    "secrets.disableVersion": lambda c: c.post("/secrets/sec_1/versions/secv_1:disable", if_match=E),
+    "secrets.destroyVersion": lambda c: c.post("/secrets/sec_1/versions/secv_1:destroy", if_match=E),
+    "secrets.accessVersion": lambda c: c.post("/secrets/sec_1/versions/latest:access"),
+    "customDomains.list": lambda c: list(c.paginate("/workspaces/ws_1/custom_domains", params={"state": "active"})),
+    "customDomains.create": lambda c: c.post(
+        "/workspaces/ws_1/custom_domains",
+        json={"hostname": "a.example.com", "target": {"kind": "install", "install_id": "inst_1"}},
+        idempotency_key=K,
+    ),
+    "customDomains.get": lambda c: c.get("/workspaces/ws_1/custom_domains/cdm_1"),
+    "customDomains.update": lambda c: c.patch(
+        "/workspaces/ws_1/custom_domains/cdm_1", json={"protocol": "grpc"}, if_match=E, idempotency_key=K
+    ),
+    "customDomains.delete": lambda c: c.delete("/workspaces/ws_1/custom_domains/cdm_1", if_match=E, idempotency_key=K),
+    "workspaceSubdomains.get": lambda c: c.get("/workspaces/ws_1/subdomain"),
+    "workspaceSubdomains.setName": lambda c: c.post(
+        "/workspaces/ws_1/subdomain:setName", json={"name": "shop"}, if_match=E, idempotency_key=K
+    ),
+    "previewHostnames.list": lambda c: list(
+        c.paginate("/installs/inst_1/preview_hostnames", params={"binding_kind": "floating", "track": "main"})
+    ),
+    "previewHostnames.get": lambda c: c.get("/installs/inst_1/preview_hostnames/phn_1"),
+    "previewHostnames.delete": lambda c: c.delete(
+        "/installs/inst_1/preview_hostnames/phn_1", if_match=E, idempotency_key=K
+    ),
+    "previewHostnames.bindPinned": lambda c: c.post(
+        "/installs/inst_1/preview_hostnames:bindPinned", json={"render_id": "rnd_1"}, idempotency_key=K
+    ),
+    "previewHostnames.bindFloating": lambda c: c.post(
+        "/installs/inst_1/preview_hostnames:bindFloating",
+        json={"track": "main", "render_id": "rnd_1", "protocol": "http"},
+        idempotency_key=K,
+    ),
+    "offers.list": lambda c: list(c.paginate("/offers", params={"product_id": "prod_1"})),
+    "offers.create": lambda c: c.post(
+        "/offers", json={"product_id": "prod_1", "max_uses": None, "allowed_emails": ["a@b.example"]}, idempotency_key=K
+    ),
+    "offers.get": lambda c: c.get("/offers/offer_1"),
+    "offers.resolve": lambda c: c.get("/offers:resolve", params={"short_hash": "abcdEF12"}),
+    "offers.archive": lambda c: c.post("/offers/offer_1:archive", if_match=E, idempotency_key=K),
+    "offers.unarchive": lambda c: c.post("/offers/offer_1:unarchive", if_match=E, idempotency_key=K),
+    "registry.listCredentials": lambda c: list(c.paginate("/registry_connections")),
+    "registry.createCredential": lambda c: c.post(
+        "/registry_connections",
+        json={"name": "r", "registry_url": "ghcr.io", "type": "token", "credentials": {"token": "t"}},
+        idempotency_key=K,
+    ),
+    "registry.deleteCredential": lambda c: c.delete("/registry_connections/rcon_1"),
+    "cloudflare.listCredentials": lambda c: list(c.paginate("/cloudflare_connections")),
+    "cloudflare.createCredential": lambda c: c.post(
+        "/cloudflare_connections",
+        json={
+            "name": "cf",
+            "account_id": "acc",
+            "origin_zone_id": "zone",
+            "origin_hostname_suffix": "o.example.com",
+            "api_token": "t",
+        },
+    ),
+    "cloudflare.deleteCredential": lambda c: c.delete("/cloudflare_connections/cfcon_1"),
+    "computeConfigs.list": lambda c: list(c.paginate("/compute_configs", params={"view": "full"})),
+    "computeConfigs.create": lambda c: c.post(
+        "/compute_configs",
+        json={
+            "name": "fsn",
+            "provider": "hcloud",
+            "provider_config": {"region": "fsn1", "image": "ubuntu-24.04"},
+            "credential_scope": {"kind": "system"},
+        },
+        idempotency_key=K,
+    ),
+    "computeConfigs.get": lambda c: c.get("/compute_configs/ccf_1"),
+    "computeConfigs.update": lambda c: c.patch(
+        "/compute_configs/ccf_1", json={"credential_scope": {"kind": "byom", "secret_id": "sec_1"}}, if_match=E
+    ),
+    "computeConfigs.delete": lambda c: c.delete("/compute_configs/ccf_1", if_match=E, idempotency_key=K),
+    "clusters.getComputeSettings": lambda c: c.get("/clusters/clu_1/compute_settings"),
+    "clusters.updateComputeSettings": lambda c: c.patch(
+        "/clusters/clu_1/compute_settings", json={"max_machines": 2}, if_match=E
+    ),
 }
 
 
