@@ -26,6 +26,8 @@ class FaultConfig:
     seed: int = 0
     operations: list[str] | None = None
     statuses: list[int] = field(default_factory=lambda: [500, 502, 503])
+    #: Inject at most this many faults, then none (e.g. ``1``: exactly one drop on one operation).
+    max_faults: int | None = None
 
 
 class Faults:
@@ -43,10 +45,11 @@ class Faults:
         with self._lock:
             self.config = FaultConfig(**settings)
             self._rng = random.Random(self.config.seed)
+            self.injected = 0
         return self.config
 
     def describe(self) -> dict[str, Any]:
-        return asdict(self.config)
+        return {**asdict(self.config), "injected": self.injected}
 
     def decide(self, op_id: str, is_write: bool) -> tuple[str | None, int]:
         """``(None|"error"|"rate_limited"|"drop", status)`` for one request, plus latency via config."""
@@ -56,11 +59,16 @@ class Faults:
         if not (c.error_rate or c.rate_limited_rate or c.drop_after_commit_rate):
             return None, 0
         with self._lock:
+            if c.max_faults is not None and self.injected >= c.max_faults:
+                return None, 0
+            decision: tuple[str | None, int] = (None, 0)
             x = self._rng.random()
             if x < c.error_rate:
-                return "error", self._rng.choice(c.statuses)
-            if x < c.error_rate + c.rate_limited_rate:
-                return "rate_limited", 429
-            if is_write and self._rng.random() < c.drop_after_commit_rate:
-                return "drop", 0
-        return None, 0
+                decision = ("error", self._rng.choice(c.statuses))
+            elif x < c.error_rate + c.rate_limited_rate:
+                decision = ("rate_limited", 429)
+            elif is_write and self._rng.random() < c.drop_after_commit_rate:
+                decision = ("drop", 0)
+            if decision[0] is not None:
+                self.injected += 1
+        return decision
