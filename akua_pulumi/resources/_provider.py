@@ -17,8 +17,10 @@ implements the few API hooks that make it different (``api_create``, ``api_read`
 * ``create`` adopts (by id or natural key) or creates with a deterministic idempotency key, waits,
   and reads back; ambiguous failures of key-less creates are recovered by looking the object up.
 * ``read`` projects the server's truth onto the declared inputs, so drift shows in the next diff.
-* ``update`` sends ``If-Match`` with the stored etag and reads back after writing.
-* ``delete`` treats 404 as success and explains refusals.
+* ``update`` sends ``If-Match`` with the stored etag and reads back after writing. A stale etag right
+  after its own lost response is recovered, not reported as an outside change (``_update_recovering``).
+* ``delete`` is idempotent: gone (404), already deleted, or already being deleted (wait, bounded) are
+  success; other refusals are explained.
 
 Provider instances hold no state (they are pickled into every resource's state by reference); the
 client comes from :meth:`LifecycleProvider.connect`, for Akua the one client cache of
