@@ -53,8 +53,16 @@ def customers_file(prefix: str, n: int, seller: dict[str, Any]) -> dict[str, Any
 
 
 def run_level(
-    srv: LocalServer, state_dir: Path, program: str, parallelism: int, n: int, seller: dict[str, Any], tag: str
+    srv: LocalServer,
+    state_dir: Path,
+    program: str,
+    parallelism: int,
+    n: int,
+    seller: dict[str, Any],
+    tag: str,
+    rerun: bool = False,
 ) -> dict[str, Any]:
+    """Onboard ``n`` new customers at ``parallelism``; with ``rerun``, then run ``up`` on them again."""
     entries = parse_customers_file(customers_file(tag, n, seller)).entries
     pipeline = OnboardingPipeline(
         program,
@@ -72,6 +80,21 @@ def run_level(
     counters = srv.admin.counters()
     if not report.ok:
         raise SystemExit(f"onboarding failed at parallelism {parallelism}:\n{report}")
+    again: dict[str, Any] = {}
+    if rerun:  # the same customers, nothing changed: what a nightly re-run costs
+        srv.admin.reset_counters()
+        c0, t1 = cpu_seconds(), time.perf_counter()
+        second = pipeline.up(entries)
+        rerun_s = time.perf_counter() - t1
+        c1 = cpu_seconds()
+        if not second.ok or any(r.resources_changed for r in second):
+            raise SystemExit(f"no-change re-run changed something:\n{second}")
+        again = {
+            "rerun_seconds": round(rerun_s, 3),
+            "rerun_ratio": round(rerun_s / seconds, 3),
+            "rerun_cpu_s_per_customer": round(((c1[0] - c0[0]) + (c1[1] - c0[1])) / n, 2),
+            "rerun_writes": srv.admin.counters()["writes"],
+        }
     return {
         "parallelism": parallelism,
         "customers": n,
@@ -81,6 +104,7 @@ def run_level(
         "requests": counters["total"],
         # CPU seconds per customer (workers, engines, language hosts, providers, akua-local).
         "cpu_s_per_customer": round(cpu / n, 2),
+        **again,
     }
 
 
@@ -107,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
                 for p in order:
                     print(f"round {rep + 1}/{args.repeat}: parallelism {p}, {args.customers} customers...", flush=True)
                     tag = f"r{rep}p{p}"
-                    runs[p].append(run_level(srv, env.state_dir, args.program, p, args.customers, seller, tag))
+                    rerun = p == levels[-1]
+                    runs[p].append(run_level(srv, env.state_dir, args.program, p, args.customers, seller, tag, rerun))
             srv.admin.clear_faults()
 
     base = levels[0]
@@ -146,7 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         f"CPU ceiling: {cores} cores / {cpu_ceiling and cores * 60 / cpu_ceiling:.1f} CPU s per customer = "
         f"{cpu_ceiling:.1f} customers/min = {cpu_ceiling / base_cpm:.2f}x parallelism {base}"
     )
+    last = runs[levels[-1]]
+    rerun_ratio = statistics.median(r["rerun_ratio"] for r in last)
+    print(
+        f"no-change re-run of {args.customers} customers at parallelism {levels[-1]}: "
+        f"{statistics.median(r['rerun_seconds'] for r in last):.2f} s = {rerun_ratio:.2f}x the first onboarding, "
+        f"{statistics.median(r['rerun_cpu_s_per_customer'] for r in last):.2f} CPU s per customer, "
+        f"{max(r['rerun_writes'] for r in last)} writes"
+    )
     result = {
+        "rerun_ratio": rerun_ratio,
         "command": f".venv/bin/python {command}".strip(),
         "customers": args.customers,
         "latency_ms": args.latency_ms,

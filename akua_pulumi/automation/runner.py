@@ -275,6 +275,8 @@ def _run_stack(
     def cli(*args: str) -> Any:
         proc = penv.run(*args, "--stack", qualified, cwd=penv.state_dir, check=False)
         log.write(f"# pulumi {' '.join(args)}: exit {proc.returncode}\n")
+        if proc.returncode and proc.stderr.strip():
+            log.write("#   " + proc.stderr.strip().replace("\n", "\n#   ") + "\n")
         return proc
 
     def to_outputs(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -361,6 +363,9 @@ def _run_stack(
             stack.set_all_config({k: ConfigValue(value=v, secret=s) for k, (v, s) in job.config.items()})
             marker.write_text(config_digest)
 
+    if job.clear_lock and command == "up":
+        _import_pending_creates(job, penv, work_dir, qualified, log)
+
     common: dict[str, Any] = {"on_output": on_output, "on_event": on_event, "color": "never"}
     if job.engine_parallel:
         common["parallel"] = job.engine_parallel
@@ -394,3 +399,55 @@ def _run_stack(
         raise ValueError(f"unknown command {command!r}")
     result.changes = {_op_name(k): int(v) for k, v in changes.items()}
     result.resources_changed = sum(v for k, v in result.changes.items() if k != "same")
+
+
+def _import_pending_creates(job: Job, penv: Any, work_dir: Path, qualified: str, log: TextIO) -> None:
+    """After a dead run: adopt the objects its in-flight creates made, so the retry creates no second one.
+
+    A run killed during a create leaves a *pending create* in the state: the object may exist in
+    the API while the state has no id for it, and a plain retry would create it again (or, for a
+    natural key such as a workspace slug, fail on the conflict). Each pending create's resource is
+    looked up by its natural key (the provider's own ``api_find``) and handed to
+    ``pulumi refresh --import-pending-creates URN ID``; one that is not found is simply created again.
+    """
+    from akua_pulumi.resources._resource import AkuaResource
+
+    def run(*args: str) -> Any:
+        proc = penv.run(*args, "--stack", qualified, cwd=work_dir, check=False)
+        log.write(f"# pulumi {args[0]} {args[1] if len(args) > 1 else ''}: exit {proc.returncode}\n")
+        return proc
+
+    exported = run("stack", "export", "--show-secrets")
+    if exported.returncode != 0:
+        return
+    pending = (json.loads(exported.stdout).get("deployment") or {}).get("pending_operations") or []
+    classes: dict[str, type[AkuaResource]] = {}
+    todo: list[type[AkuaResource]] = [AkuaResource]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            classes[sub.__name__] = sub
+            todo.append(sub)
+    for key, var in (("akua:apiUrl", "AKUA_API_URL"), ("akua:token", "AKUA_API_TOKEN")):
+        if key in job.config:  # connection defaults for the lookups below (this is the job's own process)
+            os.environ[var] = job.config[key][0]
+    pairs: list[str] = []
+    for op in pending:
+        resource = op.get("resource") or {}
+        inputs = resource.get("inputs") or {}
+        seed = str(inputs.get("akua_seed") or "").split("/")
+        cls = classes.get(seed[2]) if op.get("type") == "creating" and len(seed) > 3 else None
+        if cls is None:
+            continue
+        provider = cls.provider_class()
+        try:
+            props = provider._inputs(inputs)
+            found = provider.api_find(provider._context(props), props)
+        except Exception as exc:  # the lookup is best effort: without it the create simply runs again
+            log.write(f"# pending create {resource.get('urn')}: lookup failed: {exc}\n")
+            continue
+        if found is not None:
+            pairs += ["--import-pending-creates", str(resource["urn"]), "--import-pending-creates"]
+            pairs.append(provider.object_id(found))
+            log.write(f"# pending create {resource.get('urn')}: adopting {provider.object_id(found)}\n")
+    if pairs:
+        run("refresh", "--yes", "--skip-preview", *pairs)
