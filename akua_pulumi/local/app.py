@@ -259,7 +259,8 @@ class App:
             r = prepare(tx)
             assert route is not None
             key = self._idem_key(op, r) if r.idempotency_key and op.accepts_idempotency_key else None
-            fingerprint = canonical({"path": params, "query": query, "body": body})
+            # hashed: request bodies carry secret values and credentials, which the store must not keep
+            fingerprint = sha256(canonical({"path": params, "query": query, "body": body}))
             if key is not None:
                 rows = tx.q("SELECT fingerprint, status, body, created_at FROM idempotency WHERE key=?", key)
                 if rows and rows[0][3] > now() - IDEMPOTENCY_TTL:

@@ -119,6 +119,23 @@ def test_validate_token_and_idempotent_create(api: Api) -> None:
     assert len(w.get("/secrets").json()["data"]) == 1
 
 
+def test_no_plaintext_at_rest_outside_the_version_row(api: Api, app: App) -> None:
+    """Idempotency records keep a hash of the request, never the secret value or a credential."""
+    w, _ = new_workspace(api)
+    value = "plaintext-" + "z" * 40
+    w.post("/secrets", json={"name": "k", "kind": "generic", "value": value}, headers={"Idempotency-Key": "a"})
+    w.post(
+        "/registry_connections",
+        json={"name": "r", "registry_url": "ghcr.io", "type": "token", "credentials": {"token": value}},
+        headers={"Idempotency-Key": "b"},
+    )
+    with app.store.tx() as tx:
+        rows = tx.q("SELECT fingerprint, body FROM idempotency")
+        assert rows and not any(value in (f or "") or value in (b or "") for f, b in rows)
+        holders = {r[0] for r in tx.q("SELECT kind FROM objects WHERE data LIKE ?", f"%{value}%")}
+    assert holders == {"secret_version", "registry_connection"}
+
+
 def test_every_secrets_operation_was_exercised() -> None:
     """Runs last in this module."""
     assert_exercised(("secrets.",))
