@@ -71,6 +71,10 @@ class LocalAdmin:
     def set_operation_delay(self, seconds: float) -> dict[str, Any]:
         return self._call("PUT", "/config", {"operation_delay_seconds": seconds})
 
+    def set_config(self, **settings: Any) -> dict[str, Any]:
+        """``PUT /_local/config``: operation_delay_seconds, secret_retention_seconds, subdomain_base_domain."""
+        return self._call("PUT", "/config", settings)
+
     def fail_next_operation(self, op_type: str, message: str = "injected failure") -> None:
         """Make the next operation of metadata type ``op_type`` end FAILED with ``message``."""
         self._call("POST", "/operations:fail-next", {"type": op_type, "message": message})

@@ -100,16 +100,26 @@ def _reset_counters(app: App, p: dict[str, Any], b: dict[str, Any]) -> tuple[int
 
 @control("GET", "/config")
 def _get_config(app: App, p: dict[str, Any], b: dict[str, Any]) -> tuple[int, Any]:
-    return 200, {"operation_delay_seconds": app.rt.operation_delay, "fail_next": dict(app.rt.fail_next)}
+    from .backend.domains import base_domain
+    from .backend.secrets import retention
+
+    with app.store.tx() as tx:
+        estate = {"secret_retention_seconds": retention(tx), "subdomain_base_domain": base_domain(tx)}
+    return 200, {"operation_delay_seconds": app.rt.operation_delay, "fail_next": dict(app.rt.fail_next), **estate}
 
 
 @control("PUT", "/config")
 def _set_config(app: App, p: dict[str, Any], b: dict[str, Any]) -> tuple[int, Any]:
-    unknown = set(b) - {"operation_delay_seconds"}
+    stored = {"secret_retention_seconds": int, "subdomain_base_domain": str}  # kept in the DB (kv)
+    unknown = set(b) - {"operation_delay_seconds", *stored}
     if unknown:
         raise ValidationFailed(f"unknown config keys: {', '.join(sorted(unknown))}")
     if "operation_delay_seconds" in b:
         app.rt.operation_delay = float(b["operation_delay_seconds"])
+    with app.store.tx() as tx:
+        for key, kind in stored.items():
+            if key in b:
+                tx.kv_set(key, str(kind(b[key])))
     return _get_config(app, p, b)
 
 

@@ -133,7 +133,9 @@ def test_subdomain_singleton_and_rename(api: Api, admin: LocalAdmin) -> None:
     assert bad["state"] == "FAILED" and "DNS label" in bad["error"]["message"]
     assert w.post(path, json={"name": "x"}, headers={"If-Match": "0", "Idempotency-Key": "s4"}).status_code == 409
     _, ws3 = new_workspace(api, "Acme Shop")  # slug acme-shop-2; the freed name acme-shop is reusable
-    assert api.as_(ws=ws3["id"]).get(f"/workspaces/{ws3['id']}/subdomain").json()["name"] == "acme-shop-2"
+    admin.set_config(subdomain_base_domain="shops.example")
+    sub3 = api.as_(ws=ws3["id"]).get(f"/workspaces/{ws3['id']}/subdomain").json()
+    assert sub3["name"] == "acme-shop-2" and sub3["fqdn"] == "acme-shop-2.shops.example"
 
 
 def test_preview_hostnames_pinned_floating(api: Api, admin: LocalAdmin, app: App) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from akua_pulumi.local import App
+from akua_pulumi.local import App, LocalAdmin
 
 from .conftest import Api, assert_exercised, code, new_workspace
 
@@ -80,7 +80,7 @@ def test_versions_rotate_access_latest_alias(api: Api) -> None:
     assert w.post(f"{base}/{v2['id']}:disable", headers={"If-Match": "7"}).status_code == 409
 
 
-def test_soft_delete_undelete_force_and_purge(api: Api, app: App) -> None:
+def test_soft_delete_undelete_force_and_purge(api: Api, app: App, admin: LocalAdmin) -> None:
     w, _ = new_workspace(api)
     s = _secret(w)
     assert w.delete(f"/secrets/{s['id']}").status_code in (400, 422)  # If-Match is required
@@ -98,8 +98,7 @@ def test_soft_delete_undelete_force_and_purge(api: Api, app: App) -> None:
     assert w.get(f"/secrets/{s['id']}").status_code == 404
     assert w.post(f"/secrets/{s['id']}:undelete", headers={"If-Match": "1"}).status_code == 404
     # retention 0: a soft delete is purged at the next touch
-    with app.store.tx() as tx:
-        tx.kv_set("secret_retention_seconds", "0")
+    assert admin.set_config(secret_retention_seconds=0)["secret_retention_seconds"] == 0
     t = _secret(w, "t2")
     assert w.delete(f"/secrets/{t['id']}", headers={"If-Match": t["etag"]}).status_code == 204
     assert w.get(f"/secrets/{t['id']}").status_code == 404 and w.get("/secrets").json()["data"] == []
