@@ -1,0 +1,112 @@
+"""``akua:stripe:Customer``: the Stripe customer a seller bills for one Akua workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ..resources._fields import Field
+from ..resources._provider import Context
+from ._base import METADATA_FIELD, StripeProvider, StripeResource
+
+__all__ = ["StripeCustomer", "StripeCustomerProvider"]
+
+
+class StripeCustomerProvider(StripeProvider):
+    """Customers: create (after looking for one this resource made before), update, delete.
+
+    Before creating, the provider lists customers with the declared email and takes over the one whose
+    metadata names this resource: a re-run after lost state, even after the idempotency key expired
+    (24 h), never makes a second customer. ``adopt=True`` also takes a customer with that email that
+    Pulumi did not create.
+    """
+
+    type_name = "akua:stripe:Customer"
+    resource = "customers"
+    natural_key = ("email",)
+    precheck_natural_key = True
+    adopt_on_conflict = True
+    fields = (
+        Field.updatable("email", str, "Billing email.", required=True, pattern=r"^[^@\s]+@[^@\s]+$", ours=True),
+        Field.updatable("name", str, "Customer name (shown on invoices)."),
+        Field.updatable("description", str, "Internal description."),
+        METADATA_FIELD,
+    )
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "email": obj.get("email"),
+            "name": obj.get("name") or None,
+            "description": obj.get("description") or None,
+            **self.project_links(obj),
+        }
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {"email": inputs["email"], "metadata": self.create_metadata(inputs)}
+        for name in ("name", "description"):
+            if inputs.get(name):
+                params[name] = inputs[name]
+        return self.create_object(ctx, params)
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        obj = self.retrieve(ctx, id_)
+        return None if obj.get("deleted") else obj
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        same_email = [c for c in ctx.client.list(self.resource, {"email": inputs["email"]}) if not c.get("deleted")]
+        found = self.linked(same_email, inputs)
+        if found is None and inputs.get("adopt"):
+            found = dict(same_email[0]) if same_email else None
+        return found
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        params: dict[str, Any] = {n: inputs.get(n) or "" for n in ("email", "name", "description") if n in changed}
+        if "metadata" in changed:
+            params["metadata"] = self.metadata_update(state.get("metadata"), inputs.get("metadata"))
+        if params:
+            ctx.client.update(self.resource, id_, params)
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.delete(self.resource, id_)
+
+
+class StripeCustomer(StripeResource, module="stripe", name="Customer"):
+    """A Stripe customer linked to an Akua workspace. Destroy deletes it."""
+
+    provider_class = StripeCustomerProvider
+
+    workspace_id: pulumi.Output[str]
+    """The Akua workspace it bills for."""
+    email: pulumi.Output[str]
+    """Billing email."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        email: pulumi.Input[str],
+        name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "email": email,
+                "name": name,
+                "description": description,
+                "metadata": metadata,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -1,0 +1,153 @@
+"""``akua:stripe:Price``: what a product costs, per interval. Immutable: a change replaces; destroy archives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ..resources._fields import Field
+from ..resources._provider import Context
+from ._base import METADATA_FIELD, StripeProvider, StripeResource
+
+__all__ = ["INTERVALS", "StripePrice", "StripePriceProvider"]
+
+INTERVALS = ("day", "week", "month", "year")
+
+
+class StripePriceProvider(StripeProvider):
+    """Recurring prices. Stripe never changes a price's amount, currency, interval or product, so those
+    fields are create-only (a change creates the new price, then archives the old one); destroy sets
+    ``active=false`` (prices cannot be deleted). An archived price reads as gone."""
+
+    type_name = "akua:stripe:Price"
+    resource = "prices"
+    natural_key = ("product_id", "unit_amount", "currency", "interval")
+    fields = (
+        Field.create_only("product_id", str, "Its product.", required=True, min_length=1, ours=True),
+        Field.create_only(
+            "unit_amount",
+            int,
+            "Amount per interval, smallest unit.",
+            required=True,
+            minimum=0,
+            ours=True,
+        ),
+        Field.create_only(
+            "currency",
+            str,
+            "ISO currency code, lowercase.",
+            default="usd",
+            pattern=r"^[a-z]{3}$",
+            ours=True,
+        ),
+        Field.create_only("interval", str, "Billing interval.", default="month", choices=INTERVALS, ours=True),
+        Field.create_only("interval_count", int, "Intervals per bill.", default=1, minimum=1, maximum=365, ours=True),
+        Field.updatable("nickname", str, "Internal name."),
+        METADATA_FIELD,
+        Field.output("active", bool, "False once archived."),
+    )
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        recurring = obj.get("recurring") or {}
+        return {
+            "product_id": obj.get("product"),
+            "unit_amount": obj.get("unit_amount"),
+            "currency": obj.get("currency"),
+            "interval": recurring.get("interval"),
+            "interval_count": recurring.get("interval_count"),
+            "nickname": obj.get("nickname") or None,
+            "active": obj.get("active"),
+            **self.project_links(obj),
+        }
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "product": inputs["product_id"],
+            "unit_amount": inputs["unit_amount"],
+            "currency": inputs["currency"],
+            "recurring": {"interval": inputs["interval"], "interval_count": inputs["interval_count"]},
+            "metadata": self.create_metadata(inputs),
+        }
+        if inputs.get("nickname"):
+            params["nickname"] = inputs["nickname"]
+        return self.create_object(ctx, params)
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        obj = self.retrieve(ctx, id_)
+        return obj if obj.get("active") else None
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        active = list(ctx.client.list(self.resource, {"product": inputs["product_id"], "active": True}))
+        found = self.linked(active, inputs)
+        if found is None and inputs.get("adopt"):
+            want = {k: inputs.get(k) for k in ("product_id", "unit_amount", "currency", "interval", "interval_count")}
+            found = next((p for p in active if {k: self.project(p)[k] for k in want} == want), None)
+        return found
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        params: dict[str, Any] = {}
+        if "nickname" in changed:
+            params["nickname"] = inputs.get("nickname") or ""
+        if "metadata" in changed:
+            params["metadata"] = self.metadata_update(state.get("metadata"), inputs.get("metadata"))
+        if params:
+            ctx.client.update(self.resource, id_, params)
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.update(self.resource, id_, {"active": False})
+
+
+class StripePrice(StripeResource, module="stripe", name="Price"):
+    """A recurring Stripe price. Immutable: changing amount, currency, interval or product replaces it."""
+
+    provider_class = StripePriceProvider
+
+    workspace_id: pulumi.Output[str]
+    """The Akua workspace it belongs to."""
+    product_id: pulumi.Output[str]
+    """The product."""
+    unit_amount: pulumi.Output[int]
+    """Amount per interval (smallest currency unit)."""
+    currency: pulumi.Output[str]
+    """Currency."""
+    interval: pulumi.Output[str]
+    """Billing interval."""
+    active: pulumi.Output[bool]
+    """False once archived."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        product_id: pulumi.Input[str],
+        unit_amount: pulumi.Input[int],
+        currency: pulumi.Input[str] | None = None,
+        interval: pulumi.Input[str] | None = None,
+        interval_count: pulumi.Input[int] | None = None,
+        nickname: pulumi.Input[str] | None = None,
+        metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "product_id": product_id,
+                "unit_amount": unit_amount,
+                "currency": currency,
+                "interval": interval,
+                "interval_count": interval_count,
+                "nickname": nickname,
+                "metadata": metadata,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

@@ -1,0 +1,111 @@
+"""``akua:stripe:Product``: a product you sell in your Stripe account. Destroy archives it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ..resources._fields import Field
+from ..resources._provider import Context
+from ._base import METADATA_FIELD, StripeProvider, StripeResource
+
+__all__ = ["StripeProduct", "StripeProductProvider"]
+
+
+class StripeProductProvider(StripeProvider):
+    """Products: create, update in place, archive (``active=false``) on destroy.
+
+    Stripe keeps products that have prices (they cannot be deleted), so destroy archives, as the
+    Dashboard does; an archived product reads as gone.
+    """
+
+    type_name = "akua:stripe:Product"
+    resource = "products"
+    natural_key = ("name",)
+    fields = (
+        Field.updatable("name", str, "Product name shown to customers.", required=True, min_length=1, ours=True),
+        Field.updatable("description", str, "Description shown to customers."),
+        METADATA_FIELD,
+        Field.output("active", bool, "False once archived."),
+    )
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "name": obj.get("name"),
+            "description": obj.get("description") or None,
+            "active": obj.get("active"),
+            **self.project_links(obj),
+        }
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {"name": inputs["name"], "metadata": self.create_metadata(inputs)}
+        if inputs.get("description"):
+            params["description"] = inputs["description"]
+        return self.create_object(ctx, params)
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        obj = self.retrieve(ctx, id_)
+        return obj if obj.get("active") else None
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        active = list(ctx.client.list(self.resource, {"active": True}))
+        found = self.linked(active, inputs)
+        if found is None and inputs.get("adopt"):
+            found = next((p for p in active if p.get("name") == inputs.get("name")), None)
+        return found
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        params: dict[str, Any] = {}
+        if "name" in changed:
+            params["name"] = inputs["name"]
+        if "description" in changed:
+            params["description"] = inputs.get("description") or ""
+        if "metadata" in changed:
+            params["metadata"] = self.metadata_update(state.get("metadata"), inputs.get("metadata"))
+        if params:
+            ctx.client.update(self.resource, id_, params)
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.update(self.resource, id_, {"active": False})
+
+
+class StripeProduct(StripeResource, module="stripe", name="Product"):
+    """A Stripe product. Destroy archives it (``active=false``)."""
+
+    provider_class = StripeProductProvider
+
+    workspace_id: pulumi.Output[str]
+    """The Akua workspace it belongs to."""
+    name: pulumi.Output[str]
+    """Product name."""
+    active: pulumi.Output[bool]
+    """False once archived."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        description: pulumi.Input[str] | None = None,
+        metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "description": description,
+                "metadata": metadata,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )

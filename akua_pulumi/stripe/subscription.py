@@ -1,0 +1,182 @@
+"""``akua:stripe:Subscription``: a customer's subscription to a price. Destroy cancels it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from ..resources._fields import Field
+from ..resources._provider import Context
+from ._base import METADATA_FIELD, StripeProvider, StripeResource
+
+__all__ = ["CANCEL_MODES", "StripeSubscription", "StripeSubscriptionProvider"]
+
+#: What destroy does: cancel now, or let the paid period run out (``cancel_at_period_end``).
+CANCEL_MODES = ("immediately", "period_end")
+_ENDED = ("canceled", "incomplete_expired")
+
+
+class StripeSubscription(StripeResource, module="stripe", name="Subscription"):
+    """A subscription of a customer to one recurring price.
+
+    Destroy cancels it: ``cancel_on_destroy="immediately"`` (default) ends it now;
+    ``"period_end"`` sets ``cancel_at_period_end`` so the customer keeps what they paid for.
+    Customer, price, quantity and collection are create-only (a change replaces the subscription).
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Akua workspace it bills for."""
+    customer_id: pulumi.Output[str]
+    """The customer."""
+    price_id: pulumi.Output[str]
+    """The price."""
+    status: pulumi.Output[str]
+    """Stripe's status (active, past_due...)."""
+    cancel_at_period_end: pulumi.Output[bool]
+    """True once it is set to end with the period."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        customer_id: pulumi.Input[str],
+        price_id: pulumi.Input[str],
+        quantity: pulumi.Input[int] | None = None,
+        collection_method: pulumi.Input[str] | None = None,
+        days_until_due: pulumi.Input[int] | None = None,
+        cancel_on_destroy: pulumi.Input[str] | None = None,
+        metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        adopt: bool | None = None,
+        adopt_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "customer_id": customer_id,
+                "price_id": price_id,
+                "quantity": quantity,
+                "collection_method": collection_method,
+                "days_until_due": days_until_due,
+                "cancel_on_destroy": cancel_on_destroy,
+                "metadata": metadata,
+                "workspace_id": workspace_id,
+                "adopt": adopt,
+                "adopt_id": adopt_id,
+            },
+            opts,
+        )
+
+
+class StripeSubscriptionProvider(StripeProvider):
+    """Subscriptions: create (after looking for one this resource made before), metadata updates, cancel.
+
+    Before creating, the provider lists the customer's live subscriptions and takes over the one whose
+    metadata names this resource, so a re-run never makes a second one. A canceled subscription reads
+    as gone.
+    """
+
+    type_name = "akua:stripe:Subscription"
+    resource = "subscriptions"
+    natural_key = ("customer_id", "price_id")
+    precheck_natural_key = True
+    adopt_on_conflict = True
+    fields = (
+        Field.create_only("customer_id", str, "The customer billed.", required=True, min_length=1, ours=True),
+        Field.create_only("price_id", str, "The recurring price.", required=True, min_length=1, ours=True),
+        Field.create_only("quantity", int, "Units of the price.", default=1, minimum=1, ours=True),
+        Field.create_only(
+            "collection_method",
+            str,
+            "send_invoice (default: Stripe emails an invoice, no payment method needed) or charge_automatically.",
+            default="send_invoice",
+            choices=("send_invoice", "charge_automatically"),
+            ours=True,
+        ),
+        Field.create_only(
+            "days_until_due", int, "Days to pay an invoice (send_invoice only).", minimum=0, maximum=365, ours=True
+        ),
+        Field.updatable(
+            "cancel_on_destroy",
+            str,
+            "What destroy does: 'immediately' (cancel now) or 'period_end' (cancel_at_period_end).",
+            default="immediately",
+            choices=CANCEL_MODES,
+            ours=True,
+        ),
+        METADATA_FIELD,
+        Field.output("status", str, "Stripe's status."),
+        Field.output("cancel_at_period_end", bool, "Set to end with the current period."),
+    )
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        if inputs.get("days_until_due") is not None and inputs.get("collection_method") != "send_invoice":
+            return [("days_until_due", "days_until_due applies to collection_method='send_invoice' only")]
+        return super().validate(inputs)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> Any:
+        result = super().check(olds, news)
+        if result.inputs.get("collection_method") == "send_invoice" and result.inputs.get("days_until_due") is None:
+            result.inputs["days_until_due"] = 30  # our default: net 30
+        return result
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        items = ((obj.get("items") or {}).get("data")) or [{}]
+        item = items[0]
+        price = item.get("price") or item.get("plan") or {}
+        return {
+            "customer_id": obj.get("customer"),
+            "price_id": price.get("id") if isinstance(price, Mapping) else price,
+            "quantity": item.get("quantity"),
+            "collection_method": obj.get("collection_method"),
+            "days_until_due": obj.get("days_until_due"),
+            "status": obj.get("status"),
+            "cancel_at_period_end": obj.get("cancel_at_period_end"),
+            **self.project_links(obj),
+        }
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "customer": inputs["customer_id"],
+            "items": [{"price": inputs["price_id"], "quantity": inputs["quantity"]}],
+            "collection_method": inputs["collection_method"],
+            "metadata": self.create_metadata(inputs),
+        }
+        if inputs["collection_method"] == "send_invoice":
+            params["days_until_due"] = inputs["days_until_due"]
+        return self.create_object(ctx, params)
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        obj = self.retrieve(ctx, id_)
+        return None if obj.get("status") in _ENDED else obj
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        live = [
+            s
+            for s in ctx.client.list(self.resource, {"customer": inputs["customer_id"]})
+            if s.get("status") not in _ENDED
+        ]
+        found = self.linked(live, inputs)
+        if found is None and inputs.get("adopt"):
+            found = next((s for s in live if self.project(s)["price_id"] == inputs["price_id"]), None)
+        return found
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        if "metadata" in changed:
+            params = {"metadata": self.metadata_update(state.get("metadata"), inputs.get("metadata"))}
+            ctx.client.update(self.resource, id_, params)
+        # cancel_on_destroy is ours alone: it is stored in state and read by delete.
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        if state.get("cancel_on_destroy") == "period_end":
+            ctx.client.update(self.resource, id_, {"cancel_at_period_end": True})
+        else:
+            ctx.client.delete(self.resource, id_)
+
+
+StripeSubscription.provider_class = StripeSubscriptionProvider
