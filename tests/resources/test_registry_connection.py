@@ -51,10 +51,11 @@ def test_registry_connection_lifecycle_and_secrets(
     assert_steady_state(stack, calls, RegistryConnectionProvider)
     assert stack.state_of("RegistryConnection")["outputs"]["credentials"]  # kept (as a secret)
 
-    # 2. Out-of-band change (admin renames it): refresh shows it, up replaces it.
-    akua.admin.patch_object(rid, name="renamed")
+    # 2. Out-of-band change (the emulator's admin edits the URL): refresh shows it, up replaces it
+    # (deleting the old one first: the name stays and names are unique).
+    akua.admin.patch_object(rid, registry_url="elsewhere.io")
     stack.refresh()
-    assert stack.state_of("RegistryConnection")["outputs"]["name"] == "renamed"
+    assert stack.state_of("RegistryConnection")["outputs"]["registry_url"] == "elsewhere.io"
     stack.up(on_output=out.append)
     rid2 = stack.state_of("RegistryConnection")["id"]
     assert [(x["id"], x["name"]) for x in _conns(api, ws)] == [(rid2, "ghcr")]
