@@ -1,0 +1,150 @@
+"""Exactly one lost response (the write commits, the connection drops) on each write a resource uses:
+a single ``pulumi up`` (or destroy) converges, with no duplicate on the server.
+
+Data-driven: a :class:`Case` names the resource's write operation, the programs before and after the
+change, and a census of what the server must hold afterwards. A new resource type joins by adding its
+cases to ``CASES`` (one per write operation: create, update, every action, delete).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from akua_pulumi.client import AkuaClient
+from akua_pulumi.contract import contract
+from akua_pulumi.local import LocalServer
+from akua_pulumi.resources.api_token import ApiToken
+from akua_pulumi.resources.cluster import Cluster
+from akua_pulumi.resources.organization import Organization
+from akua_pulumi.resources.region import Region
+from akua_pulumi.resources.workspace import Workspace
+from akua_pulumi.testing.stacks import AkuaStack
+
+Program = Callable[[], None]
+Census = Callable[[AkuaClient, str], Any]
+KUBECONFIG = "apiVersion: v1\nkind: Config\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One write operation of one resource type, losing its response once."""
+
+    resource: str
+    operation: str  # the contract's operationId whose response is dropped after commit
+    programs: tuple[Program | None, ...]  # run in order; the drop is armed before the last (None: destroy)
+    census: Census  # what the server holds afterwards (compared with ``expected``)
+    expected: Any
+
+
+def _nothing() -> None:
+    pass
+
+
+def _regions(api: AkuaClient, ws: str) -> Counter[str]:
+    return Counter(r["name"] for r in api.paginate("/regions", workspace=ws))
+
+
+def _clusters(api: AkuaClient, ws: str) -> Counter[tuple[str, str]]:
+    return Counter((c["name"], c["state"]) for c in api.paginate("/clusters", workspace=ws))
+
+
+def _tokens(api: AkuaClient, ws: str) -> Counter[str]:
+    return Counter(t["name"] for t in api.paginate("/api_tokens", workspace=ws))
+
+
+def _workspaces(api: AkuaClient, ws: str) -> Counter[tuple[str, str]]:
+    return Counter((w["name"], w["slug"]) for w in api.paginate("/workspaces") if w["id"] != ws)
+
+
+def _orgs(api: AkuaClient, ws: str) -> Counter[str]:
+    return Counter(o["name"] for o in api.paginate("/organizations"))
+
+
+def _region(name: str = "eu") -> Program:
+    return lambda: Region("eu", name=name)
+
+
+def _cluster(name: str = "prod", suspended: bool | None = None, managed: bool = False) -> Program:
+    def program() -> None:
+        region = Region("eu", name="eu")
+        kw: dict[str, Any] = {} if managed else {"import_kubeconfig": KUBECONFIG}
+        if suspended is not None:
+            kw["suspended"] = suspended
+        Cluster("c", name=name, region_id=region.id, **kw)
+
+    return program
+
+
+def _with_region(counter: Counter[tuple[str, str]]) -> Any:
+    return counter
+
+
+CASES = [
+    # Workspace
+    Case("Workspace", "workspaces.create", (lambda: Workspace("w", name="Lost", slug="lost-ws"),), _workspaces,
+         Counter({("Lost", "lost-ws"): 1})),
+    Case("Workspace", "workspaces.update",
+         (lambda: Workspace("w", name="Lost", slug="lost-ws"), lambda: Workspace("w", name="Found", slug="lost-ws")),
+         _workspaces, Counter({("Found", "lost-ws"): 1})),
+    Case("Workspace", "workspaces.delete", (lambda: Workspace("w", name="Lost", slug="lost-ws"), _nothing),
+         _workspaces, Counter()),
+    # Region (create only: the API has no update or delete for regions)
+    Case("Region", "regions.create", (_region(),), _regions, Counter({"eu": 1})),
+    # Cluster: create (managed and imported), update, both actions, delete
+    Case("Cluster", "clusters.create", (_cluster(managed=True),), _clusters, Counter({("prod", "active"): 1})),
+    Case("Cluster", "clusters.import", (_cluster(),), _clusters, Counter({("prod", "active"): 1})),
+    Case("Cluster", "clusters.update", (_cluster(), _cluster("renamed")), _clusters,
+         Counter({("renamed", "active"): 1})),
+    Case("Cluster", "clusters.suspend", (_cluster(), _cluster(suspended=True)), _clusters,
+         Counter({("prod", "suspended"): 1})),
+    Case("Cluster", "clusters.resume", (_cluster(suspended=True), _cluster(suspended=False)), _clusters,
+         Counter({("prod", "active"): 1})),
+    Case("Cluster", "clusters.delete", (_cluster(managed=True), _region()), _clusters, Counter()),
+    # ApiToken: create, revoke
+    Case("ApiToken", "apiTokens.create", (lambda: ApiToken("t", name="ci"),), _tokens, Counter({"ci": 1})),
+    Case("ApiToken", "apiTokens.revoke", (lambda: ApiToken("t", name="ci"), _nothing), _tokens, Counter()),
+    # Organization: create, update, delete
+    Case("Organization", "organizations.create", (lambda: Organization("o", name="Org"),), _orgs,
+         Counter({"Org": 1})),
+    Case("Organization", "organizations.update",
+         (lambda: Organization("o", name="Org"), lambda: Organization("o", name="Org Renamed")), _orgs,
+         Counter({"Org Renamed": 1})),
+    Case("Organization", "organizations.delete", (lambda: Organization("o", name="Org"), _nothing), _orgs,
+         Counter()),
+]  # fmt: skip
+
+
+def test_cases_name_real_write_operations() -> None:
+    ops = contract().operations
+    for case in CASES:
+        assert case.operation in ops and not ops[case.operation].is_read, case.operation
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.resource}-{c.operation}")
+def test_one_lost_response_converges_in_one_run(
+    case: Case, make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
+) -> None:
+    stack = make_stack(case.programs[0] or _nothing, workspace=workspace_id)
+    for program in case.programs[:-1]:
+        stack.program = program or _nothing
+        stack.up()
+    akua.admin.set_faults(operations=[case.operation], drop_after_commit_rate=1.0, max_faults=1)
+    try:
+        last = case.programs[-1]
+        if last is None:
+            stack.destroy()
+        else:
+            stack.program = last
+            stack.up()  # one run, no retry loop: it must converge the first time
+    finally:
+        faults = akua.admin.get_faults()
+        akua.admin.clear_faults()
+    assert faults["injected"] == 1, f"{case.operation} was never called: the case does not exercise it"
+    assert case.census(api, workspace_id) == case.expected
+    if case.programs[-1] is not None:
+        stack.preview(expect_no_changes=True)
