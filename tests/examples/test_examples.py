@@ -224,3 +224,59 @@ def test_onboarding_pipeline_example(
     assert down.returncode == 0, down.stdout + down.stderr
     assert "2 ok, 0 failed" in down.stdout
     assert _workspaces(api) == {}
+
+
+def test_seller_estate_example(
+    pulumi_env: PulumiEnvironment, akua: LocalServer, api: AkuaClient, tmp_path: Path
+) -> None:
+    ids = _seed(akua)
+    ws = ids["SELLER_WORKSPACE_ID"]
+    secrets = {
+        "webhookSecret": "whsec-estate-2f9d81c0a7",
+        "hcloudToken": "H" * 64,
+        "registryToken": "ghp-estate-registry-77e1",
+        "cloudflareToken": "cf-estate-token-5b03",
+    }
+    pulumi = Project(pulumi_env, _copy("seller-estate", tmp_path))
+    pulumi("stack", "init", "dev")
+    pulumi(
+        "config", "set-all", "--path",
+        "--plaintext", f"akua:apiUrl={akua.api_url}",
+        "--secret", f"akua:token={akua.owner_token}",
+        "--plaintext", f"akua:workspace={ws}",
+        "--plaintext", "subdomain=acme-apps",
+        "--plaintext", f"productId={ids['PRODUCT_ID']}",
+        "--plaintext", "storefront=shop.acme.example",
+        "--plaintext", "origin=https://origin.acme.example",
+        *[arg for key, value in secrets.items() for arg in ("--secret", f"{key}={value}")],
+        "--plaintext", "customers[0].id=acme",
+        "--plaintext", "customers[0].name=Acme Corp",
+        "--plaintext", "customers[0].email=buyer@acme.example",
+    )  # fmt: skip
+    up = pulumi("up", "--yes", "--skip-preview")
+    pulumi("preview", "--expect-no-changes")
+
+    scoped = api.for_workspace(ws)
+    out = pulumi.outputs()
+    assert out["fqdn"].startswith("acme-apps.") and out["storefront_status"] == "active"
+    assert api.get(f"/workspaces/{ws}/subdomain")["name"] == "acme-apps"
+    [offer] = [o for o in scoped.paginate("/offers") if o["status"] == "active"]
+    assert out["offer_links"] == {"acme": f"/i/{offer['short_hash']}"}
+    assert [c["name"] for c in scoped.paginate("/registry_connections")] == ["ghcr"]
+    assert [c["name"] for c in scoped.paginate("/cloudflare_connections")] == ["cloudflare"]
+    [config] = scoped.paginate("/compute_configs")
+    assert config["credential_scope"]["kind"] == "byom"
+    names = {s["name"] for s in scoped.paginate("/secrets") if s["state"] == "active"}
+    assert {"webhook-signing", "hcloud-token"} <= names
+    exported = pulumi("stack", "export")
+    for value in secrets.values():
+        assert value not in exported and value not in up
+
+    pulumi("destroy", "--yes", "--skip-preview")
+    assert [o for o in scoped.paginate("/offers") if o["status"] == "active"] == []
+    assert list(scoped.paginate("/registry_connections")) == []
+    assert list(scoped.paginate("/cloudflare_connections")) == []
+    assert list(scoped.paginate("/compute_configs")) == []
+    assert list(scoped.paginate(f"/workspaces/{ws}/custom_domains")) == []
+    assert [s for s in scoped.paginate("/secrets") if s["name"] in ("webhook-signing", "hcloud-token")] == []
+    assert api.get(f"/workspaces/{ws}/subdomain")["name"] == "acme-apps"  # documented: the name stays
