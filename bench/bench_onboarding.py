@@ -12,13 +12,18 @@ Reproduce: ``.venv/bin/python bench/bench_onboarding.py --customers 8 --latency-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +113,117 @@ def run_level(
     }
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_port(port: int, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"nothing listens on 127.0.0.1:{port}")
+
+
+@contextlib.contextmanager
+def _processes(*commands: tuple[list[str], dict[str, str]]) -> Iterator[list[subprocess.Popen[bytes]]]:
+    procs = [
+        subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for cmd, env in commands
+    ]
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(20)
+
+
+def run_engine_level(
+    srv: LocalServer, tmp: Path, program: str, workers: int, n: int, seller: dict[str, Any], tag: str
+) -> dict[str, Any]:
+    """Onboard ``n`` customers through a Temporal dev server and ``workers`` worker processes (2 slots each)."""
+    temporal = sorted(Path.home().glob(".cache/akua-pulumi/temporal-v*/bin/temporal"))
+    if not temporal:
+        raise SystemExit("no temporal CLI: run scripts/temporal-toolchain")
+    port = _free_port()
+    backend = f"file://{tmp / f'shared-{tag}'}"  # one machine: a shared file backend stands in for S3
+    (tmp / f"shared-{tag}").mkdir()
+    server = (
+        [
+            str(temporal[-1]),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--headless",
+            "--http-port",
+            str(_free_port()),
+            "--metrics-port",
+            str(_free_port()),
+        ],
+        dict(os.environ),
+    )
+    env = {
+        **os.environ,
+        **PulumiEnvironment(state_dir=tmp / f"w-{tag}").variables(),
+        "AKUA_API_TOKEN": srv.owner_token,
+    }
+    env.pop("PULUMI_BACKEND_URL", None)
+    worker_cmds = [
+        (
+            [
+                sys.executable,
+                "-m",
+                "akua_pulumi.automation.temporal",
+                "--address",
+                f"127.0.0.1:{port}",
+                "--backend",
+                backend,
+                "--state-dir",
+                str(tmp / f"w-{tag}-{i}"),
+                "--slots",
+                "2",
+            ],
+            env,
+        )
+        for i in range(workers)
+    ]
+    entries = parse_customers_file(customers_file(tag, n, seller)).entries
+    with _processes(server):
+        _wait_port(port)
+        with _processes(*worker_cmds):
+            pipeline = OnboardingPipeline(
+                program,
+                state_dir=tmp / f"client-{tag}",
+                backend_url=backend,
+                config={"akua:apiUrl": srv.api_url, "akua:token": Secret(srv.owner_token)},
+                engine="temporal",
+                address=f"127.0.0.1:{port}",
+            )
+            cpu0, t0 = cpu_seconds(), time.perf_counter()
+            report = pipeline.up(entries)
+            seconds = time.perf_counter() - t0
+    cpu1 = cpu_seconds()  # after the workers (and the server) are reaped: their CPU counts
+    if not report.ok:
+        raise SystemExit(f"onboarding on Temporal failed with {workers} workers:\n{report}")
+    return {
+        "workers": workers,
+        "customers": n,
+        "seconds": round(seconds, 3),
+        "customers_per_minute": round(n / seconds * 60, 2),
+        "cpu_s_per_customer": round(((cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1])) / n, 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=8)
@@ -115,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency-ms", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--program", default=PROGRAM)
+    ap.add_argument(
+        "--engine-workers",
+        default="",
+        help="also onboard through Temporal with these worker counts (e.g. 1,2; needs scripts/temporal-toolchain)",
+    )
     ap.add_argument("--out", default=str(HERE / "results" / "onboarding.json"))
     args = ap.parse_args(argv)
     command = "bench/bench_onboarding.py " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -133,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
                     tag = f"r{rep}p{p}"
                     rerun = p == levels[-1]
                     runs[p].append(run_level(srv, env.state_dir, args.program, p, args.customers, seller, tag, rerun))
+            engine_rows = []
+            for w in [int(x) for x in args.engine_workers.split(",") if x.strip()]:
+                print(f"temporal: {w} worker(s), {args.customers} customers...", flush=True)
+                engine_rows.append(run_engine_level(srv, Path(tmp), args.program, w, args.customers, seller, f"t{w}"))
             srv.admin.clear_faults()
 
     base = levels[0]
@@ -179,7 +304,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{statistics.median(r['rerun_cpu_s_per_customer'] for r in last):.2f} CPU s per customer, "
         f"{max(r['rerun_writes'] for r in last)} writes"
     )
+    for row in engine_rows:
+        row["vs_local_parallelism_1"] = round(row["customers_per_minute"] / base_cpm, 2)
+        row["vs_1_worker"] = round(row["customers_per_minute"] / engine_rows[0]["customers_per_minute"], 2)
+        print(
+            f"temporal, {row['workers']} worker(s) x 2 slots: {row['seconds']:.2f} s, "
+            f"{row['customers_per_minute']:.2f} customers/min = {row['vs_1_worker']:.2f}x 1 worker, "
+            f"{row['vs_local_parallelism_1']:.2f}x local parallelism {base}; "
+            f"{row['cpu_s_per_customer']:.2f} CPU s per customer"
+        )
     result = {
+        "engine": engine_rows,
         "rerun_ratio": rerun_ratio,
         "command": f".venv/bin/python {command}".strip(),
         "customers": args.customers,

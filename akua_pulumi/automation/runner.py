@@ -147,7 +147,7 @@ class Job:
     def to_wire(self) -> dict[str, Any]:
         """JSON-able form (the program as ``"module:function"``)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["customer"] = self.customer.model_dump(mode="json")
+        data["customer"] = self.customer.model_dump(mode="json", exclude_unset=True)
         data["program"] = program_ref(self.program)
         data["config"] = {k: [v, s] for k, (v, s) in self.config.items()}
         return data
@@ -410,6 +410,7 @@ def _import_pending_creates(job: Job, penv: Any, work_dir: Path, qualified: str,
     looked up by its natural key (the provider's own ``api_find``) and handed to
     ``pulumi refresh --import-pending-creates URN ID``; one that is not found is simply created again.
     """
+    import akua_pulumi.resources  # noqa: F401  (registers every resource class: the program has not run yet)
     from akua_pulumi.resources._resource import AkuaResource
 
     def run(*args: str) -> Any:
@@ -421,6 +422,7 @@ def _import_pending_creates(job: Job, penv: Any, work_dir: Path, qualified: str,
     if exported.returncode != 0:
         return
     pending = (json.loads(exported.stdout).get("deployment") or {}).get("pending_operations") or []
+    log.write(f"# {len(pending)} pending operation(s) from the dead run\n")
     classes: dict[str, type[AkuaResource]] = {}
     todo: list[type[AkuaResource]] = [AkuaResource]
     while todo:

@@ -128,6 +128,7 @@ class _Worker:
             "_run-job",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
             preexec_fn=_die_with_parent,
         )
         assert proc.stdin is not None
@@ -143,11 +144,12 @@ class _Worker:
         except asyncio.CancelledError:
             with_group_killed(proc.pid)
             raise
-        stdout, _ = communicate.result()
+        stdout, stderr = communicate.result()
         try:
             result: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
         except (ValueError, IndexError):
-            raise RuntimeError(f"job process for {wire['customer']['id']} exited {proc.returncode}") from None
+            last = (stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:300]
+            raise RuntimeError(f"job process for {wire['customer']['id']} exited {proc.returncode}: {last}") from None
         result["attempt"] = info.attempt
         result["worker"] = os.environ.get("AKUA_WORKER_NAME") or f"{os.uname().nodename}:{os.getpid()}"
         return result
