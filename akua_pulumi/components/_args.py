@@ -69,9 +69,12 @@ def type_hints(cls: type) -> dict[str, Any]:
     for klass in reversed(cls.__mro__):
         if klass is LayoutArgs or not issubclass(klass, LayoutArgs):
             continue
-        namespace = getattr(klass, "_namespace", None) or vars(sys.modules[klass.__module__])
+        namespace: tuple[dict[str, Any], Mapping[str, Any]] = klass.__dict__.get("_namespace") or (
+            vars(sys.modules[klass.__module__]),
+            {},
+        )
         for name, annotation in inspect.get_annotations(klass).items():
-            hints[name] = eval(annotation, namespace) if isinstance(annotation, str) else annotation
+            hints[name] = eval(annotation, *namespace) if isinstance(annotation, str) else annotation
     return hints
 
 
@@ -88,13 +91,14 @@ class LayoutArgs:
     """Base of the layouts' argument dataclasses (see the module docstring)."""
 
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
-    #: Globals of the code that defined the class, to evaluate its annotations in.
-    _namespace: ClassVar[dict[str, Any]]
+    #: Globals and locals of the code that defined the class, to evaluate its annotations in.
+    _namespace: ClassVar[tuple[dict[str, Any], Mapping[str, Any]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Called from the ``class`` statement: the caller's frame holds the names its annotations use.
-        cls._namespace = sys._getframe(1).f_globals
+        frame = sys._getframe(1)
+        cls._namespace = (frame.f_globals, frame.f_locals)
 
     def __post_init__(self) -> None:
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

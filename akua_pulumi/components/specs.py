@@ -13,9 +13,10 @@ from ._args import Bound, LayoutArgs
 
 __all__ = ["ApiTokenArgs", "ClusterArgs", "InstallArgs", "MemberArgs", "RegionArgs"]
 
-# Every argument bound with ``arg(Resource)`` takes its type, constraints and docs from that
-# resource's declared field and is passed to it as is; ``adopt``/``adopt_id`` are the resources' own
-# adoption options, so everything a layout creates can be taken over through its arguments.
+# Every argument annotated ``Bound(Resource)`` takes its constraints and docs from that resource's
+# declared field and is passed to it as is; ``adopt`` (by natural key, for resources that have one)
+# and ``adopt_id`` are the resources' own adoption options, so everything a layout creates can be
+# taken over through its arguments.
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,6 @@ class ClusterArgs(LayoutArgs):
     network_profile: Annotated[str | None, Bound(Cluster)] = None
     import_kubeconfig: Annotated[pulumi.Input[str] | None, Bound(Cluster, in_file=False)] = None
     suspended: Annotated[bool | None, Bound(Cluster)] = None
-    adopt: Annotated[bool | None, Bound(Cluster)] = None
     adopt_id: Annotated[pulumi.Input[str] | None, Bound(Cluster)] = None
 
 
@@ -67,7 +67,6 @@ class InstallArgs(LayoutArgs):
     cluster: str | None = None
     initial_values: Annotated[Mapping[str, Any] | None, Bound(Install)] = None
     wait_for_healthy: Annotated[bool | None, Bound(Install)] = None
-    adopt: Annotated[bool | None, Bound(Install)] = None
     adopt_id: Annotated[pulumi.Input[str] | None, Bound(Install)] = None
 
 

@@ -9,9 +9,11 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 import pytest
@@ -115,6 +117,37 @@ def test_bad_values_are_rejected_identically_by_args_and_customers_file() -> Non
             parse_customers({"customers": [case.entry]})
         [line] = file_err.value.errors
         assert line.startswith("customers[0] (acme): ") and line.endswith(f"{case.field}: {case.reason}"), line
+
+
+def test_layout_fields_are_one_declaration() -> None:
+    """Every binding resolves to a declared resource field; the customers file has exactly the layout's
+    fields; a new bound field reaches the file with its resource's rule and no other edit."""
+    from pydantic import ValidationError
+
+    from akua_pulumi import Region
+    from akua_pulumi.automation.customers import ClusterSpec, Customer, RegionSpec, _file_model
+    from akua_pulumi.components._args import Bound, LayoutArgs
+
+    for cls in (MemberArgs, RegionArgs, ClusterArgs, InstallArgs, ApiTokenArgs, CustomerWorkspaceArgs, EnvironmentArgs):
+        assert cls.bindings(), cls
+    names = {f.name for f in dataclasses.fields(CustomerWorkspaceArgs)}
+    assert set(Customer.model_fields) == names | {"id", "extra"}
+    assert set(RegionSpec.model_fields) == {f.name for f in dataclasses.fields(RegionArgs)}
+    assert set(ClusterSpec.model_fields) == {f.name for f in dataclasses.fields(ClusterArgs)} - {"import_kubeconfig"}
+
+    @dataclass(frozen=True)
+    class SiteArgs(LayoutArgs):
+        name: Annotated[str, Bound(Region)]
+        icon: Annotated[str | None, Bound(Region)] = None
+
+    reason = Region.provider_class.field_map()["icon"].validate("flag-us")
+    assert reason
+    with pytest.raises(LayoutArgsError, match=re.escape(f"SiteArgs.icon: {reason}")):
+        SiteArgs("eu", icon="flag-us")
+    model = _file_model(SiteArgs)
+    assert set(model.model_fields) == {"name", "icon"}
+    with pytest.raises(ValidationError, match=re.escape(reason)):
+        model(name="eu", icon="flag-us")
 
 
 @pytest.mark.e2e
