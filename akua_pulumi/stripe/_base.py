@@ -115,10 +115,10 @@ class StripeProvider(LifecycleProvider):
     @staticmethod
     def project_links(obj: Mapping[str, Any]) -> dict[str, Any]:
         metadata = dict(obj.get("metadata") or {})
-        return {
-            "metadata": {k: v for k, v in metadata.items() if k not in _LINKS},
-            "workspace_id": metadata.get(LINK_WORKSPACE),
-        }
+        out: dict[str, Any] = {"metadata": {k: v for k, v in metadata.items() if k not in _LINKS}}
+        if metadata.get(LINK_WORKSPACE):  # an object Pulumi did not create has no link (yet)
+            out["workspace_id"] = metadata[LINK_WORKSPACE]
+        return out
 
     def linked(self, objs: Iterable[Mapping[str, Any]], inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first object whose link metadata names this resource and whose create-only fields match
@@ -144,6 +144,15 @@ class StripeProvider(LifecycleProvider):
             if live is None:
                 raise StaleReplayError(f"{self.type_name} {obj['id']} replayed by the key no longer exists")
             return live
+        return obj
+
+    def enrich(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """After create or adopt: an adopted object gets its link metadata."""
+        want = self.links(inputs)
+        have = obj.get("metadata") or {}
+        if any(have.get(k) != v for k, v in want.items()):
+            obj = ctx.client.update(self.resource, self.object_id(obj), {"metadata": want})
+            obj.pop("_replayed", None)
         return obj
 
     def retrieve(self, ctx: Context, id_: str) -> dict[str, Any]:

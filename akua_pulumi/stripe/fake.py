@@ -21,7 +21,8 @@ behaviour (see docs/stripe.md, "The fake"):
 * **Fault injection** (test control, not Stripe): ``POST /_config/fake/faults`` with JSON
   ``{"method": "POST", "path": "/v1/customers", "times": 1}`` makes the next matching request run
   but lose its response (the connection is closed unanswered): the outcome a client cannot know.
-  ``GET /_config/fake/counts`` returns requests served per ``"METHOD /path"``.
+  ``GET /_config/fake/counts`` returns requests served per ``"METHOD /path"``;
+  ``DELETE /_config/fake/idempotency`` forgets every key (as 24 hours would).
 """
 
 from __future__ import annotations
@@ -278,6 +279,10 @@ def build_app() -> Any:
     async def get_counts(request: Any) -> Any:
         return web.json_response(dict(counts))
 
+    async def expire_keys(request: Any) -> Any:
+        idempotency.clear()
+        return web.json_response({})
+
     async def flush(request: Any) -> Any:
         ls.store.clear()
         idempotency.clear()
@@ -294,6 +299,7 @@ def build_app() -> Any:
     app.router.add_post("/_config/fake/faults", add_fault)
     app.router.add_get("/_config/fake/counts", get_counts)
     app.router.add_delete("/_config/fake/data", flush)
+    app.router.add_delete("/_config/fake/idempotency", expire_keys)
     return app
 
 
@@ -356,6 +362,10 @@ class StripeFake:
     def counts(self) -> dict[str, int]:
         """Requests served per ``"METHOD /path"``."""
         return dict(self._control("GET", "/_config/fake/counts"))
+
+    def expire_idempotency_keys(self) -> None:
+        """Forget every idempotency key, as Stripe does after 24 hours."""
+        self._control("DELETE", "/_config/fake/idempotency")
 
     def flush(self) -> None:
         """Forget every object, key, fault and count."""

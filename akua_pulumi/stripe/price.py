@@ -24,6 +24,8 @@ class StripePriceProvider(StripeProvider):
     type_name = "akua:stripe:Price"
     resource = "prices"
     natural_key = ("product_id", "unit_amount", "currency", "interval")
+    precheck_natural_key = True
+    adopt_on_conflict = True
     fields = (
         Field.create_only("product_id", str, "Its product.", required=True, min_length=1, ours=True),
         Field.create_only(

@@ -24,6 +24,8 @@ class StripeProductProvider(StripeProvider):
     type_name = "akua:stripe:Product"
     resource = "products"
     natural_key = ("name",)
+    precheck_natural_key = True
+    adopt_on_conflict = True
     fields = (
         Field.updatable("name", str, "Product name shown to customers.", required=True, min_length=1, ours=True),
         Field.updatable("description", str, "Description shown to customers."),

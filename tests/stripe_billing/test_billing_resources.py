@@ -139,13 +139,18 @@ def test_lost_responses_and_reruns_never_duplicate(
     assert len(live(stripe_api, "customers")) == 1 and len(live(stripe_api, "subscriptions")) == 1
     assert len(live(stripe_api, "products")) == 1 and len(live(stripe_api, "prices")) == 1
 
-    # A re-run that lost its state (a new stack, same project/stack/resource names) finds the customer and
-    # subscription by their link metadata and creates none.
-    stack.stack.workspace.remove_stack(stack.stack.name, force=True) if False else None
-    fresh = make_stripe_stack(billing(), stack="test-rerun")
-    fresh.program = billing()
-    fresh.up()
+    # A re-run that lost its state (the stack's state is gone, the objects stay), after the keys expired
+    # (24 h at Stripe): the customer and subscription are found by their link metadata, none is created.
+    stack.stack.workspace.remove_stack(stack.stack.name, force=True)
+    stripe_fake.expire_idempotency_keys()
+    before = stripe_fake.counts()
+    rerun = make_stripe_stack(billing())
+    rerun.up()
+    after = stripe_fake.counts()
+    assert after.get("POST /v1/customers", 0) == before["POST /v1/customers"]
+    assert after.get("POST /v1/subscriptions", 0) == before["POST /v1/subscriptions"]
     assert len(live(stripe_api, "customers")) == 1 and len(live(stripe_api, "subscriptions")) == 1
+    rerun.preview(expect_no_changes=True)
 
 
 def test_cancel_at_period_end(make_stripe_stack: Callable[..., AkuaStack], stripe_api: StripeApi) -> None:
