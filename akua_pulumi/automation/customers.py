@@ -50,6 +50,7 @@ from pydantic import Field as PydanticField
 
 from ..components import ApiTokenArgs, ClusterArgs, CustomerWorkspaceArgs, InstallArgs, MemberArgs, RegionArgs
 from ..components._args import LayoutArgs, bound_of, type_hints
+from ..errors import AkuaError
 from ..resources._fields import Field as ResourceField
 
 __all__ = [
@@ -72,7 +73,7 @@ __all__ = [
 ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 
 
-class CustomersFileError(ValueError):
+class CustomersFileError(AkuaError, ValueError):
     """The customers file cannot be used; ``errors`` holds one readable line per problem."""
 
     def __init__(self, errors: Sequence[str], source: str | None = None) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from ._args import Bound, LayoutArgs, LayoutArgsError, LayoutError
 from .customer import CustomerWorkspace, CustomerWorkspaceArgs
 from .environments import EnvironmentArgs, EnvironmentWorkspaces, EnvironmentWorkspacesArgs
 from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
 
 __all__ = [
     "ApiTokenArgs",
+    "Bound",
     "ClusterArgs",
     "CustomerWorkspace",
     "CustomerWorkspaceArgs",
@@ -15,6 +17,9 @@ __all__ = [
     "EnvironmentWorkspaces",
     "EnvironmentWorkspacesArgs",
     "InstallArgs",
+    "LayoutArgs",
+    "LayoutArgsError",
+    "LayoutError",
     "MemberArgs",
     "RegionArgs",
 ]

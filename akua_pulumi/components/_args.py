@@ -28,14 +28,18 @@ from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from pulumi.output import Unknown
 
-from ..client import AkuaError
+from ..errors import AkuaError
 from ..resources._fields import Field
 from ..resources._resource import AkuaResource
 
-__all__ = ["Bound", "LayoutArgs", "LayoutArgsError"]
+__all__ = ["Bound", "LayoutArgs", "LayoutArgsError", "LayoutError"]
 
 
-class LayoutArgsError(AkuaError, ValueError):
+class LayoutError(AkuaError, ValueError):
+    """A layout cannot be declared as given (an install naming a region the layout lacks...)."""
+
+
+class LayoutArgsError(LayoutError):
     """A layout argument breaks its resource's rules; the message names the class and the field."""
 
     def __init__(self, owner: str, problems: list[tuple[str, str]]) -> None:

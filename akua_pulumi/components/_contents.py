@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 
 from ..resources import Cluster, Install, Region, Workspace, WorkspaceMember
+from ._args import LayoutError
 from .specs import InstallArgs, MemberArgs, RegionArgs, _Built
 
 __all__ = ["WorkspaceContents", "build_contents", "output_map"]
@@ -54,13 +55,13 @@ def build_contents(
     for i in installs:
         region_name = i.region or first_region
         if region_name is None or region_name not in built.regions:
-            raise ValueError(f"install {i.name!r}: region {region_name!r} is not declared in this layout")
+            raise LayoutError(f"install {i.name!r}: region {region_name!r} is not declared in this layout")
         cluster_name = i.cluster
         if cluster_name is None:
             in_region = next((r for r in regions if r.name == region_name), None)
             cluster_name = in_region.clusters[0].name if in_region and in_region.clusters else None
         if cluster_name is not None and cluster_name not in built.clusters:
-            raise ValueError(f"install {i.name!r}: cluster {cluster_name!r} is not declared in this layout")
+            raise LayoutError(f"install {i.name!r}: cluster {cluster_name!r} is not declared in this layout")
         # Passing the cluster id also orders destroy: the install goes before its cluster.
         cluster_id = built.clusters[cluster_name].id if cluster_name else None
         inputs = i.inputs_for(Install)

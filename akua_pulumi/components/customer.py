@@ -11,7 +11,7 @@ import pulumi
 
 from ..connection import Provider, split_provider
 from ..resources import ApiToken, Workspace, WorkspaceSubscription
-from ._args import Bound, LayoutArgs
+from ._args import Bound, LayoutArgs, LayoutError
 from ._contents import WorkspaceContents, build_contents, output_map
 from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
 
@@ -146,7 +146,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
                 f"expected {wanted}. The customer grants management from their workspace settings."
             )
             if args.require_management:
-                raise ValueError(message)
+                raise LayoutError(message)
             pulumi.log.warn(message, resource=self)
             return False
 

@@ -10,7 +10,7 @@ import pulumi
 
 from ..connection import Provider, split_provider
 from ..resources import Workspace, WorkspaceSubscription
-from ._args import Bound, LayoutArgs
+from ._args import Bound, LayoutArgs, LayoutError
 from ._contents import WorkspaceContents, build_contents, output_map
 from .specs import InstallArgs, MemberArgs, RegionArgs
 
@@ -95,7 +95,7 @@ class EnvironmentWorkspaces(pulumi.ComponentResource):
         envs = [e if isinstance(e, EnvironmentArgs) else EnvironmentArgs(name=e) for e in args.environments]
         names = [e.name for e in envs]
         if len(set(names)) != len(names):
-            raise ValueError(f"EnvironmentWorkspaces {name}: environment names must be unique, got {names}")
+            raise LayoutError(f"EnvironmentWorkspaces {name}: environment names must be unique, got {names}")
         self.environments = {}
         self.workspaces = {}
         display = args.display_name or args.prefix

@@ -31,10 +31,10 @@ from akua_pulumi.components import (
     EnvironmentWorkspaces,
     EnvironmentWorkspacesArgs,
     InstallArgs,
+    LayoutArgsError,
     MemberArgs,
     RegionArgs,
 )
-from akua_pulumi.components._args import LayoutArgsError
 from akua_pulumi.local import LocalServer
 from akua_pulumi.testing.fixtures import CallCounter
 from akua_pulumi.testing.stacks import AkuaStack
@@ -126,7 +126,7 @@ def test_layout_fields_are_one_declaration() -> None:
 
     from akua_pulumi import Region
     from akua_pulumi.automation.customers import ClusterSpec, Customer, RegionSpec, _file_model
-    from akua_pulumi.components._args import Bound, LayoutArgs
+    from akua_pulumi.components import Bound, LayoutArgs
 
     for cls in (MemberArgs, RegionArgs, ClusterArgs, InstallArgs, ApiTokenArgs, CustomerWorkspaceArgs, EnvironmentArgs):
         assert cls.bindings(), cls
