@@ -339,3 +339,55 @@ def test_an_explicit_connection_reaches_every_child() -> None:
     for name, props in inputs.items():
         connection = props.get("akua_connection")
         assert isinstance(connection, dict) and "customer-token" in str(connection), name
+
+
+def _environments_program(user: str, cluster_ids: dict[str, str] | None = None) -> Callable[[], None]:
+    """Two environments; with ``cluster_ids`` (from a first stack) every child is taken over."""
+
+    def program() -> None:
+        adopt = True if cluster_ids is not None else None
+        layout = EnvironmentWorkspaces(
+            "umbrella",
+            EnvironmentWorkspacesArgs(
+                prefix="umbrella",
+                environments=[
+                    EnvironmentArgs(
+                        env,
+                        regions=[
+                            RegionArgs(
+                                "eu-west",
+                                adopt=adopt,
+                                clusters=[ClusterArgs("main", adopt_id=(cluster_ids or {}).get(env))],
+                            )
+                        ],
+                    )
+                    for env in ("prod", "dev")
+                ],
+                members=[MemberArgs(user, "admin", adopt=adopt)],
+                adopt=adopt,
+            ),
+        )
+        pulumi.export("workspace_ids", layout.workspace_ids)
+        pulumi.export("cluster_ids", layout.cluster_ids.apply(lambda ids: {e: c["main"] for e, c in ids.items()}))
+
+    return program
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_environment_layout_adopts_every_child_with_no_diff(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, calls: Callable[[], CallCounter], users: list[str]
+) -> None:
+    first = make_stack(_environments_program(users[0]), stack="first")
+    first.up()
+    existing = first.outputs()
+
+    second = make_stack(_environments_program(users[0], existing["cluster_ids"]), stack="second")
+    with calls() as c:
+        second.up()
+    assert c.writes == 0, c.by_operation
+    assert second.outputs() == existing
+    second.preview(expect_no_changes=True)
+
+    second.destroy()
+    assert not [w for w in api.paginate("/workspaces") if w["slug"].startswith("umbrella-")]
