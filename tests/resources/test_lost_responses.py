@@ -21,13 +21,18 @@ from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.api_token import ApiToken
 from akua_pulumi.resources.cluster import Cluster
 from akua_pulumi.resources.organization import Organization
+from akua_pulumi.resources.organization_invitation import OrganizationInvitation
+from akua_pulumi.resources.organization_member import OrganizationMember
 from akua_pulumi.resources.region import Region
 from akua_pulumi.resources.workspace import Workspace
+from akua_pulumi.resources.workspace_member import WorkspaceMember
+from akua_pulumi.resources.workspace_subscription import WorkspaceSubscription
 from akua_pulumi.testing.stacks import AkuaStack
 
 Program = Callable[[], None]
 Census = Callable[[AkuaClient, str], Any]
 KUBECONFIG = "apiVersion: v1\nkind: Config\n"
+USER = "usr_lost"  # created by the test before the first run
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,53 @@ def _workspaces(api: AkuaClient, ws: str) -> Counter[tuple[str, str]]:
 
 def _orgs(api: AkuaClient, ws: str) -> Counter[str]:
     return Counter(o["name"] for o in api.paginate("/organizations"))
+
+
+def _ws_members(api: AkuaClient, ws: str) -> Counter[tuple[str, str]]:
+    return Counter((m["user_id"], m["role"]) for m in api.paginate(f"/workspaces/{ws}/members") if m["user_id"] == USER)
+
+
+def _org_members(api: AkuaClient, ws: str) -> Counter[tuple[str, str]]:
+    return Counter(
+        (m["user_id"], m["role"])
+        for o in api.paginate("/organizations")
+        for m in api.paginate(f"/organizations/{o['id']}/members")
+        if m["user_id"] == USER
+    )
+
+
+def _invitations(api: AkuaClient, ws: str) -> Counter[str]:
+    return Counter(
+        i["email"]
+        for o in api.paginate("/organizations")
+        for i in api.paginate(f"/organizations/{o['id']}/invitations")
+    )
+
+
+def _tier(api: AkuaClient, ws: str) -> str:
+    return str(api.get(f"/workspaces/{ws}")["plan"]["tier"])
+
+
+def _ws_member(role: str | None) -> Program:
+    return (lambda: WorkspaceMember("m", user_id=USER, role=role)) if role else _nothing
+
+
+def _org_member(role: str | None) -> Program:
+    def program() -> None:
+        org = Organization("o", name="Org")
+        if role:
+            OrganizationMember("m", organization_id=org.id, user_id=USER, role=role)
+
+    return program
+
+
+def _invitation(invite: bool) -> Program:
+    def program() -> None:
+        org = Organization("o", name="Org")
+        if invite:
+            OrganizationInvitation("i", organization_id=org.id, email="new@example.com")
+
+    return program
 
 
 def _region(name: str = "eu") -> Program:
@@ -116,6 +168,27 @@ CASES = [
          Counter({"Org Renamed": 1})),
     Case("Organization", "organizations.delete", (lambda: Organization("o", name="Org"), _nothing), _orgs,
          Counter()),
+    # WorkspaceMember: add, update, remove
+    Case("WorkspaceMember", "workspaces.addMember", (_ws_member("member"),), _ws_members,
+         Counter({(USER, "member"): 1})),
+    Case("WorkspaceMember", "workspaces.updateMember", (_ws_member("member"), _ws_member("admin")), _ws_members,
+         Counter({(USER, "admin"): 1})),
+    Case("WorkspaceMember", "workspaces.removeMember", (_ws_member("member"), _nothing), _ws_members, Counter()),
+    # OrganizationMember: add, update role, remove
+    Case("OrganizationMember", "organizations.addMember", (_org_member("member"),), _org_members,
+         Counter({(USER, "member"): 1})),
+    Case("OrganizationMember", "organizations.updateMemberRole", (_org_member("member"), _org_member("admin")),
+         _org_members, Counter({(USER, "admin"): 1})),
+    Case("OrganizationMember", "organizations.removeMember", (_org_member("member"), _org_member(None)),
+         _org_members, Counter()),
+    # OrganizationInvitation: create, cancel
+    Case("OrganizationInvitation", "organizations.createInvitation", (_invitation(True),), _invitations,
+         Counter({"new@example.com": 1})),
+    Case("OrganizationInvitation", "organizations.cancelInvitation", (_invitation(True), _invitation(False)),
+         _invitations, Counter()),
+    # WorkspaceSubscription: change tier
+    Case("WorkspaceSubscription", "workspaces.changeSubscriptionTier",
+         (lambda: WorkspaceSubscription("s", tier="pro"),), _tier, "pro"),
 ]  # fmt: skip
 
 
@@ -129,6 +202,7 @@ def test_cases_name_real_write_operations() -> None:
 def test_one_lost_response_converges_in_one_run(
     case: Case, make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
 ) -> None:
+    akua.admin.create_user("Lost Response", "lost@example.com", user_id=USER)
     stack = make_stack(case.programs[0] or _nothing, workspace=workspace_id)
     for program in case.programs[:-1]:
         stack.program = program or _nothing
