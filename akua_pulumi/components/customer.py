@@ -11,6 +11,7 @@ import pulumi
 
 from ..connection import Provider, split_provider
 from ..resources import ApiToken, Workspace, WorkspaceSubscription
+from ..stripe.layout import BillingArgs, CustomerBilling
 from ._args import Bound, LayoutArgs, LayoutError
 from ._contents import WorkspaceContents, build_contents, output_map
 from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
@@ -35,6 +36,8 @@ class CustomerWorkspaceArgs(LayoutArgs):
         require_management: Fail the run when the workspace is not managed by that organization
             (management is granted by the customer, so leave this off for brand-new customers).
         tier: Subscription tier to converge to (None: leave it).
+        billing: How the customer pays the seller (a Stripe customer and subscription beside the
+            workspace, linked to it; see docs/stripe.md). Offboarding cancels the subscription.
         adopt: Take over an existing workspace with the same slug.
         adopt_id: Take over the existing workspace with this id.
     """
@@ -49,6 +52,7 @@ class CustomerWorkspaceArgs(LayoutArgs):
     managing_organization_id: pulumi.Input[str] | None = None
     require_management: bool = False
     tier: Annotated[str | None, Bound(WorkspaceSubscription)] = None
+    billing: BillingArgs | None = None
     adopt: Annotated[bool | None, Bound(Workspace)] = None
     adopt_id: Annotated[pulumi.Input[str] | None, Bound(Workspace)] = None
 
@@ -65,6 +69,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
     workspace: Workspace
     contents: WorkspaceContents
     token: ApiToken | None
+    billing: CustomerBilling | None
     workspace_id: pulumi.Output[str]
     workspace_slug: pulumi.Output[str | None]
     region_id: pulumi.Output[str]
@@ -100,6 +105,11 @@ class CustomerWorkspace(pulumi.ComponentResource):
                 workspace_id=self.workspace.id,
                 opts=child,
             )
+        self.billing = (
+            CustomerBilling(name, args.billing, workspace_id=self.workspace.id, customer_name=args.name, opts=child)
+            if args.billing
+            else None
+        )
 
         first_cluster = next(iter(self.contents.clusters.values()), None)
         self.workspace_id = self.workspace.id
