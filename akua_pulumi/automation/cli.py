@@ -141,7 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: 2 on usage errors, 0 for --help
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
 
-    from rich.console import Console
+    try:
+        from rich.console import Console
+    except ImportError:  # the base install has no display library
+        print("akua-onboard needs the 'pipeline' extra: pip install 'akua-pulumi[pipeline]'", file=sys.stderr)
+        return EXIT_USAGE
 
     out = Console()
     err = Console(stderr=True)
