@@ -29,6 +29,7 @@ __all__ = [
     "cache_root",
     "ensure_cli",
     "ensure_kubernetes",
+    "kubernetes_plugin_dir",
     "kubernetes_plugin_version",
     "write_launchers",
 ]
