@@ -19,7 +19,7 @@ import pytest
 from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.local import LocalServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 PROGRAM = """
 import pulumi

@@ -19,7 +19,7 @@ from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.local import LocalServer
 from akua_pulumi.toolchain import kubernetes_plugin_dir
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 PROGRAM = """
 import pulumi
