@@ -13,6 +13,7 @@ import textwrap
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,24 @@ def test_sigkill_of_pulumi_up_leaves_nothing_running(
         except OSError:
             continue
     assert left == [], names
+
+
+def test_cluster_deleted_in_dashboard_then_up_refresh(make_stack: Any, api: Any) -> None:
+    """docs/operations.md: after an out-of-band delete, `pulumi up --refresh` creates the cluster again."""
+    from akua_pulumi import Cluster, Region, Workspace
+
+    def program() -> None:
+        ws = Workspace("main", name="Dashboard", slug="dashboard")
+        region = Region("eu", name="eu-west", workspace_id=ws.id)
+        Cluster("prod", name="prod", region_id=region.id, workspace_id=ws.id)
+
+    stack = make_stack(program)
+    stack.up()
+    old = stack.state_of("Cluster")["id"]
+    ws_id = stack.state_of("Workspace")["id"]
+    api.request("DELETE", f"/clusters/{old}", workspace=ws_id)  # "deleted in the dashboard"
+    stack.up(refresh=True)
+    new = stack.state_of("Cluster")["id"]
+    assert new != old
+    assert api.request("GET", f"/clusters/{new}", workspace=ws_id)["id"] == new
+    stack.destroy()
