@@ -303,7 +303,19 @@ def _run_stack(
         if tag.returncode == 0 and count.isdigit():
             send("plan", count)  # the last up's step count: a good estimate for a changed input
 
+    adoptions = _pending_creates(job, penv, qualified, log) if job.clear_lock and command == "up" else {}
+
     def program() -> None:
+        if adoptions:
+            import pulumi
+
+            def adopt(args: Any) -> Any:
+                found = adoptions.get(str(args.props.get("akua_seed") or ""))
+                if found is None:
+                    return None
+                return pulumi.ResourceTransformationResult({**args.props, "adopt_id": found}, args.opts)
+
+            pulumi.runtime.register_stack_transformation(adopt)
         try:
             factory(customer, settings)
         except Exception as exc:
@@ -363,9 +375,6 @@ def _run_stack(
             stack.set_all_config({k: ConfigValue(value=v, secret=s) for k, (v, s) in job.config.items()})
             marker.write_text(config_digest)
 
-    if job.clear_lock and command == "up":
-        _import_pending_creates(job, penv, work_dir, qualified, log)
-
     common: dict[str, Any] = {"on_output": on_output, "on_event": on_event, "color": "never"}
     if job.engine_parallel:
         common["parallel"] = job.engine_parallel
@@ -401,26 +410,26 @@ def _run_stack(
     result.resources_changed = sum(v for k, v in result.changes.items() if k != "same")
 
 
-def _import_pending_creates(job: Job, penv: Any, work_dir: Path, qualified: str, log: TextIO) -> None:
-    """After a dead run: adopt the objects its in-flight creates made, so the retry creates no second one.
+def _pending_creates(job: Job, penv: Any, qualified: str, log: TextIO) -> dict[str, str]:
+    """After a dead run: the objects its in-flight creates made, ``{akua_seed: id}``, to adopt.
 
     A run killed during a create leaves a *pending create* in the state: the object may exist in
     the API while the state has no id for it, and a plain retry would create it again (or, for a
     natural key such as a workspace slug, fail on the conflict). Each pending create's resource is
-    looked up by its natural key (the provider's own ``api_find``) and handed to
-    ``pulumi refresh --import-pending-creates URN ID``; one that is not found is simply created again.
+    looked up by its natural key (the provider's own ``api_find``); the retried run adopts what it
+    finds (``adopt_id``, through a stack transformation) and creates the rest as usual.
     """
     import akua_pulumi.resources  # noqa: F401  (registers every resource class: the program has not run yet)
     from akua_pulumi.resources._resource import AkuaResource
 
     def run(*args: str) -> Any:
-        proc = penv.run(*args, "--stack", qualified, cwd=work_dir, check=False)
+        proc = penv.run(*args, "--stack", qualified, cwd=penv.state_dir, check=False)
         log.write(f"# pulumi {args[0]} {args[1] if len(args) > 1 else ''}: exit {proc.returncode}\n")
         return proc
 
     exported = run("stack", "export", "--show-secrets")
     if exported.returncode != 0:
-        return
+        return {}
     pending = (json.loads(exported.stdout).get("deployment") or {}).get("pending_operations") or []
     log.write(f"# {len(pending)} pending operation(s) from the dead run\n")
     classes: dict[str, type[AkuaResource]] = {}
@@ -432,7 +441,7 @@ def _import_pending_creates(job: Job, penv: Any, work_dir: Path, qualified: str,
     for key, var in (("akua:apiUrl", "AKUA_API_URL"), ("akua:token", "AKUA_API_TOKEN")):
         if key in job.config:  # connection defaults for the lookups below (this is the job's own process)
             os.environ[var] = job.config[key][0]
-    pairs: list[str] = []
+    adoptions: dict[str, str] = {}
     for op in pending:
         resource = op.get("resource") or {}
         inputs = resource.get("inputs") or {}
@@ -448,8 +457,6 @@ def _import_pending_creates(job: Job, penv: Any, work_dir: Path, qualified: str,
             log.write(f"# pending create {resource.get('urn')}: lookup failed: {exc}\n")
             continue
         if found is not None:
-            pairs += ["--import-pending-creates", str(resource["urn"]), "--import-pending-creates"]
-            pairs.append(provider.object_id(found))
+            adoptions[str(inputs["akua_seed"])] = provider.object_id(found)
             log.write(f"# pending create {resource.get('urn')}: adopting {provider.object_id(found)}\n")
-    if pairs:
-        run("refresh", "--yes", "--skip-preview", *pairs)
+    return adoptions
