@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.machinery
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from akua_pulumi import rules
 from akua_pulumi.resources import ALL_RESOURCES, Workspace, WorkspaceMember
 from akua_pulumi.resources._fields import Field
 from akua_pulumi.resources._provider import AkuaProvider
+from akua_pulumi.resources._resource import AkuaResource
+from akua_pulumi.resources._surface import constructor_fields, render_class, render_module
 
 
 @pytest.mark.parametrize("cls", ALL_RESOURCES, ids=lambda c: c.__name__)
@@ -63,3 +73,108 @@ def test_a_hand_written_copy_of_a_contract_constraint_is_reported() -> None:
     problems = Copying.declaration_problems()
     assert any("test:Copying.name" in p and "contract states" in p for p in problems)
     assert any("test:Copying.x" in p and "ours=True" in p for p in problems)
+
+
+# -- the typed surface is derived ---------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _script(name: str) -> Any:
+    loader = importlib.machinery.SourceFileLoader(name.replace("-", "_"), str(ROOT / "scripts" / name))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def test_generated_surface_is_fresh() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen-resources"), "--check"], capture_output=True)
+    assert result.returncode == 0, f"run scripts/gen-resources\n{result.stdout.decode()}"
+
+
+def test_every_resource_has_a_derived_surface() -> None:
+    from akua_pulumi.resources import _generated
+
+    for cls in ALL_RESOURCES:
+        if f"{cls.__name__}Base" not in _generated.__all__:
+            continue  # an old-style module (hand-written __init__) still being converted
+        assert getattr(_generated, f"{cls.__name__}Base") in cls.__mro__
+        args = getattr(_generated, f"{cls.__name__}ArgsDict")
+        ctor = {f.name for f in constructor_fields(cls.provider_class)}
+        assert set(args.__annotations__) == ctor
+        assert {f.name for f in dataclasses.fields(getattr(_generated, f"{cls.__name__}Args"))} == ctor
+
+
+def test_adding_a_field_is_one_line() -> None:
+    """One more Field line: the signature, the Args classes, the docs page and the layouts' check follow."""
+
+    class GadgetProvider(AkuaProvider):
+        """Lifecycle of gadgets."""
+
+        type_name = "akua:Gadget"
+        workspace_scoped = False
+        natural_key = ("name",)
+        contract_ops = ("workspaces.create",)
+        fields = (
+            Field.updatable("name", str, "Gadget name.", required=True),
+            Field.create_only("colour", str, "The colour of the gadget.", choices=("red", "blue"), ours=True),
+            Field.output("etag", str, "Revision."),
+        )
+
+    code = "\n".join(render_class("Gadget", "akua:Gadget", GadgetProvider))
+    assert "    colour: NotRequired[pulumi.Input[str] | None]\n" in code  # ArgsDict: the keyword argument
+    assert "    colour: pulumi.Input[str] | None = None\n" in code  # Args dataclass
+    assert "    colour: pulumi.Output[str | None]\n" in code  # the Output attribute
+    assert code.count('"""The colour of the gadget."""') == 3  # each with its description
+    assert "    name: Required[pulumi.Input[str]]" in code  # required, constraints from the contract
+    assert GadgetProvider.field_map()["name"].max_length == 100
+    namespace: dict[str, Any] = {"__name__": "akua_pulumi.resources._gadget", "__package__": "akua_pulumi.resources"}
+    exec(compile(render_module([("Gadget", "akua:Gadget", GadgetProvider)]), "<generated>", "exec"), namespace)
+    assert "colour" in namespace["GadgetArgsDict"].__annotations__
+
+    class Gadget(AkuaResource, module="akua", name="Gadget"):
+        """A gadget."""
+
+        provider_class = GadgetProvider
+
+    page = _script("gen-resource-docs").render_page(Gadget)
+    assert (
+        "| `colour` | a string | create-only | The colour of the gadget. One of `'red'`, `'blue'` (our choice). |"
+        in page
+    )
+    assert "Changing any of these replaces the resource: `colour`." in page
+
+    # Layouts and the customers file check values through the same Field (field_map), so they follow too.
+    failures = {f.property: f.reason for f in GadgetProvider().check({}, {"name": "g", "colour": "green"}).failures}
+    assert "colour must be one of 'red', 'blue'" in failures["colour"]
+
+
+def test_mypy_sees_the_typed_signature(tmp_path: Path) -> None:
+    program = tmp_path / "prog.py"
+    program.write_text(
+        "import pulumi\n"
+        "from akua_pulumi import Workspace\n"
+        "from akua_pulumi.resources.workspace import WorkspaceArgs\n"
+        "ok = Workspace('a', name='A', slug='a-ws')\n"
+        "reveal_type(ok.slug)\n"
+        "Workspace('b', args=WorkspaceArgs(name='B'))\n"
+        "Workspace('c', name=1)\n"
+        "Workspace('d', name='D', colour='red')\n"
+        "Workspace('e')\n"
+        "Workspace.get('f', 'ws_1')\n"
+    )
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "mypy"), "--no-incremental", "--follow-imports=silent", str(program)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    out = result.stdout
+    assert 'Revealed type is "pulumi.output.Output[str]"' in out, out
+    assert "prog.py:7: error" in out, out  # wrong type for name
+    assert "prog.py:8: error" in out and '"colour"' in out, out  # unknown keyword
+    assert "prog.py:9: error" in out, out  # missing required keyword
+    assert "name: str | Awaitable[str] | Output[str], slug:" in out, out  # the keywords mypy offers
+    assert "prog.py:6:" not in out and "prog.py:10:" not in out, out

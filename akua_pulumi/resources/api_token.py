@@ -6,14 +6,12 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..client import NotFoundError
 from ._fields import Field
+from ._generated import ApiTokenArgs, ApiTokenArgsDict, ApiTokenBase
 from ._provider import AkuaProvider, CallBudget, Context, log
-from ._resource import AkuaResource
 
-__all__ = ["ApiToken", "ApiTokenProvider"]
+__all__ = ["ApiToken", "ApiTokenArgs", "ApiTokenArgsDict", "ApiTokenProvider"]
 
 
 class ApiTokenProvider(AkuaProvider):
@@ -80,41 +78,7 @@ class ApiTokenProvider(AkuaProvider):
         ctx.client.delete(f"/api_tokens/{id_}")
 
 
-class ApiToken(AkuaResource, module="akua", name="ApiToken"):
+class ApiToken(ApiTokenBase, module="akua", name="ApiToken"):
     """A workspace API token. ``token`` is a secret output; an adopted token has no known value."""
 
     provider_class = ApiTokenProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace the token belongs to."""
-    name: pulumi.Output[str]
-    """Token name."""
-    expires_at: pulumi.Output[int | None]
-    """Expiry, Unix seconds, or None."""
-    token: pulumi.Output[str]
-    """The secret token value."""
-    prefix: pulumi.Output[str]
-    """Display prefix."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        expires_at: pulumi.Input[int] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "expires_at": expires_at,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field
+from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
 from ._provider import AkuaProvider, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["Cluster", "ClusterProvider"]
+__all__ = ["Cluster", "ClusterArgs", "ClusterArgsDict", "ClusterProvider"]
 
 
 class ClusterProvider(AkuaProvider):
@@ -138,55 +136,7 @@ class ClusterProvider(AkuaProvider):
         )
 
 
-class Cluster(AkuaResource, module="akua", name="Cluster"):
+class Cluster(ClusterBase, module="akua", name="Cluster"):
     """A cluster in a region. ``kubeconfig`` is a secret output; see ``akua_pulumi.kubernetes``."""
 
     provider_class = ClusterProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Cluster name."""
-    region_id: pulumi.Output[str]
-    """Region id."""
-    network_profile: pulumi.Output[str]
-    """Network profile."""
-    suspended: pulumi.Output[bool]
-    """Whether the cluster is suspended."""
-    kubeconfig: pulumi.Output[str]
-    """Kubeconfig (secret)."""
-    state: pulumi.Output[str]
-    """Lifecycle state."""
-    provider: pulumi.Output[str]
-    """managed_kaas or imported_byoc."""
-    html_url: pulumi.Output[str]
-    """Dashboard URL."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        region_id: pulumi.Input[str],
-        network_profile: pulumi.Input[str] | None = None,
-        import_kubeconfig: pulumi.Input[str] | None = None,
-        suspended: pulumi.Input[bool] | None = None,
-        fetch_kubeconfig: bool | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "region_id": region_id,
-                "network_profile": network_profile,
-                "import_kubeconfig": import_kubeconfig,
-                "suspended": suspended,
-                "fetch_kubeconfig": fetch_kubeconfig,
-                "workspace_id": workspace_id,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

@@ -6,13 +6,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import SEMVER, Field
+from ._generated import InstallArgs, InstallArgsDict, InstallBase
 from ._provider import AkuaProvider, AkuaResourceError, CallBudget, Context, StaleReplayError, wait_for
-from ._resource import AkuaResource
 
-__all__ = ["Install", "InstallProvider"]
+__all__ = ["Install", "InstallArgs", "InstallArgsDict", "InstallProvider"]
 
 _SETTLED = ("healthy", "degraded", "failed")
 
@@ -175,57 +173,7 @@ class InstallProvider(AkuaProvider):
             ctx.client.wait_operation(op, timeout=float(state.get("timeout_seconds") or 900))
 
 
-class Install(AkuaResource, module="akua", name="Install"):
+class Install(InstallBase, module="akua", name="Install"):
     """An install. Product-based: ``product_id``. Direct: ``package_id`` (+ ``version``)."""
 
     provider_class = InstallProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace the install lives in."""
-    product_id: pulumi.Output[str | None]
-    """Installed product, for product-based installs."""
-    cluster_id: pulumi.Output[str]
-    """Cluster it runs on."""
-    package_version_id: pulumi.Output[str]
-    """Current package version."""
-    state: pulumi.Output[str]
-    """Lifecycle state."""
-    urls: pulumi.Output[list[dict[str, Any]]]
-    """Exposed routes."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        region_id: pulumi.Input[str],
-        product_id: pulumi.Input[str] | None = None,
-        package_id: pulumi.Input[str] | None = None,
-        version: pulumi.Input[str] | None = None,
-        cluster_id: pulumi.Input[str] | None = None,
-        initial_values: pulumi.Input[dict[str, Any]] | None = None,
-        package_version_id: pulumi.Input[str] | None = None,
-        automatic_updates: pulumi.Input[bool] | None = None,
-        wait_for_healthy: bool | None = None,
-        timeout_seconds: int | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "region_id": region_id,
-                "product_id": product_id,
-                "package_id": package_id,
-                "version": version,
-                "cluster_id": cluster_id,
-                "initial_values": initial_values,
-                "package_version_id": package_version_id,
-                "automatic_updates": automatic_updates,
-                "wait_for_healthy": wait_for_healthy,
-                "timeout_seconds": timeout_seconds,
-                "workspace_id": workspace_id,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field
+from ._generated import OrganizationArgs, OrganizationArgsDict, OrganizationBase
 from ._provider import AkuaProvider, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["Organization", "OrganizationProvider"]
+__all__ = ["Organization", "OrganizationArgs", "OrganizationArgsDict", "OrganizationProvider"]
 
 #: The contract's organization-name pattern (Unicode letters/digits; inner spaces and -'&. allowed).
 
@@ -83,33 +81,7 @@ class OrganizationProvider(AkuaProvider):
         ctx.client.delete(f"/organizations/{id_}", if_match=state["etag"])
 
 
-class Organization(AkuaResource, module="akua", name="Organization"):
+class Organization(OrganizationBase, module="akua", name="Organization"):
     """An organization. The caller becomes its owner. Adopt with ``adopt=True`` (by slug) or ``adopt_id``."""
 
     provider_class = OrganizationProvider
-
-    name: pulumi.Output[str]
-    """Display name."""
-    slug: pulumi.Output[str]
-    """URL slug."""
-    icon: pulumi.Output[str | None]
-    """Icon URL."""
-    created_at: pulumi.Output[int]
-    """Creation time, Unix seconds."""
-    etag: pulumi.Output[str]
-    """Revision used for optimistic concurrency."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        slug: pulumi.Input[str] | None = None,
-        icon: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name, {"name": name, "slug": slug, "icon": icon, "adopt": adopt, "adopt_id": adopt_id}, opts
-        )

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
 import pulumi.dynamic as dyn
 
 from ._fields import Field, is_unknown
+from ._generated import OrganizationInvitationArgs, OrganizationInvitationArgsDict, OrganizationInvitationBase
 from ._provider import AkuaProvider, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["OrganizationInvitation", "OrganizationInvitationProvider"]
+__all__ = [
+    "OrganizationInvitation",
+    "OrganizationInvitationArgs",
+    "OrganizationInvitationArgsDict",
+    "OrganizationInvitationProvider",
+]
 
 
 class OrganizationInvitationProvider(AkuaProvider):
@@ -84,35 +88,7 @@ class OrganizationInvitationProvider(AkuaProvider):
         ctx.client.delete(f"/organizations/{state['organization_id']}/invitations/{id_}")
 
 
-class OrganizationInvitation(AkuaResource, module="akua", name="OrganizationInvitation"):
+class OrganizationInvitation(OrganizationInvitationBase, module="akua", name="OrganizationInvitation"):
     """An invitation by email. Destroying it cancels the invitation if it is still pending."""
 
     provider_class = OrganizationInvitationProvider
-
-    organization_id: pulumi.Output[str]
-    """The organization."""
-    email: pulumi.Output[str]
-    """Invitee email."""
-    role: pulumi.Output[str]
-    """Role granted on acceptance."""
-    status: pulumi.Output[str]
-    """pending, accepted or canceled."""
-    expires_at: pulumi.Output[int]
-    """Expiry, Unix seconds."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        organization_id: pulumi.Input[str],
-        email: pulumi.Input[str],
-        role: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {"organization_id": organization_id, "email": email, "role": role, "adopt": adopt, "adopt_id": adopt_id},
-            opts,
-        )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-
 from ._fields import Field
+from ._generated import OrganizationMemberArgs, OrganizationMemberArgsDict, OrganizationMemberBase
 from ._membership import MembershipProvider
 from ._provider import CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["OrganizationMember", "OrganizationMemberProvider"]
+__all__ = ["OrganizationMember", "OrganizationMemberArgs", "OrganizationMemberArgsDict", "OrganizationMemberProvider"]
 
 
 class OrganizationMemberProvider(MembershipProvider):
@@ -47,43 +45,7 @@ class OrganizationMemberProvider(MembershipProvider):
         return f"{error.message} (the sole remaining owner cannot be removed: add another owner first)"
 
 
-class OrganizationMember(AkuaResource, module="akua", name="OrganizationMember"):
+class OrganizationMember(OrganizationMemberBase, module="akua", name="OrganizationMember"):
     """A user's membership of an organization. The id is ``<organization_id>/<user_id>``."""
 
     provider_class = OrganizationMemberProvider
-
-    organization_id: pulumi.Output[str]
-    """The organization."""
-    user_id: pulumi.Output[str]
-    """The member's user id."""
-    role: pulumi.Output[str]
-    """owner, admin or member."""
-    email: pulumi.Output[str | None]
-    """The member's email, when known."""
-    joined_at: pulumi.Output[int]
-    """When the user joined, Unix seconds."""
-    etag: pulumi.Output[str]
-    """The membership's revision."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        organization_id: pulumi.Input[str],
-        user_id: pulumi.Input[str],
-        role: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "organization_id": organization_id,
-                "user_id": user_id,
-                "role": role,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

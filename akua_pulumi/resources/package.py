@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import SEMVER, Field
+from ._generated import PackageArgs, PackageArgsDict, PackageBase
 from ._provider import AkuaProvider, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["Package", "PackageProvider"]
+__all__ = ["Package", "PackageArgs", "PackageArgsDict", "PackageProvider"]
 
 _OCI = r"^oci://"
 
@@ -115,45 +113,7 @@ class PackageProvider(AkuaProvider):
         return f"{error.message}. Destroy the products and installs that use this package first."
 
 
-class Package(AkuaResource, module="akua", name="Package"):
+class Package(PackageBase, module="akua", name="Package"):
     """A package. Set ``helm`` for a hosted package, or ``oci_ref`` + ``version`` to import one."""
 
     provider_class = PackageProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Package name."""
-    latest_version_id: pulumi.Output[str]
-    """Newest version id."""
-    source: pulumi.Output[dict[str, Any]]
-    """Where the package comes from."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        helm: pulumi.Input[dict[str, Any]] | None = None,
-        oci_ref: pulumi.Input[str] | None = None,
-        version: pulumi.Input[dict[str, Any]] | None = None,
-        description: pulumi.Input[str] | None = None,
-        display_image_url: pulumi.Input[str] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "helm": helm,
-                "oci_ref": oci_ref,
-                "version": version,
-                "description": description,
-                "display_image_url": display_image_url,
-                "workspace_id": workspace_id,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

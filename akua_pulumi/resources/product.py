@@ -6,14 +6,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..client import ConflictError, EtagMismatchError
 from ._fields import SEMVER, Field
+from ._generated import ProductArgs, ProductArgsDict, ProductBase
 from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
-from ._resource import AkuaResource
 
-__all__ = ["Product", "ProductProvider"]
+__all__ = ["Product", "ProductArgs", "ProductArgsDict", "ProductProvider"]
 
 
 def _version_ok(value: Any) -> str | None:
@@ -145,51 +143,7 @@ class ProductProvider(AkuaProvider):
                 raise
 
 
-class Product(AkuaResource, module="akua", name="Product"):
+class Product(ProductBase, module="akua", name="Product"):
     """A product. Destroy archives it: the API has no DELETE, and installs keep running."""
 
     provider_class = ProductProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Product name."""
-    package_id: pulumi.Output[str]
-    """Backing package."""
-    version: pulumi.Output[str]
-    """'latest' or a pinned version."""
-    default_version_id: pulumi.Output[str | None]
-    """Version the pin resolves to now."""
-    state: pulumi.Output[str]
-    """active or archived."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        package_id: pulumi.Input[str],
-        version: pulumi.Input[str] | None = None,
-        custom_image: pulumi.Input[str] | None = None,
-        custom_description: pulumi.Input[str] | None = None,
-        marketplace_published: pulumi.Input[bool] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "package_id": package_id,
-                "version": version,
-                "custom_image": custom_image,
-                "custom_description": custom_description,
-                "marketplace_published": marketplace_published,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

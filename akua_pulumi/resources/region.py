@@ -8,10 +8,10 @@ from typing import Any
 import pulumi
 
 from ._fields import Field
+from ._generated import RegionArgs, RegionArgsDict, RegionBase
 from ._provider import AkuaProvider, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["Region", "RegionProvider"]
+__all__ = ["Region", "RegionArgs", "RegionArgsDict", "RegionProvider"]
 
 log = pulumi.log
 
@@ -65,33 +65,7 @@ class RegionProvider(AkuaProvider):
         )
 
 
-class Region(AkuaResource, module="akua", name="Region"):
+class Region(RegionBase, module="akua", name="Region"):
     """A region. Destroy only forgets it (the API has no DELETE); see docs/resources/region.md."""
 
     provider_class = RegionProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Region name."""
-    icon: pulumi.Output[str | None]
-    """Icon URL."""
-    created_at: pulumi.Output[int]
-    """Creation time, Unix seconds."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        icon: pulumi.Input[str] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {"name": name, "icon": icon, "workspace_id": workspace_id, "adopt": adopt, "adopt_id": adopt_id},
-            opts,
-        )

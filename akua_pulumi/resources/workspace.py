@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..rules import SLUG_PATTERN, slugify
 from ._fields import Field
+from ._generated import WorkspaceArgs, WorkspaceArgsDict, WorkspaceBase
 from ._provider import AkuaProvider, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["Workspace", "WorkspaceProvider", "slugify"]
+__all__ = ["Workspace", "WorkspaceArgs", "WorkspaceArgsDict", "WorkspaceProvider", "slugify"]
 
 
 class WorkspaceProvider(AkuaProvider):
@@ -75,40 +73,10 @@ class WorkspaceProvider(AkuaProvider):
         return f"{error.message}. Remove what still blocks the workspace delete, then run `pulumi destroy` again."
 
 
-class Workspace(AkuaResource, module="akua", name="Workspace"):
+class Workspace(WorkspaceBase, module="akua", name="Workspace"):
     """An Akua workspace. Deleting it cascades to everything it owns.
 
     Adopt an existing workspace with ``adopt=True`` (matched by slug) or ``adopt_id="ws_..."``.
     """
 
     provider_class = WorkspaceProvider
-
-    name: pulumi.Output[str]
-    """Display name."""
-    slug: pulumi.Output[str]
-    """URL slug (unique)."""
-    plan: pulumi.Output[dict[str, Any]]
-    """Plan: ``tier`` and ``billed_by``."""
-    workspace_class: pulumi.Output[str]
-    """standard, platform or sandbox."""
-    created_at: pulumi.Output[int]
-    """Creation time, Unix seconds."""
-    etag: pulumi.Output[str]
-    """Revision used for optimistic concurrency."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        slug: pulumi.Input[str] | None = None,
-        wait_for_deletion: bool | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {"name": name, "slug": slug, "wait_for_deletion": wait_for_deletion, "adopt": adopt, "adopt_id": adopt_id},
-            opts,
-        )

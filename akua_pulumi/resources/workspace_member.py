@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field
+from ._generated import WorkspaceMemberArgs, WorkspaceMemberArgsDict, WorkspaceMemberBase
 from ._membership import MembershipProvider
 from ._provider import CallBudget
-from ._resource import AkuaResource
 
-__all__ = ["WorkspaceMember", "WorkspaceMemberProvider"]
+__all__ = ["WorkspaceMember", "WorkspaceMemberArgs", "WorkspaceMemberArgsDict", "WorkspaceMemberProvider"]
 
 
 class WorkspaceMemberProvider(MembershipProvider):
@@ -40,38 +38,10 @@ class WorkspaceMemberProvider(MembershipProvider):
         return {**super().project(obj), "membership_id": obj.get("id")}
 
 
-class WorkspaceMember(AkuaResource, module="akua", name="WorkspaceMember"):
+class WorkspaceMember(WorkspaceMemberBase, module="akua", name="WorkspaceMember"):
     """A user's membership of a workspace. The id is ``<workspace_id>/<user_id>``.
 
     Workspaces have no invite-by-email: the user must exist and you need their user id.
     """
 
     provider_class = WorkspaceMemberProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    user_id: pulumi.Output[str]
-    """The member's user id."""
-    role: pulumi.Output[str]
-    """admin or member."""
-    membership_id: pulumi.Output[str]
-    """The wsm_ membership id."""
-    joined_at: pulumi.Output[str]
-    """When the user joined (ISO-8601)."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        user_id: pulumi.Input[str],
-        role: pulumi.Input[str] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {"user_id": user_id, "role": role, "workspace_id": workspace_id, "adopt": adopt, "adopt_id": adopt_id},
-            opts,
-        )

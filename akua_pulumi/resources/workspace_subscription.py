@@ -6,15 +6,19 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..client import RateLimitedError, ServerError, TransportError
 from ..rules import TIERS
 from ._fields import Field
+from ._generated import WorkspaceSubscriptionArgs, WorkspaceSubscriptionArgsDict, WorkspaceSubscriptionBase
 from ._provider import AkuaProvider, CallBudget, Context, wait_for
-from ._resource import AkuaResource
 
-__all__ = ["TIERS", "WorkspaceSubscription", "WorkspaceSubscriptionProvider"]
+__all__ = [
+    "TIERS",
+    "WorkspaceSubscription",
+    "WorkspaceSubscriptionArgs",
+    "WorkspaceSubscriptionArgsDict",
+    "WorkspaceSubscriptionProvider",
+]
 
 
 class WorkspaceSubscriptionProvider(AkuaProvider):
@@ -101,26 +105,7 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
         """Nothing to delete: the tier stays; the workspace's own deletion ends the subscription."""
 
 
-class WorkspaceSubscription(AkuaResource, module="akua", name="WorkspaceSubscription"):
+class WorkspaceSubscription(WorkspaceSubscriptionBase, module="akua", name="WorkspaceSubscription"):
     """The tier of a workspace (free, pro or enterprise). Destroy leaves the tier unchanged."""
 
     provider_class = WorkspaceSubscriptionProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    tier: pulumi.Output[str]
-    """The tier."""
-    status: pulumi.Output[str]
-    """Subscription status."""
-    cancellation_scheduled: pulumi.Output[bool]
-    """A cancellation is scheduled."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        tier: pulumi.Input[str],
-        workspace_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(resource_name, {"tier": tier, "workspace_id": workspace_id}, opts)
