@@ -43,7 +43,9 @@ def ids(stack: AkuaStack) -> dict[str, str]:
     return {r["type"].rsplit(":", 1)[-1]: r["id"] for r in stack.resources() if "dynamic/stripe:" in r["type"]}
 
 
-def test_lifecycle_invariants(make_stripe_stack: Callable[..., AkuaStack], stripe_api: StripeApi) -> None:
+def test_lifecycle_invariants(
+    make_stripe_stack: Callable[..., AkuaStack], stripe_api: StripeApi, stripe_fake: StripeFake
+) -> None:
     stack = make_stripe_stack(billing())
     stack.up()
     got = ids(stack)
@@ -58,8 +60,14 @@ def test_lifecycle_invariants(make_stripe_stack: Callable[..., AkuaStack], strip
         "akua_pulumi_resource": "akua-test/test/StripeCustomer/ada",
     }
 
-    # 1. No-change preview after up.
+    # 1. No-change preview after up: no request at all; a no-op up writes nothing.
+    before = stripe_fake.counts()
     stack.preview(expect_no_changes=True)
+    assert stripe_fake.counts() == before
+    stack.up()
+    assert {k: v for k, v in stripe_fake.counts().items() if not k.startswith("GET")} == {
+        k: v for k, v in before.items() if not k.startswith("GET")
+    }
 
     # 2. Out-of-band change: refresh sees it, up converges back.
     stripe_api.update("customers", got["Customer"], {"name": "Changed", "metadata": {"tier": "free"}})
