@@ -18,7 +18,7 @@ from akua_pulumi.local import LocalServer
 from akua_pulumi.stripe._client import StripeApi
 from akua_pulumi.stripe.fake import StripeFake
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 def _live_subs(api: StripeApi) -> list[dict[str, Any]]:
