@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field
+from ._generated import CloudflareConnectionArgs, CloudflareConnectionArgsDict, CloudflareConnectionBase
 from ._provider import AkuaProvider, AkuaResourceError, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["CloudflareConnection", "CloudflareConnectionProvider"]
+__all__ = [
+    "CloudflareConnection",
+    "CloudflareConnectionArgs",
+    "CloudflareConnectionArgsDict",
+    "CloudflareConnectionProvider",
+]
 
 _ID = r"^[A-Za-z0-9_-]+$"
 
@@ -105,45 +108,7 @@ class CloudflareConnectionProvider(AkuaProvider):
         ctx.client.delete(f"/cloudflare_connections/{id_}")
 
 
-class CloudflareConnection(AkuaResource, module="akua", name="CloudflareConnection"):
+class CloudflareConnection(CloudflareConnectionBase, module="akua", name="CloudflareConnection"):
     """A Cloudflare connection. ``api_token`` is a secret, write-only input."""
 
     provider_class = CloudflareConnectionProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Connection name."""
-    account_id: pulumi.Output[str]
-    """Cloudflare account id."""
-    is_active: pulumi.Output[bool]
-    """Whether the connection is active."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        account_id: pulumi.Input[str],
-        origin_zone_id: pulumi.Input[str],
-        origin_hostname_suffix: pulumi.Input[str],
-        api_token: pulumi.Input[str],
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "account_id": account_id,
-                "origin_zone_id": origin_zone_id,
-                "origin_hostname_suffix": origin_hostname_suffix,
-                "api_token": api_token,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

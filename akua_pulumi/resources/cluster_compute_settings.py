@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field
+from ._generated import ClusterComputeSettingsArgs, ClusterComputeSettingsArgsDict, ClusterComputeSettingsBase
 from ._provider import AkuaProvider, CallBudget, Context, log
-from ._resource import AkuaResource
 
-__all__ = ["ClusterComputeSettings", "ClusterComputeSettingsProvider"]
+__all__ = [
+    "ClusterComputeSettings",
+    "ClusterComputeSettingsArgs",
+    "ClusterComputeSettingsArgsDict",
+    "ClusterComputeSettingsProvider",
+]
 
 
 class ClusterComputeSettingsProvider(AkuaProvider):
@@ -92,40 +95,8 @@ class ClusterComputeSettingsProvider(AkuaProvider):
         log.info("akua:ClusterComputeSettings %s: left as is (the settings belong to the cluster)", id_)
 
 
-class ClusterComputeSettings(AkuaResource, module="akua", name="ClusterComputeSettings"):
+class ClusterComputeSettings(ClusterComputeSettingsBase, module="akua", name="ClusterComputeSettings"):
     """Autoscaling and the machine limit of a cluster. Declaring them converges the cluster's settings;
     destroy leaves them as they are."""
 
     provider_class = ClusterComputeSettingsProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    cluster_id: pulumi.Output[str]
-    """The cluster."""
-    auto_scaling_enabled: pulumi.Output[bool]
-    """Whether autoscaling is on."""
-    max_machines: pulumi.Output[int]
-    """Machine limit."""
-    machines: pulumi.Output[int]
-    """Current machine count."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        cluster_id: pulumi.Input[str],
-        auto_scaling_enabled: pulumi.Input[bool] | None = None,
-        max_machines: pulumi.Input[int] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "cluster_id": cluster_id,
-                "auto_scaling_enabled": auto_scaling_enabled,
-                "max_machines": max_machines,
-                "workspace_id": workspace_id,
-            },
-            opts,
-        )

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
 import pulumi.dynamic as dyn
 
 from ._fields import Field, is_unknown
+from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
 from ._provider import AkuaProvider, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["ComputeConfig", "ComputeConfigProvider"]
+__all__ = ["ComputeConfig", "ComputeConfigArgs", "ComputeConfigArgsDict", "ComputeConfigProvider"]
 
 
 def _provider_config_problem(value: Any) -> str | None:
@@ -40,7 +39,9 @@ class ComputeConfigProvider(AkuaProvider):
     contract_ops = ("computeConfigs.create", "computeConfigs.update")
     idempotent_create = True
     call_budget = {
-        "create": CallBudget(0, 1, "POST /compute_configs with Idempotency-Key (the response is the config)"),
+        "create": CallBudget(
+            1, 1, "POST /compute_configs with Idempotency-Key, GET (a replayed key may name a deleted one)"
+        ),
         "refresh": CallBudget(1, 0, "GET /compute_configs/{id}"),
         "update": CallBudget(1, 1, "PATCH with If-Match, GET to read back"),
         "delete": CallBudget(0, 1, "DELETE with If-Match"),
@@ -110,7 +111,10 @@ class ComputeConfigProvider(AkuaProvider):
             "provider_config": inputs["provider_config"],
             "credential_scope": self._scope(inputs),
         }
-        return dict(ctx.client.post("/compute_configs", json=body, idempotency_key=ctx.idempotency_key("create")))
+        created = ctx.client.post("/compute_configs", json=body, idempotency_key=ctx.idempotency_key("create"))
+        # A replayed key answers with the config it made, which may have been deleted since: a 404
+        # here makes the lifecycle use the next key.
+        return dict(ctx.client.get(f"/compute_configs/{created['id']}"))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         return dict(ctx.client.get(f"/compute_configs/{id_}"))
@@ -127,43 +131,7 @@ class ComputeConfigProvider(AkuaProvider):
         ctx.client.delete(f"/compute_configs/{id_}", if_match=state["etag"])
 
 
-class ComputeConfig(AkuaResource, module="akua", name="ComputeConfig"):
+class ComputeConfig(ComputeConfigBase, module="akua", name="ComputeConfig"):
     """Machine provider settings; ``secret_id`` switches to the customer's own credentials (byom)."""
 
     provider_class = ComputeConfigProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Config name."""
-    provider_config: pulumi.Output[dict[str, Any]]
-    """Provider settings."""
-    etag: pulumi.Output[str]
-    """Revision."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        provider_config: pulumi.Input[Mapping[str, pulumi.Input[str]]],
-        provider: pulumi.Input[str] | None = None,
-        secret_id: pulumi.Input[str] | None = None,
-        secret_version_id: pulumi.Input[str] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "provider_config": provider_config,
-                "provider": provider,
-                "secret_id": secret_id,
-                "secret_version_id": secret_version_id,
-                "workspace_id": workspace_id,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

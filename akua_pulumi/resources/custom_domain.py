@@ -6,13 +6,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field
+from ._generated import CustomDomainArgs, CustomDomainArgsDict, CustomDomainBase
 from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
-from ._resource import AkuaResource
 
-__all__ = ["PROTOCOLS", "ROUTING_MODES", "CustomDomain", "CustomDomainProvider", "hostname_problem"]
+__all__ = [
+    "PROTOCOLS",
+    "ROUTING_MODES",
+    "CustomDomain",
+    "CustomDomainArgs",
+    "CustomDomainArgsDict",
+    "CustomDomainProvider",
+    "hostname_problem",
+]
 
 PROTOCOLS = ("http", "websocket", "grpc")
 ROUTING_MODES = ("through_dispatcher", "bypass_dispatcher")
@@ -176,54 +182,8 @@ class CustomDomainProvider(AkuaProvider):
             ctx.client.wait_operation(op, timeout=self._timeout(state))
 
 
-class CustomDomain(AkuaResource, module="akua", name="CustomDomain"):
+class CustomDomain(CustomDomainBase, module="akua", name="CustomDomain"):
     """A custom domain of a workspace, routed to exactly one of ``install_id``, ``cluster_id`` or
     ``endpoint``. ``ssl.validation_records`` lists the DNS records to publish while it validates."""
 
     provider_class = CustomDomainProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    hostname: pulumi.Output[str]
-    """Host name."""
-    status: pulumi.Output[str]
-    """provisioning, active, failed or releasing."""
-    ssl: pulumi.Output[dict[str, Any]]
-    """Certificate status and validation records."""
-    etag: pulumi.Output[str]
-    """Revision."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        hostname: pulumi.Input[str],
-        install_id: pulumi.Input[str] | None = None,
-        cluster_id: pulumi.Input[str] | None = None,
-        endpoint: pulumi.Input[str] | None = None,
-        mtls_secret_id: pulumi.Input[str] | None = None,
-        protocol: pulumi.Input[str] | None = None,
-        routing_mode: pulumi.Input[str] | None = None,
-        timeout_seconds: int | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "hostname": hostname,
-                "install_id": install_id,
-                "cluster_id": cluster_id,
-                "endpoint": endpoint,
-                "mtls_secret_id": mtls_secret_id,
-                "protocol": protocol,
-                "routing_mode": routing_mode,
-                "timeout_seconds": timeout_seconds,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

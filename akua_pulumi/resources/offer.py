@@ -6,13 +6,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field, is_unknown
+from ._generated import OfferArgs, OfferArgsDict, OfferBase
 from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
-from ._resource import AkuaResource
 
-__all__ = ["Offer", "OfferProvider"]
+__all__ = ["Offer", "OfferArgs", "OfferArgsDict", "OfferProvider"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -213,64 +211,8 @@ class OfferProvider(AkuaProvider):
         ctx.client.post(f"/offers/{id_}:archive", if_match=etag)
 
 
-class Offer(AkuaResource, module="akua", name="Offer"):
+class Offer(OfferBase, module="akua", name="Offer"):
     """An offer: a link (``short_hash``) a customer redeems. Immutable: any change makes a new offer;
     destroy archives it (the API keeps archived offers)."""
 
     provider_class = OfferProvider
-
-    workspace_id: pulumi.Output[str]
-    """The seller's workspace."""
-    product_id: pulumi.Output[str]
-    """The product."""
-    package_version_id: pulumi.Output[str]
-    """The pinned version."""
-    short_hash: pulumi.Output[str]
-    """Link code (``/i/<short_hash>``)."""
-    status: pulumi.Output[str]
-    """active, archived, expired or redeemed."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        product_id: pulumi.Input[str] | None = None,
-        package_version_id: pulumi.Input[str] | None = None,
-        allowed_emails: pulumi.Input[list[pulumi.Input[str]]] | None = None,
-        field_values: pulumi.Input[Mapping[str, Any]] | None = None,
-        customer: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        internal_note: pulumi.Input[str] | None = None,
-        notes: pulumi.Input[str] | None = None,
-        commercial_mode: pulumi.Input[str] | None = None,
-        pricing_request: pulumi.Input[Mapping[str, Any]] | None = None,
-        tier: pulumi.Input[str] | None = None,
-        expires_at: pulumi.Input[int] | None = None,
-        max_uses: pulumi.Input[int] | None = None,
-        unlimited_uses: pulumi.Input[bool] | None = None,
-        order_ttl_minutes: pulumi.Input[int] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "product_id": product_id,
-                "package_version_id": package_version_id,
-                "allowed_emails": allowed_emails,
-                "field_values": field_values,
-                "customer": customer,
-                "internal_note": internal_note,
-                "notes": notes,
-                "commercial_mode": commercial_mode,
-                "pricing_request": pricing_request,
-                "tier": tier,
-                "expires_at": expires_at,
-                "max_uses": max_uses,
-                "unlimited_uses": unlimited_uses,
-                "order_ttl_minutes": order_ttl_minutes,
-                "workspace_id": workspace_id,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
 import pulumi.dynamic as dyn
 
 from ._fields import Field, Kind
+from ._generated import PreviewHostnameArgs, PreviewHostnameArgsDict, PreviewHostnameBase
 from ._provider import AkuaProvider, CallBudget, Context
-from ._resource import AkuaResource
 
-__all__ = ["PreviewHostname", "PreviewHostnameProvider"]
+__all__ = ["PreviewHostname", "PreviewHostnameArgs", "PreviewHostnameArgsDict", "PreviewHostnameProvider"]
 
 
 class PreviewHostnameProvider(AkuaProvider):
@@ -123,49 +122,7 @@ class PreviewHostnameProvider(AkuaProvider):
             ctx.client.wait_operation(op, timeout=float(state.get("timeout_seconds") or 900))
 
 
-class PreviewHostname(AkuaResource, module="akua", name="PreviewHostname"):
+class PreviewHostname(PreviewHostnameBase, module="akua", name="PreviewHostname"):
     """A preview hostname of an install: pinned to ``render_id``, or floating on ``track``."""
 
     provider_class = PreviewHostnameProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    install_id: pulumi.Output[str]
-    """The install."""
-    hostname: pulumi.Output[str]
-    """The hostname."""
-    render_id: pulumi.Output[str]
-    """The render it serves."""
-    status: pulumi.Output[str]
-    """provisioning, active, evicted or releasing."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        install_id: pulumi.Input[str],
-        render_id: pulumi.Input[str],
-        track: pulumi.Input[str] | None = None,
-        protocol: pulumi.Input[str] | None = None,
-        routing_mode: pulumi.Input[str] | None = None,
-        timeout_seconds: int | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "install_id": install_id,
-                "render_id": render_id,
-                "track": track,
-                "protocol": protocol,
-                "routing_mode": routing_mode,
-                "timeout_seconds": timeout_seconds,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field, is_unknown
+from ._generated import RegistryConnectionArgs, RegistryConnectionArgsDict, RegistryConnectionBase
 from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
-from ._resource import AkuaResource
 
-__all__ = ["CREDENTIAL_FIELDS", "RegistryConnection", "RegistryConnectionProvider"]
+__all__ = [
+    "CREDENTIAL_FIELDS",
+    "RegistryConnection",
+    "RegistryConnectionArgs",
+    "RegistryConnectionArgsDict",
+    "RegistryConnectionProvider",
+]
 
 #: The credential fields each ``type`` needs (and the only ones it accepts), with their limits.
 CREDENTIAL_FIELDS: dict[str, dict[str, int]] = {
@@ -119,43 +123,7 @@ class RegistryConnectionProvider(AkuaProvider):
         ctx.client.delete(f"/registry_connections/{id_}")
 
 
-class RegistryConnection(AkuaResource, module="akua", name="RegistryConnection"):
+class RegistryConnection(RegistryConnectionBase, module="akua", name="RegistryConnection"):
     """A pull credential for an OCI registry. ``credentials`` is a secret, write-only input."""
 
     provider_class = RegistryConnectionProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Connection name."""
-    registry_url: pulumi.Output[str]
-    """Registry host."""
-    is_active: pulumi.Output[bool]
-    """Whether the connection is active."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        registry_url: pulumi.Input[str],
-        type: pulumi.Input[str],
-        credentials: pulumi.Input[Mapping[str, pulumi.Input[str]]],
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "registry_url": registry_url,
-                "type": type,
-                "credentials": credentials,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

@@ -8,14 +8,12 @@ import secrets as _random
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..client import ConflictError
 from ._fields import Field, is_unknown
+from ._generated import SecretArgs, SecretArgsDict, SecretBase
 from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError, log
-from ._resource import AkuaResource
 
-__all__ = ["SECRET_KINDS", "Secret", "SecretProvider", "value_hash"]
+__all__ = ["SECRET_KINDS", "Secret", "SecretArgs", "SecretArgsDict", "SecretProvider", "value_hash"]
 
 #: The kinds a secret can be created with (the legacy ``cloud_credential`` can only be read).
 SECRET_KINDS = (
@@ -295,63 +293,9 @@ class SecretProvider(AkuaProvider):
         )
 
 
-class Secret(AkuaResource, module="akua", name="Secret"):
+class Secret(SecretBase, module="akua", name="Secret"):
     """A workspace secret. ``value`` is a secret input: the API never returns it and state outputs keep
     only ``value_hash``; changing it rotates a new version in. Destroy soft-deletes
     (``force_delete=True`` purges at once)."""
 
     provider_class = SecretProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Secret name."""
-    kind: pulumi.Output[str]
-    """Kind."""
-    value_hash: pulumi.Output[str]
-    """Salted SHA-256 of the value."""
-    version_number: pulumi.Output[int]
-    """The version holding the declared value."""
-    etag: pulumi.Output[str]
-    """Revision."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        value: pulumi.Input[str],
-        kind: pulumi.Input[str] | None = None,
-        description: pulumi.Input[str] | None = None,
-        labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        mime_type: pulumi.Input[str] | None = None,
-        version_aliases: pulumi.Input[Mapping[str, pulumi.Input[int]]] | None = None,
-        aws_access_key_id: pulumi.Input[str] | None = None,
-        username: pulumi.Input[str] | None = None,
-        on_rotate: str | None = None,
-        force_delete: bool | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "value": value,
-                "kind": kind,
-                "description": description,
-                "labels": labels,
-                "mime_type": mime_type,
-                "version_aliases": version_aliases,
-                "aws_access_key_id": aws_access_key_id,
-                "username": username,
-                "on_rotate": on_rotate,
-                "force_delete": force_delete,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

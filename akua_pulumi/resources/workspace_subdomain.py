@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ._fields import Field
+from ._generated import WorkspaceSubdomainArgs, WorkspaceSubdomainArgsDict, WorkspaceSubdomainBase
 from ._provider import AkuaProvider, CallBudget, Context, log
-from ._resource import AkuaResource
 
-__all__ = ["WorkspaceSubdomain", "WorkspaceSubdomainProvider"]
+__all__ = ["WorkspaceSubdomain", "WorkspaceSubdomainArgs", "WorkspaceSubdomainArgsDict", "WorkspaceSubdomainProvider"]
 
 DNS_LABEL = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 
@@ -87,29 +85,7 @@ class WorkspaceSubdomainProvider(AkuaProvider):
         log.info("akua:WorkspaceSubdomain %s: left as is (a workspace always has its subdomain)", state.get("name"))
 
 
-class WorkspaceSubdomain(AkuaResource, module="akua", name="WorkspaceSubdomain"):
+class WorkspaceSubdomain(WorkspaceSubdomainBase, module="akua", name="WorkspaceSubdomain"):
     """The workspace's subdomain (a singleton): declaring it sets its name; destroy leaves the name."""
 
     provider_class = WorkspaceSubdomainProvider
-
-    workspace_id: pulumi.Output[str]
-    """The workspace."""
-    name: pulumi.Output[str]
-    """Subdomain label."""
-    fqdn: pulumi.Output[str]
-    """Full host name."""
-    status: pulumi.Output[str]
-    """active, propagating or reserved."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        timeout_seconds: int | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name, {"name": name, "timeout_seconds": timeout_seconds, "workspace_id": workspace_id}, opts
-        )

@@ -18,7 +18,7 @@ REF = "oci://registry.example/acme/offer-app"
 
 
 def _product(api: AkuaClient, akua: LocalServer, ws: str) -> str:
-    akua.admin.publish_artifact(REF, "1.0.0", "sha256:o1", {"type": "object"})
+    akua.admin.publish_artifact(REF, "1.0.0", "sha256:o1", {})
     pkg = api.post(
         "/packages:import",
         json={"name": "app", "oci_ref": REF, "version": {"semver": "1.0.0", "ref": "sha256:o1", "input_schema": {}}},

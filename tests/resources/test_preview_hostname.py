@@ -140,15 +140,20 @@ def test_preview_hostname_pinned_and_floating(
     pinned.destroy()
     assert _hosts(api, ws, iid) == {}
 
+
+def test_preview_hostname_faults_and_bad_input(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
+) -> None:
+    ws = workspace_id
+    iid, (r1, _r2) = _install_with_renders(api, akua, ws)
+
     # Faults: re-runs converge on one hostname per track.
     def many() -> None:
         for t in ("a", "b", "c"):
             PreviewHostname(t, install_id=iid, track=t, render_id=r1)
 
     faulty = make_stack(many, workspace=ws, stack="faults")
-    akua.admin.set_faults(
-        error_rate=0.15, rate_limited_rate=0.05, retry_after_seconds=0, drop_after_commit_rate=0.3, seed=7
-    )
+    akua.admin.set_faults(error_rate=0.1, retry_after_seconds=0, drop_after_commit_rate=0.2, seed=7)
     faulty.up_until_converged()
     akua.admin.clear_faults()
     assert sorted(h["binding"]["track"] for h in _hosts(api, ws, iid).values()) == ["a", "b", "c"]
