@@ -27,6 +27,7 @@ from akua_pulumi.resources.organization_member import OrganizationMember
 from akua_pulumi.resources.package import Package
 from akua_pulumi.resources.product import Product
 from akua_pulumi.resources.region import Region
+from akua_pulumi.resources.secret import Secret
 from akua_pulumi.resources.workspace import Workspace
 from akua_pulumi.resources.workspace_member import WorkspaceMember
 from akua_pulumi.resources.workspace_subscription import WorkspaceSubscription
@@ -162,6 +163,22 @@ def _installs(api: AkuaClient, ws: str) -> Counter[str]:
     return Counter(i["state"] for i in api.paginate("/installs", workspace=ws) if i["state"] != "deleted")
 
 
+def _secret(value: str = "first-value-1234", description: str = "db", present: bool = True) -> Program:
+    def program() -> None:
+        if present:
+            Secret("s", name="db-password", value=value, description=description)
+
+    return program
+
+
+def _secrets(api: AkuaClient, ws: str) -> Counter[tuple[str, str, int]]:
+    return Counter(
+        (x["name"], x["state"], len(list(api.paginate(f"/secrets/{x['id']}/versions", workspace=ws))))
+        for x in api.paginate("/secrets", workspace=ws)
+        if x["state"] == "active"
+    )
+
+
 def _region(name: str = "eu") -> Program:
     return lambda: Region("eu", name=name)
 
@@ -243,6 +260,13 @@ CASES = [
          Counter({("Shop 2", "active"): 1}), _publish),
     Case("Product", "products.archive", (_catalog(), _catalog(product=False)), _products,
          Counter({("Shop", "archived"): 1}), _publish),
+    # Secret: create, update, new version (rotation), delete
+    Case("Secret", "secrets.create", (_secret(),), _secrets, Counter({("db-password", "active", 1): 1})),
+    Case("Secret", "secrets.update", (_secret(), _secret(description="database")), _secrets,
+         Counter({("db-password", "active", 1): 1})),
+    Case("Secret", "secrets.createVersion", (_secret(), _secret(value="second-value-5678")), _secrets,
+         Counter({("db-password", "active", 2): 1})),
+    Case("Secret", "secrets.delete", (_secret(), _secret(present=False)), _secrets, Counter()),
     # Install: create, automatic updates (action), delete
     Case("Install", "installs.create", (_catalog(install=True),), _installs, Counter({"healthy": 1}),
          _publish),
