@@ -184,7 +184,14 @@ def test_cluster_deleted_in_dashboard_then_up_refresh(make_stack: Any, api: Any)
     stack.up()
     old = stack.state_of("Cluster")["id"]
     ws_id = stack.state_of("Workspace")["id"]
-    api.request("DELETE", f"/clusters/{old}", workspace=ws_id)  # "deleted in the dashboard"
+    etag = api.request("GET", f"/clusters/{old}", workspace=ws_id)["etag"]
+    api.request("DELETE", f"/clusters/{old}", workspace=ws_id, if_match=etag)  # "deleted in the dashboard"
+    for _ in range(60):  # the delete may be a long-running operation
+        try:
+            api.request("GET", f"/clusters/{old}", workspace=ws_id)
+        except Exception:
+            break
+        time.sleep(0.5)
     stack.up(refresh=True)
     new = stack.state_of("Cluster")["id"]
     assert new != old
