@@ -200,6 +200,10 @@ class OfferProvider(AkuaProvider):
         offer: dict[str, Any] = ctx.client.get(f"/offers/{created['id']}")
         if offer.get("status") == "archived":
             raise StaleReplayError(f"offer {offer['id']} was archived")
+        if self.changed_fields({**inputs, **self.project(offer)}, inputs):
+            # The key replayed an earlier offer that no longer matches the declaration (edited, or the
+            # one this create replaces): make a new one with the next key.
+            raise StaleReplayError(f"offer {offer['id']} differs from the declaration")
         return offer
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
