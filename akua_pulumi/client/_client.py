@@ -89,7 +89,7 @@ class AkuaClient:
     ``path`` arguments are relative to the base URL (``/workspaces``, ``/clusters/clu_1:suspend``).
     Responses come back as parsed JSON (``None`` for empty bodies); errors raise the
     :mod:`akua_pulumi.client` exception tree. Retries, If-Match/Idempotency-Key checks and the
-    ``akua-context`` header are driven by the bundled contract (``openapi-subset.json``).
+    ``akua-context`` header are driven by the bundled contract (``openapi.json``).
     """
 
     def __init__(

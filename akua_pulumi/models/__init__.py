@@ -1,4 +1,4 @@
-"""Pydantic v2 models for the Akua API resources and request bodies in ``openapi-subset.json``.
+"""Pydantic v2 models for the Akua API resources and request bodies in ``openapi.json``.
 
 Responses (:class:`Resource` subclasses) are tolerant: unknown fields are kept and enum-like
 fields are plain strings. Request bodies (:class:`RequestBody` subclasses) are strict
