@@ -5,12 +5,14 @@ from __future__ import annotations
 from ._args import Bound, LayoutArgs, LayoutArgsError, LayoutError
 from .customer import CustomerWorkspace, CustomerWorkspaceArgs
 from .environments import EnvironmentArgs, EnvironmentWorkspaces, EnvironmentWorkspacesArgs
+from .estate import CustomDomainArgs, OfferArgs, RegistryConnectionArgs, SecretArgs
 from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
 
 __all__ = [
     "ApiTokenArgs",
     "Bound",
     "ClusterArgs",
+    "CustomDomainArgs",
     "CustomerWorkspace",
     "CustomerWorkspaceArgs",
     "EnvironmentArgs",
@@ -21,5 +23,8 @@ __all__ = [
     "LayoutArgsError",
     "LayoutError",
     "MemberArgs",
+    "OfferArgs",
     "RegionArgs",
+    "RegistryConnectionArgs",
+    "SecretArgs",
 ]

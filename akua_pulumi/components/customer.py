@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import pulumi
 
 from ..connection import Provider, split_provider
-from ..resources import ApiToken, Workspace, WorkspaceSubscription
+from ..resources import ApiToken, Offer, Workspace, WorkspaceSubscription
 from ..stripe.layout import BillingArgs, CustomerBilling
 from ._args import Bound, LayoutArgs, LayoutError
 from ._contents import WorkspaceContents, build_contents, output_map
+from .estate import CustomDomainArgs, Estate, OfferArgs, SecretArgs, build_estate
 from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
 
 __all__ = ["CustomerWorkspace", "CustomerWorkspaceArgs"]
@@ -38,6 +39,9 @@ class CustomerWorkspaceArgs(LayoutArgs):
         tier: Subscription tier to converge to (None: leave it).
         billing: How the customer pays the seller (a Stripe customer and subscription beside the
             workspace, linked to it; see docs/stripe.md). Offboarding cancels the subscription.
+        offer: An offer of the seller's product to this customer (in the seller's workspace).
+        custom_domains: Custom domains of the customer's workspace, routed to its installs/clusters.
+        secrets: Workspace secrets (values are sent as Pulumi secrets; state keeps only a hash).
         adopt: Take over an existing workspace with the same slug.
         adopt_id: Take over the existing workspace with this id.
     """
@@ -53,6 +57,9 @@ class CustomerWorkspaceArgs(LayoutArgs):
     require_management: bool = False
     tier: Annotated[str | None, Bound(WorkspaceSubscription)] = None
     billing: BillingArgs | None = None
+    offer: OfferArgs | None = None
+    custom_domains: Sequence[CustomDomainArgs] = ()
+    secrets: Sequence[SecretArgs] = ()
     adopt: Annotated[bool | None, Bound(Workspace)] = None
     adopt_id: Annotated[pulumi.Input[str] | None, Bound(Workspace)] = None
 
@@ -70,6 +77,8 @@ class CustomerWorkspace(pulumi.ComponentResource):
     contents: WorkspaceContents
     token: ApiToken | None
     billing: CustomerBilling | None
+    estate: Estate
+    offer: Offer | None
     workspace_id: pulumi.Output[str]
     workspace_slug: pulumi.Output[str | None]
     region_id: pulumi.Output[str]
@@ -80,6 +89,9 @@ class CustomerWorkspace(pulumi.ComponentResource):
     install_urls: pulumi.Output[dict[str, Any]]
     managed_by: pulumi.Output[str | None]
     management_ok: pulumi.Output[bool]
+    offer_short_hash: pulumi.Output[str | None]
+    custom_domain_ids: pulumi.Output[dict[str, str]]
+    secret_ids: pulumi.Output[dict[str, str]]
 
     def __init__(self, name: str, args: CustomerWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # An explicit connection (opts.provider=akua_pulumi.Provider) goes to every child through parent=self.
@@ -110,6 +122,18 @@ class CustomerWorkspace(pulumi.ComponentResource):
             if args.billing
             else None
         )
+        self.estate = build_estate(
+            name,
+            self.workspace,
+            self.contents,
+            secrets=args.secrets,
+            custom_domains=args.custom_domains,
+            parent=self,
+        )
+        self.offer = None
+        if args.offer is not None:
+            offer_inputs = {"customer": {"display_name": args.name}, **args.offer.inputs_for(Offer)}
+            self.offer = Offer(f"{name}-offer", **offer_inputs, opts=child)
 
         first_cluster = next(iter(self.contents.clusters.values()), None)
         self.workspace_id = self.workspace.id
@@ -121,6 +145,9 @@ class CustomerWorkspace(pulumi.ComponentResource):
         self.install_ids = output_map({k: i.id for k, i in self.contents.installs.items()})
         self.install_urls = output_map({k: i.urls for k, i in self.contents.installs.items()})
         self.managed_by, self.management_ok = self._management(name, args)
+        self.offer_short_hash = self.offer.short_hash if self.offer else pulumi.Output.from_input(None)
+        self.custom_domain_ids = output_map({k: d.id for k, d in self.estate.custom_domains.items()})
+        self.secret_ids = output_map({k: s.id for k, s in self.estate.secrets.items()})
         self.register_outputs(
             {
                 "workspace_id": self.workspace_id,
@@ -132,6 +159,9 @@ class CustomerWorkspace(pulumi.ComponentResource):
                 "install_ids": self.install_ids,
                 "managed_by": self.managed_by,
                 "management_ok": self.management_ok,
+                "offer_short_hash": self.offer_short_hash,
+                "custom_domain_ids": self.custom_domain_ids,
+                "secret_ids": self.secret_ids,
             }
         )
 

@@ -9,9 +9,10 @@ from typing import Annotated
 import pulumi
 
 from ..connection import Provider, split_provider
-from ..resources import Workspace, WorkspaceSubscription
+from ..resources import Workspace, WorkspaceSubdomain, WorkspaceSubscription
 from ._args import Bound, LayoutArgs, LayoutError
 from ._contents import WorkspaceContents, build_contents, output_map
+from .estate import CustomDomainArgs, Estate, RegistryConnectionArgs, build_estate
 from .specs import InstallArgs, MemberArgs, RegionArgs
 
 __all__ = ["EnvironmentArgs", "EnvironmentWorkspaces", "EnvironmentWorkspacesArgs"]
@@ -22,6 +23,9 @@ class EnvironmentArgs(LayoutArgs):
     """One environment. Unset lists fall back to the layout-wide defaults; members are added to them.
 
     ``adopt``/``adopt_id`` take over the environment's existing workspace (by slug, or by id).
+    ``subdomain`` names the workspace's subdomain (``<subdomain>.<base domain>``; destroy leaves it),
+    ``custom_domains`` route host names to the environment's installs or clusters, and
+    ``registry_connection`` replaces the layout-wide one.
     """
 
     name: str
@@ -31,6 +35,9 @@ class EnvironmentArgs(LayoutArgs):
     regions: Sequence[RegionArgs] | None = None
     installs: Sequence[InstallArgs] | None = None
     tier: Annotated[str | None, Bound(WorkspaceSubscription)] = None
+    subdomain: Annotated[str | None, Bound(WorkspaceSubdomain, "name")] = None
+    custom_domains: Sequence[CustomDomainArgs] = ()
+    registry_connection: RegistryConnectionArgs | None = None
     adopt: Annotated[bool | None, Bound(Workspace)] = None
     adopt_id: Annotated[pulumi.Input[str] | None, Bound(Workspace)] = None
 
@@ -49,6 +56,7 @@ class EnvironmentWorkspacesArgs(LayoutArgs):
         tier: Subscription tier of every workspace unless the environment sets one (None: leave it).
         adopt: Take over every environment's existing workspace by slug (an environment's own
             ``adopt`` wins); the children adopt through their own args (``MemberArgs(adopt=True)``...).
+        registry_connection: A registry pull credential in every environment that declares none.
     """
 
     prefix: str
@@ -58,6 +66,7 @@ class EnvironmentWorkspacesArgs(LayoutArgs):
     regions: Sequence[RegionArgs] = ()
     installs: Sequence[InstallArgs] = ()
     tier: Annotated[str | None, Bound(WorkspaceSubscription)] = None
+    registry_connection: RegistryConnectionArgs | None = None
     adopt: Annotated[bool | None, Bound(Workspace)] = None
 
 
@@ -68,6 +77,8 @@ class EnvironmentResources:
     workspace: Workspace
     contents: WorkspaceContents
     subscription: WorkspaceSubscription | None = None
+    subdomain: WorkspaceSubdomain | None = None
+    estate: Estate | None = None
     extra: dict[str, pulumi.Resource] = field(default_factory=dict)
 
 
@@ -130,8 +141,26 @@ class EnvironmentWorkspaces(pulumi.ComponentResource):
                 if subscription_inputs
                 else None
             )
+            subdomain = (
+                WorkspaceSubdomain(
+                    f"{prefix}-subdomain",
+                    **env.inputs_for(WorkspaceSubdomain),
+                    workspace_id=ws.id,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                if env.subdomain is not None
+                else None
+            )
+            estate = build_estate(
+                prefix,
+                ws,
+                contents,
+                custom_domains=env.custom_domains,
+                registry_connection=env.registry_connection or args.registry_connection,
+                parent=self,
+            )
             self.workspaces[env.name] = ws
-            self.environments[env.name] = EnvironmentResources(ws, contents, subscription)
+            self.environments[env.name] = EnvironmentResources(ws, contents, subscription, subdomain, estate)
 
         self.workspace_ids = output_map({k: w.id for k, w in self.workspaces.items()})
         self.workspace_slugs = output_map({k: w.slug for k, w in self.workspaces.items()})
