@@ -96,15 +96,24 @@ def test_generated_surface_is_fresh() -> None:
 
 def test_every_resource_has_a_derived_surface() -> None:
     from akua_pulumi.resources import _generated
+    from akua_pulumi.stripe import ALL_STRIPE_RESOURCES
+    from akua_pulumi.stripe import _generated as stripe_generated
+    from akua_pulumi.stripe._base import StripeResource
 
-    for cls in ALL_RESOURCES:
-        if f"{cls.__name__}Base" not in _generated.__all__:
-            continue  # an old-style module (hand-written __init__) still being converted
-        assert getattr(_generated, f"{cls.__name__}Base") in cls.__mro__
-        args = getattr(_generated, f"{cls.__name__}ArgsDict")
-        ctor = {f.name for f in constructor_fields(cls.provider_class)}
-        assert set(args.__annotations__) == ctor
-        assert {f.name for f in dataclasses.fields(getattr(_generated, f"{cls.__name__}Args"))} == ctor
+    for cls in ALL_STRIPE_RESOURCES:  # another API family: the same surface, on its own base
+        base = getattr(stripe_generated, f"{cls.__name__}Base")
+        assert base in cls.__mro__ and base.__bases__ == (StripeResource,)
+        assert "__init__" not in vars(cls) and not vars(cls).get("__annotations__"), f"{cls.__name__} is hand-written"
+    families = [(_generated, ALL_RESOURCES), (stripe_generated, ALL_STRIPE_RESOURCES)]
+    for module, resources in families:
+        for cls in resources:
+            if f"{cls.__name__}Base" not in module.__all__:
+                continue  # an old-style module (hand-written __init__) still being converted
+            assert getattr(module, f"{cls.__name__}Base") in cls.__mro__
+            args = getattr(module, f"{cls.__name__}ArgsDict")
+            ctor = {f.name for f in constructor_fields(cls.provider_class)}
+            assert set(args.__annotations__) == ctor
+            assert {f.name for f in dataclasses.fields(getattr(module, f"{cls.__name__}Args"))} == ctor
 
 
 def test_adding_a_field_is_one_line() -> None:
@@ -164,6 +173,9 @@ def test_mypy_sees_the_typed_signature(tmp_path: Path) -> None:
         "Workspace('d', name='D', colour='red')\n"
         "Workspace('e')\n"
         "Workspace.get('f', 'ws_1')\n"
+        "from akua_pulumi.stripe import StripePrice\n"
+        "reveal_type(StripePrice('p', product_id='prod_1', unit_amount=100).unit_amount)\n"
+        "StripePrice('q', product_id='prod_1', unit_amount='100')\n"
     )
     result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "mypy"), "--no-incremental", "--follow-imports=silent", str(program)],
@@ -178,3 +190,5 @@ def test_mypy_sees_the_typed_signature(tmp_path: Path) -> None:
     assert "prog.py:9: error" in out, out  # missing required keyword
     assert "name: str | Awaitable[str] | Output[str], slug:" in out, out  # the keywords mypy offers
     assert "prog.py:6:" not in out and "prog.py:10:" not in out, out
+    assert 'prog.py:12: note: Revealed type is "pulumi.output.Output[int]"' in out, out  # Stripe, too
+    assert "prog.py:13: error" in out, out

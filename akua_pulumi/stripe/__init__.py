@@ -12,4 +12,14 @@ from .price import StripePrice
 from .product import StripeProduct
 from .subscription import CANCEL_MODES, StripeSubscription
 
-__all__ = ["CANCEL_MODES", "StripeCustomer", "StripePrice", "StripeProduct", "StripeSubscription"]
+#: Every Stripe resource type (their typed surface is generated into ``_generated.py``; docs/stripe-resources/).
+ALL_STRIPE_RESOURCES = (StripeProduct, StripePrice, StripeCustomer, StripeSubscription)
+
+__all__ = [
+    "ALL_STRIPE_RESOURCES",
+    "CANCEL_MODES",
+    "StripeCustomer",
+    "StripePrice",
+    "StripeProduct",
+    "StripeSubscription",
+]

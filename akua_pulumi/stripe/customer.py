@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..resources._fields import Field
 from ..resources._provider import Context
-from ._base import METADATA_FIELD, StripeProvider, StripeResource
+from ._base import METADATA_FIELD, StripeProvider
+from ._generated import StripeCustomerBase
 
 __all__ = ["StripeCustomer", "StripeCustomerProvider"]
 
@@ -74,39 +73,7 @@ class StripeCustomerProvider(StripeProvider):
         ctx.client.delete(self.resource, id_)
 
 
-class StripeCustomer(StripeResource, module="stripe", name="Customer"):
+class StripeCustomer(StripeCustomerBase, module="stripe", name="Customer"):
     """A Stripe customer linked to an Akua workspace. Destroy deletes it."""
 
     provider_class = StripeCustomerProvider
-
-    workspace_id: pulumi.Output[str]
-    """The Akua workspace it bills for."""
-    email: pulumi.Output[str]
-    """Billing email."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        email: pulumi.Input[str],
-        name: pulumi.Input[str] | None = None,
-        description: pulumi.Input[str] | None = None,
-        metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "email": email,
-                "name": name,
-                "description": description,
-                "metadata": metadata,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

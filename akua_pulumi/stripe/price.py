@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..resources._fields import Field
 from ..resources._provider import Context
-from ._base import METADATA_FIELD, StripeProvider, StripeResource
+from ._base import METADATA_FIELD, StripeProvider
+from ._generated import StripePriceBase
 
 __all__ = ["INTERVALS", "StripePrice", "StripePriceProvider"]
 
@@ -103,53 +102,7 @@ class StripePriceProvider(StripeProvider):
         ctx.client.update(self.resource, id_, {"active": False})
 
 
-class StripePrice(StripeResource, module="stripe", name="Price"):
+class StripePrice(StripePriceBase, module="stripe", name="Price"):
     """A recurring Stripe price. Immutable: changing amount, currency, interval or product replaces it."""
 
     provider_class = StripePriceProvider
-
-    workspace_id: pulumi.Output[str]
-    """The Akua workspace it belongs to."""
-    product_id: pulumi.Output[str]
-    """The product."""
-    unit_amount: pulumi.Output[int]
-    """Amount per interval (smallest currency unit)."""
-    currency: pulumi.Output[str]
-    """Currency."""
-    interval: pulumi.Output[str]
-    """Billing interval."""
-    active: pulumi.Output[bool]
-    """False once archived."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        product_id: pulumi.Input[str],
-        unit_amount: pulumi.Input[int],
-        currency: pulumi.Input[str] | None = None,
-        interval: pulumi.Input[str] | None = None,
-        interval_count: pulumi.Input[int] | None = None,
-        nickname: pulumi.Input[str] | None = None,
-        metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "product_id": product_id,
-                "unit_amount": unit_amount,
-                "currency": currency,
-                "interval": interval,
-                "interval_count": interval_count,
-                "nickname": nickname,
-                "metadata": metadata,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..resources._fields import Field
 from ..resources._provider import Context
-from ._base import METADATA_FIELD, StripeProvider, StripeResource
+from ._base import METADATA_FIELD, StripeProvider
+from ._generated import StripeProductBase
 
 __all__ = ["StripeProduct", "StripeProductProvider"]
 
@@ -75,39 +74,7 @@ class StripeProductProvider(StripeProvider):
         ctx.client.update(self.resource, id_, {"active": False})
 
 
-class StripeProduct(StripeResource, module="stripe", name="Product"):
+class StripeProduct(StripeProductBase, module="stripe", name="Product"):
     """A Stripe product. Destroy archives it (``active=false``)."""
 
     provider_class = StripeProductProvider
-
-    workspace_id: pulumi.Output[str]
-    """The Akua workspace it belongs to."""
-    name: pulumi.Output[str]
-    """Product name."""
-    active: pulumi.Output[bool]
-    """False once archived."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        description: pulumi.Input[str] | None = None,
-        metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "description": description,
-                "metadata": metadata,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )

@@ -5,70 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from ..resources._fields import Field
 from ..resources._provider import Context
-from ._base import METADATA_FIELD, StripeProvider, StripeResource
+from ._base import METADATA_FIELD, StripeProvider
+from ._generated import StripeSubscriptionBase
 
 __all__ = ["CANCEL_MODES", "StripeSubscription", "StripeSubscriptionProvider"]
 
 #: What destroy does: cancel now, or let the paid period run out (``cancel_at_period_end``).
 CANCEL_MODES = ("immediately", "period_end")
 _ENDED = ("canceled", "incomplete_expired")
-
-
-class StripeSubscription(StripeResource, module="stripe", name="Subscription"):
-    """A subscription of a customer to one recurring price.
-
-    Destroy cancels it: ``cancel_on_destroy="immediately"`` (default) ends it now;
-    ``"period_end"`` sets ``cancel_at_period_end`` so the customer keeps what they paid for.
-    Customer, price, quantity and collection are create-only (a change replaces the subscription).
-    """
-
-    workspace_id: pulumi.Output[str]
-    """The Akua workspace it bills for."""
-    customer_id: pulumi.Output[str]
-    """The customer."""
-    price_id: pulumi.Output[str]
-    """The price."""
-    status: pulumi.Output[str]
-    """Stripe's status (active, past_due...)."""
-    cancel_at_period_end: pulumi.Output[bool]
-    """True once it is set to end with the period."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        customer_id: pulumi.Input[str],
-        price_id: pulumi.Input[str],
-        quantity: pulumi.Input[int] | None = None,
-        collection_method: pulumi.Input[str] | None = None,
-        days_until_due: pulumi.Input[int] | None = None,
-        cancel_on_destroy: pulumi.Input[str] | None = None,
-        metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        workspace_id: pulumi.Input[str] | None = None,
-        adopt: bool | None = None,
-        adopt_id: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "customer_id": customer_id,
-                "price_id": price_id,
-                "quantity": quantity,
-                "collection_method": collection_method,
-                "days_until_due": days_until_due,
-                "cancel_on_destroy": cancel_on_destroy,
-                "metadata": metadata,
-                "workspace_id": workspace_id,
-                "adopt": adopt,
-                "adopt_id": adopt_id,
-            },
-            opts,
-        )
 
 
 class StripeSubscriptionProvider(StripeProvider):
@@ -179,4 +125,12 @@ class StripeSubscriptionProvider(StripeProvider):
             ctx.client.delete(self.resource, id_)
 
 
-StripeSubscription.provider_class = StripeSubscriptionProvider
+class StripeSubscription(StripeSubscriptionBase, module="stripe", name="Subscription"):
+    """A subscription of a customer to one recurring price.
+
+    Destroy cancels it: ``cancel_on_destroy="immediately"`` (default) ends it now;
+    ``"period_end"`` sets ``cancel_at_period_end`` so the customer keeps what they paid for.
+    Customer, price, quantity and collection are create-only (a change replaces the subscription).
+    """
+
+    provider_class = StripeSubscriptionProvider
