@@ -15,12 +15,15 @@ implements the few API hooks that make it different (``api_create``, ``api_read`
 * ``diff`` compares prior outputs with new inputs; create-only fields replace, server defaults and
   outputs never diff.
 * ``create`` adopts (by id or natural key) or creates with a deterministic idempotency key, waits,
-  and reads back; ambiguous failures of key-less creates are recovered by looking the object up.
+  and reads back; ambiguous failures of key-less creates are recovered by looking the object up, and
+  a stale etag on a write inside the create right after its own lost response converges the object
+  found (as an adoption would).
 * ``read`` projects the server's truth onto the declared inputs, so drift shows in the next diff.
 * ``update`` sends ``If-Match`` with the stored etag and reads back after writing. A stale etag right
   after its own lost response is recovered, not reported as an outside change (``_update_recovering``).
 * ``delete`` is idempotent: gone (404), already deleted, or already being deleted (wait, bounded) are
-  success; other refusals are explained.
+  success; a stale etag or an unknown outcome (a lost answer the client does not retry) re-reads and
+  deletes again only when the object is still there; other refusals are explained.
 
 Provider instances hold no state (they are pickled into every resource's state by reference); the
 client comes from :meth:`LifecycleProvider.connect`, for Akua the one client cache of
@@ -134,6 +137,8 @@ class Context:
 #: Live states meaning a deletion is under way / complete (soft-deleted objects stay readable).
 _DELETING = frozenset({"deleting", "deletion_pending", "pending_deletion"})
 _DELETED = frozenset({"deleted", "destroyed"})
+#: Delete failures after which the lifecycle re-reads and (when the object is still there) deletes again.
+_DELETE_AGAIN: tuple[type[AkuaError], ...] = (EtagMismatch, *UNKNOWN_OUTCOME)
 #: A 409 whose message says the object is already going away (e.g. clusters: "already being deleted").
 _ALREADY_DELETING = re.compile(r"already (being )?deleted|is being deleted|deletion (is )?in progress", re.I)
 
@@ -389,8 +394,15 @@ class LifecycleProvider(dyn.ResourceProvider):
                 replayed = started_at is not None and started_at < called - 2
                 if not (self.idempotent_create and replayed) or attempt == attempts - 1:
                     raise
-            except EtagMismatch:
-                raise
+            except EtagMismatch as exc:
+                # An If-Match write inside the create (a singleton converged on create, a follow-up
+                # PATCH) refused right after its own lost response: the object is ours, so find it
+                # and converge it as an adoption would. Anything else is a real outside change.
+                found = self.api_find(ctx, inputs) if exc.after_ambiguous else None
+                if found is None:
+                    raise
+                log.info("%s: the create's write had a lost response; converging the object", self.type_name)
+                return self._adopt(ctx, {**inputs, "adopt_id": self.object_id(found)})
             except Conflict as exc:
                 self._refuse_existing(ctx, inputs, exc)
                 raise
@@ -567,8 +579,10 @@ class LifecycleProvider(dyn.ResourceProvider):
                 self.api_delete(ctx, id_, props)
             except NotFound:
                 return
-            except EtagMismatch:
-                # Deleting is the user's intent whatever changed since; retry with the live etag.
+            except _DELETE_AGAIN:
+                # Deleting is the user's intent whatever changed since: retry with the live etag. After
+                # an unknown outcome (a lost answer to a write the client does not retry, e.g. a key-less
+                # POST action) look first: the delete may have taken effect.
                 live = self._read_or_none(ctx, id_, props)
                 if live is None or self.deletion_state(live) == "deleted":
                     return

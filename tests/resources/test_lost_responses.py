@@ -19,22 +19,33 @@ from akua_pulumi.client import AkuaClient
 from akua_pulumi.contract import contract
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.api_token import ApiToken
+from akua_pulumi.resources.cloudflare_connection import CloudflareConnection
 from akua_pulumi.resources.cluster import Cluster
+from akua_pulumi.resources.cluster_compute_settings import ClusterComputeSettings
+from akua_pulumi.resources.compute_config import ComputeConfig
+from akua_pulumi.resources.custom_domain import CustomDomain
 from akua_pulumi.resources.install import Install
+from akua_pulumi.resources.offer import Offer
 from akua_pulumi.resources.organization import Organization
 from akua_pulumi.resources.organization_invitation import OrganizationInvitation
 from akua_pulumi.resources.organization_member import OrganizationMember
 from akua_pulumi.resources.package import Package
+from akua_pulumi.resources.preview_hostname import PreviewHostname
 from akua_pulumi.resources.product import Product
 from akua_pulumi.resources.region import Region
+from akua_pulumi.resources.registry_connection import RegistryConnection
 from akua_pulumi.resources.secret import Secret
 from akua_pulumi.resources.workspace import Workspace
 from akua_pulumi.resources.workspace_member import WorkspaceMember
+from akua_pulumi.resources.workspace_subdomain import WorkspaceSubdomain
 from akua_pulumi.resources.workspace_subscription import WorkspaceSubscription
 from akua_pulumi.testing.stacks import AkuaStack
 
-Program = Callable[[], None]
+from .test_preview_hostname import _install_with_renders
+
+Program = Callable[[], Any]  # a Pulumi program (lambdas return the resource they declare)
 Census = Callable[[AkuaClient, str], Any]
+Setup = Callable[[LocalServer, AkuaClient, str], None]
 KUBECONFIG = "apiVersion: v1\nkind: Config\n"
 USER = "usr_lost"  # created by the test before the first run
 
@@ -48,7 +59,8 @@ class Case:
     programs: tuple[Program | None, ...]  # run in order; the drop is armed before the last (None: destroy)
     census: Census  # what the server holds afterwards (compared with ``expected``)
     expected: Any
-    setup: Callable[[LocalServer], None] | None = None  # before the first run (e.g. publish an artifact)
+    setup: Setup | None = None  # before the first run (e.g. publish an artifact)
+    step: str = ""  # tells apart cases of one operation used by two lifecycle steps (test id)
 
 
 def _nothing() -> None:
@@ -126,16 +138,20 @@ REF = "oci://registry.example/lost/shop"
 V1 = {"semver": "1.0.0", "ref": "sha256:lost-1", "input_schema": {"type": "object"}}
 
 
-def _publish(akua: LocalServer) -> None:
+def _publish(akua: LocalServer, api: AkuaClient, ws: str) -> None:
     akua.admin.publish_artifact(REF, V1["semver"], V1["ref"], V1["input_schema"])
 
 
-def _catalog(product: bool = True, install: bool = False, name: str = "Shop", auto: bool = False) -> Program:
+def _catalog(
+    product: bool = True, install: bool = False, name: str = "Shop", auto: bool = False, offer: bool = False
+) -> Program:
     def program() -> None:
         pkg = Package("pkg", name="shop", oci_ref=REF, version=V1)
         if not product:
             return
         prod = Product("prod", name=name, package_id=pkg.id)
+        if offer:
+            Offer("offer", product_id=prod.id, notes="lost")
         if install:
             region = Region("eu", name="eu")
             cluster = Cluster("c", name="c1", region_id=region.id)
@@ -192,6 +208,120 @@ def _cluster(name: str = "prod", suspended: bool | None = None, managed: bool = 
         Cluster("c", name=name, region_id=region.id, **kw)
 
     return program
+
+
+# ---- estate resources (issue 13) ----
+
+ORIGIN = "https://origin.example.com"
+ARRANGED: dict[str, str] = {}  # ids a setup made through the API, read by the programs when they run
+
+
+def _domain(protocol: str = "http", present: bool = True) -> Program:
+    def program() -> None:
+        if present:
+            CustomDomain("d", hostname="shop.example.com", endpoint=ORIGIN, protocol=protocol)
+
+    return program
+
+
+def _domains(api: AkuaClient, ws: str) -> Counter[tuple[str, str]]:
+    return Counter((d["hostname"], d["protocol"]) for d in api.paginate(f"/workspaces/{ws}/custom_domains"))
+
+
+def _subdomain(api: AkuaClient, ws: str) -> str:
+    return str(api.get(f"/workspaces/{ws}/subdomain")["name"])
+
+
+def _renders(akua: LocalServer, api: AkuaClient, ws: str) -> None:
+    ARRANGED.clear()
+    ARRANGED["install"], (ARRANGED["r1"], ARRANGED["r2"]) = _install_with_renders(api, akua, ws)
+
+
+def _pinned(present: bool = True) -> Program:
+    def program() -> None:
+        if present:
+            PreviewHostname("p", install_id=ARRANGED["install"], render_id=ARRANGED["r1"])
+
+    return program
+
+
+def _floating(render: str) -> Program:
+    return lambda: PreviewHostname("f", install_id=ARRANGED["install"], track="main", render_id=ARRANGED[render])
+
+
+def _hostnames(api: AkuaClient, ws: str) -> Counter[tuple[str, str]]:
+    return Counter(
+        (h["binding"]["kind"], next(k for k in ("r1", "r2") if ARRANGED[k] == h["binding"]["render_id"]))
+        for h in api.paginate(f"/installs/{ARRANGED['install']}/preview_hostnames", workspace=ws)
+    )
+
+
+def _offers(api: AkuaClient, ws: str) -> Counter[tuple[str, str]]:
+    return Counter((o["notes"], o["status"]) for o in api.paginate("/offers", workspace=ws))
+
+
+def _registry(present: bool = True) -> Program:
+    def program() -> None:
+        if present:
+            RegistryConnection(
+                "r", name="ghcr", registry_url="ghcr.io", type="token", credentials={"token": "registry-token-9f2c"}
+            )
+
+    return program
+
+
+def _registries(api: AkuaClient, ws: str) -> Counter[str]:
+    return Counter(c["name"] for c in api.paginate("/registry_connections", workspace=ws))
+
+
+def _cloudflare(present: bool = True) -> Program:
+    def program() -> None:
+        if present:
+            CloudflareConnection(
+                "cf",
+                name="cf",
+                account_id="acct_123",
+                origin_zone_id="zone_9",
+                origin_hostname_suffix="origin.example.com",
+                api_token="cf-api-token-0b3e9d27c4a1f8",
+            )
+
+    return program
+
+
+def _cloudflares(api: AkuaClient, ws: str) -> Counter[str]:
+    kinds = Counter(s["kind"] for s in api.paginate("/secrets", workspace=ws))
+    conns = Counter(c["name"] for c in api.paginate("/cloudflare_connections", workspace=ws))
+    return conns + Counter({"cloudflare_api secret": kinds["cloudflare_api"]})
+
+
+def _compute(name: str = "eu", present: bool = True) -> Program:
+    def program() -> None:
+        if present:
+            ComputeConfig("cc", name=name, provider_config={"region": "fsn1", "image": "ubuntu-24.04"})
+
+    return program
+
+
+def _computes(api: AkuaClient, ws: str) -> Counter[str]:
+    return Counter(c["name"] for c in api.paginate("/compute_configs", workspace=ws))
+
+
+def _settings(max_machines: int | None = None) -> Program:
+    def program() -> None:
+        region = Region("eu", name="eu")
+        cluster = Cluster("c", name="prod", region_id=region.id)
+        ClusterComputeSettings("cs", cluster_id=cluster.id, auto_scaling_enabled=False, max_machines=max_machines)
+
+    return program
+
+
+def _compute_settings(api: AkuaClient, ws: str) -> Counter[tuple[str, int]]:
+    return Counter(
+        (s["auto_scaling"], s["max_machines"])
+        for c in api.paginate("/clusters", workspace=ws)
+        for s in [api.get(f"/clusters/{c['id']}/compute_settings", workspace=ws)]
+    )
 
 
 def _with_region(counter: Counter[tuple[str, str]]) -> Any:
@@ -273,6 +403,46 @@ CASES = [
     Case("Install", "installs.setAutomaticUpdates", (_catalog(install=True), _catalog(install=True, auto=True)),
          _installs, Counter({"healthy": 1}), _publish),
     Case("Install", "installs.delete", (_catalog(install=True), _catalog()), _installs, Counter(), _publish),
+    # CustomDomain: create, update, delete (async Operations)
+    Case("CustomDomain", "customDomains.create", (_domain(),), _domains, Counter({("shop.example.com", "http"): 1})),
+    Case("CustomDomain", "customDomains.update", (_domain(), _domain("websocket")), _domains,
+         Counter({("shop.example.com", "websocket"): 1})),
+    Case("CustomDomain", "customDomains.delete", (_domain(), _domain(present=False)), _domains, Counter()),
+    # WorkspaceSubdomain: :setName on create (adopt and rename) and on update; destroy writes nothing
+    Case("WorkspaceSubdomain", "workspaceSubdomains.setName", (lambda: WorkspaceSubdomain("s", name="lost-shop"),),
+         _subdomain, "lost-shop", step="create"),
+    Case("WorkspaceSubdomain", "workspaceSubdomains.setName",
+         (lambda: WorkspaceSubdomain("s", name="lost-shop"), lambda: WorkspaceSubdomain("s", name="found-shop")),
+         _subdomain, "found-shop", step="update"),
+    # PreviewHostname: bind pinned (create), bind floating (create, rebind), delete
+    Case("PreviewHostname", "previewHostnames.bindPinned", (_pinned(),), _hostnames, Counter({("pinned", "r1"): 1}),
+         _renders),
+    Case("PreviewHostname", "previewHostnames.bindFloating", (_floating("r1"), _floating("r2")), _hostnames,
+         Counter({("floating", "r2"): 1}), _renders),
+    Case("PreviewHostname", "previewHostnames.delete", (_pinned(), _pinned(present=False)), _hostnames, Counter(),
+         _renders),
+    # Offer: create, archive (its delete)
+    Case("Offer", "offers.create", (_catalog(offer=True),), _offers, Counter({("lost", "active"): 1}), _publish),
+    Case("Offer", "offers.archive", (_catalog(offer=True), _catalog()), _offers, Counter({("lost", "archived"): 1}),
+         _publish),
+    # RegistryConnection: create, delete (no update: changes replace)
+    Case("RegistryConnection", "registry.createCredential", (_registry(),), _registries, Counter({"ghcr": 1})),
+    Case("RegistryConnection", "registry.deleteCredential", (_registry(), _registry(present=False)), _registries,
+         Counter()),
+    # CloudflareConnection: create (no Idempotency-Key: found by name), delete (removes its secret too)
+    Case("CloudflareConnection", "cloudflare.createCredential", (_cloudflare(),), _cloudflares,
+         Counter({"cf": 1, "cloudflare_api secret": 1})),
+    Case("CloudflareConnection", "cloudflare.deleteCredential", (_cloudflare(), _cloudflare(present=False)),
+         _cloudflares, Counter()),
+    # ComputeConfig: create, update, delete
+    Case("ComputeConfig", "computeConfigs.create", (_compute(),), _computes, Counter({"eu": 1})),
+    Case("ComputeConfig", "computeConfigs.update", (_compute(), _compute("eu-2")), _computes, Counter({"eu-2": 1})),
+    Case("ComputeConfig", "computeConfigs.delete", (_compute(), _compute(present=False)), _computes, Counter()),
+    # ClusterComputeSettings: PATCH on create (adopt and converge) and on update; destroy writes nothing
+    Case("ClusterComputeSettings", "clusters.updateComputeSettings", (_settings(),), _compute_settings,
+         Counter({("paused", 1): 1}), step="create"),
+    Case("ClusterComputeSettings", "clusters.updateComputeSettings", (_settings(), _settings(0)), _compute_settings,
+         Counter({("paused", 0): 1}), step="update"),
 ]  # fmt: skip
 
 
@@ -282,13 +452,13 @@ def test_cases_name_real_write_operations() -> None:
         assert case.operation in ops and not ops[case.operation].is_read, case.operation
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.resource}-{c.operation}")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(filter(None, (c.resource, c.operation, c.step))))
 def test_one_lost_response_converges_in_one_run(
     case: Case, make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
 ) -> None:
     akua.admin.create_user("Lost Response", "lost@example.com", user_id=USER)
     if case.setup is not None:
-        case.setup(akua)
+        case.setup(akua, api, workspace_id)
     stack = make_stack(case.programs[0] or _nothing, workspace=workspace_id)
     for program in case.programs[:-1]:
         stack.program = program or _nothing
