@@ -55,6 +55,10 @@ class StripeProvider(LifecycleProvider):
 
     #: The SDK's v1 service (``customers``...).
     resource: ClassVar[str] = ""
+    #: Fields sent as they are when they change (``""`` clears one); ``metadata`` is merged by the base.
+    sent_on_update: ClassVar[tuple[str, ...]] = ()
+    #: Destroy archives (``active=false``) instead of deleting: Stripe keeps products and prices.
+    archive_on_delete: ClassVar[bool] = False
     connection_field = STRIPE_CONNECTION_FIELD
     idempotent_create = True
 
@@ -154,6 +158,21 @@ class StripeProvider(LifecycleProvider):
             obj = ctx.client.update(self.resource, self.object_id(obj), {"metadata": want})
             obj.pop("_replayed", None)
         return obj
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        params: dict[str, Any] = {n: inputs.get(n) or "" for n in self.sent_on_update if n in changed}
+        if "metadata" in changed:
+            params["metadata"] = self.metadata_update(state.get("metadata"), inputs.get("metadata"))
+        if params:
+            ctx.client.update(self.resource, id_, params)
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        if self.archive_on_delete:
+            ctx.client.update(self.resource, id_, {"active": False})
+        else:
+            ctx.client.delete(self.resource, id_)
 
     def retrieve(self, ctx: Context, id_: str) -> dict[str, Any]:
         obj = ctx.client.retrieve(self.resource, id_)

@@ -27,6 +27,7 @@ class StripeCustomerProvider(StripeProvider):
     natural_key = ("email",)
     precheck_natural_key = True
     adopt_on_conflict = True
+    sent_on_update = ("email", "name", "description")
     fields = (
         Field.updatable("email", str, "Billing email.", required=True, pattern=r"^[^@\s]+@[^@\s]+$", ours=True),
         Field.updatable("name", str, "Customer name (shown on invoices)."),
@@ -59,18 +60,6 @@ class StripeCustomerProvider(StripeProvider):
         if found is None and inputs.get("adopt"):
             found = dict(same_email[0]) if same_email else None
         return found
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        params: dict[str, Any] = {n: inputs.get(n) or "" for n in ("email", "name", "description") if n in changed}
-        if "metadata" in changed:
-            params["metadata"] = self.metadata_update(state.get("metadata"), inputs.get("metadata"))
-        if params:
-            ctx.client.update(self.resource, id_, params)
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(self.resource, id_)
 
 
 class StripeCustomer(StripeCustomerBase, module="stripe", name="Customer"):

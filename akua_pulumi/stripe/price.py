@@ -25,6 +25,8 @@ class StripePriceProvider(StripeProvider):
     natural_key = ("product_id", "unit_amount", "currency", "interval")
     precheck_natural_key = True
     adopt_on_conflict = True
+    sent_on_update = ("nickname",)
+    archive_on_delete = True
     fields = (
         Field.create_only("product_id", str, "Its product.", required=True, min_length=1, ours=True),
         Field.create_only(
@@ -86,20 +88,6 @@ class StripePriceProvider(StripeProvider):
             want = {k: inputs.get(k) for k in ("product_id", "unit_amount", "currency", "interval", "interval_count")}
             found = next((p for p in active if {k: self.project(p)[k] for k in want} == want), None)
         return found
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        params: dict[str, Any] = {}
-        if "nickname" in changed:
-            params["nickname"] = inputs.get("nickname") or ""
-        if "metadata" in changed:
-            params["metadata"] = self.metadata_update(state.get("metadata"), inputs.get("metadata"))
-        if params:
-            ctx.client.update(self.resource, id_, params)
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.update(self.resource, id_, {"active": False})
 
 
 class StripePrice(StripePriceBase, module="stripe", name="Price"):

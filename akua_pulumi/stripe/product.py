@@ -25,6 +25,8 @@ class StripeProductProvider(StripeProvider):
     natural_key = ("name",)
     precheck_natural_key = True
     adopt_on_conflict = True
+    sent_on_update = ("name", "description")
+    archive_on_delete = True
     fields = (
         Field.updatable("name", str, "Product name shown to customers.", required=True, min_length=1, ours=True),
         Field.updatable("description", str, "Description shown to customers."),
@@ -56,22 +58,6 @@ class StripeProductProvider(StripeProvider):
         if found is None and inputs.get("adopt"):
             found = next((p for p in active if p.get("name") == inputs.get("name")), None)
         return found
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        params: dict[str, Any] = {}
-        if "name" in changed:
-            params["name"] = inputs["name"]
-        if "description" in changed:
-            params["description"] = inputs.get("description") or ""
-        if "metadata" in changed:
-            params["metadata"] = self.metadata_update(state.get("metadata"), inputs.get("metadata"))
-        if params:
-            ctx.client.update(self.resource, id_, params)
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.update(self.resource, id_, {"active": False})
 
 
 class StripeProduct(StripeProductBase, module="stripe", name="Product"):

@@ -30,6 +30,7 @@ class StripeSubscriptionProvider(StripeProvider):
     natural_key = ("customer_id", "price_id")
     precheck_natural_key = True
     adopt_on_conflict = True
+    # Only metadata is sent on update: cancel_on_destroy is ours alone (kept in state, read by delete).
     fields = (
         Field.create_only("customer_id", str, "The customer billed.", required=True, min_length=1, ours=True),
         Field.create_only("price_id", str, "The recurring price.", required=True, min_length=1, ours=True),
@@ -109,14 +110,6 @@ class StripeSubscriptionProvider(StripeProvider):
         if found is None and inputs.get("adopt"):
             found = next((s for s in live if self.project(s)["price_id"] == inputs["price_id"]), None)
         return found
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        if "metadata" in changed:
-            params = {"metadata": self.metadata_update(state.get("metadata"), inputs.get("metadata"))}
-            ctx.client.update(self.resource, id_, params)
-        # cancel_on_destroy is ours alone: it is stored in state and read by delete.
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         if state.get("cancel_on_destroy") == "period_end":
