@@ -15,6 +15,8 @@ from __future__ import annotations
 from ._base import Page, RequestBody, Resource, parse
 from .clusters import *  # noqa: F403
 from .clusters import __all__ as _clusters
+from .estate import *  # noqa: F403
+from .estate import __all__ as _estate
 from .installs import *  # noqa: F403
 from .installs import __all__ as _installs
 from .operations import *  # noqa: F403
@@ -32,6 +34,7 @@ __all__ = [
     "Resource",
     "parse",
     *_clusters,
+    *_estate,
     *_installs,
     *_operations,
     *_organizations,

@@ -206,7 +206,8 @@ def test_onboarding_pipeline_example(
     assert up.returncode == 1, up.stdout + up.stderr
     assert "2 ok, 1 failed" in up.stdout
     assert (
-        "failed broken: invalid customer: customers[3] (broken): members[0].role: must be admin or member" in up.stderr
+        "failed broken: invalid customer: customers[3] (broken): members[0].role: "
+        "role must be one of 'admin', 'member', got 'owner'" in up.stderr
     )
     assert set(_workspaces(api)) == {"acme-corp", "globex"}
     acme = _workspaces(api)["acme-corp"]["id"]
