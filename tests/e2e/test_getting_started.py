@@ -97,16 +97,16 @@ def test_getting_started_as_written(tmp_path: Path) -> None:
             env[key] = os.environ[key]
     env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
     assert shutil.which("pulumi", path=env["PATH"]) is None
-    proc = subprocess.run(
-        ["bash", str(tmp_path / "page.sh")], cwd=work, env=env, capture_output=True, text=True, timeout=1500
-    )
-    out = proc.stdout + proc.stderr
     try:
+        proc = subprocess.run(
+            ["bash", str(tmp_path / "page.sh")], cwd=work, env=env, capture_output=True, text=True, timeout=1500
+        )
+        out = proc.stdout + proc.stderr
         assert proc.returncode == 0, out[-6000:]
         assert "Traceback" not in out, out[-6000:]
         assert "pulumi-python:dynamic/akua:Workspace" in out  # the type token the docs show
         assert "sk_akua_getting_started" not in out  # the token never reaches the output
     finally:
         pid_file = work / "acme" / "akua-local.pid"
-        if pid_file.exists():  # the page's last step failed to run: stop akua-local ourselves
+        if pid_file.exists():  # the page failed or timed out before its last step: stop akua-local
             subprocess.run(["kill", pid_file.read_text().strip()], check=False)
