@@ -38,6 +38,9 @@ def page_script(text: str, wheel: str, port: int) -> str:
     parts = ["set -euo pipefail"]
     for m in _BLOCK.finditer(text):
         body = m["body"].replace("8765", str(port))
+        # `--local` means file://~, and the CLI resolves ~ from the user database, not $HOME: point
+        # it at the newcomer's HOME so runs never share (or leave behind) state in the real ~/.pulumi.
+        body = body.replace("pulumi login --local", 'pulumi login "file://$HOME"')
         if m["lang"] == "sh":
             install = re.compile(r"pip install 'akua-pulumi(\[[^\]]*\])?'")
             parts.append(install.sub(lambda g: f"pip install '{wheel}{g[1] or ''}'", body))
