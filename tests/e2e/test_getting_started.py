@@ -101,10 +101,19 @@ def test_getting_started_as_written(tmp_path: Path) -> None:
     env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
     assert shutil.which("pulumi", path=env["PATH"]) is None
     try:
-        proc = subprocess.run(
-            ["bash", str(tmp_path / "page.sh")], cwd=work, env=env, capture_output=True, text=True, timeout=1500
-        )
-        out = proc.stdout + proc.stderr
+        # Output goes to a file, not a pipe: akua-local started in the background keeps a pipe open,
+        # and a page that fails before stopping it would otherwise block until the timeout.
+        log = tmp_path / "page.log"
+        with log.open("w") as sink:
+            proc = subprocess.run(
+                ["bash", str(tmp_path / "page.sh")],
+                cwd=work,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                timeout=1500,
+            )
+        out = log.read_text()
         assert proc.returncode == 0, out[-6000:]
         assert "Traceback" not in out, out[-6000:]
         assert "pulumi-python:dynamic/akua:Workspace" in out  # the type token the docs show
