@@ -60,6 +60,16 @@ print(json.dumps(sorted(found.values(), key=lambda d: d["name"])))
 """
 
 
+#: Starts the exec script with SIGINT ignored. The engine ends a plugin by signalling its process
+#: group, which holds the program too: a program interrupted while it winds down after a failed
+#: step would print a KeyboardInterrupt traceback. The host itself stops the program instead.
+_PROGRAM_BOOTSTRAP = (
+    "import os, runpy, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "sys.argv = sys.argv[1:]; sys.path[0] = os.path.dirname(sys.argv[0]); "
+    "runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
 class ProgramPythonError(RuntimeError):
     """The project names a virtualenv that does not exist."""
 
@@ -187,7 +197,9 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
         cwd = info.program_directory or request.pwd or None
-        proc = subprocess.Popen([python, "-u", str(self.exec_script), *args], cwd=cwd, env=env)
+        proc = subprocess.Popen(
+            [python, "-u", "-c", _PROGRAM_BOOTSTRAP, str(self.exec_script), *args], cwd=cwd, env=env
+        )
         with self._lock:
             self._running.add(proc)
         try:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from akua_pulumi.local import App, LocalAdmin
 
 from .conftest import Api, assert_exercised, new_workspace
 from .test_conformance import _op, _stack
+
+# Their last test checks what the others exercised in this process: one xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group(__name__)
 
 
 def _install(api: Api, admin: LocalAdmin) -> dict[str, Any]:
