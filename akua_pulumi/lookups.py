@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, TypeVar
 
 import pulumi
@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R", bound="_AsDict")
 
 
 class AkuaLookupError(AkuaError, LookupError):
@@ -73,6 +74,20 @@ class _AsDict:
     def as_dict(self) -> dict[str, Any]:
         """The fields as a plain dict, e.g. for ``pulumi.export``."""
         return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_api(cls: type[R], obj: Mapping[str, Any], **overrides: Any) -> R:
+        """The result for the API object ``obj``: a field without a default must be there, one with a
+        default may be missing; ``overrides`` are the values that do not come straight from ``obj``."""
+        values = dict(overrides)
+        for f in fields(cls):  # type: ignore[arg-type]
+            if f.name in values:
+                continue
+            if f.default is MISSING and f.default_factory is MISSING:
+                values[f.name] = obj[f.name]
+            elif f.default is not MISSING:
+                values[f.name] = obj.get(f.name, f.default)
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -186,14 +201,7 @@ def get_current_workspace(
     except NotFoundError:
         raise AkuaLookupError(f"workspace {ws!r} does not exist (or this token cannot see it)") from None
     plan = obj.get("plan") or {}
-    return WorkspaceInfo(
-        id=obj["id"],
-        name=obj["name"],
-        slug=obj["slug"],
-        plan_tier=str(plan.get("tier") or "free"),
-        billed_by=plan.get("billed_by"),
-        workspace_class=obj.get("workspace_class"),
-    )
+    return WorkspaceInfo.from_api(obj, plan_tier=str(plan.get("tier") or "free"), billed_by=plan.get("billed_by"))
 
 
 def get_quotas(
@@ -212,19 +220,7 @@ def get_quotas(
     ws = workspace_id or c.workspace
     params = {"cluster_id": cluster_id} if cluster_id else None
     body = c.get("/quotas", params=params, workspace=ws)
-    return [
-        QuotaInfo(
-            metric=q["metric"],
-            type=q["type"],
-            limit=q["limit"],
-            usage=q["usage"],
-            remaining=q["remaining"],
-            display_name=q.get("display_name"),
-            unit=q.get("unit"),
-            resets_at=q.get("resets_at"),
-        )
-        for q in (body or {}).get("data") or []
-    ]
+    return [QuotaInfo.from_api(q) for q in (body or {}).get("data") or []]
 
 
 def get_quota(
@@ -292,12 +288,8 @@ def get_package_version(
             obj = c.get(f"/packages/{package_id}/versions/{latest}")
     except NotFoundError as exc:
         raise AkuaLookupError(f"package {package_id!r}: {exc.message}") from None
-    return PackageVersionInfo(
-        id=obj["id"],
-        package_id=obj.get("package_id") or package_id,
-        semver=obj["semver"],
-        ref=obj["ref"],
-        input_schema=dict(obj.get("input_schema") or {}),
+    return PackageVersionInfo.from_api(
+        obj, package_id=obj.get("package_id") or package_id, input_schema=dict(obj.get("input_schema") or {})
     )
 
 

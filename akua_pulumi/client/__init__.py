@@ -8,23 +8,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import (
-    AkuaError,
-    ApiError,
-    AuthenticationError,
-    ConfigurationError,
-    ConflictError,
-    EtagMismatchError,
-    NotFoundError,
-    OperationFailedError,
-    OperationTimeoutError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-    ValidationError,
-    error_from_response,
-)
+from ._exceptions import *  # noqa: F403  (the exception tree, as _exceptions lists it)
+from ._exceptions import __all__ as _exceptions_all
 from ._retry import RETRYABLE_STATUSES, TokenBucket, should_retry
 
 if TYPE_CHECKING:
@@ -50,27 +35,13 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    *(name for name in _exceptions_all if name != "scrub"),
     "DEFAULT_API_URL",
     "RETRYABLE_STATUSES",
     "USE_CLIENT_DEFAULT",
     "AkuaClient",
-    "AkuaError",
-    "ApiError",
-    "AuthenticationError",
     "ClientConfig",
-    "ConfigurationError",
-    "ConflictError",
-    "EtagMismatchError",
-    "NotFoundError",
-    "OperationFailedError",
-    "OperationTimeoutError",
-    "PermissionDeniedError",
-    "RateLimitedError",
-    "ServerError",
     "TokenBucket",
-    "TransportError",
     "UseClientDefault",
-    "ValidationError",
-    "error_from_response",
     "should_retry",
 ]

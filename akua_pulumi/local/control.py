@@ -12,6 +12,7 @@ from .backend.operations import advance
 from .backend.packages import publish_artifact
 from .backend.tokens import issue_session
 from .backend.workspaces import grant_management
+from .db import Obj, Tx
 from .errors import ApiError, NotFound, ValidationFailed
 from .util import new_id, now
 
@@ -137,34 +138,36 @@ def _advance(app: App, p: dict[str, Any], b: dict[str, Any]) -> tuple[int, Any]:
     return 200, {"ok": True}
 
 
+def _object(tx: Tx, oid: str) -> tuple[str, Obj]:
+    """``(kind, object)`` of any stored object by id, or 404."""
+    found = tx.get_any(oid)
+    if found is None:
+        raise NotFound(f"object {oid} not found")
+    return found
+
+
 @control("GET", r"/objects/(?P<id>[^/]+)")
 def _get_object(app: App, p: dict[str, Any], b: dict[str, Any]) -> tuple[int, Any]:
     with app.store.tx() as tx:
-        found = tx.get_any(p["id"])
-    if found is None:
-        raise NotFound(f"object {p['id']} not found")
-    return 200, {"kind": found[0], "data": found[1]}
+        kind, obj = _object(tx, p["id"])
+    return 200, {"kind": kind, "data": obj}
 
 
 @control("PATCH", r"/objects/(?P<id>[^/]+)")
 def _patch_object(app: App, p: dict[str, Any], b: dict[str, Any]) -> tuple[int, Any]:
     with app.store.tx() as tx:
-        found = tx.get_any(p["id"])
-        if found is None:
-            raise NotFound(f"object {p['id']} not found")
-        obj = found[1]
+        kind, obj = _object(tx, p["id"])
         obj.update(b)
         if "etag" in obj:
             bump(obj)
         tx.save(obj)
-    return 200, {"kind": found[0], "data": obj}
+    return 200, {"kind": kind, "data": obj}
 
 
 @control("DELETE", r"/objects/(?P<id>[^/]+)")
 def _delete_object(app: App, p: dict[str, Any], b: dict[str, Any]) -> tuple[int, Any]:
     with app.store.tx() as tx:
-        if tx.get_any(p["id"]) is None:
-            raise NotFound(f"object {p['id']} not found")
+        _object(tx, p["id"])
         tx.delete(p["id"])
     return 204, None
 

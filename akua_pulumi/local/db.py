@@ -169,24 +169,19 @@ class Tx:
         natural_key: str | None = None,
         scope: str | None = None,
     ) -> list[Obj]:
-        sql, args = self._where(kind, workspace_id, parent_id)
-        if natural_key is not None:
-            sql += " AND natural_key=?"
-            args.append(natural_key)
-        if scope is not None:
-            sql += " AND scope=?"
-            args.append(scope)
+        sql, args = self._where(
+            kind, workspace_id=workspace_id, parent_id=parent_id, natural_key=natural_key, scope=scope
+        )
         return [json.loads(r[0]) for r in self.q(f"SELECT data FROM objects WHERE {sql} ORDER BY seq DESC", *args)]
 
     @staticmethod
-    def _where(kind: str, workspace_id: str | None, parent_id: str | None) -> tuple[str, list[Any]]:
+    def _where(kind: str, **columns: str | None) -> tuple[str, list[Any]]:
+        """``kind=? AND <column>=?...`` for the columns given a value (None: any)."""
         sql, args = "kind=?", [kind]
-        if workspace_id is not None:
-            sql += " AND workspace_id=?"
-            args.append(workspace_id)
-        if parent_id is not None:
-            sql += " AND parent_id=?"
-            args.append(parent_id)
+        for column, value in columns.items():
+            if value is not None:
+                sql += f" AND {column}=?"
+                args.append(value)
         return sql, args
 
     def page(
@@ -202,7 +197,7 @@ class Tx:
         render: Callable[[Obj], Any] = lambda o: o,
     ) -> dict[str, Any]:
         """Newest-first keyset page ``{data, has_more, next_cursor}``; ``limit=None`` = everything."""
-        sql, args = self._where(kind, workspace_id, parent_id)
+        sql, args = self._where(kind, workspace_id=workspace_id, parent_id=parent_id)
         if ids is not None:
             sql += f" AND id IN ({','.join('?' * len(ids))})"
             args.extend(ids)

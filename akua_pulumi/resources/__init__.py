@@ -53,29 +53,4 @@ ALL_RESOURCES = (
     ClusterComputeSettings,
 )
 
-__all__ = [
-    "ALL_RESOURCES",
-    "AkuaProvider",
-    "AkuaResourceError",
-    "ApiToken",
-    "CloudflareConnection",
-    "Cluster",
-    "ClusterComputeSettings",
-    "ComputeConfig",
-    "CustomDomain",
-    "Install",
-    "Offer",
-    "Organization",
-    "OrganizationInvitation",
-    "OrganizationMember",
-    "Package",
-    "PreviewHostname",
-    "Product",
-    "Region",
-    "RegistryConnection",
-    "Secret",
-    "Workspace",
-    "WorkspaceMember",
-    "WorkspaceSubdomain",
-    "WorkspaceSubscription",
-]
+__all__ = ["ALL_RESOURCES", "AkuaProvider", "AkuaResourceError", *sorted(cls.__name__ for cls in ALL_RESOURCES)]

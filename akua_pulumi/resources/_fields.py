@@ -20,12 +20,26 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-__all__ = ["CONSTRAINTS", "SEMVER", "UNKNOWN", "Field", "Kind", "is_unknown"]
+__all__ = [
+    "CONNECTION_NAME",
+    "CONSTRAINTS",
+    "CREATED_AT",
+    "ETAG",
+    "HTML_URL",
+    "IS_ACTIVE",
+    "OPERATION_TIMEOUT",
+    "SEMVER",
+    "TRAFFIC",
+    "UNKNOWN",
+    "Field",
+    "Kind",
+    "is_unknown",
+]
 
 #: Field attribute per JSON Schema keyword: the constraints a request schema can state.
 CONSTRAINTS = {
@@ -72,6 +86,23 @@ class Kind(Enum):
     OUTPUT = "output"
     #: Steers how the provider acts (adopt, wait...); stored in state but never diffed.
     OPTION = "option"
+
+
+class Constructor(Protocol):
+    def __call__(self, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field: ...
+
+
+class _KindConstructor:
+    """``Field.<kind>(name, type=str, description="", **kw)``: the Field constructor of one :class:`Kind`."""
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+
+    def __get__(self, obj: object, owner: builtins.type[Field]) -> Constructor:
+        def make(name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
+            return owner(name, self.kind, type, description, **kw)
+
+        return make
 
 
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object", list: "a list"}
@@ -125,23 +156,12 @@ class Field:
     #: The constraints (Field attribute names) taken from the contract; filled by :meth:`with_contract`.
     from_contract: frozenset[str] = field(default=frozenset(), compare=False)
 
-    # -- constructors -----------------------------------------------------------------------------
+    # -- constructors: Field.create_only(name, type, description, **kw) and so on, one per Kind ---------
 
-    @classmethod
-    def create_only(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
-        return cls(name, Kind.CREATE_ONLY, type, description, **kw)
-
-    @classmethod
-    def updatable(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
-        return cls(name, Kind.UPDATABLE, type, description, **kw)
-
-    @classmethod
-    def output(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
-        return cls(name, Kind.OUTPUT, type, description, **kw)
-
-    @classmethod
-    def option(cls, name: str, type: builtins.type = str, description: str = "", **kw: Any) -> Field:
-        return cls(name, Kind.OPTION, type, description, **kw)
+    create_only = _KindConstructor(Kind.CREATE_ONLY)
+    updatable = _KindConstructor(Kind.UPDATABLE)
+    output = _KindConstructor(Kind.OUTPUT)
+    option = _KindConstructor(Kind.OPTION)
 
     @property
     def wire_name(self) -> str:
@@ -254,3 +274,22 @@ def _format_ok(fmt: str, value: str) -> bool:
     checks = {"uri": is_uri, "email": is_email}
     check = checks.get(fmt)
     return check(value) if check is not None else True
+
+
+# -- outputs many resources share: one declaration per noun ------------------------------------------
+
+CREATED_AT = Field.output("created_at", int, "Creation time, Unix seconds.")
+ETAG = Field.output("etag", str, "Revision used for optimistic concurrency.")
+HTML_URL = Field.output("html_url", str, "Dashboard URL.")
+#: Connections (registry, Cloudflare): named uniquely in the workspace, and active or not.
+CONNECTION_NAME = Field.create_only("name", str, "Connection name, unique in the workspace.", required=True)
+IS_ACTIVE = Field.output("is_active", bool, "Whether the connection is active.")
+#: How a custom domain or a preview hostname carries traffic.
+TRAFFIC = (
+    Field.updatable("protocol", str, "Traffic protocol.", default="http"),
+    Field.updatable("routing_mode", str, "Whether traffic passes the dispatcher Worker.", default="through_dispatcher"),
+)
+#: The wait for each Operation of a resource whose writes are asynchronous.
+OPERATION_TIMEOUT = Field.option(
+    "timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1, ours=True
+)

@@ -421,7 +421,7 @@ class OrganizationInvitationBase(AkuaResource):
     expires_at: pulumi.Output[int]
     """Expiry, Unix seconds."""
     etag: pulumi.Output[str]
-    """Revision."""
+    """Revision used for optimistic concurrency."""
 
     @overload
     def __init__(
@@ -697,7 +697,7 @@ class PackageBase(AkuaResource):
     html_url: pulumi.Output[str]
     """Dashboard URL."""
     etag: pulumi.Output[str]
-    """Revision."""
+    """Revision used for optimistic concurrency."""
 
     @overload
     def __init__(self, resource_name: str, args: PackageArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
@@ -780,7 +780,7 @@ class ProductBase(AkuaResource):
     html_url: pulumi.Output[str]
     """Dashboard URL."""
     etag: pulumi.Output[str]
-    """Revision."""
+    """Revision used for optimistic concurrency."""
 
     @overload
     def __init__(self, resource_name: str, args: ProductArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
@@ -879,7 +879,7 @@ class InstallBase(AkuaResource):
     html_url: pulumi.Output[str]
     """Dashboard URL."""
     etag: pulumi.Output[str]
-    """Revision."""
+    """Revision used for optimistic concurrency."""
 
     @overload
     def __init__(self, resource_name: str, args: InstallArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
@@ -1374,7 +1374,7 @@ class OfferBase(AkuaResource):
     created_at: pulumi.Output[int]
     """Creation time, Unix seconds."""
     etag: pulumi.Output[str]
-    """Revision."""
+    """Revision used for optimistic concurrency."""
 
     @overload
     def __init__(self, resource_name: str, args: OfferArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import NotFoundError
-from ._fields import Field
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, Field
 from ._generated import ApiTokenArgs, ApiTokenArgsDict, ApiTokenBase
-from ._provider import AkuaProvider, CallBudget, Context, log
+from ._provider import AkuaProvider, Context, log
 
 __all__ = ["ApiToken", "ApiTokenArgs", "ApiTokenArgsDict", "ApiTokenProvider"]
 
@@ -24,18 +25,9 @@ class ApiTokenProvider(AkuaProvider):
     natural_key = ("name",)
     contract_ops = ("apiTokens.create",)
     precheck_natural_key = True
-    call_budget = {
-        "create": CallBudget(2, 1, "GET /api_tokens (name precheck), POST, GET /api_tokens (prefix, created_at)"),
-        "refresh": CallBudget(1, 0, "GET /api_tokens, filtered by id (no GET by id)"),
-        "delete": CallBudget(0, 1, "DELETE /api_tokens/{id}"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
-        Field.create_only(
-            "name",
-            str,
-            "Token name, unique within the workspace by our convention.",
-            required=True,
-        ),
+        Field.create_only("name", str, "Token name, unique within the workspace by our convention.", required=True),
         Field.create_only("expires_at", int, "Expiry, Unix seconds; omit for a token that never expires."),
         Field.output(
             "token",
@@ -45,7 +37,7 @@ class ApiTokenProvider(AkuaProvider):
             write_only=True,
         ),
         Field.output("prefix", str, "Display prefix of the token."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
+        CREATED_AT,
     )
 
     def _list(self, ctx: Context) -> list[dict[str, Any]]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import Field
+from ._budgets import CALL_BUDGETS
+from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field
 from ._generated import CloudflareConnectionArgs, CloudflareConnectionArgsDict, CloudflareConnectionBase
-from ._provider import AkuaProvider, AkuaResourceError, CallBudget, Context
+from ._provider import AkuaProvider, AkuaResourceError, Context
 
 __all__ = [
     "CloudflareConnection",
@@ -35,35 +36,13 @@ class CloudflareConnectionProvider(AkuaProvider):
     type_name = "akua:CloudflareConnection"
     contract_ops = ("cloudflare.createCredential",)
     natural_key = ("name",)
-    call_budget = {
-        "create": CallBudget(1, 1, "POST (201, no body; no Idempotency-Key), GET /cloudflare_connections to find it"),
-        "refresh": CallBudget(1, 0, "GET /cloudflare_connections, filtered by id (no GET by id)"),
-        "delete": CallBudget(0, 1, "DELETE /cloudflare_connections/{id}"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
+        CONNECTION_NAME,
+        Field.create_only("account_id", str, "Cloudflare account id.", required=True),
+        Field.create_only("origin_zone_id", str, "Zone of the origin hostnames.", required=True),
         Field.create_only(
-            "name",
-            str,
-            "Connection name, unique in the workspace.",
-            required=True,
-        ),
-        Field.create_only(
-            "account_id",
-            str,
-            "Cloudflare account id.",
-            required=True,
-        ),
-        Field.create_only(
-            "origin_zone_id",
-            str,
-            "Zone of the origin hostnames.",
-            required=True,
-        ),
-        Field.create_only(
-            "origin_hostname_suffix",
-            str,
-            "Suffix of the origin hostnames, e.g. 'origin.example.com'.",
-            required=True,
+            "origin_hostname_suffix", str, "Suffix of the origin hostnames, e.g. 'origin.example.com'.", required=True
         ),
         Field.create_only(
             "api_token",
@@ -73,8 +52,8 @@ class CloudflareConnectionProvider(AkuaProvider):
             secret=True,
             write_only=True,
         ),
-        Field.output("is_active", bool, "Whether the connection is active."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
+        IS_ACTIVE,
+        CREATED_AT,
         Field.output("last_used_at", int, "Last use, Unix seconds (or None)."),
     )
 

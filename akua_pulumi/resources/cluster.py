@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import Field
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, HTML_URL, Field
 from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
-from ._provider import AkuaProvider, CallBudget, Context
+from ._provider import AkuaProvider, Context
 
 __all__ = ["Cluster", "ClusterArgs", "ClusterArgsDict", "ClusterProvider"]
 
@@ -25,22 +26,11 @@ class ClusterProvider(AkuaProvider):
     type_name = "akua:Cluster"
     idempotent_create = True
     contract_ops = ("clusters.create", "clusters.import", "clusters.update")
-    call_budget = {
-        "create": CallBudget(
-            2, 1, "POST /clusters (202 Operation; :wait only while it runs), GET cluster, GET kubeconfig"
-        ),
-        "refresh": CallBudget(1, 0, "GET /clusters/{id}"),
-        "update": CallBudget(1, 1, "PATCH name with If-Match, GET to read back"),
-        "delete": CallBudget(0, 1, "DELETE with If-Match (202 Operation; :wait only while it runs)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Cluster name.", required=True),
         Field.updatable(
-            "region_id",
-            str,
-            "Region the cluster belongs to (not returned by the API).",
-            required=True,
-            write_only=True,
+            "region_id", str, "Region the cluster belongs to (not returned by the API).", required=True, write_only=True
         ),
         Field.create_only(
             "network_profile",
@@ -62,9 +52,9 @@ class ClusterProvider(AkuaProvider):
         Field.output("kubeconfig", str, "Kubeconfig for the cluster (secret).", secret=True, write_only=True),
         Field.output("state", str, "pending, provisioning, active, suspended or deleting."),
         Field.output("provider", str, "managed_kaas or imported_byoc."),
-        Field.output("html_url", str, "Dashboard URL."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision used for optimistic concurrency."),
+        HTML_URL,
+        CREATED_AT,
+        ETAG,
     )
 
     def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:

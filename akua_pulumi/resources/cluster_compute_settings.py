@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._budgets import CALL_BUDGETS
 from ._fields import Field
 from ._generated import ClusterComputeSettingsArgs, ClusterComputeSettingsArgsDict, ClusterComputeSettingsBase
-from ._provider import AkuaProvider, CallBudget, Context, log
+from ._provider import AkuaProvider, Context, log
 
 __all__ = [
     "ClusterComputeSettings",
@@ -31,21 +32,11 @@ class ClusterComputeSettingsProvider(AkuaProvider):
 
     type_name = "akua:ClusterComputeSettings"
     contract_ops = ("clusters.updateComputeSettings",)
-    call_budget = {
-        "create": CallBudget(1, 1, "GET settings, PATCH with If-Match when they differ (the response is the settings)"),
-        "refresh": CallBudget(1, 0, "GET /clusters/{id}/compute_settings"),
-        "update": CallBudget(1, 1, "PATCH with If-Match, GET to read back"),
-        "delete": CallBudget(0, 0, "none: the settings stay with the cluster"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54, ours=True),
         Field.updatable("auto_scaling_enabled", bool, "Let Akua add and remove machines.", server_default=True),
-        Field.updatable(
-            "max_machines",
-            int,
-            "Machine limit (0-100, at most the plan's).",
-            server_default=True,
-        ),
+        Field.updatable("max_machines", int, "Machine limit (0-100, at most the plan's).", server_default=True),
         Field.output("machines", int, "Machines the cluster has now."),
         Field.output("auto_scaling", str, "active or paused, as the API reports it."),
         Field.output("updated_at", int, "Last change, Unix seconds."),

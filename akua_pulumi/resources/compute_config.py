@@ -7,9 +7,10 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from ._fields import Field, is_unknown
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, Field, is_unknown
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
-from ._provider import AkuaProvider, CallBudget, Context
+from ._provider import AkuaProvider, Context
 
 __all__ = ["ComputeConfig", "ComputeConfigArgs", "ComputeConfigArgsDict", "ComputeConfigProvider"]
 
@@ -38,27 +39,10 @@ class ComputeConfigProvider(AkuaProvider):
     type_name = "akua:ComputeConfig"
     contract_ops = ("computeConfigs.create", "computeConfigs.update")
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(
-            1, 1, "POST /compute_configs with Idempotency-Key, GET (a replayed key may name a deleted one)"
-        ),
-        "refresh": CallBudget(1, 0, "GET /compute_configs/{id}"),
-        "update": CallBudget(1, 1, "PATCH with If-Match, GET to read back"),
-        "delete": CallBudget(0, 1, "DELETE with If-Match"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
-        Field.updatable(
-            "name",
-            str,
-            "Config name.",
-            required=True,
-        ),
-        Field.create_only(
-            "provider",
-            str,
-            "Machine provider.",
-            default="hcloud",
-        ),
+        Field.updatable("name", str, "Config name.", required=True),
+        Field.create_only("provider", str, "Machine provider.", default="hcloud"),
         Field.updatable(
             "provider_config",
             dict,
@@ -72,8 +56,8 @@ class ComputeConfigProvider(AkuaProvider):
         Field.updatable(
             "secret_version_id", str, "byom: pin this version of the secret.", min_length=1, max_length=55, ours=True
         ),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision used for optimistic concurrency."),
+        CREATED_AT,
+        ETAG,
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import Field
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field
 from ._generated import CustomDomainArgs, CustomDomainArgsDict, CustomDomainBase
-from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._provider import AkuaProvider, Context, StaleReplayError
 
 __all__ = [
     "PROTOCOLS",
@@ -58,14 +59,7 @@ class CustomDomainProvider(AkuaProvider):
     natural_key = ("hostname",)
     precheck_natural_key = True
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(
-            2, 1, "list domains (hostname precheck), POST (202 Operation; :wait only while it runs), GET"
-        ),
-        "refresh": CallBudget(1, 0, "GET /workspaces/{id}/custom_domains/{domain}"),
-        "update": CallBudget(1, 1, "PATCH with If-Match + Idempotency-Key (202 Operation), GET to read back"),
-        "delete": CallBudget(0, 1, "DELETE with If-Match + Idempotency-Key (202 Operation)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only(
             "hostname",
@@ -85,23 +79,12 @@ class CustomDomainProvider(AkuaProvider):
             max_length=54,
             ours=True,
         ),
-        Field.updatable(
-            "protocol",
-            str,
-            "Traffic protocol.",
-            default="http",
-        ),
-        Field.updatable(
-            "routing_mode",
-            str,
-            "Whether traffic passes the dispatcher Worker.",
-            default="through_dispatcher",
-        ),
-        Field.option("timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1, ours=True),
+        *TRAFFIC,
+        OPERATION_TIMEOUT,
         Field.output("status", str, "provisioning, active, failed or releasing."),
         Field.output("ssl", dict, "Certificate status and validation records."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision used for optimistic concurrency."),
+        CREATED_AT,
+        ETAG,
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import SEMVER, Field
+from ._budgets import CALL_BUDGETS
+from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import InstallArgs, InstallArgsDict, InstallBase
-from ._provider import AkuaProvider, AkuaResourceError, CallBudget, Context, StaleReplayError, wait_for
+from ._provider import AkuaProvider, AkuaResourceError, Context, StaleReplayError, wait_for
 
 __all__ = ["Install", "InstallArgs", "InstallArgsDict", "InstallProvider"]
 
@@ -28,32 +29,17 @@ class InstallProvider(AkuaProvider):
     type_name = "akua:Install"
     contract_ops = ("installs.create", "installs.updateVersion")
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(
-            1, 1, "POST /installs (202 Operation; :wait unless done), GET (again until healthy only while it deploys)"
-        ),
-        "refresh": CallBudget(1, 0, "GET /installs/{id}"),
-        "update": CallBudget(2, 1, "POST :update (If-Match + Idempotency-Key), GET until deployed, GET to read back"),
-        "delete": CallBudget(0, 1, "DELETE (202 Operation; no :wait when already done)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("product_id", str, "Install this product (product-based install)."),
         Field.create_only("package_id", str, "Install this package directly (direct install).", write_only=True),
         Field.create_only("version", str, "Direct installs: 'latest' or a SemVer version.", write_only=True),
         Field.create_only("region_id", str, "Region to install into.", required=True, write_only=True),
         Field.create_only(
-            "cluster_id",
-            str,
-            "Cluster to install into (the server picks one when omitted).",
-            server_default=True,
+            "cluster_id", str, "Cluster to install into (the server picks one when omitted).", server_default=True
         ),
         Field.create_only("initial_values", dict, "Initial chart values (write-only).", write_only=True),
-        Field.updatable(
-            "package_version_id",
-            str,
-            "Pin the install to this package version.",
-            server_default=True,
-        ),
+        Field.updatable("package_version_id", str, "Pin the install to this package version.", server_default=True),
         Field.updatable(
             "automatic_updates",
             bool,
@@ -67,8 +53,8 @@ class InstallProvider(AkuaProvider):
         ),
         Field.output("state", str, "pending, rendering, syncing, healthy, degraded, failed or deleted."),
         Field.output("urls", list, "Routes the install exposes."),
-        Field.output("html_url", str, "Dashboard URL."),
-        Field.output("etag", str, "Revision."),
+        HTML_URL,
+        ETAG,
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:

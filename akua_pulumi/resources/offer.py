@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import Field, is_unknown
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, Field, is_unknown
 from ._generated import OfferArgs, OfferArgsDict, OfferBase
-from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._provider import AkuaProvider, Context, StaleReplayError
 
 __all__ = ["Offer", "OfferArgs", "OfferArgsDict", "OfferProvider"]
 
@@ -76,17 +77,9 @@ class OfferProvider(AkuaProvider):
     type_name = "akua:Offer"
     contract_ops = ("offers.create",)
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(1, 1, "POST /offers with Idempotency-Key ({id, short_hash}), GET /offers/{id}"),
-        "refresh": CallBudget(1, 0, "GET /offers/{id}"),
-        "delete": CallBudget(0, 1, "POST :archive with If-Match (no DELETE exists)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
-        Field.create_only(
-            "product_id",
-            str,
-            "The product offered.",
-        ),
+        Field.create_only("product_id", str, "The product offered."),
         Field.create_only(
             "package_version_id",
             str,
@@ -102,16 +95,8 @@ class OfferProvider(AkuaProvider):
         Field.create_only(
             "customer", dict, "{display_name, external_id?} of the customer.", validator=_customer_problem
         ),
-        Field.create_only(
-            "internal_note",
-            str,
-            "Note for the seller's team.",
-        ),
-        Field.create_only(
-            "notes",
-            str,
-            "Notes shown with the offer.",
-        ),
+        Field.create_only("internal_note", str, "Note for the seller's team."),
+        Field.create_only("notes", str, "Notes shown with the offer."),
         Field.create_only(
             "commercial_mode",
             str,
@@ -127,11 +112,7 @@ class OfferProvider(AkuaProvider):
             write_only=True,
             validator=_pricing_problem,
         ),
-        Field.create_only(
-            "tier",
-            str,
-            "Advisory tier (legacy).",
-        ),
+        Field.create_only("tier", str, "Advisory tier (legacy)."),
         Field.create_only("expires_at", int, "Expiry, Unix seconds.", minimum=1, ours=True),
         Field.create_only(
             "max_uses", int, "Redemptions allowed (default 1).", minimum=1, server_default=True, ours=True
@@ -150,8 +131,8 @@ class OfferProvider(AkuaProvider):
         Field.output("package_id", str, "The package offered."),
         Field.output("approval_state", str, "not_required, pending, approved or rejected."),
         Field.output("used_count", int, "Redemptions so far."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision."),
+        CREATED_AT,
+        ETAG,
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:

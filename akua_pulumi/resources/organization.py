@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import Field
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, Field
 from ._generated import OrganizationArgs, OrganizationArgsDict, OrganizationBase
-from ._provider import AkuaProvider, CallBudget, Context
+from ._provider import AkuaProvider, Context
 
 __all__ = ["Organization", "OrganizationArgs", "OrganizationArgsDict", "OrganizationProvider"]
 
@@ -22,33 +23,13 @@ class OrganizationProvider(AkuaProvider):
     workspace_scoped = False
     natural_key = ("slug",)
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(1, 1, "POST with Idempotency-Key, GET (a replayed key may name a deleted org)"),
-        "refresh": CallBudget(1, 0, "GET /organizations/{id}"),
-        "update": CallBudget(1, 1, "PATCH with the stored etag (answers {ok}), GET to read back"),
-        "delete": CallBudget(0, 1, "DELETE with the stored etag"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
-        Field.updatable(
-            "name",
-            str,
-            "Display name (2-50 letters, digits, inner spaces and -'&.).",
-            required=True,
-        ),
-        Field.updatable(
-            "slug",
-            str,
-            "URL slug (3-39 lower-case letters, digits, dashes).",
-            server_default=True,
-        ),
-        Field.updatable(
-            "icon",
-            str,
-            "Icon URL (set through update after create).",
-            server_default=True,
-        ),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision used for optimistic concurrency."),
+        Field.updatable("name", str, "Display name (2-50 letters, digits, inner spaces and -'&.).", required=True),
+        Field.updatable("slug", str, "URL slug (3-39 lower-case letters, digits, dashes).", server_default=True),
+        Field.updatable("icon", str, "Icon URL (set through update after create).", server_default=True),
+        CREATED_AT,
+        ETAG,
     )
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:

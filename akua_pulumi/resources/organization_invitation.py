@@ -7,9 +7,10 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from ._fields import Field, is_unknown
+from ._budgets import CALL_BUDGETS
+from ._fields import ETAG, Field, is_unknown
 from ._generated import OrganizationInvitationArgs, OrganizationInvitationArgsDict, OrganizationInvitationBase
-from ._provider import AkuaProvider, CallBudget, Context
+from ._provider import AkuaProvider, Context
 
 __all__ = [
     "OrganizationInvitation",
@@ -34,11 +35,7 @@ class OrganizationInvitationProvider(AkuaProvider):
     precheck_natural_key = True
     #: One pending invitation per email: a replacement (new role...) must cancel the old one first.
     delete_before_replace = True
-    call_budget = {
-        "create": CallBudget(1, 1, "list pending invitations (no duplicate), POST (the response is the object)"),
-        "refresh": CallBudget(1, 0, "list pending invitations (no single GET)"),
-        "delete": CallBudget(0, 1, "DELETE (cancel); 404 when no longer pending counts as done"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only(
             "organization_id", str, "The organization.", required=True, min_length=1, max_length=54, ours=True
@@ -57,7 +54,7 @@ class OrganizationInvitationProvider(AkuaProvider):
         Field.output("status", str, "pending, accepted or canceled."),
         Field.output("invited_by", str, "The inviting user."),
         Field.output("expires_at", int, "Expiry, Unix seconds."),
-        Field.output("etag", str, "Revision."),
+        ETAG,
     )
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._budgets import CALL_BUDGETS
 from ._fields import Field
 from ._generated import OrganizationMemberArgs, OrganizationMemberArgsDict, OrganizationMemberBase
 from ._membership import MembershipProvider
-from ._provider import CallBudget, Context
+from ._provider import Context
 
 __all__ = ["OrganizationMember", "OrganizationMemberArgs", "OrganizationMemberArgsDict", "OrganizationMemberProvider"]
 
@@ -21,12 +22,7 @@ class OrganizationMemberProvider(MembershipProvider):
     workspace_scoped = False
     parent_field = "organization_id"
     members_path = "/organizations/{parent}/members"
-    call_budget = {
-        "create": CallBudget(2, 1, "GET the organization's etag, POST member, list members to read back"),
-        "refresh": CallBudget(1, 0, "list members (no single-member GET; one page up to 100 members)"),
-        "update": CallBudget(1, 1, "PATCH role with the member's etag, list to read back"),
-        "delete": CallBudget(0, 1, "DELETE with the member's etag"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only(
             "organization_id", str, "The organization.", required=True, min_length=1, max_length=54, ours=True

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import SEMVER, Field
+from ._budgets import CALL_BUDGETS
+from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import PackageArgs, PackageArgsDict, PackageBase
-from ._provider import AkuaProvider, CallBudget, Context
+from ._provider import AkuaProvider, Context
 
 __all__ = ["Package", "PackageArgs", "PackageArgsDict", "PackageProvider"]
 
@@ -25,12 +26,7 @@ class PackageProvider(AkuaProvider):
     type_name = "akua:Package"
     contract_ops = ("packages.create", "packages.importPublished")
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(1, 1, "oci_ref: POST /packages:import with Idempotency-Key, GET"),
-        "create_helm": CallBudget(1, 1, "helm: POST /packages (202 Operation), GET (no :wait when already done)"),
-        "refresh": CallBudget(1, 0, "GET /packages/{id}"),
-        "delete": CallBudget(0, 1, "DELETE with If-Match"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("name", str, "Package name.", required=True),
         Field.create_only("description", str, "Description (import only)."),
@@ -38,17 +34,12 @@ class PackageProvider(AkuaProvider):
         Field.create_only(
             "helm", dict, "Helm source: repo_url (oci://), target_revision, chart, path, values.", write_only=True
         ),
-        Field.create_only(
-            "oci_ref",
-            str,
-            "Published OCI artifact to import (oci://...).",
-            write_only=True,
-        ),
+        Field.create_only("oci_ref", str, "Published OCI artifact to import (oci://...).", write_only=True),
         Field.create_only("version", dict, "Version to import: semver, ref, input_schema.", write_only=True),
         Field.output("latest_version_id", str, "Newest version."),
         Field.output("source", dict, "hosted (repository_id) or oci (oci_ref)."),
-        Field.output("html_url", str, "Dashboard URL."),
-        Field.output("etag", str, "Revision."),
+        HTML_URL,
+        ETAG,
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -7,9 +7,10 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from ._fields import Field, Kind
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, Kind
 from ._generated import PreviewHostnameArgs, PreviewHostnameArgsDict, PreviewHostnameBase
-from ._provider import AkuaProvider, CallBudget, Context
+from ._provider import AkuaProvider, Context
 
 __all__ = ["PreviewHostname", "PreviewHostnameArgs", "PreviewHostnameArgsDict", "PreviewHostnameProvider"]
 
@@ -30,44 +31,18 @@ class PreviewHostnameProvider(AkuaProvider):
     natural_key = ("install_id", "track")
     precheck_natural_key = True
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(1, 1, "pinned: POST :bindPinned (202 Operation; :wait only while it runs), GET"),
-        "create_floating": CallBudget(2, 1, "floating: list by track (precheck), POST :bindFloating, GET"),
-        "refresh": CallBudget(1, 0, "GET /installs/{id}/preview_hostnames/{hostname}"),
-        "update": CallBudget(1, 1, "floating only: POST :bindFloating (rebind, 202 Operation), GET"),
-        "delete": CallBudget(0, 1, "DELETE with If-Match + Idempotency-Key (202 Operation)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("install_id", str, "The install.", required=True, min_length=1, max_length=55, ours=True),
-        Field.create_only(
-            "track",
-            str,
-            "Floating: the track this hostname follows.",
-        ),
-        Field.updatable(
-            "render_id",
-            str,
-            "The render to serve (floating: rebinding moves it).",
-            required=True,
-        ),
-        Field.updatable(
-            "protocol",
-            str,
-            "Traffic protocol.",
-            default="http",
-        ),
-        Field.updatable(
-            "routing_mode",
-            str,
-            "Whether traffic passes the dispatcher Worker.",
-            default="through_dispatcher",
-        ),
-        Field.option("timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1, ours=True),
+        Field.create_only("track", str, "Floating: the track this hostname follows."),
+        Field.updatable("render_id", str, "The render to serve (floating: rebinding moves it).", required=True),
+        *TRAFFIC,
+        OPERATION_TIMEOUT,
         Field.output("hostname", str, "The hostname the server chose."),
         Field.output("status", str, "provisioning, active, evicted or releasing."),
         Field.output("last_seen_at", int, "Last traffic, Unix seconds (or None)."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision used for optimistic concurrency."),
+        CREATED_AT,
+        ETAG,
     )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import ConflictError, EtagMismatchError
-from ._fields import SEMVER, Field
+from ._budgets import CALL_BUDGETS
+from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import ProductArgs, ProductArgsDict, ProductBase
-from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._provider import AkuaProvider, Context, StaleReplayError
 
 __all__ = ["Product", "ProductArgs", "ProductArgsDict", "ProductProvider"]
 
@@ -36,12 +37,7 @@ class ProductProvider(AkuaProvider):
     precheck_natural_key = True
     idempotent_create = True
     contract_ops = ("products.create", "products.update")
-    call_budget = {
-        "create": CallBudget(2, 1, "list products (name precheck), POST with Idempotency-Key, GET"),
-        "refresh": CallBudget(1, 0, "GET /products/{id}"),
-        "update": CallBudget(1, 1, "PATCH with If-Match, GET to read back"),
-        "delete": CallBudget(0, 1, "POST :archive (no DELETE exists)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Product name.", required=True),
         Field.create_only("package_id", str, "Backing package.", required=True),
@@ -57,8 +53,8 @@ class ProductProvider(AkuaProvider):
         Field.updatable("marketplace_published", bool, "List on the marketplace.", server_default=True),
         Field.output("default_version_id", str, "Version the pin resolves to now."),
         Field.output("state", str, "active or archived."),
-        Field.output("html_url", str, "Dashboard URL."),
-        Field.output("etag", str, "Revision."),
+        HTML_URL,
+        ETAG,
     )
 
     def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,10 @@ from typing import Any
 
 import pulumi
 
-from ._fields import Field
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, Field
 from ._generated import RegionArgs, RegionArgsDict, RegionBase
-from ._provider import AkuaProvider, CallBudget, Context
+from ._provider import AkuaProvider, Context
 
 __all__ = ["Region", "RegionArgs", "RegionArgsDict", "RegionProvider"]
 
@@ -29,20 +30,11 @@ class RegionProvider(AkuaProvider):
     precheck_natural_key = True
     # A region outlives every stack that declared it, so declaring it again takes it over.
     adopt_on_conflict = True
-    call_budget = {
-        "create": CallBudget(1, 1, "GET /regions (name precheck), POST /regions (the response is the object)"),
-        "refresh": CallBudget(1, 0, "GET /regions, filtered by id (no GET by id)"),
-        "delete": CallBudget(0, 0, "nothing: the API cannot delete a region; it is only dropped from state"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
-        Field.create_only(
-            "name",
-            str,
-            "Region name, unique within the workspace by our convention.",
-            required=True,
-        ),
+        Field.create_only("name", str, "Region name, unique within the workspace by our convention.", required=True),
         Field.create_only("icon", str, "Icon URL."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
+        CREATED_AT,
     )
 
     def _list(self, ctx: Context) -> list[dict[str, Any]]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import Field, is_unknown
+from ._budgets import CALL_BUDGETS
+from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field, is_unknown
 from ._generated import RegistryConnectionArgs, RegistryConnectionArgsDict, RegistryConnectionBase
-from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError
+from ._provider import AkuaProvider, Context, StaleReplayError
 
 __all__ = [
     "CREDENTIAL_FIELDS",
@@ -42,30 +43,11 @@ class RegistryConnectionProvider(AkuaProvider):
     contract_ops = ("registry.createCredential",)
     natural_key = ("name",)
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(1, 1, "POST with Idempotency-Key (201, no body), GET /registry_connections to find it"),
-        "refresh": CallBudget(1, 0, "GET /registry_connections, filtered by id (no GET by id)"),
-        "delete": CallBudget(0, 1, "DELETE /registry_connections/{id}"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
-        Field.create_only(
-            "name",
-            str,
-            "Connection name, unique in the workspace.",
-            required=True,
-        ),
-        Field.create_only(
-            "registry_url",
-            str,
-            "Registry host, e.g. 'ghcr.io'.",
-            required=True,
-        ),
-        Field.create_only(
-            "type",
-            str,
-            "Credential type.",
-            required=True,
-        ),
+        CONNECTION_NAME,
+        Field.create_only("registry_url", str, "Registry host, e.g. 'ghcr.io'.", required=True),
+        Field.create_only("type", str, "Credential type.", required=True),
         Field.create_only(
             "credentials",
             dict,
@@ -74,8 +56,8 @@ class RegistryConnectionProvider(AkuaProvider):
             secret=True,
             write_only=True,
         ),
-        Field.output("is_active", bool, "Whether the connection is active."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
+        IS_ACTIVE,
+        CREATED_AT,
         Field.output("last_used_at", int, "Last pull through it, Unix seconds (or None)."),
     )
 

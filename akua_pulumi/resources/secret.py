@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import ConflictError
-from ._fields import Field, is_unknown
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, HTML_URL, Field, is_unknown
 from ._generated import SecretArgs, SecretArgsDict, SecretBase
-from ._provider import AkuaProvider, CallBudget, Context, StaleReplayError, log
+from ._provider import AkuaProvider, Context, StaleReplayError, log
 
 __all__ = ["SECRET_KINDS", "Secret", "SecretArgs", "SecretArgsDict", "SecretProvider", "value_hash"]
 
@@ -67,35 +68,10 @@ class SecretProvider(AkuaProvider):
     contract_ops = ("secrets.update",)
     natural_key = ("name",)
     idempotent_create = True
-    call_budget = {
-        "create": CallBudget(
-            0, 1, "POST /secrets with Idempotency-Key (the response is the secret); + PATCH for mime_type/aliases"
-        ),
-        "refresh": CallBudget(1, 0, "GET /secrets/{id}"),
-        "update": CallBudget(1, 1, "PATCH metadata with If-Match, GET to read back"),
-        "rotate": CallBudget(
-            2,
-            2,
-            "POST /versions (new value), GET /versions?state=enabled, :disable the previous version, GET",
-        ),
-        "adopt": CallBudget(1, 1, "list by name (or GET by id), POST :access of latest to compare the hash (audited)"),
-        "delete": CallBudget(0, 1, "DELETE with If-Match (soft delete; ?force=true with force_delete)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
-        Field.updatable(
-            "name",
-            str,
-            "Secret name, unique in the workspace.",
-            required=True,
-        ),
-        Field.create_only(
-            "kind",
-            str,
-            "What the secret holds.",
-            default="generic",
-            choices=SECRET_KINDS,
-            ours=True,
-        ),
+        Field.updatable("name", str, "Secret name, unique in the workspace.", required=True),
+        Field.create_only("kind", str, "What the secret holds.", default="generic", choices=SECRET_KINDS, ours=True),
         Field.updatable(
             "value",
             str,
@@ -130,9 +106,9 @@ class SecretProvider(AkuaProvider):
         Field.output("version_count", int, "Versions ever created."),
         Field.output("enabled_version_count", int, "Versions currently enabled."),
         Field.output("state", str, "active (a soft-deleted secret reads as gone)."),
-        Field.output("html_url", str, "Dashboard URL."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision used for optimistic concurrency."),
+        HTML_URL,
+        CREATED_AT,
+        ETAG,
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:

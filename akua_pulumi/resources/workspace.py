@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..rules import SLUG_PATTERN, slugify
-from ._fields import Field
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, Field
 from ._generated import WorkspaceArgs, WorkspaceArgsDict, WorkspaceBase
-from ._provider import AkuaProvider, CallBudget, Context
+from ._provider import AkuaProvider, Context
 
 __all__ = ["Workspace", "WorkspaceArgs", "WorkspaceArgsDict", "WorkspaceProvider", "slugify"]
 
@@ -20,12 +21,7 @@ class WorkspaceProvider(AkuaProvider):
     workspace_scoped = False
     natural_key = ("slug",)
     contract_ops = ("workspaces.create", "workspaces.update")
-    call_budget = {
-        "create": CallBudget(0, 1, "POST /workspaces (the response is the object)"),
-        "refresh": CallBudget(1, 0, "GET /workspaces/{id}"),
-        "update": CallBudget(1, 1, "PATCH with If-Match, then GET to read back"),
-        "delete": CallBudget(0, 1, "DELETE (202 Operation); :wait long polls until done (none if already done)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Display name.", required=True),
         Field.updatable(
@@ -39,8 +35,8 @@ class WorkspaceProvider(AkuaProvider):
         Field.option("wait_for_deletion", bool, "On destroy, wait until the cascading delete finishes.", default=True),
         Field.output("plan", dict, "Subscription plan: tier and who bills it."),
         Field.output("workspace_class", str, "standard, platform or sandbox."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision used for optimistic concurrency."),
+        CREATED_AT,
+        ETAG,
     )
 
     def _slug(self, inputs: Mapping[str, Any]) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._budgets import CALL_BUDGETS
 from ._fields import Field
 from ._generated import WorkspaceMemberArgs, WorkspaceMemberArgsDict, WorkspaceMemberBase
 from ._membership import MembershipProvider
-from ._provider import CallBudget
 
 __all__ = ["WorkspaceMember", "WorkspaceMemberArgs", "WorkspaceMemberArgsDict", "WorkspaceMemberProvider"]
 
@@ -21,12 +21,7 @@ class WorkspaceMemberProvider(MembershipProvider):
     parent_field = "workspace_id"
     members_path = "/workspaces/{parent}/members"
     contract_ops = ("workspaces.addMember", "workspaces.updateMember")
-    call_budget = {
-        "create": CallBudget(1, 1, "POST members (empty 201), GET members to read back"),
-        "refresh": CallBudget(1, 0, "GET /workspaces/{id}/members (not paginated)"),
-        "update": CallBudget(1, 1, "PATCH role (empty 200), GET members to read back"),
-        "delete": CallBudget(0, 1, "DELETE /workspaces/{id}/members/{user_id}"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("user_id", str, "The user to add (e.g. usr_...).", required=True, min_length=1, ours=True),
         Field.updatable("role", str, "admin or member (owner cannot be assigned).", default="member"),

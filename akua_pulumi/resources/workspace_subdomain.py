@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._fields import Field
+from ._budgets import CALL_BUDGETS
+from ._fields import CREATED_AT, ETAG, Field
 from ._generated import WorkspaceSubdomainArgs, WorkspaceSubdomainArgsDict, WorkspaceSubdomainBase
-from ._provider import AkuaProvider, CallBudget, Context, log
+from ._provider import AkuaProvider, Context, log
 
 __all__ = ["WorkspaceSubdomain", "WorkspaceSubdomainArgs", "WorkspaceSubdomainArgsDict", "WorkspaceSubdomainProvider"]
 
@@ -27,12 +28,7 @@ class WorkspaceSubdomainProvider(AkuaProvider):
 
     type_name = "akua:WorkspaceSubdomain"
     contract_ops = ("workspaceSubdomains.setName",)
-    call_budget = {
-        "create": CallBudget(2, 1, "GET subdomain, POST :setName when the name differs (202 Operation), GET"),
-        "refresh": CallBudget(1, 0, "GET /workspaces/{id}/subdomain"),
-        "update": CallBudget(1, 1, "POST :setName with If-Match + Idempotency-Key (202 Operation), GET"),
-        "delete": CallBudget(0, 0, "none: the subdomain stays (a singleton the API cannot delete)"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable(
             "name",
@@ -46,8 +42,8 @@ class WorkspaceSubdomainProvider(AkuaProvider):
         Field.output("fqdn", str, "The full host name, <name>.<base domain>."),
         Field.output("status", str, "active, propagating or reserved."),
         Field.output("name_changed_at", int, "Last rename, Unix seconds (None if never renamed)."),
-        Field.output("created_at", int, "Creation time, Unix seconds."),
-        Field.output("etag", str, "Revision used for optimistic concurrency."),
+        CREATED_AT,
+        ETAG,
     )
 
     def _path(self, inputs: Mapping[str, Any]) -> str:

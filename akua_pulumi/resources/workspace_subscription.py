@@ -8,9 +8,10 @@ from typing import Any
 
 from ..client import RateLimitedError, ServerError, TransportError
 from ..rules import TIERS
+from ._budgets import CALL_BUDGETS
 from ._fields import Field
 from ._generated import WorkspaceSubscriptionArgs, WorkspaceSubscriptionArgsDict, WorkspaceSubscriptionBase
-from ._provider import AkuaProvider, CallBudget, Context, wait_for
+from ._provider import AkuaProvider, Context, wait_for
 
 __all__ = [
     "TIERS",
@@ -31,12 +32,7 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
     """
 
     type_name = "akua:WorkspaceSubscription"
-    call_budget = {
-        "create": CallBudget(4, 1, "GET subscription, GET workspace (etag), POST :changeTier, :wait, GET subscription"),
-        "refresh": CallBudget(1, 0, "GET /workspaces/{id}/subscription"),
-        "update": CallBudget(3, 1, "GET workspace (etag), POST :changeTier, :wait, GET subscription"),
-        "delete": CallBudget(0, 0, "nothing: the tier stays"),
-    }
+    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("tier", str, "free, pro or enterprise.", required=True, choices=TIERS, ours=True),
         Field.output("status", str, "Subscription status."),

@@ -12,7 +12,7 @@ Adoption (``adopt=True``) and the re-run guard of customers and subscriptions fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import pulumi.dynamic as dyn
@@ -173,6 +173,25 @@ class StripeProvider(LifecycleProvider):
             ctx.client.update(self.resource, id_, {"active": False})
         else:
             ctx.client.delete(self.resource, id_)
+
+    def gone(self, obj: Mapping[str, Any]) -> bool:
+        """The object no longer counts as existing; by default it is archived (``active`` false)."""
+        return not obj.get("active")
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        obj = self.retrieve(ctx, id_)
+        return None if self.gone(obj) else obj
+
+    def find_live(
+        self, ctx: Context, inputs: Mapping[str, Any], params: Mapping[str, Any], adoptable: Callable[[Any], bool]
+    ) -> dict[str, Any] | None:
+        """Among the live objects listed with ``params``: the one linked to this resource, else (with
+        ``adopt``) the first ``adoptable`` one."""
+        live = [obj for obj in ctx.client.list(self.resource, params) if not self.gone(obj)]
+        found = self.linked(live, inputs)
+        if found is None and inputs.get("adopt"):
+            found = next((dict(obj) for obj in live if adoptable(obj)), None)
+        return found
 
     def retrieve(self, ctx: Context, id_: str) -> dict[str, Any]:
         obj = ctx.client.retrieve(self.resource, id_)

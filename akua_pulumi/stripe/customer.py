@@ -50,16 +50,11 @@ class StripeCustomerProvider(StripeProvider):
                 params[name] = inputs[name]
         return self.create_object(ctx, params)
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        obj = self.retrieve(ctx, id_)
-        return None if obj.get("deleted") else obj
+    def gone(self, obj: Mapping[str, Any]) -> bool:
+        return bool(obj.get("deleted"))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        same_email = [c for c in ctx.client.list(self.resource, {"email": inputs["email"]}) if not c.get("deleted")]
-        found = self.linked(same_email, inputs)
-        if found is None and inputs.get("adopt"):
-            found = dict(same_email[0]) if same_email else None
-        return found
+        return self.find_live(ctx, inputs, {"email": inputs["email"]}, lambda c: True)  # same email: adoptable
 
 
 class StripeCustomer(StripeCustomerBase, module="stripe", name="Customer"):

@@ -77,17 +77,10 @@ class StripePriceProvider(StripeProvider):
             params["nickname"] = inputs["nickname"]
         return self.create_object(ctx, params)
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        obj = self.retrieve(ctx, id_)
-        return obj if obj.get("active") else None
-
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        active = list(ctx.client.list(self.resource, {"product": inputs["product_id"], "active": True}))
-        found = self.linked(active, inputs)
-        if found is None and inputs.get("adopt"):
-            want = {k: inputs.get(k) for k in ("product_id", "unit_amount", "currency", "interval", "interval_count")}
-            found = next((p for p in active if {k: self.project(p)[k] for k in want} == want), None)
-        return found
+        want = {k: inputs.get(k) for k in ("product_id", "unit_amount", "currency", "interval", "interval_count")}
+        params = {"product": inputs["product_id"], "active": True}
+        return self.find_live(ctx, inputs, params, lambda p: {k: self.project(p)[k] for k in want} == want)
 
 
 class StripePrice(StripePriceBase, module="stripe", name="Price"):

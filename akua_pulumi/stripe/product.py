@@ -48,16 +48,8 @@ class StripeProductProvider(StripeProvider):
             params["description"] = inputs["description"]
         return self.create_object(ctx, params)
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        obj = self.retrieve(ctx, id_)
-        return obj if obj.get("active") else None
-
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        active = list(ctx.client.list(self.resource, {"active": True}))
-        found = self.linked(active, inputs)
-        if found is None and inputs.get("adopt"):
-            found = next((p for p in active if p.get("name") == inputs.get("name")), None)
-        return found
+        return self.find_live(ctx, inputs, {"active": True}, lambda p: p.get("name") == inputs.get("name"))
 
 
 class StripeProduct(StripeProductBase, module="stripe", name="Product"):

@@ -96,20 +96,12 @@ class StripeSubscriptionProvider(StripeProvider):
             params["days_until_due"] = inputs["days_until_due"]
         return self.create_object(ctx, params)
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        obj = self.retrieve(ctx, id_)
-        return None if obj.get("status") in _ENDED else obj
+    def gone(self, obj: Mapping[str, Any]) -> bool:
+        return obj.get("status") in _ENDED
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        live = [
-            s
-            for s in ctx.client.list(self.resource, {"customer": inputs["customer_id"]})
-            if s.get("status") not in _ENDED
-        ]
-        found = self.linked(live, inputs)
-        if found is None and inputs.get("adopt"):
-            found = next((s for s in live if self.project(s)["price_id"] == inputs["price_id"]), None)
-        return found
+        params = {"customer": inputs["customer_id"]}
+        return self.find_live(ctx, inputs, params, lambda s: self.project(s)["price_id"] == inputs["price_id"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         if state.get("cancel_on_destroy") == "period_end":

@@ -18,74 +18,36 @@ from conftest import MakeClient
 
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.contract import contract
-from akua_pulumi.models import (
-    AddWorkspaceMemberBody,
-    ArchiveProductBody,
-    CancelSubscriptionBody,
-    ChangeSubscriptionTierBody,
-    CreateApiTokenRequest,
-    CreateClusterBody,
-    CreateDirectInstallBody,
-    CreatePackageBody,
-    CreatePackageHelmSource,
-    CreatePackageVersionBody,
-    CreateProductBody,
-    CreateProductInstallBody,
-    CreateRegionBody,
-    CreateWorkspaceBody,
-    ImportClusterBody,
-    ImportPackageBody,
-    LatestPin,
-    OrganizationAddMemberRequest,
-    OrganizationCreateRequest,
-    OrganizationInvitationAcceptRequest,
-    OrganizationInvitationCreateRequest,
-    OrganizationUpdateMemberRoleRequest,
-    OrganizationUpdateRequest,
-    PinnedPin,
-    ProductMarketplace,
-    ReactivateSubscriptionBody,
-    RestoreInstallBody,
-    SetInstallAutomaticUpdatesBody,
-    UnarchiveProductBody,
-    UpdateClusterBody,
-    UpdateInstallVersionBody,
-    UpdateProductBody,
-    UpdateWorkspaceBody,
-    UpdateWorkspaceMemberBody,
-)
 
 Call = Callable[[AkuaClient], Any]
 E = "7"  # an etag as read
 K = "idem-key-0001"
 
-VERSION = CreatePackageVersionBody(
-    semver="1.2.3",
-    ref="sha256:abc",
-    input_schema={"type": "object"},
-    compatibility={
+VERSION = {
+    "semver": "1.2.3",
+    "ref": "sha256:abc",
+    "input_schema": {"type": "object"},
+    "compatibility": {
         "clusterTypes": ["managed"],
         "kubernetes": {"minVersion": "1.28"},
         "placement": {"providers": "any", "regions": ["reg_1"]},
     },
-)
+}
 
 CALLS: dict[str, Call] = {
     # workspaces
     "workspaces.list": lambda c: list(c.paginate("/workspaces")),
-    "workspaces.create": lambda c: c.post("/workspaces", json=CreateWorkspaceBody(name="Acme", slug="acme").dump()),
+    "workspaces.create": lambda c: c.post("/workspaces", json={"name": "Acme", "slug": "acme"}),
     "workspaces.get": lambda c: c.get("/workspaces/ws_1"),
-    "workspaces.update": lambda c: c.patch("/workspaces/ws_1", json=UpdateWorkspaceBody(name="A").dump(), if_match=E),
+    "workspaces.update": lambda c: c.patch("/workspaces/ws_1", json={"name": "A"}, if_match=E),
     "workspaces.delete": lambda c: c.delete("/workspaces/ws_1", if_match=E, idempotency_key=K),
     "workspaces.listMembers": lambda c: list(c.paginate("/workspaces/ws_1/members")),
     "workspaces.addMember": lambda c: c.post(
         "/workspaces/ws_1/members",
-        json=AddWorkspaceMemberBody(user_id="usr_1", role="admin").dump(),
+        json={"user_id": "usr_1", "role": "admin"},
         idempotency_key=K,
     ),
-    "workspaces.updateMember": lambda c: c.patch(
-        "/workspaces/ws_1/members/usr_1", json=UpdateWorkspaceMemberBody(role="member").dump()
-    ),
+    "workspaces.updateMember": lambda c: c.patch("/workspaces/ws_1/members/usr_1", json={"role": "member"}),
     "workspaces.removeMember": lambda c: c.delete("/workspaces/ws_1/members/usr_1", idempotency_key=K),
     "workspaces.getSubscription": lambda c: c.get("/workspaces/ws_1/subscription"),
     "workspaces.getAccessState": lambda c: c.get("/workspaces/ws_1/access_state"),
@@ -93,16 +55,16 @@ CALLS: dict[str, Call] = {
     "workspaces.revokeManagement": lambda c: c.post("/workspaces/ws_1:revokeManagement", if_match=E),
     "workspaces.cancelSubscription": lambda c: c.post(
         "/workspaces/ws_1/subscription:cancel",
-        json=CancelSubscriptionBody().dump(),
+        json={"effective": "period_end"},
         if_match=E,
         idempotency_key=K,
     ),
     "workspaces.reactivateSubscription": lambda c: c.post(
-        "/workspaces/ws_1/subscription:reactivate", json=ReactivateSubscriptionBody().dump(), if_match=E
+        "/workspaces/ws_1/subscription:reactivate", json={}, if_match=E
     ),
     "workspaces.changeSubscriptionTier": lambda c: c.post(
         "/workspaces/ws_1/subscription:changeTier",
-        json=ChangeSubscriptionTierBody(tier="pro").dump(),
+        json={"tier": "pro"},
         if_match=E,
     ),
     "workspaces.listSubscriptionChangeRequests": lambda c: list(
@@ -113,58 +75,54 @@ CALLS: dict[str, Call] = {
     "organizations.list": lambda c: list(c.paginate("/organizations")),
     "organizations.create": lambda c: c.post(
         "/organizations",
-        json=OrganizationCreateRequest(name="Acme Inc", slug="acme").dump(),
+        json={"name": "Acme Inc", "slug": "acme"},
         idempotency_key=K,
     ),
     "organizations.get": lambda c: c.get("/organizations/org_1"),
     "organizations.update": lambda c: c.patch(
-        "/organizations/org_1", json=OrganizationUpdateRequest(icon=None, name="Acme & Co").dump(), if_match=E
+        "/organizations/org_1", json={"name": "Acme & Co", "icon": None}, if_match=E
     ),
     "organizations.delete": lambda c: c.delete("/organizations/org_1", if_match=E),
     "organizations.listMembers": lambda c: list(c.paginate("/organizations/org_1/members")),
     "organizations.addMember": lambda c: c.post(
         "/organizations/org_1/members",
-        json=OrganizationAddMemberRequest(user_id="usr_2", role="admin").dump(),
+        json={"user_id": "usr_2", "role": "admin"},
         if_match=E,
         idempotency_key=K,
     ),
     "organizations.updateMemberRole": lambda c: c.patch(
         "/organizations/org_1/members/usr_2",
-        json=OrganizationUpdateMemberRoleRequest(role="owner").dump(),
+        json={"role": "owner"},
         if_match=E,
     ),
     "organizations.removeMember": lambda c: c.delete("/organizations/org_1/members/usr_2", if_match=E),
     "organizations.listInvitations": lambda c: list(c.paginate("/organizations/org_1/invitations")),
-    "organizations.createInvitation": lambda c: c.post(
-        "/organizations/org_1/invitations", json=OrganizationInvitationCreateRequest(email="a@b.co").dump()
-    ),
+    "organizations.createInvitation": lambda c: c.post("/organizations/org_1/invitations", json={"email": "a@b.co"}),
     "organizations.resendInvitation": lambda c: c.post("/organizations/org_1/invitations/orgi_1/resend"),
     "organizations.cancelInvitation": lambda c: c.delete("/organizations/org_1/invitations/orgi_1"),
-    "organizations.acceptInvitation": lambda c: c.post(
-        "/organization_invitations/accept", json=OrganizationInvitationAcceptRequest(token="t" * 40).dump()
-    ),
+    "organizations.acceptInvitation": lambda c: c.post("/organization_invitations/accept", json={"token": "t" * 40}),
     "organizations.listManagedWorkspaces": lambda c: list(c.paginate("/organizations/org_1/workspaces")),
     # tokens, regions
-    "apiTokens.create": lambda c: c.post("/api_tokens", json=CreateApiTokenRequest(name="ci", expires_at=None).dump()),
+    "apiTokens.create": lambda c: c.post("/api_tokens", json={"name": "ci", "expires_at": None}),
     "apiTokens.list": lambda c: list(c.paginate("/api_tokens")),
     "apiTokens.revoke": lambda c: c.delete("/api_tokens/tok_1"),
     "regions.list": lambda c: list(c.paginate("/regions")),
-    "regions.create": lambda c: c.post("/regions", json=CreateRegionBody(name="EU", icon="https://x.dev/i.png").dump()),
+    "regions.create": lambda c: c.post("/regions", json={"name": "EU", "icon": "https://x.dev/i.png"}),
     # clusters
     "clusters.list": lambda c: list(c.paginate("/clusters")),
     "clusters.create": lambda c: c.post(
         "/clusters",
-        json=CreateClusterBody(name="c", region_id="reg_1", network_profile="mixed_os_calico").dump(),
+        json={"name": "c", "region_id": "reg_1", "network_profile": "mixed_os_calico"},
         idempotency_key=K,
     ),
     "clusters.import": lambda c: c.post(
         "/clusters:import",
-        json=ImportClusterBody(name="c", region_id="reg_1", kubeconfig="apiVersion: v1").dump(),
+        json={"name": "c", "region_id": "reg_1", "kubeconfig": "apiVersion: v1"},
         idempotency_key=K,
     ),
     "clusters.get": lambda c: c.get("/clusters/clu_1"),
     "clusters.update": lambda c: c.patch(
-        "/clusters/clu_1", json=UpdateClusterBody(name="c2", provider="imported_byoc").dump(), if_match=E
+        "/clusters/clu_1", json={"name": "c2", "provider": "imported_byoc"}, if_match=E
     ),
     "clusters.delete": lambda c: c.delete("/clusters/clu_1", if_match=E, idempotency_key=K),
     "clusters.suspend": lambda c: c.post("/clusters/clu_1:suspend", if_match=E, idempotency_key=K),
@@ -176,68 +134,68 @@ CALLS: dict[str, Call] = {
     "packages.list": lambda c: list(c.paginate("/packages", params={"view": "full"})),
     "packages.create": lambda c: c.post(
         "/packages",
-        json=CreatePackageBody(
-            name="shop",
-            sources=[CreatePackageHelmSource(repo_url="oci://ghcr.io/a/b", target_revision="1.0.0", values={"a": 1})],
-        ).dump(),
+        json={
+            "name": "shop",
+            "sources": [
+                {"kind": "helm", "repo_url": "oci://ghcr.io/a/b", "target_revision": "1.0.0", "values": {"a": 1}}
+            ],
+        },
         idempotency_key=K,
     ),
     "packages.importPublished": lambda c: c.post(
         "/packages:import",
-        json=ImportPackageBody(name="shop", oci_ref="oci://ghcr.io/a/b", version=VERSION).dump(),
+        json={"name": "shop", "oci_ref": "oci://ghcr.io/a/b", "version": VERSION},
         idempotency_key=K,
     ),
     "packages.get": lambda c: c.get("/packages/pkg_1", params={"view": "basic"}),
     "packages.delete": lambda c: c.delete("/packages/pkg_1", if_match=E),
     "packages.listVersions": lambda c: list(c.paginate("/packages/pkg_1/versions")),
-    "packages.createVersion": lambda c: c.post("/packages/pkg_1/versions", json=VERSION.dump()),
+    "packages.createVersion": lambda c: c.post("/packages/pkg_1/versions", json=VERSION),
     "packages.getVersion": lambda c: c.get("/packages/pkg_1/versions/pkv_1"),
     "packages.getVersionInputs": lambda c: c.get("/packages/pkg_1/versions/pkv_1/inputs"),
     # products
     "products.list": lambda c: list(c.paginate("/products")),
     "products.create": lambda c: c.post(
         "/products",
-        json=CreateProductBody(
-            name="Shop",
-            package_id="pkg_1",
-            package_version_pin=PinnedPin(version="1.2.3"),
-            custom_image="https://x.dev/i.png",
-            marketplace=ProductMarketplace(published=True),
-        ).dump(),
+        json={
+            "name": "Shop",
+            "package_id": "pkg_1",
+            "package_version_pin": {"kind": "pinned", "version": "1.2.3"},
+            "custom_image": "https://x.dev/i.png",
+            "marketplace": {"published": True},
+        },
         idempotency_key=K,
     ),
     "products.get": lambda c: c.get("/products/prod_1"),
     "products.update": lambda c: c.patch(
         "/products/prod_1",
-        json=UpdateProductBody(package_version_pin=LatestPin(), custom_image=None, custom_description=None).dump(),
+        json={"package_version_pin": {"kind": "latest"}, "custom_image": None, "custom_description": None},
         if_match=E,
     ),
     "products.archive": lambda c: c.post(
         "/products/prod_1:archive",
-        json=ArchiveProductBody(cascade_offers=True, archive_reason="eol").dump(),
+        json={"cascade_offers": True, "archive_reason": "eol"},
         if_match=E,
         idempotency_key=K,
     ),
-    "products.unarchive": lambda c: c.post(
-        "/products/prod_1:unarchive", json=UnarchiveProductBody().dump(), if_match=E
-    ),
+    "products.unarchive": lambda c: c.post("/products/prod_1:unarchive", json={}, if_match=E),
     # installs
     "installs.list": lambda c: list(c.paginate("/installs", params={"product_id": "prod_1"})),
     "installs.create": lambda c: [
         c.post(
             "/installs",
-            json=CreateProductInstallBody(product_id="prod_1", region_id="reg_1").dump(),
+            json={"product_id": "prod_1", "region_id": "reg_1"},
             idempotency_key=K,
         ),
         c.post(
             "/installs",
-            json=CreateDirectInstallBody(
-                package_id="pkg_1",
-                package_version_pin=PinnedPin(version="1.0.0"),
-                region_id="reg_1",
-                cluster_id="clu_1",
-                initial_values={"replicas": 2},
-            ).dump(),
+            json={
+                "package_id": "pkg_1",
+                "package_version_pin": {"kind": "pinned", "version": "1.0.0"},
+                "region_id": "reg_1",
+                "cluster_id": "clu_1",
+                "initial_values": {"replicas": 2},
+            },
             idempotency_key=K,
         ),
     ],
@@ -245,19 +203,19 @@ CALLS: dict[str, Call] = {
     "installs.delete": lambda c: c.delete("/installs/inst_1", if_match=E, idempotency_key=K),
     "installs.updateVersion": lambda c: c.post(
         "/installs/inst_1:update",
-        json=UpdateInstallVersionBody(package_version_id="pkv_2").dump(),
+        json={"package_version_id": "pkv_2"},
         if_match=E,
         idempotency_key=K,
     ),
     "installs.restore": lambda c: c.post(
         "/installs/inst_1:restore",
-        json=RestoreInstallBody(render_id="rnd_1").dump(),
+        json={"render_id": "rnd_1"},
         if_match=E,
         idempotency_key=K,
     ),
     "installs.setAutomaticUpdates": lambda c: c.patch(
         "/installs/inst_1/automatic_updates",
-        json=SetInstallAutomaticUpdatesBody(automatic_updates_enabled=True).dump(),
+        json={"automatic_updates_enabled": True},
         if_match=E,
         idempotency_key=K,
     ),
@@ -269,7 +227,7 @@ CALLS: dict[str, Call] = {
     "operations.cancel": lambda c: c.post("/operations/op_1:cancel", if_match="3", idempotency_key=K),
     "quotas.list": lambda c: list(c.paginate("/quotas", params={"cluster_id": "clu_1"})),
     "quotas.get": lambda c: c.get("/quotas/compute%2Fmachines"),
-    # seller estate (API.md section 5): raw bodies, as the estate resources send them
+    # seller estate (API.md section 5)
     "secrets.list": lambda c: list(c.paginate("/secrets", params={"kind": "generic"})),
     "secrets.create": lambda c: c.post(
         "/secrets", json={"name": "s", "kind": "generic", "value": "v", "labels": {"a": "b"}}, idempotency_key=K

@@ -15,10 +15,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..db import Obj, Tx
-from ..errors import EtagMismatch, Forbidden
+from ..errors import Conflict, EtagMismatch, Forbidden
 from ..util import now
 
-__all__ = ["ROLES", "ROUTES", "Principal", "Req", "Route", "Runtime", "bump", "check_etag", "route"]
+__all__ = [
+    "ROLES",
+    "ROUTES",
+    "Principal",
+    "Req",
+    "Route",
+    "Runtime",
+    "bump",
+    "check_etag",
+    "list_route",
+    "matching",
+    "reactivate",
+    "route",
+]
 
 ROLES = {"member": 1, "admin": 2, "owner": 3}
 
@@ -77,6 +90,16 @@ class Req:
     def limit(self) -> int:
         return int(self.query.get("limit", 50))
 
+    def writable(self, kind: str) -> Obj:
+        """The ``kind`` object the path's ``{id}`` names in the request's workspace, after the If-Match check."""
+        obj = self.tx.must(kind, self.path["id"], self.ws)
+        check_etag(obj, self.if_match)
+        return obj
+
+    def page(self, kind: str, **where: Any) -> tuple[int, Any]:
+        """200 and the page of ``kind`` objects the request's ``cursor`` and ``limit`` select (see :meth:`Tx.page`)."""
+        return 200, self.tx.page(kind, cursor=self.query.get("cursor"), limit=self.limit(), **where)
+
     def need_role(self, role: str) -> None:
         if ROLES.get(self.role or "", 0) < ROLES[role]:
             raise Forbidden(f"requires workspace role {role} or higher")
@@ -118,6 +141,26 @@ def route(
     return deco
 
 
+def list_route(op_id: str, kind: str, render: Callable[[Obj], Any]) -> None:
+    """Register ``op_id`` as the plain list of the request workspace's ``kind`` objects."""
+
+    def handler(r: Req) -> tuple[int, Any]:
+        return r.page(kind, workspace_id=r.ws, render=render)
+
+    route(op_id)(handler)
+
+
+def reactivate(r: Req, obj: Obj, noun: str, was: str, *cleared: str) -> Obj:
+    """Bring ``obj`` (a ``was`` object, e.g. archived) back to ``active``, dropping ``cleared`` fields."""
+    if obj["state"] == "active":
+        raise Conflict(f"{noun} {obj['id']} is not {was}")
+    obj["state"] = "active"
+    for key in cleared:
+        obj.pop(key, None)
+    r.tx.save(bump(obj))
+    return obj
+
+
 def check_etag(obj: Obj, if_match: str | None, key: str = "etag") -> None:
     """409 ABORTED when ``If-Match`` is given and differs from ``obj[key]``."""
     if if_match is not None and if_match != obj[key]:
@@ -130,6 +173,11 @@ def bump(obj: Obj, key: str = "etag") -> Obj:
     if "updated_at" in obj or key == "etag":
         obj["updated_at"] = now()
     return obj
+
+
+def matching(key: str, value: Any) -> Callable[[Obj], bool] | None:
+    """A list filter keeping objects whose ``key`` is ``value``; None (keep all) when ``value`` is None."""
+    return None if value is None else (lambda o: o.get(key) == value)
 
 
 def public(obj: Obj) -> Obj:

@@ -8,7 +8,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Conflict, Unprocessable
 from ..util import new_id, now
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, public, route
 from .operations import effect, start
 from .operations import render as render_op
 from .quotas import enforce
@@ -21,7 +21,7 @@ CAPS_MAX_AGE = 3600
 
 @route("regions.list")
 def list_regions(r: Req) -> tuple[int, Any]:
-    return 200, r.tx.page("region", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit())
+    return r.page("region", workspace_id=r.ws)
 
 
 @route("regions.create")
@@ -73,7 +73,7 @@ def _new_cluster(r: Req, provider: str, state: str, extra: Obj) -> Obj:
 
 @route("clusters.list")
 def list_clusters(r: Req) -> tuple[int, Any]:
-    return 200, r.tx.page("cluster", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=render)
+    return r.page("cluster", workspace_id=r.ws, render=render)
 
 
 @route("clusters.create")
@@ -103,15 +103,9 @@ def get_cluster(r: Req) -> tuple[int, Any]:
     return 200, render(r.tx.must("cluster", r.path["id"], r.ws))
 
 
-def _cluster_for_write(r: Req) -> Obj:
-    c = r.tx.must("cluster", r.path["id"], r.ws)
-    check_etag(c, r.if_match)
-    return c
-
-
 @route("clusters.update")
 def update_cluster(r: Req) -> tuple[int, Any]:
-    c = _cluster_for_write(r)
+    c = r.writable("cluster")
     if "region_id" in r.body:
         c["_region_id"] = region(r, r.body["region_id"])["id"]
     if "kubeconfig" in r.body:
@@ -127,7 +121,7 @@ def installs_on(tx: Tx, cluster_id: str) -> list[str]:
 
 @route("clusters.delete", role="owner")
 def delete_cluster(r: Req) -> tuple[int, Any]:
-    c = _cluster_for_write(r)
+    c = r.writable("cluster")
     if c["state"] == "deleting":
         raise Conflict(f"cluster {c['id']} is already being deleted")
     busy = installs_on(r.tx, c["id"])
@@ -141,7 +135,7 @@ def delete_cluster(r: Req) -> tuple[int, Any]:
 
 
 def _transition(r: Req, op_type: str, need: str, mid: str) -> tuple[int, Any]:
-    c = _cluster_for_write(r)
+    c = r.writable("cluster")
     if c["state"] != need:
         raise Conflict(f"cluster {c['id']} is {c['state']}; {op_type} needs {need}")
     c.update(state=mid, reconciling=True)

@@ -7,7 +7,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, list_route, public, route
 from .quotas import METRICS
 from .secrets import active_secret
 from .workspaces import tier_of
@@ -34,11 +34,7 @@ def _config(r: Req) -> Obj:
     return r.tx.must("compute_config", r.path["id"], r.ws, "compute config")
 
 
-@route("computeConfigs.list")
-def list_configs(r: Req) -> tuple[int, Any]:
-    return 200, r.tx.page(
-        "compute_config", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=public
-    )
+list_route("computeConfigs.list", "compute_config", public)
 
 
 @route("computeConfigs.create")

@@ -12,7 +12,7 @@ from typing import Any
 from ..db import Obj
 from ..errors import NotFound, Unprocessable
 from ..util import new_id, now
-from . import Req, public, route
+from . import Req, list_route, public, route
 from .secrets import erase, new_secret
 
 #: Credential fields each registry connection type needs (API.md §5.6, from the field descriptions).
@@ -24,9 +24,13 @@ REGISTRY_FIELDS = {
 CLOUDFLARE_LABEL = "akua.dev/cloudflare-connection"
 
 
-def _row(prefix: str, fields: Obj) -> Obj:
-    ts = now()
-    obj: Obj = {"id": new_id(prefix), **fields, "is_active": True, "created_at": ts, "last_used_at": None}
+def _insert(r: Req, kind: str, prefix: str, fields: Obj, **internal: Any) -> Obj:
+    """Store a new connection row named ``fields["name"]``, unique in the workspace (409 when taken)."""
+    obj: Obj = {"id": new_id(prefix), **fields, "is_active": True, "created_at": now(), "last_used_at": None}
+    obj.update(internal)
+    noun = kind.replace("_", " ")
+    name = fields["name"]
+    r.tx.insert(kind, obj, workspace_id=r.ws, scope=r.ws, natural_key=name, conflict=f"{noun} name {name!r} is taken")
     return obj
 
 
@@ -41,11 +45,7 @@ def _own(r: Req, kind: str, what: str) -> Obj:
 # -- registry ------------------------------------------------------------------------------------
 
 
-@route("registry.listCredentials")
-def list_registry(r: Req) -> tuple[int, Any]:
-    return 200, r.tx.page(
-        "registry_connection", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=public
-    )
+list_route("registry.listCredentials", "registry_connection", public)
 
 
 @route("registry.createCredential")
@@ -61,16 +61,8 @@ def create_registry(r: Req) -> tuple[int, Any]:
             raise Unprocessable(
                 f"credentials.{name} does not belong to type {b['type']}", path=["body", "credentials", name]
             )
-    obj = _row("rcon", {k: b[k] for k in ("name", "registry_url", "type")})
-    obj["_credentials"] = dict(creds)
-    r.tx.insert(
-        "registry_connection",
-        obj,
-        workspace_id=r.ws,
-        scope=r.ws,
-        natural_key=b["name"],
-        conflict=f"registry connection name {b['name']!r} is taken",
-    )
+    fields = {k: b[k] for k in ("name", "registry_url", "type")}
+    _insert(r, "registry_connection", "rcon", fields, _credentials=dict(creds))
     return 201, None
 
 
@@ -84,26 +76,14 @@ def delete_registry(r: Req) -> tuple[int, Any]:
 # -- cloudflare ----------------------------------------------------------------------------------
 
 
-@route("cloudflare.listCredentials")
-def list_cloudflare(r: Req) -> tuple[int, Any]:
-    return 200, r.tx.page(
-        "cloudflare_connection", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=public
-    )
+list_route("cloudflare.listCredentials", "cloudflare_connection", public)
 
 
 @route("cloudflare.createCredential")
 def create_cloudflare(r: Req) -> tuple[int, Any]:
     b = r.body
     fields = {k: b[k] for k in ("name", "account_id", "origin_zone_id", "origin_hostname_suffix")}
-    obj = _row("cfcon", fields)
-    r.tx.insert(
-        "cloudflare_connection",
-        obj,
-        workspace_id=r.ws,
-        scope=r.ws,
-        natural_key=b["name"],
-        conflict=f"cloudflare connection name {b['name']!r} is taken",
-    )
+    obj = _insert(r, "cloudflare_connection", "cfcon", fields)
     secret = new_secret(
         r.tx,
         r.ws,

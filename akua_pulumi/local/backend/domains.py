@@ -9,6 +9,7 @@ cause. The subdomain row of a workspace is made on first use with the name its c
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..db import Obj, Tx
@@ -26,6 +27,42 @@ _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
 def _failing(cause: str | None) -> dict[str, Any]:
     return {"_fail": cause} if cause else {}
+
+
+# -- async deletes (custom domains, preview hostnames) -------------------------------------------
+
+
+def _release(r: Req, kind: str, obj: Obj, owner_type: str, owner_id: str) -> tuple[int, Any]:
+    """Start deleting ``obj`` (202 and the Operation): it is ``releasing`` until the operation ends."""
+    check_etag(obj, r.if_match)
+    meta = {
+        f"{owner_type}_id": owner_id,
+        f"{kind}_id": obj["id"],
+        "if_match": r.if_match,
+        "idempotency_key": r.idempotency_key,
+    }
+    op = start(r, f"{kind}.delete", owner_type, owner_id, meta, internal={"_prior_status": obj["status"]})
+    obj = r.tx.get(kind, obj["id"]) or obj  # a zero delay already finished it
+    if not op["done"]:
+        obj["status"] = "releasing"
+        r.tx.save(bump(obj))
+    return 202, render_op(op)
+
+
+def _release_effect(kind: str, response: Callable[[Obj, str], Obj]) -> None:
+    """Register the end of ``kind``'s delete: the object goes; an abort gives it its prior status back."""
+
+    def abort(tx: Tx, op: Obj) -> None:
+        obj = tx.get(kind, op["metadata"][f"{kind}_id"])
+        if obj is not None:
+            obj["status"] = op.get("_prior_status", "active")
+            tx.save(bump(obj))
+
+    @effect(f"{kind}.delete", abort=abort)
+    def deleted(tx: Tx, op: Obj) -> Any:
+        obj = tx.must(kind, op["metadata"][f"{kind}_id"])
+        tx.delete(obj["id"])
+        return response(obj, f"{kind}.delete")
 
 
 # -- custom domains ----------------------------------------------------------------------------
@@ -58,9 +95,7 @@ def list_domains(r: Req) -> tuple[int, Any]:
     def keep(d: Obj) -> bool:
         return (kind is None or d["target"]["kind"] == kind) and (status is None or d["status"] == status)
 
-    return 200, r.tx.page(
-        "custom_domain", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), keep=keep, render=public
-    )
+    return r.page("custom_domain", workspace_id=r.ws, keep=keep, render=public)
 
 
 @route("customDomains.get", scope="path")
@@ -148,34 +183,10 @@ def _updated(tx: Tx, op: Obj) -> Any:
 
 @route("customDomains.delete", scope="path")
 def delete_domain(r: Req) -> tuple[int, Any]:
-    d = _domain(r)
-    check_etag(d, r.if_match)
-    meta = {
-        "workspace_id": r.ws,
-        "custom_domain_id": d["id"],
-        "if_match": r.if_match,
-        "idempotency_key": r.idempotency_key,
-    }
-    op = start(r, "custom_domain.delete", "workspace", r.ws, meta, internal={"_prior_status": d["status"]})
-    d = r.tx.get("custom_domain", d["id"]) or d  # a zero delay already finished it
-    if not op["done"]:
-        d["status"] = "releasing"
-        r.tx.save(bump(d))
-    return 202, render_op(op)
+    return _release(r, "custom_domain", _domain(r), "workspace", r.ws)
 
 
-def _abort_delete(tx: Tx, op: Obj) -> None:
-    d = tx.get("custom_domain", op["metadata"]["custom_domain_id"])
-    if d is not None:
-        d["status"] = op.get("_prior_status", "active")
-        tx.save(bump(d))
-
-
-@effect("custom_domain.delete", abort=_abort_delete)
-def _deleted(tx: Tx, op: Obj) -> Any:
-    d = tx.must("custom_domain", op["metadata"]["custom_domain_id"])
-    tx.delete(d["id"])
-    return _domain_response(d, "custom_domain.delete")
+_release_effect("custom_domain", _domain_response)
 
 
 # -- workspace subdomain -----------------------------------------------------------------------
@@ -289,9 +300,7 @@ def list_hostnames(r: Req) -> tuple[int, Any]:
             and (status is None or h["status"] == status)
         )
 
-    return 200, r.tx.page(
-        "preview_hostname", parent_id=i["id"], cursor=r.query.get("cursor"), limit=r.limit(), keep=keep, render=public
-    )
+    return r.page("preview_hostname", parent_id=i["id"], keep=keep, render=public)
 
 
 @route("previewHostnames.get")
@@ -380,30 +389,7 @@ effect("preview_hostname.bind_floating", abort=_abort_bind)(_bound)
 @route("previewHostnames.delete")
 def delete_hostname(r: Req) -> tuple[int, Any]:
     i = _install(r)
-    h = _hostname(r, i["id"])
-    check_etag(h, r.if_match)
-    meta = {
-        "install_id": i["id"],
-        "preview_hostname_id": h["id"],
-        "if_match": r.if_match,
-        "idempotency_key": r.idempotency_key,
-    }
-    op = start(r, "preview_hostname.delete", "install", i["id"], meta, internal={"_prior_status": h["status"]})
-    if not op["done"]:
-        h["status"] = "releasing"
-        r.tx.save(bump(h))
-    return 202, render_op(op)
+    return _release(r, "preview_hostname", _hostname(r, i["id"]), "install", i["id"])
 
 
-def _abort_ph_delete(tx: Tx, op: Obj) -> None:
-    h = tx.get("preview_hostname", op["metadata"]["preview_hostname_id"])
-    if h is not None:
-        h["status"] = op.get("_prior_status", "active")
-        tx.save(bump(h))
-
-
-@effect("preview_hostname.delete", abort=_abort_ph_delete)
-def _ph_deleted(tx: Tx, op: Obj) -> Any:
-    h = tx.must("preview_hostname", op["metadata"]["preview_hostname_id"])
-    tx.delete(h["id"])
-    return _ph_response(h, "preview_hostname.delete")
+_release_effect("preview_hostname", _ph_response)

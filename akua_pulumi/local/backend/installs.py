@@ -8,7 +8,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Conflict, NotFound, Unprocessable
 from ..util import new_id, now, rand
-from . import Req, Runtime, bump, check_etag, public, route
+from . import Req, Runtime, bump, matching, public, route
 from .operations import TIMERS, effect, start
 from .operations import render as render_op
 from .packages import resolve_pin, version
@@ -58,14 +58,7 @@ def _bad(field: str, what: str) -> Unprocessable:
 @route("installs.list")
 def list_installs(r: Req) -> tuple[int, Any]:
     pid = r.query.get("product_id")
-    return 200, r.tx.page(
-        "install",
-        workspace_id=r.ws,
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        keep=None if pid is None else (lambda i: i.get("product_id") == pid),
-        render=render,
-    )
+    return r.page("install", workspace_id=r.ws, keep=matching("product_id", pid), render=render)
 
 
 @route("installs.create")
@@ -173,15 +166,9 @@ def get_status(r: Req) -> tuple[int, Any]:
     }
 
 
-def _install_for_write(r: Req) -> Obj:
-    i = r.tx.must("install", r.path["id"], r.ws)
-    check_etag(i, r.if_match)
-    return i
-
-
 @route("installs.delete")
 def delete_install(r: Req) -> tuple[int, Any]:
-    i = _install_for_write(r)
+    i = r.writable("install")
     if i["state"] == "deleted":
         raise Conflict(f"install {i['id']} is already deleted")
     i["reconciling"] = True
@@ -249,7 +236,7 @@ TIMERS["render"] = _finish_render
 
 @route("installs.updateVersion")
 def update_version(r: Req) -> tuple[int, Any]:
-    i = _install_for_write(r)
+    i = r.writable("install")
     try:
         v = version(r.tx, i["_package_id"], r.body["package_version_id"])
     except NotFound:
@@ -262,7 +249,7 @@ def update_version(r: Req) -> tuple[int, Any]:
 
 @route("installs.restore")
 def restore(r: Req) -> tuple[int, Any]:
-    i = _install_for_write(r)
+    i = r.writable("install")
     old = r.tx.get("render", r.body["render_id"])
     if old is None or old["install_id"] != i["id"]:
         raise NotFound(f"render {r.body['render_id']} not found", path=["body", "render_id"])
@@ -273,7 +260,7 @@ def restore(r: Req) -> tuple[int, Any]:
 
 @route("installs.setAutomaticUpdates")
 def set_automatic_updates(r: Req) -> tuple[int, Any]:
-    i = _install_for_write(r)
+    i = r.writable("install")
     i["_auto_updates"] = r.body["automatic_updates_enabled"]
     r.tx.save(bump(i))
     return 200, {"install": _lifecycle(i), "render": None}

@@ -14,7 +14,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Forbidden, NotFound, Unprocessable
 from ..util import new_id, now
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, matching, public, route
 from .access import role_in
 from .packages import resolve_pin
 
@@ -151,14 +151,7 @@ def create_offer(r: Req) -> tuple[int, Any]:
 @route("offers.list")
 def list_offers(r: Req) -> tuple[int, Any]:
     pid = r.query.get("product_id")
-    return 200, r.tx.page(
-        "offer",
-        workspace_id=r.ws,
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        keep=None if pid is None else (lambda o: o.get("product_id") == pid),
-        render=render,
-    )
+    return r.page("offer", workspace_id=r.ws, keep=matching("product_id", pid), render=render)
 
 
 def _member_offer(r: Req) -> Obj:

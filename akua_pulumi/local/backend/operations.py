@@ -171,13 +171,7 @@ def list_operations(r: Req) -> tuple[int, Any]:
             return False
         return owner_id is None or (op["owner_type"] == owner_type and op["owner_id"] == owner_id)
 
-    return 200, r.tx.page(
-        "operation",
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        keep=keep,
-        render=lambda o: render(o, steps=False),
-    )
+    return r.page("operation", keep=keep, render=lambda o: render(o, steps=False))
 
 
 @route("operations.get", scope="ctx?")

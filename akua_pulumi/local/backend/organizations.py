@@ -71,12 +71,8 @@ def _slug_key(slug: str | None) -> str | None:
 @route("organizations.list", scope="user")
 def list_orgs(r: Req) -> tuple[int, Any]:
     roles = {m["organization_id"]: m["role"] for m in r.tx.find("org_member", natural_key=r.principal.user_id)}
-    return 200, r.tx.page(
-        "organization",
-        ids=list(roles),
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        render=lambda o: {**{k: o[k] for k in _ORG_FIELDS}, "role": roles[o["id"]]},
+    return r.page(
+        "organization", ids=list(roles), render=lambda o: {**{k: o[k] for k in _ORG_FIELDS}, "role": roles[o["id"]]}
     )
 
 
@@ -131,10 +127,8 @@ def delete_org(r: Req) -> tuple[int, Any]:
 @route("organizations.listManagedWorkspaces", scope="user")
 def list_managed(r: Req) -> tuple[int, Any]:
     org, _ = _org(r)
-    return 200, r.tx.page(
+    return r.page(
         "workspace",
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
         keep=lambda w: (w.get("_management") or {}).get("organization_id") == org["id"],
         render=lambda w: {"id": w["id"], "name": w["name"], "icon": None, "created_at": w["created_at"]},
     )
@@ -146,13 +140,7 @@ def list_managed(r: Req) -> tuple[int, Any]:
 @route("organizations.listMembers", scope="user")
 def list_members(r: Req) -> tuple[int, Any]:
     org, _ = _org(r)
-    return 200, r.tx.page(
-        "org_member",
-        parent_id=org["id"],
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        render=lambda m: _render_member(r.tx, m),
-    )
+    return r.page("org_member", parent_id=org["id"], render=lambda m: _render_member(r.tx, m))
 
 
 @route("organizations.addMember", scope="user")
@@ -211,14 +199,7 @@ def _pending(inv: Obj) -> bool:
 @route("organizations.listInvitations", scope="user")
 def list_invitations(r: Req) -> tuple[int, Any]:
     org, _ = _org(r)
-    return 200, r.tx.page(
-        "org_invitation",
-        parent_id=org["id"],
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        keep=_pending,
-        render=public,
-    )
+    return r.page("org_invitation", parent_id=org["id"], keep=_pending, render=public)
 
 
 @route("organizations.createInvitation", scope="user")

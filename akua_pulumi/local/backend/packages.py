@@ -8,7 +8,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Conflict, NotFound, Unprocessable
 from ..util import new_id, now
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, public, reactivate, route
 from .operations import effect, start
 from .operations import render as render_op
 
@@ -100,13 +100,7 @@ def _package(ws: str, pid: str, name: str, source: Obj, body: Obj) -> Obj:
 @route("packages.list")
 def list_packages(r: Req) -> tuple[int, Any]:
     view = r.query.get("view", "basic")
-    return 200, r.tx.page(
-        "package",
-        workspace_id=r.ws,
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        render=lambda p: render_package(p, view),
-    )
+    return r.page("package", workspace_id=r.ws, render=lambda p: render_package(p, view))
 
 
 @route("packages.get")
@@ -184,9 +178,7 @@ def delete_package(r: Req) -> tuple[int, Any]:
 @route("packages.listVersions")
 def list_versions(r: Req) -> tuple[int, Any]:
     pkg = r.tx.must("package", r.path["id"], r.ws)
-    return 200, r.tx.page(
-        "package_version", parent_id=pkg["id"], cursor=r.query.get("cursor"), limit=r.limit(), render=public
-    )
+    return r.page("package_version", parent_id=pkg["id"], render=public)
 
 
 @route("packages.createVersion")
@@ -242,21 +234,9 @@ def render_product(tx: Tx, p: Obj) -> Obj:
     return out
 
 
-def _product(r: Req) -> Obj:
-    p = r.tx.must("product", r.path["id"], r.ws)
-    check_etag(p, r.if_match)
-    return p
-
-
 @route("products.list")
 def list_products(r: Req) -> tuple[int, Any]:
-    return 200, r.tx.page(
-        "product",
-        workspace_id=r.ws,
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        render=lambda p: render_product(r.tx, p),
-    )
+    return r.page("product", workspace_id=r.ws, render=lambda p: render_product(r.tx, p))
 
 
 @route("products.create")
@@ -292,7 +272,7 @@ def get_product(r: Req) -> tuple[int, Any]:
 
 @route("products.update")
 def update_product(r: Req) -> tuple[int, Any]:
-    p = _product(r)
+    p = r.writable("product")
     b = r.body
     if "package_version_pin" in b:
         resolve_pin(r.tx, p["package"]["id"], b["package_version_pin"], ["body", "package_version_pin"])
@@ -309,7 +289,7 @@ def update_product(r: Req) -> tuple[int, Any]:
 
 @route("products.archive")
 def archive_product(r: Req) -> tuple[int, Any]:
-    p = _product(r)
+    p = r.writable("product")
     if p["state"] == "archived":
         raise Conflict(f"product {p['id']} is already archived")
     p.update(state="archived", archived_at=now())
@@ -325,11 +305,5 @@ def archive_product(r: Req) -> tuple[int, Any]:
 
 @route("products.unarchive")
 def unarchive_product(r: Req) -> tuple[int, Any]:
-    p = _product(r)
-    if p["state"] == "active":
-        raise Conflict(f"product {p['id']} is not archived")
-    p["state"] = "active"
-    p.pop("archived_at", None)
-    p.pop("archive_reason", None)
-    r.tx.save(bump(p))
+    p = reactivate(r, r.writable("product"), "product", "archived", "archived_at", "archive_reason")
     return 200, render_product(r.tx, p)

@@ -13,7 +13,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..util import new_id, now
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, matching, public, reactivate, route
 
 #: Soft-delete retention (API.md is silent; emulator choice). Override per store with the kv key below.
 RETENTION_SECONDS = 30 * 24 * 3600
@@ -160,14 +160,7 @@ def _version(r: Req, s: Obj) -> Obj:
 def list_secrets(r: Req) -> tuple[int, Any]:
     purge_due(r.tx, r.ws)
     kind = r.query.get("kind")
-    return 200, r.tx.page(
-        "secret",
-        workspace_id=r.ws,
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        keep=None if kind is None else (lambda s: s["kind"] == kind),
-        render=lambda s: render(r.tx, s),
-    )
+    return r.page("secret", workspace_id=r.ws, keep=matching("kind", kind), render=lambda s: render(r.tx, s))
 
 
 @route("secrets.create")
@@ -228,13 +221,7 @@ def delete_secret(r: Req) -> tuple[int, Any]:
 def undelete_secret(r: Req) -> tuple[int, Any]:
     s = _secret(r)
     check_etag(s, r.if_match)
-    if s["state"] == "active":
-        raise Conflict(f"secret {s['id']} is not deleted")
-    s["state"] = "active"
-    s.pop("deleted_at", None)
-    s.pop("purge_at", None)
-    r.tx.save(bump(s))
-    return 200, render(r.tx, s)
+    return 200, render(r.tx, reactivate(r, s, "secret", "deleted", "deleted_at", "purge_at"))
 
 
 @route("secrets.validateToken", scope="any")
@@ -259,14 +246,7 @@ def create_version(r: Req) -> tuple[int, Any]:
 def list_versions(r: Req) -> tuple[int, Any]:
     s = _live(r)
     state = r.query.get("state")
-    return 200, r.tx.page(
-        "secret_version",
-        parent_id=s["id"],
-        cursor=r.query.get("cursor"),
-        limit=r.limit(),
-        keep=None if state is None else (lambda v: v["state"] == state),
-        render=render_version,
-    )
+    return r.page("secret_version", parent_id=s["id"], keep=matching("state", state), render=render_version)
 
 
 @route("secrets.getVersion")

@@ -64,7 +64,7 @@ def list_tokens(r: Req) -> tuple[int, Any]:
     def render(t: dict[str, Any]) -> dict[str, Any]:
         return {**t, "last_used_at": r.rt.last_used.get(t["id"], t["last_used_at"])}
 
-    return 200, r.tx.page("api_token", workspace_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit(), render=render)
+    return r.page("api_token", workspace_id=r.ws, render=render)
 
 
 @route("apiTokens.revoke", role="admin")

@@ -47,9 +47,7 @@ def list_workspaces(r: Req) -> tuple[int, Any]:
     ids = (
         [r.principal.token_workspace_id] if r.principal.token_workspace_id else accessible_workspaces(r.tx, r.principal)
     )
-    return 200, r.tx.page(
-        "workspace", ids=[i for i in ids if i], cursor=r.query.get("cursor"), limit=r.limit(), render=render
-    )
+    return r.page("workspace", ids=[i for i in ids if i], render=render)
 
 
 @route("workspaces.create", scope="user")
@@ -303,7 +301,7 @@ def change_tier(r: Req) -> tuple[int, Any]:
 
 @route("workspaces.listSubscriptionChangeRequests", scope="path")
 def list_change_requests(r: Req) -> tuple[int, Any]:
-    return 200, r.tx.page("sub_change", parent_id=r.ws, cursor=r.query.get("cursor"), limit=r.limit())
+    return r.page("sub_change", parent_id=r.ws)
 
 
 @route("workspaces.getSubscriptionChangeRequest", scope="path")
