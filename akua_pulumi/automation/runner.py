@@ -286,8 +286,10 @@ def _run_stack(
         # A retried attempt: the dead run's lock would refuse this one. For a self-managed backend
         # `pulumi cancel` deletes the stack's lock files (the engine that held them is gone).
         cli("cancel", "--yes")
+    stack_is_new = False  # known only when the tag read below says the stack does not exist
     if command == "up" and not job.force:
         tag = cli("stack", "tag", "get", FINGERPRINT_TAG)
+        stack_is_new = tag.returncode != 0 and "no stack named" in tag.stderr
         recorded, _, count = tag.stdout.strip().partition(":")
         if tag.returncode == 0 and recorded == digest:
             log.write("# input unchanged since the last successful up: nothing to do\n")
@@ -355,7 +357,9 @@ def _run_stack(
     opts = penv.workspace_options(
         work_dir=str(work_dir), project_settings=ProjectSettings(name=job.project_name, runtime="python")
     )
-    if command in ("up", "preview"):
+    if stack_is_new:  # `stack init` alone: create_or_select would first try `stack select`
+        stack = auto.create_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
+    elif command in ("up", "preview"):
         stack = auto.create_or_select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
     else:
         try:

@@ -142,20 +142,20 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def GetPluginInfo(self, request: Any, context: Any) -> Any:
         return plugin_pb2.PluginInfo(version=VERSION)
 
-    def GetRequiredPlugins(self, request: Any, context: Any) -> Any:
+    def _dependencies(self, request: Any, context: Any, kind: Any) -> list[Any]:
+        """One ``kind`` message (PluginDependency or PackageDependency) per plugin the packages need."""
         python = self._python(request.info, context)
-        plugins = [
-            plugin_pb2.PluginDependency(kind="resource", name=p["name"], version=p["version"], server=p["server"])
+        return [
+            kind(kind="resource", name=p["name"], version=p["version"], server=p["server"])
             for p in required_plugins(python)
         ]
+
+    def GetRequiredPlugins(self, request: Any, context: Any) -> Any:
+        plugins = self._dependencies(request, context, plugin_pb2.PluginDependency)
         return language_pb2.GetRequiredPluginsResponse(plugins=plugins)
 
     def GetRequiredPackages(self, request: Any, context: Any) -> Any:
-        python = self._python(request.info, context)
-        packages = [
-            plugin_pb2.PackageDependency(kind="resource", name=p["name"], version=p["version"], server=p["server"])
-            for p in required_plugins(python)
-        ]
+        packages = self._dependencies(request, context, plugin_pb2.PackageDependency)
         return language_pb2.GetRequiredPackagesResponse(packages=packages)
 
     def GetProgramDependencies(self, request: Any, context: Any) -> Any:
