@@ -12,9 +12,9 @@ Installed with akua-pulumi, it is enabled automatically (its ``pytest11`` entry 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -24,7 +24,23 @@ from ..local import LocalServer
 from ..local.seed import Seller, arrange_seller
 from .stacks import AkuaStack
 
-__all__ = ["CallCounter", "Seller", "arrange_seller", "assert_steady_state"]
+if TYPE_CHECKING:
+    from pulumi import automation as auto
+
+__all__ = [
+    "STANDARD_FAULTS",
+    "CallCounter",
+    "Seller",
+    "arrange_seller",
+    "assert_adopts_without_writes",
+    "assert_converged_and_destroyed",
+    "assert_refresh_drops",
+    "assert_refresh_shows",
+    "assert_steady_state",
+    "destroy_within_budget",
+    "up_under_faults",
+    "up_within_budget",
+]
 
 
 @pytest.fixture
@@ -98,6 +114,94 @@ def assert_steady_state(stack: AkuaStack, calls: Callable[[], CallCounter], prov
     with calls() as c:
         stack.refresh()
     c.assert_budget(provider, "refresh")
+
+
+def up_within_budget(
+    stack: AkuaStack, calls: Callable[[], CallCounter], provider: type, step: str, **kw: Any
+) -> auto.UpResult:
+    """``stack.up(**kw)`` costs exactly what ``provider`` declares for ``step`` (``create``, ``update``...)."""
+    with calls() as c:
+        result = stack.up(**kw)
+    c.assert_budget(provider, step)
+    return result
+
+
+def destroy_within_budget(stack: AkuaStack, calls: Callable[[], CallCounter], provider: type) -> auto.DestroyResult:
+    """``stack.destroy()`` costs exactly what ``provider`` declares for ``delete``."""
+    with calls() as c:
+        result = stack.destroy()
+    c.assert_budget(provider, "delete")
+    return result
+
+
+def assert_refresh_shows(stack: AkuaStack, type_name: str, **outputs: Any) -> None:
+    """After an out-of-band change, ``refresh`` brings it into state: the ``type_name`` resource's outputs
+    equal ``outputs``."""
+    stack.refresh()
+    state = stack.state_of(type_name)["outputs"]
+    for key, value in outputs.items():
+        assert state[key] == value, (key, state.get(key), value)
+
+
+def assert_refresh_drops(stack: AkuaStack, type_name: str) -> None:
+    """After an out-of-band deletion, ``refresh`` drops every ``type_name`` resource from state."""
+    stack.refresh()
+    assert stack.resources(type_name) == []
+
+
+STANDARD_FAULTS: Mapping[str, float] = {
+    "error_rate": 0.15,
+    "rate_limited_rate": 0.05,
+    "retry_after_seconds": 0,
+    "drop_after_commit_rate": 0.3,
+}
+"""The faults the resource tests inject by default: errors, 429s, and responses lost after the commit."""
+
+
+def up_under_faults(
+    make_stack: Callable[..., AkuaStack],
+    akua: LocalServer,
+    program: Callable[[], None],
+    workspace: str | None,
+    *,
+    seed: int,
+    faults: Mapping[str, float] = STANDARD_FAULTS,
+) -> AkuaStack:
+    """A stack ``faults`` running ``program``, re-run under injected ``faults`` until ``up`` succeeds;
+    the faults are cleared before it returns (also when it never converges)."""
+    stack = make_stack(program, workspace=workspace, stack="faults")
+    akua.admin.set_faults(**faults, seed=seed)
+    try:
+        stack.up_until_converged()
+    finally:
+        akua.admin.clear_faults()
+    return stack
+
+
+def assert_converged_and_destroyed(stack: AkuaStack, remaining: Callable[[], Collection[Any]]) -> None:
+    """``stack`` previews with no changes, and after ``destroy`` ``remaining()`` lists nothing."""
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+    left = remaining()
+    assert len(left) == 0, left
+
+
+def assert_adopts_without_writes(
+    make_stack: Callable[..., AkuaStack],
+    akua: LocalServer,
+    program: Callable[[], None],
+    workspace: str | None,
+    type_name: str,
+    expected_id: str,
+) -> AkuaStack:
+    """A stack ``adopt`` running ``program`` adopts the live ``expected_id`` with no write and no diff after."""
+    adopt = make_stack(program, workspace=workspace, stack="adopt")
+    akua.admin.reset_counters()
+    adopt.up()
+    assert akua.admin.counters()["writes"] == 0, akua.admin.counters()["by_operation"]
+    assert adopt.state_of(type_name)["id"] == expected_id
+    adopt.preview(expect_no_changes=True)
+    return adopt
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
+from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.testing.stacks import AkuaStack
 
@@ -44,3 +45,21 @@ def assert_bad_input_fails_at_preview(
             bad.preview()
         assert prop.strip() in str(err.value), (prop, str(err.value)[-600:])
         assert akua.admin.counters()["writes"] == 0, prop
+
+
+def arrange_product(api: AkuaClient, akua: LocalServer, ws: str, oci_ref: str, digest: str) -> dict[str, Any]:
+    """A product (pinned to the latest version) of package ``app``, imported from an artifact published at
+    ``oci_ref`` as version 1.0.0 with ``digest``."""
+    akua.admin.publish_artifact(oci_ref, "1.0.0", digest, {})
+    pkg = api.post(
+        "/packages:import",
+        json={"name": "app", "oci_ref": oci_ref, "version": {"semver": "1.0.0", "ref": digest, "input_schema": {}}},
+        workspace=ws,
+    )
+    return dict(
+        api.post(
+            "/products",
+            json={"name": "App", "package_id": pkg["id"], "package_version_pin": {"kind": "latest"}},
+            workspace=ws,
+        )
+    )

@@ -12,7 +12,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.api_token import ApiToken, ApiTokenProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -35,9 +35,7 @@ def test_api_token_lifecycle(
     calls: Callable[[], CallCounter],
 ) -> None:
     stack = make_stack(_program, workspace=workspace_id)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ApiTokenProvider, "create")
+    fixtures.up_within_budget(stack, calls, ApiTokenProvider, "create")
     tid = stack.state_of("ApiToken")["id"]
     assert [(t["id"], t["name"]) for t in _tokens(api, workspace_id)] == [(tid, "ci-token")]
     value = stack.outputs()["token"]
@@ -47,14 +45,13 @@ def test_api_token_lifecycle(
         assert [w["id"] for w in as_token.paginate("/workspaces")] == [workspace_id]
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, ApiTokenProvider)
+    fixtures.assert_steady_state(stack, calls, ApiTokenProvider)
     assert stack.outputs()["token"] == value  # refresh keeps the show-once value
 
     # 2. Out-of-band change (no update API; the emulator's admin renames it): refresh shows it, up
     # replaces it (every input is create-only) and the renamed one is revoked.
     akua.admin.patch_object(tid, name="renamed")
-    stack.refresh()
-    assert stack.state_of("ApiToken")["outputs"]["name"] == "renamed"
+    fixtures.assert_refresh_shows(stack, "ApiToken", name="renamed")
     stack.up()
     tid2 = stack.state_of("ApiToken")["id"]
     assert [(t["id"], t["name"]) for t in _tokens(api, workspace_id)] == [(tid2, "ci-token")]
@@ -62,17 +59,14 @@ def test_api_token_lifecycle(
 
     # 3. Out-of-band deletion (revoked through the API): refresh drops it, up mints a new one.
     api.delete(f"/api_tokens/{tid2}", workspace=workspace_id)
-    stack.refresh()
-    assert stack.resources("ApiToken") == []
+    fixtures.assert_refresh_drops(stack, "ApiToken")
     stack.up()
     tid3 = stack.state_of("ApiToken")["id"]
     assert [(t["id"], t["name"]) for t in _tokens(api, workspace_id)] == [(tid3, "ci-token")]
     assert stack.outputs()["token"].startswith("sk_akua_")
 
     # 5. Destroy revokes it.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(ApiTokenProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, ApiTokenProvider)
     assert _tokens(api, workspace_id) == []
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.cloudflare_connection import CloudflareConnection, CloudflareConnectionProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview, assert_no_plaintext
@@ -47,20 +47,17 @@ def test_cloudflare_connection_lifecycle_and_secrets(
     ws = workspace_id
     out: list[str] = []
     stack = make_stack(_program(), workspace=ws)
-    with calls() as c:
-        stack.up(on_output=out.append)
-    c.assert_budget(CloudflareConnectionProvider, "create")
+    fixtures.up_within_budget(stack, calls, CloudflareConnectionProvider, "create", on_output=out.append)
     cid = stack.state_of("CloudflareConnection")["id"]
     assert [(x["id"], x["account_id"]) for x in _conns(api, ws)] == [(cid, "acct_123")]
     assert len(_secrets(api, ws)) == 1  # the platform keeps the token in a Secret
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, CloudflareConnectionProvider)
+    fixtures.assert_steady_state(stack, calls, CloudflareConnectionProvider)
 
     # 2. Out-of-band change (admin edits the suffix): refresh shows it, up replaces it.
     akua.admin.patch_object(cid, origin_hostname_suffix="elsewhere.example.com")
-    stack.refresh()
-    assert stack.state_of("CloudflareConnection")["outputs"]["origin_hostname_suffix"] == "elsewhere.example.com"
+    fixtures.assert_refresh_shows(stack, "CloudflareConnection", origin_hostname_suffix="elsewhere.example.com")
     # A replacement with the same (unique) name must delete the old one first.
     stack.up(on_output=out.append)
     cid2 = stack.state_of("CloudflareConnection")["id"]
@@ -69,17 +66,14 @@ def test_cloudflare_connection_lifecycle_and_secrets(
 
     # 3. Out-of-band deletion: refresh drops it, up creates it again.
     api.delete(f"/cloudflare_connections/{cid2}", workspace=ws)
-    stack.refresh()
-    assert stack.resources("CloudflareConnection") == []
+    fixtures.assert_refresh_drops(stack, "CloudflareConnection")
     stack.up(on_output=out.append)
     assert len(_conns(api, ws)) == 1
 
     assert_no_plaintext(stack, out, [API_TOKEN])
 
     # 5. Destroy deletes it and the Secret holding its token.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(CloudflareConnectionProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, CloudflareConnectionProvider)
     assert _conns(api, ws) == [] and _secrets(api, ws) == []
 
 
@@ -98,12 +92,8 @@ def test_cloudflare_connection_lost_response_adoption_and_bad_input(
     stack.preview(expect_no_changes=True)
 
     # 4. Adoption by name: no write, no diff.
-    adopt = make_stack(_program(adopt=True), workspace=ws, stack="adopt")
-    akua.admin.reset_counters()
-    adopt.up()
-    assert akua.admin.counters()["writes"] == 0
-    assert adopt.state_of("CloudflareConnection")["id"] == stack.state_of("CloudflareConnection")["id"]
-    adopt.preview(expect_no_changes=True)
+    cid = stack.state_of("CloudflareConnection")["id"]
+    fixtures.assert_adopts_without_writes(make_stack, akua, _program(adopt=True), ws, "CloudflareConnection", cid)
     stack.destroy()
     assert _conns(api, ws) == []
 

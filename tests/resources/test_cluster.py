@@ -11,9 +11,10 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.cluster import Cluster, ClusterProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
+from ._estate import arrange_product
 from .conftest import CallCounter
 
 OCI = "oci://registry.test/app"
@@ -25,17 +26,7 @@ def _clusters(api: AkuaClient, ws: str) -> dict[str, dict[str, Any]]:
 
 def _install(api: AkuaClient, akua: LocalServer, ws: str, region_id: str, cluster_id: str) -> dict[str, Any]:
     """A product-based install on the cluster (package imported from a published artifact)."""
-    akua.admin.publish_artifact(OCI, "1.0.0", "sha256:1", {})
-    pkg = api.post(
-        "/packages:import",
-        json={"name": "app", "oci_ref": OCI, "version": {"semver": "1.0.0", "ref": "sha256:1", "input_schema": {}}},
-        workspace=ws,
-    )
-    prod = api.post(
-        "/products",
-        json={"name": "App", "package_id": pkg["id"], "package_version_pin": {"kind": "latest"}},
-        workspace=ws,
-    )
+    prod = arrange_product(api, akua, ws, OCI, "sha256:1")
     op = api.wait_operation(
         api.post(
             "/installs",
@@ -58,23 +49,18 @@ def test_cluster_lifecycle(
     ws = workspace_id
     region = api.post("/regions", json={"name": "eu"}, workspace=ws)["id"]
     stack = make_stack(lambda: Cluster("c", name="prod", region_id=region), workspace=ws)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ClusterProvider, "create")
+    fixtures.up_within_budget(stack, calls, ClusterProvider, "create")
     cid = stack.state_of("Cluster")["id"]
     live = _clusters(api, ws)
     assert list(live) == [cid] and live[cid]["state"] == "active" and live[cid]["provider"] == "managed_kaas"
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, ClusterProvider)
+    fixtures.assert_steady_state(stack, calls, ClusterProvider)
 
     # 2. Out-of-band rename: refresh shows it, up converges it back in place.
     api.patch(f"/clusters/{cid}", json={"name": "elsewhere"}, if_match=live[cid]["etag"], workspace=ws)
-    stack.refresh()
-    assert stack.state_of("Cluster")["outputs"]["name"] == "elsewhere"
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ClusterProvider, "update")
+    fixtures.assert_refresh_shows(stack, "Cluster", name="elsewhere")
+    fixtures.up_within_budget(stack, calls, ClusterProvider, "update")
     assert _clusters(api, ws)[cid]["name"] == "prod"
     stack.preview(expect_no_changes=True)
 
@@ -90,8 +76,7 @@ def test_cluster_lifecycle(
 
     # 3. Out-of-band deletion: refresh drops it, up creates a new one (the replayed key is skipped).
     api.wait_operation(api.delete(f"/clusters/{cid}", if_match=_clusters(api, ws)[cid]["etag"], workspace=ws))
-    stack.refresh()
-    assert stack.resources("Cluster") == []
+    fixtures.assert_refresh_drops(stack, "Cluster")
     stack.up()
     cid = stack.state_of("Cluster")["id"]
     assert list(_clusters(api, ws)) == [cid]
@@ -106,9 +91,7 @@ def test_cluster_lifecycle(
 
     # 5. Destroy deletes it.
     stack.refresh()  # the failed destroy left the etag as it was; the install bumped nothing, but be exact
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(ClusterProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, ClusterProvider)
     assert _clusters(api, ws) == {}
 
 

@@ -10,7 +10,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.cluster_compute_settings import ClusterComputeSettings, ClusterComputeSettingsProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
@@ -37,24 +37,20 @@ def test_cluster_compute_settings_lifecycle(
     cluster_etag = api.get(f"/clusters/{cid}", workspace=ws)["etag"]
 
     stack = make_stack(lambda: ClusterComputeSettings("cs", cluster_id=cid, auto_scaling_enabled=False), workspace=ws)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ClusterComputeSettingsProvider, "create")
+    fixtures.up_within_budget(stack, calls, ClusterComputeSettingsProvider, "create")
     assert stack.state_of("ClusterComputeSettings")["id"] == cid
     assert api.get(path, workspace=ws)["auto_scaling"] == "paused"
     assert api.get(f"/clusters/{cid}", workspace=ws)["etag"] == cluster_etag  # its own etag
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, ClusterComputeSettingsProvider)
+    fixtures.assert_steady_state(stack, calls, ClusterComputeSettingsProvider)
 
     # 2. Out-of-band change: refresh shows it, up converges it.
     live = api.get(path, workspace=ws)
     api.patch(path, json={"auto_scaling_enabled": True}, if_match=live["etag"], workspace=ws)
     stack.refresh()
     assert stack.state_of("ClusterComputeSettings")["outputs"]["auto_scaling_enabled"] is True
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ClusterComputeSettingsProvider, "update")
+    fixtures.up_within_budget(stack, calls, ClusterComputeSettingsProvider, "update")
     assert api.get(path, workspace=ws)["auto_scaling"] == "paused"
     stack.preview(expect_no_changes=True)
 
@@ -67,9 +63,7 @@ def test_cluster_compute_settings_lifecycle(
 
     # 5. Destroy leaves the settings as they are (documented: they belong to the cluster).
     stack.program = lambda: ClusterComputeSettings("cs", cluster_id=cid, auto_scaling_enabled=False)
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(ClusterComputeSettingsProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, ClusterComputeSettingsProvider)
     assert api.get(path, workspace=ws)["auto_scaling"] == "paused"
 
     # 4. Adoption: declaring the current settings writes nothing and shows no diff.
@@ -91,8 +85,7 @@ def test_cluster_compute_settings_lifecycle(
     op = api.delete(f"/clusters/{cid}", if_match=api.get(f"/clusters/{cid}", workspace=ws)["etag"], workspace=ws)
     if op:
         api.wait_operation(op, workspace=ws)
-    stack.refresh()
-    assert stack.resources("ClusterComputeSettings") == []
+    fixtures.assert_refresh_drops(stack, "ClusterComputeSettings")
 
     # 6. Bad input fails at preview naming the property, with no write.
     assert_bad_input_fails_at_preview(

@@ -12,7 +12,7 @@ from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.compute_config import ComputeConfig, ComputeConfigProvider
 from akua_pulumi.resources.secret import Secret
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
@@ -35,23 +35,18 @@ def test_compute_config_lifecycle(
     ws = workspace_id
     cfg = {"region": "fsn1", "image": "ubuntu-24.04"}
     stack = make_stack(lambda: ComputeConfig("cc", name="eu", provider_config=cfg), workspace=ws)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ComputeConfigProvider, "create")
+    fixtures.up_within_budget(stack, calls, ComputeConfigProvider, "create")
     cid = stack.state_of("ComputeConfig")["id"]
     live = _configs(api, ws)
     assert list(live) == [cid] and live[cid]["credential_scope"] == {"kind": "system"}
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, ComputeConfigProvider)
+    fixtures.assert_steady_state(stack, calls, ComputeConfigProvider)
 
     # 2. Out-of-band change: refresh shows it, up converges it in place.
     api.patch(f"/compute_configs/{cid}", json={"name": "renamed"}, if_match=live[cid]["etag"], workspace=ws)
-    stack.refresh()
-    assert stack.state_of("ComputeConfig")["outputs"]["name"] == "renamed"
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ComputeConfigProvider, "update")
+    fixtures.assert_refresh_shows(stack, "ComputeConfig", name="renamed")
+    fixtures.up_within_budget(stack, calls, ComputeConfigProvider, "update")
     assert _configs(api, ws)[cid]["name"] == "eu"
 
     # byom: a Secret with the provider token; switching scope updates in place.
@@ -80,8 +75,7 @@ def test_compute_config_lifecycle(
 
     # 3. Out-of-band deletion: refresh drops it, up creates it again.
     api.delete(f"/compute_configs/{cid2}", if_match=_configs(api, ws)[cid2]["etag"], workspace=ws)
-    stack.refresh()
-    assert stack.resources("ComputeConfig") == []
+    fixtures.assert_refresh_drops(stack, "ComputeConfig")
     stack.up()
     assert len(_configs(api, ws)) == 1
 
@@ -126,16 +120,9 @@ def test_compute_config_adoption_faults_and_bad_input(
         for i in range(3):
             ComputeConfig(f"c{i}", name=f"cfg-{i}", provider_config=cfg)
 
-    faulty = make_stack(many, workspace=ws, stack="faults")
-    akua.admin.set_faults(
-        error_rate=0.15, rate_limited_rate=0.05, retry_after_seconds=0, drop_after_commit_rate=0.3, seed=8
-    )
-    faulty.up_until_converged()
-    akua.admin.clear_faults()
+    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=8)
     assert sorted(c["name"] for c in _configs(api, ws).values()) == ["cfg-0", "cfg-1", "cfg-2"]
-    faulty.preview(expect_no_changes=True)
-    faulty.destroy()
-    assert _configs(api, ws) == {}
+    fixtures.assert_converged_and_destroyed(faulty, lambda: _configs(api, ws))
 
     # 6. Bad input fails at preview naming the property, with no write.
     assert_bad_input_fails_at_preview(

@@ -12,7 +12,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.custom_domain import CustomDomain, CustomDomainProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
@@ -34,15 +34,13 @@ def test_custom_domain_lifecycle(
 ) -> None:
     ws = workspace_id
     stack = make_stack(lambda: CustomDomain("shop", hostname="shop.example.com", endpoint=ORIGIN), workspace=ws)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(CustomDomainProvider, "create")
+    fixtures.up_within_budget(stack, calls, CustomDomainProvider, "create")
     did = stack.state_of("CustomDomain")["id"]
     live = _domains(api, ws)
     assert list(live) == [did] and live[did]["status"] == "active" and live[did]["target"]["endpoint"] == ORIGIN
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, CustomDomainProvider)
+    fixtures.assert_steady_state(stack, calls, CustomDomainProvider)
 
     # 2. Out-of-band change (protocol): refresh shows it, up converges it in place.
     api.wait_operation(
@@ -53,11 +51,8 @@ def test_custom_domain_lifecycle(
             idempotency_key="oob-1",
         )
     )
-    stack.refresh()
-    assert stack.state_of("CustomDomain")["outputs"]["protocol"] == "grpc"
-    with calls() as c:
-        stack.up()
-    c.assert_budget(CustomDomainProvider, "update")
+    fixtures.assert_refresh_shows(stack, "CustomDomain", protocol="grpc")
+    fixtures.up_within_budget(stack, calls, CustomDomainProvider, "update")
     assert _domains(api, ws)[did]["protocol"] == "http"
     stack.preview(expect_no_changes=True)
 
@@ -73,16 +68,13 @@ def test_custom_domain_lifecycle(
     # 3. Out-of-band deletion: refresh drops it, up creates it again (the replayed key is skipped).
     etag = _domains(api, ws)[did]["etag"]
     api.wait_operation(api.delete(f"/workspaces/{ws}/custom_domains/{did}", if_match=etag, idempotency_key="oob-2"))
-    stack.refresh()
-    assert stack.resources("CustomDomain") == []
+    fixtures.assert_refresh_drops(stack, "CustomDomain")
     stack.up()
     did = stack.state_of("CustomDomain")["id"]
     assert list(_domains(api, ws)) == [did]
 
     # 5. Destroy deletes it.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(CustomDomainProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, CustomDomainProvider)
     assert _domains(api, ws) == {}
 
 
@@ -127,12 +119,7 @@ def test_custom_domain_adoption_conflicts_faults_and_bad_input(
         for i in range(3):
             CustomDomain(f"d{i}", hostname=f"d{i}.example.com", endpoint=ORIGIN)
 
-    faulty = make_stack(many, workspace=ws, stack="faults")
-    akua.admin.set_faults(
-        error_rate=0.15, rate_limited_rate=0.05, retry_after_seconds=0, drop_after_commit_rate=0.3, seed=3
-    )
-    faulty.up_until_converged()
-    akua.admin.clear_faults()
+    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=3)
     counts = Counter(d["hostname"] for d in _domains(api, ws).values())
     assert counts == Counter({"app.example.com": 1, "d0.example.com": 1, "d1.example.com": 1, "d2.example.com": 1})
     faulty.preview(expect_no_changes=True)

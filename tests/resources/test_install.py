@@ -12,7 +12,7 @@ from akua_pulumi import Install, Package, Product
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.install import InstallProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -89,14 +89,12 @@ def test_install_direct_lifecycle(
         )
 
     stack = make_stack(program(v1), workspace=workspace_id)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(InstallProvider, "create")
+    fixtures.up_within_budget(stack, calls, InstallProvider, "create")
     iid = stack.state_of("Install")["id"]
     assert ws.get(f"/installs/{iid}")["package_version_id"] == v1
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, InstallProvider)
+    fixtures.assert_steady_state(stack, calls, InstallProvider)
 
     # 2. Version drift out of band: refresh shows it, up moves the install back to the declared version.
     live = ws.get(f"/installs/{iid}")
@@ -106,11 +104,8 @@ def test_install_direct_lifecycle(
         if_match=live["etag"],
         idempotency_key="oob-update-1",
     )
-    stack.refresh()
-    assert stack.state_of("Install")["outputs"]["package_version_id"] == v2
-    with calls() as c:
-        stack.up()
-    c.assert_budget(InstallProvider, "update")
+    fixtures.assert_refresh_shows(stack, "Install", package_version_id=v2)
+    fixtures.up_within_budget(stack, calls, InstallProvider, "update")
     assert ws.get(f"/installs/{iid}")["package_version_id"] == v1
 
     # A declared version change is applied in place through :update.
@@ -123,8 +118,7 @@ def test_install_direct_lifecycle(
 
     # 3. Out-of-band deletion: refresh drops it, up installs again.
     ws.wait_operation(ws.delete(f"/installs/{iid}", if_match=live["etag"]))
-    stack.refresh()
-    assert stack.resources("Install") == []
+    fixtures.assert_refresh_drops(stack, "Install")
     # The pin now resolves to v2 ("latest") but v1 is declared: the create ends on v1 in one run.
     stack.program = program(v1, pin="latest")
     stack.up()
@@ -134,9 +128,7 @@ def test_install_direct_lifecycle(
     stack.preview(expect_no_changes=True)
 
     # 5. Destroy: no install left.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(InstallProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, InstallProvider)
     assert _installs(ws) == []
 
 

@@ -8,28 +8,17 @@ from typing import Any
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.offer import Offer, OfferProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
-from ._estate import assert_bad_input_fails_at_preview
+from ._estate import arrange_product, assert_bad_input_fails_at_preview
 from .conftest import CallCounter
 
 REF = "oci://registry.example/acme/offer-app"
 
 
 def _product(api: AkuaClient, akua: LocalServer, ws: str) -> str:
-    akua.admin.publish_artifact(REF, "1.0.0", "sha256:o1", {})
-    pkg = api.post(
-        "/packages:import",
-        json={"name": "app", "oci_ref": REF, "version": {"semver": "1.0.0", "ref": "sha256:o1", "input_schema": {}}},
-        workspace=ws,
-    )
-    prod = api.post(
-        "/products",
-        json={"name": "App", "package_id": pkg["id"], "package_version_pin": {"kind": "latest"}},
-        workspace=ws,
-    )
-    return str(prod["id"])
+    return str(arrange_product(api, akua, ws, REF, "sha256:o1")["id"])
 
 
 def _active(api: AkuaClient, ws: str) -> dict[str, dict[str, Any]]:
@@ -57,16 +46,14 @@ def test_offer_lifecycle_replace_and_archive(
         )
 
     stack = make_stack(program("first"), workspace=ws)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(OfferProvider, "create")
+    fixtures.up_within_budget(stack, calls, OfferProvider, "create")
     oid = stack.state_of("Offer")["id"]
     live = _active(api, ws)
     assert list(live) == [oid] and live[oid]["status"] == "active"
     assert stack.state_of("Offer")["outputs"]["short_hash"] == live[oid]["short_hash"]
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, OfferProvider)
+    fixtures.assert_steady_state(stack, calls, OfferProvider)
 
     # Immutable: a change replaces it (new offer, the old one archived).
     stack.program = program("second")
@@ -78,8 +65,7 @@ def test_offer_lifecycle_replace_and_archive(
 
     # 2. Out-of-band change (the emulator's admin edits the note): refresh shows it, up replaces it.
     akua.admin.patch_object(oid2, internal_note="edited")
-    stack.refresh()
-    assert stack.state_of("Offer")["outputs"]["internal_note"] == "edited"
+    fixtures.assert_refresh_shows(stack, "Offer", internal_note="edited")
     stack.up()
     oid3 = stack.state_of("Offer")["id"]
     assert list(_active(api, ws)) == [oid3] and _active(api, ws)[oid3]["internal_note"] == "second"
@@ -87,16 +73,13 @@ def test_offer_lifecycle_replace_and_archive(
     # 3. Out-of-band archive reads as deletion: refresh drops it; up creates a new one (the key that
     # replays the archived offer is skipped).
     api.post(f"/offers/{oid3}:archive", if_match=api.get(f"/offers/{oid3}", workspace=ws)["etag"], workspace=ws)
-    stack.refresh()
-    assert stack.resources("Offer") == []
+    fixtures.assert_refresh_drops(stack, "Offer")
     stack.up()
     oid4 = stack.state_of("Offer")["id"]
     assert oid4 not in (oid, oid2, oid3) and list(_active(api, ws)) == [oid4]
 
     # 5. Destroy archives (no DELETE exists; the API keeps archived offers: documented).
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(OfferProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, OfferProvider)
     assert _active(api, ws) == {}
 
 
@@ -121,17 +104,10 @@ def test_offer_adoption_faults_and_bad_input(
         for i in range(3):
             Offer(f"o{i}", product_id=product, notes=f"offer-{i}", unlimited_uses=True)
 
-    faulty = make_stack(many, workspace=ws, stack="faults")
-    akua.admin.set_faults(
-        error_rate=0.15, rate_limited_rate=0.05, retry_after_seconds=0, drop_after_commit_rate=0.3, seed=9
-    )
-    faulty.up_until_converged()
-    akua.admin.clear_faults()
+    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=9)
     notes = sorted(o.get("notes", "") for o in _active(api, ws).values())
     assert notes == ["offer-0", "offer-1", "offer-2"]
-    faulty.preview(expect_no_changes=True)
-    faulty.destroy()
-    assert _active(api, ws) == {}
+    fixtures.assert_converged_and_destroyed(faulty, lambda: _active(api, ws))
 
     # 6. Bad input fails at preview naming the property, with no write.
     assert_bad_input_fails_at_preview(

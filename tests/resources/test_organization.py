@@ -11,7 +11,7 @@ from akua_pulumi import Organization, OrganizationInvitation, OrganizationMember
 from akua_pulumi.client import AkuaClient, NotFoundError
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.organization import OrganizationProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -25,14 +25,12 @@ def test_organization_lifecycle(
     make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, calls: Callable[[], CallCounter]
 ) -> None:
     stack = make_stack(lambda: Organization("org", name="Acme Org", slug="acme-org"))
-    with calls() as c:
-        stack.up()
-    c.assert_budget(OrganizationProvider, "create")
+    fixtures.up_within_budget(stack, calls, OrganizationProvider, "create")
     oid = stack.state_of("Organization")["id"]
     assert api.get(f"/organizations/{oid}")["name"] == "Acme Org"
 
     # 1. No-op preview: no API call at all; no-op up: no write.
-    assert_steady_state(stack, calls, OrganizationProvider)
+    fixtures.assert_steady_state(stack, calls, OrganizationProvider)
 
     # Update conflict: the etag changed out of band and the program changes the name without a
     # refresh. The update sends the stored etag, so it is refused with a message saying what to do.
@@ -45,27 +43,21 @@ def test_organization_lifecycle(
     assert api.get(f"/organizations/{oid}")["name"] == "Renamed Elsewhere"  # nothing overwritten
 
     # 2. Drift: refresh shows it, up converges it back (one PATCH + one GET).
-    stack.refresh()
-    assert stack.state_of("Organization")["outputs"]["name"] == "Renamed Elsewhere"
-    with calls() as c:
-        stack.up()
-    c.assert_budget(OrganizationProvider, "update")
+    fixtures.assert_refresh_shows(stack, "Organization", name="Renamed Elsewhere")
+    fixtures.up_within_budget(stack, calls, OrganizationProvider, "update")
     assert api.get(f"/organizations/{oid}")["name"] == "Acme Org Two"
 
     # 3. Out-of-band deletion: refresh drops it, up recreates it (the replayed key names a deleted org).
     live = api.get(f"/organizations/{oid}")
     api.delete(f"/organizations/{oid}", if_match=live["etag"])
-    stack.refresh()
-    assert stack.resources("Organization") == []
+    fixtures.assert_refresh_drops(stack, "Organization")
     stack.up()
     new_id = stack.state_of("Organization")["id"]
     assert new_id != oid and api.get(f"/organizations/{new_id}")["name"] == "Acme Org Two"
     assert len(_orgs(api, "acme-org")) == 1
 
     # 5. Destroy: the organization is gone on the server.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(OrganizationProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, OrganizationProvider)
     with pytest.raises(NotFoundError):
         api.get(f"/organizations/{new_id}")
     assert _orgs(api, "acme-org") == []

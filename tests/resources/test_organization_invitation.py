@@ -11,7 +11,7 @@ from akua_pulumi import OrganizationInvitation
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.organization_invitation import OrganizationInvitationProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -27,20 +27,17 @@ def test_organization_invitation_lifecycle(
     org = api.post("/organizations", json={"name": "Invite Org", "slug": "invite-org"})["id"]
     # Mixed case on purpose: the API stores emails lower-cased, which must not show as drift.
     stack = make_stack(lambda: OrganizationInvitation("inv", organization_id=org, email="Bob@Example.com"))
-    with calls() as c:
-        stack.up()
-    c.assert_budget(OrganizationInvitationProvider, "create")
+    fixtures.up_within_budget(stack, calls, OrganizationInvitationProvider, "create")
     inv = stack.state_of("OrganizationInvitation")
     assert [(i["id"], i["email"], i["role"]) for i in _pending(api, org)] == [(inv["id"], "bob@example.com", "member")]
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, OrganizationInvitationProvider)
+    fixtures.assert_steady_state(stack, calls, OrganizationInvitationProvider)
 
     # 2. Drift of a create-only field (no update exists): refresh shows it, up replaces the
     # invitation (cancel first: one pending invitation per email).
     akua.admin.patch_object(inv["id"], role="admin")
-    stack.refresh()
-    assert stack.state_of("OrganizationInvitation")["outputs"]["role"] == "admin"
+    fixtures.assert_refresh_shows(stack, "OrganizationInvitation", role="admin")
     assert stack.preview().change_summary.get("replace") == 1
     stack.up()
     new = stack.state_of("OrganizationInvitation")["id"]
@@ -52,23 +49,19 @@ def test_organization_invitation_lifecycle(
     token = akua.admin.get_object(new)["data"]["_token"]
     with AkuaClient(api_url=akua.api_url, token=bob["token"]) as as_bob:
         as_bob.post("/organization_invitations/accept", json={"token": token})
-    stack.refresh()
-    assert stack.resources("OrganizationInvitation") == []
+    fixtures.assert_refresh_drops(stack, "OrganizationInvitation")
 
     # 3b. Still declared: up invites again; cancelled out of band: refresh drops it, up re-invites.
     stack.up()
     again = stack.state_of("OrganizationInvitation")["id"]
     api.delete(f"/organizations/{org}/invitations/{again}")
-    stack.refresh()
-    assert stack.resources("OrganizationInvitation") == []
+    fixtures.assert_refresh_drops(stack, "OrganizationInvitation")
     stack.up()
     last = stack.state_of("OrganizationInvitation")["id"]
     assert [i["id"] for i in _pending(api, org)] == [last]
 
     # 5. Destroy cancels it: nothing pending remains.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(OrganizationInvitationProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, OrganizationInvitationProvider)
     assert _pending(api, org) == []
 
 

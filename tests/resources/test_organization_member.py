@@ -11,7 +11,7 @@ from akua_pulumi import OrganizationMember
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.organization_member import OrganizationMemberProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -27,24 +27,19 @@ def test_organization_member_lifecycle(
     org = api.post("/organizations", json={"name": "Member Org", "slug": "member-org"})["id"]
     user = akua.admin.create_user("Mia Member", "mia@example.com")["id"]
     stack = make_stack(lambda: OrganizationMember("m", organization_id=org, user_id=user, role="member"))
-    with calls() as c:
-        stack.up()
-    c.assert_budget(OrganizationMemberProvider, "create")
+    fixtures.up_within_budget(stack, calls, OrganizationMemberProvider, "create")
     assert stack.state_of("OrganizationMember")["id"] == f"{org}/{user}"
     assert _members(api, org)[user]["role"] == "member"
     assert stack.state_of("OrganizationMember")["outputs"]["email"] == "mia@example.com"
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, OrganizationMemberProvider)
+    fixtures.assert_steady_state(stack, calls, OrganizationMemberProvider)
 
     # 2. Drift of the role: refresh shows it, up converges it back.
     m = _members(api, org)[user]
     api.patch(f"/organizations/{org}/members/{user}", json={"role": "admin"}, if_match=m["etag"])
-    stack.refresh()
-    assert stack.state_of("OrganizationMember")["outputs"]["role"] == "admin"
-    with calls() as c:
-        stack.up()
-    c.assert_budget(OrganizationMemberProvider, "update")
+    fixtures.assert_refresh_shows(stack, "OrganizationMember", role="admin")
+    fixtures.up_within_budget(stack, calls, OrganizationMemberProvider, "update")
     assert _members(api, org)[user]["role"] == "member"
 
     # An in-place role change keeps the id.
@@ -56,15 +51,12 @@ def test_organization_member_lifecycle(
     # 3. Out-of-band removal: refresh drops it, up adds the user again (the replayed key is stale).
     m = _members(api, org)[user]
     api.delete(f"/organizations/{org}/members/{user}", if_match=m["etag"])
-    stack.refresh()
-    assert stack.resources("OrganizationMember") == []
+    fixtures.assert_refresh_drops(stack, "OrganizationMember")
     stack.up()
     assert _members(api, org)[user]["role"] == "admin"
 
     # 5. Destroy removes the membership (the creator stays the owner).
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(OrganizationMemberProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, OrganizationMemberProvider)
     remaining = _members(api, org)
     assert user not in remaining and [m["role"] for m in remaining.values()] == ["owner"]
 

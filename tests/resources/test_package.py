@@ -11,7 +11,7 @@ from akua_pulumi import Package
 from akua_pulumi.client import AkuaClient, NotFoundError
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.package import PackageProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -34,20 +34,17 @@ def test_package_lifecycle(
     akua.admin.publish_artifact(REF, "1.0.0", "sha256:app-1", {"type": "object"})
     ws = api.for_workspace(workspace_id)
     stack = make_stack(lambda: Package("pkg", name="app", oci_ref=REF, version=VERSION), workspace=workspace_id)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(PackageProvider, "create")
+    fixtures.up_within_budget(stack, calls, PackageProvider, "create")
     pid = stack.state_of("Package")["id"]
     assert ws.get(f"/packages/{pid}")["source"] == {"kind": "oci", "oci_ref": REF}
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, PackageProvider)
+    fixtures.assert_steady_state(stack, calls, PackageProvider)
 
     # 2. Drift of a create-only field (packages have no PATCH): refresh shows it, up replaces the
     # package, deleting the old import first (an artifact is imported once per workspace).
     akua.admin.patch_object(pid, name="renamed elsewhere")
-    stack.refresh()
-    assert stack.state_of("Package")["outputs"]["name"] == "renamed elsewhere"
+    fixtures.assert_refresh_shows(stack, "Package", name="renamed elsewhere")
     assert stack.preview().change_summary.get("replace") == 1
     stack.up()
     new = stack.state_of("Package")["id"]
@@ -56,16 +53,13 @@ def test_package_lifecycle(
 
     # 3. Out-of-band deletion: refresh drops it, up imports it again.
     ws.delete(f"/packages/{new}", if_match=ws.get(f"/packages/{new}")["etag"])
-    stack.refresh()
-    assert stack.resources("Package") == []
+    fixtures.assert_refresh_drops(stack, "Package")
     stack.up()
     last = stack.state_of("Package")["id"]
     assert [p["id"] for p in _packages(api, workspace_id)] == [last]
 
     # 5. Destroy: nothing left.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(PackageProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, PackageProvider)
     with pytest.raises(NotFoundError):
         ws.get(f"/packages/{last}")
     assert _packages(api, workspace_id) == []
@@ -81,9 +75,7 @@ def test_package_helm_adoption_and_bad_input(
     ws = api.for_workspace(workspace_id)
     helm = {"repo_url": "oci://charts.example/web", "chart": "web", "target_revision": "2.1.0"}
     stack = make_stack(lambda: Package("hosted", name="web", helm=helm), workspace=workspace_id)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(PackageProvider, "create_helm")
+    fixtures.up_within_budget(stack, calls, PackageProvider, "create_helm")
     hosted = ws.get(f"/packages/{stack.state_of('Package')['id']}")
     assert hosted["source"]["kind"] == "hosted"
 

@@ -11,7 +11,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.preview_hostname import PreviewHostname, PreviewHostnameProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
@@ -64,12 +64,10 @@ def test_preview_hostname_pinned_and_floating(
 
     # Pinned: create within budget; a change of render replaces it.
     pinned = make_stack(lambda: PreviewHostname("pin", install_id=iid, render_id=r1), workspace=ws, stack="pinned")
-    with calls() as c:
-        pinned.up()
-    c.assert_budget(PreviewHostnameProvider, "create")
+    fixtures.up_within_budget(pinned, calls, PreviewHostnameProvider, "create")
     pid = pinned.state_of("PreviewHostname")["id"]
     assert _hosts(api, ws, iid)[pid]["binding"] == {"kind": "pinned", "render_id": r1}
-    assert_steady_state(pinned, calls, PreviewHostnameProvider)
+    fixtures.assert_steady_state(pinned, calls, PreviewHostnameProvider)
     pinned.program = lambda: PreviewHostname("pin", install_id=iid, render_id=r2)
     pinned.up()
     pid2 = pinned.state_of("PreviewHostname")["id"]
@@ -80,17 +78,13 @@ def test_preview_hostname_pinned_and_floating(
         return lambda: PreviewHostname("main", install_id=iid, track="main", render_id=render)
 
     stack = make_stack(floating(r1), workspace=ws)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(PreviewHostnameProvider, "create_floating")
+    fixtures.up_within_budget(stack, calls, PreviewHostnameProvider, "create_floating")
     fid = stack.state_of("PreviewHostname")["id"]
     hostname = stack.state_of("PreviewHostname")["outputs"]["hostname"]
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, PreviewHostnameProvider)
+    fixtures.assert_steady_state(stack, calls, PreviewHostnameProvider)
     stack.program = floating(r2)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(PreviewHostnameProvider, "update")
+    fixtures.up_within_budget(stack, calls, PreviewHostnameProvider, "update")
     live = _hosts(api, ws, iid)[fid]
     assert live["hostname"] == hostname and live["binding"]["render_id"] == r2
     stack.preview(expect_no_changes=True)
@@ -105,8 +99,7 @@ def test_preview_hostname_pinned_and_floating(
         ),
         workspace=ws,
     )
-    stack.refresh()
-    assert stack.state_of("PreviewHostname")["outputs"]["render_id"] == r1
+    fixtures.assert_refresh_shows(stack, "PreviewHostname", render_id=r1)
     stack.up()
     assert _hosts(api, ws, iid)[fid]["binding"]["render_id"] == r2
     stack.preview(expect_no_changes=True)
@@ -117,8 +110,7 @@ def test_preview_hostname_pinned_and_floating(
         api.delete(f"/installs/{iid}/preview_hostnames/{fid}", if_match=etag, idempotency_key="oob-2", workspace=ws),
         workspace=ws,
     )
-    stack.refresh()
-    assert stack.resources("PreviewHostname") == []
+    fixtures.assert_refresh_drops(stack, "PreviewHostname")
     stack.up()
     assert len([h for h in _hosts(api, ws, iid).values() if h["binding"]["kind"] == "floating"]) == 1
 
@@ -134,9 +126,7 @@ def test_preview_hostname_pinned_and_floating(
     other.preview(expect_no_changes=True)
 
     # 5. Destroy deletes them.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(PreviewHostnameProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, PreviewHostnameProvider)
     pinned.destroy()
     assert _hosts(api, ws, iid) == {}
 
@@ -152,14 +142,10 @@ def test_preview_hostname_faults_and_bad_input(
         for t in ("a", "b", "c"):
             PreviewHostname(t, install_id=iid, track=t, render_id=r1)
 
-    faulty = make_stack(many, workspace=ws, stack="faults")
-    akua.admin.set_faults(error_rate=0.1, retry_after_seconds=0, drop_after_commit_rate=0.2, seed=7)
-    faulty.up_until_converged()
-    akua.admin.clear_faults()
+    faults = {"error_rate": 0.1, "retry_after_seconds": 0, "drop_after_commit_rate": 0.2}
+    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=7, faults=faults)
     assert sorted(h["binding"]["track"] for h in _hosts(api, ws, iid).values()) == ["a", "b", "c"]
-    faulty.preview(expect_no_changes=True)
-    faulty.destroy()
-    assert _hosts(api, ws, iid) == {}
+    fixtures.assert_converged_and_destroyed(faulty, lambda: _hosts(api, ws, iid))
 
     # 6. Bad input fails at preview naming the property, with no write.
     assert_bad_input_fails_at_preview(

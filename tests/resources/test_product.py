@@ -11,7 +11,7 @@ from akua_pulumi import Product
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.product import ProductProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -46,39 +46,32 @@ def test_product_lifecycle(
         lambda: Product("prod", name="Widget", package_id=pkg, version="1.0.0", custom_description="A widget"),
         workspace=workspace_id,
     )
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ProductProvider, "create")
+    fixtures.up_within_budget(stack, calls, ProductProvider, "create")
     pid = stack.state_of("Product")["id"]
     live = ws.get(f"/products/{pid}")
     assert live["package"]["version_pin"] == {"kind": "pinned", "version": "1.0.0"}
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, ProductProvider)
+    fixtures.assert_steady_state(stack, calls, ProductProvider)
 
     # 2. Drift: refresh shows it, up converges it back.
     ws.patch(f"/products/{pid}", json={"name": "Renamed", "custom_description": None}, if_match=live["etag"])
     stack.refresh()
     outs = stack.state_of("Product")["outputs"]
     assert (outs["name"], outs.get("custom_description")) == ("Renamed", None)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(ProductProvider, "update")
+    fixtures.up_within_budget(stack, calls, ProductProvider, "update")
     live = ws.get(f"/products/{pid}")
     assert (live["name"], live["custom_description"]) == ("Widget", "A widget")
 
     # 3. Archived out of band: refresh drops it, up creates a new active product.
     ws.post(f"/products/{pid}:archive", json={}, if_match=live["etag"])
-    stack.refresh()
-    assert stack.resources("Product") == []
+    fixtures.assert_refresh_drops(stack, "Product")
     stack.up()
     new = stack.state_of("Product")["id"]
     assert new != pid and [p["id"] for p in _active(api, workspace_id)] == [new]
 
     # 5. Destroy archives: nothing active remains.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(ProductProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, ProductProvider)
     assert _active(api, workspace_id) == []
 
 

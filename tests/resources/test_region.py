@@ -11,6 +11,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.region import Region, RegionProvider
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -28,9 +29,7 @@ def test_region_lifecycle(
     calls: Callable[[], CallCounter],
 ) -> None:
     stack = make_stack(lambda: Region("eu", name="eu-west", icon="https://x.test/eu.png"), workspace=workspace_id)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(RegionProvider, "create")
+    fixtures.up_within_budget(stack, calls, RegionProvider, "create")
     rid = stack.state_of("Region")["id"]
     assert [(r["id"], r["name"]) for r in _regions(api, workspace_id)] == [(rid, "eu-west")]
 
@@ -50,8 +49,7 @@ def test_region_lifecycle(
     # 2. Out-of-band change (the API cannot rename: the emulator's admin can). Refresh shows it; the
     # next up converges by replacing (name is create-only), leaving a region with the declared name.
     akua.admin.patch_object(rid, name="renamed-elsewhere")
-    stack.refresh()
-    assert stack.state_of("Region")["outputs"]["name"] == "renamed-elsewhere"
+    fixtures.assert_refresh_shows(stack, "Region", name="renamed-elsewhere")
     stack.up()
     new_id = stack.state_of("Region")["id"]
     assert new_id != rid
@@ -60,17 +58,14 @@ def test_region_lifecycle(
 
     # 3. Out-of-band deletion: refresh drops it, up recreates it (one region with that name).
     akua.admin.delete_object(new_id)
-    stack.refresh()
-    assert stack.resources("Region") == []
+    fixtures.assert_refresh_drops(stack, "Region")
     stack.up()
     names = [r["name"] for r in _regions(api, workspace_id)]
     assert names.count("eu-west") == 1
     rid = stack.state_of("Region")["id"]
 
     # 5. Destroy: the API cannot delete a region, so it is dropped from state with a warning and stays.
-    with calls() as c:
-        result = stack.destroy()
-    c.assert_budget(RegionProvider, "delete")
+    result = fixtures.destroy_within_budget(stack, calls, RegionProvider)
     assert "cannot be deleted through the Akua API" in result.stdout
     assert stack.resources("Region") == []
     assert rid in {r["id"] for r in _regions(api, workspace_id)}

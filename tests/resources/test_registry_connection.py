@@ -11,7 +11,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.registry_connection import RegistryConnection, RegistryConnectionProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview, assert_no_plaintext
@@ -41,21 +41,18 @@ def test_registry_connection_lifecycle_and_secrets(
     ws = workspace_id
     out: list[str] = []
     stack = make_stack(_program(PASSWORD), workspace=ws)
-    with calls() as c:
-        stack.up(on_output=out.append)
-    c.assert_budget(RegistryConnectionProvider, "create")
+    fixtures.up_within_budget(stack, calls, RegistryConnectionProvider, "create", on_output=out.append)
     rid = stack.state_of("RegistryConnection")["id"]
     assert [(x["id"], x["name"]) for x in _conns(api, ws)] == [(rid, "ghcr")]
 
     # 1. No-op preview: no API call; no-op up: no write. Refresh keeps the write-only credentials.
-    assert_steady_state(stack, calls, RegistryConnectionProvider)
+    fixtures.assert_steady_state(stack, calls, RegistryConnectionProvider)
     assert stack.state_of("RegistryConnection")["outputs"]["credentials"]  # kept (as a secret)
 
     # 2. Out-of-band change (the emulator's admin edits the URL): refresh shows it, up replaces it
     # (deleting the old one first: the name stays and names are unique).
     akua.admin.patch_object(rid, registry_url="elsewhere.io")
-    stack.refresh()
-    assert stack.state_of("RegistryConnection")["outputs"]["registry_url"] == "elsewhere.io"
+    fixtures.assert_refresh_shows(stack, "RegistryConnection", registry_url="elsewhere.io")
     stack.up(on_output=out.append)
     rid2 = stack.state_of("RegistryConnection")["id"]
     assert [(x["id"], x["name"]) for x in _conns(api, ws)] == [(rid2, "ghcr")]
@@ -69,17 +66,14 @@ def test_registry_connection_lifecycle_and_secrets(
 
     # 3. Out-of-band deletion: refresh drops it; up creates it again (the replayed key is skipped).
     api.delete(f"/registry_connections/{rid3}", workspace=ws)
-    stack.refresh()
-    assert stack.resources("RegistryConnection") == []
+    fixtures.assert_refresh_drops(stack, "RegistryConnection")
     stack.up(on_output=out.append)
     assert len(_conns(api, ws)) == 1
 
     assert_no_plaintext(stack, out, [PASSWORD, PASSWORD + "-2"])
 
     # 5. Destroy deletes it.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(RegistryConnectionProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, RegistryConnectionProvider)
     assert _conns(api, ws) == []
 
 

@@ -11,7 +11,7 @@ import pytest
 from akua_pulumi.client import AkuaClient, NotFoundError
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.secret import Secret, SecretProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview, assert_no_plaintext
@@ -47,9 +47,7 @@ def test_secret_lifecycle_rotation_and_soft_delete(
     ws = workspace_id
     out: list[str] = []
     stack = make_stack(_program(VALUE), workspace=ws)
-    with calls() as c:
-        stack.up(on_output=out.append)
-    c.assert_budget(SecretProvider, "create")
+    fixtures.up_within_budget(stack, calls, SecretProvider, "create", on_output=out.append)
     sid = stack.state_of("Secret")["id"]
     assert [(s["id"], s["name"], s["state"]) for s in _secrets(api, ws)] == [(sid, "db-password", "active")]
     assert _latest(api, ws, sid) == VALUE
@@ -57,23 +55,18 @@ def test_secret_lifecycle_rotation_and_soft_delete(
     assert "value" not in outputs and outputs["value_hash"].startswith("sha256:") and outputs["version_number"] == 1
 
     # 1. No-op preview: no API call; no-op up: no write; refresh within budget.
-    assert_steady_state(stack, calls, SecretProvider)
+    fixtures.assert_steady_state(stack, calls, SecretProvider)
 
     # 2. Out-of-band change of metadata: refresh shows it, up converges it in place.
     live = api.get(f"/secrets/{sid}", workspace=ws)
     api.patch(f"/secrets/{sid}", json={"labels": {"team": "other"}}, if_match=live["etag"], workspace=ws)
-    stack.refresh()
-    assert stack.state_of("Secret")["outputs"]["labels"] == {"team": "other"}
-    with calls() as c:
-        stack.up(on_output=out.append)
-    c.assert_budget(SecretProvider, "update")
+    fixtures.assert_refresh_shows(stack, "Secret", labels={"team": "other"})
+    fixtures.up_within_budget(stack, calls, SecretProvider, "update", on_output=out.append)
     assert api.get(f"/secrets/{sid}", workspace=ws)["labels"] == {"team": "core"}
 
     # Rotation: a new value becomes version 2; version 1 is disabled; the id stays.
     stack.program = _program(VALUE2)
-    with calls() as c:
-        stack.up(on_output=out.append)
-    c.assert_budget(SecretProvider, "rotate")
+    fixtures.up_within_budget(stack, calls, SecretProvider, "rotate", on_output=out.append)
     assert stack.state_of("Secret")["id"] == sid
     assert _latest(api, ws, sid) == VALUE2
     states = {v["version_number"]: v["state"] for v in api.paginate(f"/secrets/{sid}/versions", workspace=ws)}
@@ -92,8 +85,7 @@ def test_secret_lifecycle_rotation_and_soft_delete(
     # 3. Out-of-band deletion (a soft delete): refresh drops it; up undeletes it (the name is still
     # held) and rotates the declared value in: one secret, same id, active.
     api.delete(f"/secrets/{sid}", if_match=api.get(f"/secrets/{sid}", workspace=ws)["etag"], workspace=ws)
-    stack.refresh()
-    assert stack.resources("Secret") == []
+    fixtures.assert_refresh_drops(stack, "Secret")
     stack.up(on_output=out.append)
     assert stack.state_of("Secret")["id"] == sid
     assert [(s["id"], s["state"]) for s in _secrets(api, ws)] == [(sid, "active")]
@@ -104,9 +96,7 @@ def test_secret_lifecycle_rotation_and_soft_delete(
     assert_no_plaintext(stack, out, [VALUE, VALUE2])
 
     # 5. Destroy soft-deletes (documented: the API keeps it until purge_at, and it holds the name).
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(SecretProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, SecretProvider)
     gone = api.get(f"/secrets/{sid}", workspace=ws)
     assert gone["state"] == "soft_deleted" and gone["purge_at"] > gone["deleted_at"]
 
@@ -144,9 +134,7 @@ def test_secret_force_delete_adoption_faults_and_bad_input(
     solo = make_stack(
         lambda: Secret("o", name="other", value="same-value-5678", adopt_id=other["id"]), workspace=ws, stack="solo"
     )
-    with calls() as c:
-        solo.up()
-    c.assert_budget(SecretProvider, "adopt")
+    fixtures.up_within_budget(solo, calls, SecretProvider, "adopt")
 
     # force_delete: destroy purges at once (GET is 404), so the API holds nothing.
     stack.destroy()
@@ -159,20 +147,15 @@ def test_secret_force_delete_adoption_faults_and_bad_input(
         for i in range(3):
             Secret(f"s{i}", name=f"faulty-{i}", value=f"faulty-value-{i}-abcdef", force_delete=True)
 
-    faulty = make_stack(many, workspace=ws, stack="faults")
-    akua.admin.set_faults(
-        error_rate=0.15, rate_limited_rate=0.05, retry_after_seconds=0, drop_after_commit_rate=0.3, seed=5
-    )
-    faulty.up_until_converged()
-    akua.admin.clear_faults()
+    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=5)
     names = sorted(s["name"] for s in _secrets(api, ws) if s["name"].startswith("faulty-"))
     assert names == ["faulty-0", "faulty-1", "faulty-2"]
     for s in _secrets(api, ws):
         if s["name"].startswith("faulty-"):
             assert s["version_count"] == 1, s
-    faulty.preview(expect_no_changes=True)
-    faulty.destroy()
-    assert [s for s in _secrets(api, ws) if s["name"].startswith("faulty-")] == []
+    fixtures.assert_converged_and_destroyed(
+        faulty, lambda: [s for s in _secrets(api, ws) if s["name"].startswith("faulty-")]
+    )
 
     # 6. Bad input fails at preview naming the property, with no write.
     assert_bad_input_fails_at_preview(

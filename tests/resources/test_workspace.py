@@ -11,6 +11,7 @@ from akua_pulumi import Workspace
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.workspace import WorkspaceProvider
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -34,8 +35,7 @@ def test_workspace_lifecycle(make_stack: Callable[..., AkuaStack], api: AkuaClie
     # 2. Out-of-band change: refresh sees it, up converges it back.
     live = api.get(f"/workspaces/{wid}")
     api.patch(f"/workspaces/{wid}", json={"name": "Renamed Elsewhere"}, if_match=live["etag"])
-    stack.refresh()
-    assert stack.state_of("Workspace")["outputs"]["name"] == "Renamed Elsewhere"
+    fixtures.assert_refresh_shows(stack, "Workspace", name="Renamed Elsewhere")
     assert stack.preview().change_summary.get("update") == 1
     akua.admin.reset_counters()
     stack.up()
@@ -46,8 +46,7 @@ def test_workspace_lifecycle(make_stack: Callable[..., AkuaStack], api: AkuaClie
     # 3. Out-of-band deletion: refresh drops it, up recreates it.
     live = api.get(f"/workspaces/{wid}")
     api.wait_operation(api.delete(f"/workspaces/{wid}", if_match=live["etag"]))
-    stack.refresh()
-    assert stack.resources("Workspace") == []
+    fixtures.assert_refresh_drops(stack, "Workspace")
     stack.up()
     new_id = stack.state_of("Workspace")["id"]
     assert new_id != wid and api.get(f"/workspaces/{new_id}")["slug"] == "acme-prod"
@@ -61,26 +60,20 @@ def test_workspace_update_in_place_keeps_id_and_call_budget(
     make_stack: Callable[..., AkuaStack], api: AkuaClient, calls: Callable[[], CallCounter]
 ) -> None:
     stack = make_stack(lambda: Workspace("main", name="Before", slug="inplace-ws"))
-    with calls() as c:
-        stack.up()
-    c.assert_budget(WorkspaceProvider, "create")
+    fixtures.up_within_budget(stack, calls, WorkspaceProvider, "create")
     wid = stack.state_of("Workspace")["id"]
     with calls() as c:
         stack.refresh()
     c.assert_budget(WorkspaceProvider, "refresh")
     stack.program = lambda: Workspace("main", name="After", slug="inplace-ws-2")
-    with calls() as c:
-        result = stack.up()
-    c.assert_budget(WorkspaceProvider, "update")
+    result = fixtures.up_within_budget(stack, calls, WorkspaceProvider, "update")
     assert result.summary.resource_changes.get("update") == 1
     assert stack.state_of("Workspace")["id"] == wid
     assert api.get(f"/workspaces/{wid}")["slug"] == "inplace-ws-2"
     with calls() as c:
         stack.up()
     assert c.writes == 0  # a no-op up writes nothing
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(WorkspaceProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, WorkspaceProvider)
 
 
 def test_workspace_adoption(make_stack: Callable[..., AkuaStack], api: AkuaClient) -> None:

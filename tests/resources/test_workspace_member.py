@@ -11,7 +11,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.workspace_member import WorkspaceMember, WorkspaceMemberProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -31,37 +31,29 @@ def test_workspace_member_lifecycle(
     user = akua.admin.create_user("Ann", "ann@example.com")["id"]
     before = _members(api, workspace_id)
     stack = make_stack(lambda: WorkspaceMember("ann", user_id=user, role="admin"), workspace=workspace_id)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(WorkspaceMemberProvider, "create")
+    fixtures.up_within_budget(stack, calls, WorkspaceMemberProvider, "create")
     assert stack.state_of("WorkspaceMember")["id"] == f"{workspace_id}/{user}"
     assert _members(api, workspace_id)[user] == "admin"
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, WorkspaceMemberProvider)
+    fixtures.assert_steady_state(stack, calls, WorkspaceMemberProvider)
 
     # 2. Out-of-band role change: refresh shows it, up converges it back with one PATCH.
     api.patch(f"/workspaces/{workspace_id}/members/{user}", json={"role": "member"})
-    stack.refresh()
-    assert stack.state_of("WorkspaceMember")["outputs"]["role"] == "member"
-    with calls() as c:
-        stack.up()
-    c.assert_budget(WorkspaceMemberProvider, "update")
+    fixtures.assert_refresh_shows(stack, "WorkspaceMember", role="member")
+    fixtures.up_within_budget(stack, calls, WorkspaceMemberProvider, "update")
     assert _members(api, workspace_id)[user] == "admin"
     stack.preview(expect_no_changes=True)
 
     # 3. Out-of-band removal: refresh drops it, up adds the user again (the replayed key is skipped).
     api.delete(f"/workspaces/{workspace_id}/members/{user}")
-    stack.refresh()
-    assert stack.resources("WorkspaceMember") == []
+    fixtures.assert_refresh_drops(stack, "WorkspaceMember")
     stack.up()
     assert _members(api, workspace_id)[user] == "admin"
     stack.preview(expect_no_changes=True)
 
     # 5. Destroy removes exactly what we added.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(WorkspaceMemberProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, WorkspaceMemberProvider)
     assert _members(api, workspace_id) == before
 
     # Destroy then up again within the idempotency window: a fresh key, not a stale replay.

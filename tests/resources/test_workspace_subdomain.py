@@ -10,7 +10,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.workspace_subdomain import WorkspaceSubdomain, WorkspaceSubdomainProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
@@ -28,15 +28,13 @@ def test_workspace_subdomain_lifecycle(
     before = api.get(f"/workspaces/{ws}/subdomain")
     assert before["name"] == "test-ws"
     stack = make_stack(lambda: WorkspaceSubdomain("sub", name="acme-shop"), workspace=ws)
-    with calls() as c:
-        stack.up()
-    c.assert_budget(WorkspaceSubdomainProvider, "create")
+    fixtures.up_within_budget(stack, calls, WorkspaceSubdomainProvider, "create")
     live = api.get(f"/workspaces/{ws}/subdomain")
     assert live["id"] == before["id"] == stack.state_of("WorkspaceSubdomain")["id"]
     assert live["name"] == "acme-shop" and live["fqdn"].startswith("acme-shop.")
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, WorkspaceSubdomainProvider)
+    fixtures.assert_steady_state(stack, calls, WorkspaceSubdomainProvider)
 
     # 2. Out-of-band rename: refresh shows it, up renames it back.
     api.wait_operation(
@@ -47,18 +45,13 @@ def test_workspace_subdomain_lifecycle(
             idempotency_key="k1",
         )
     )
-    stack.refresh()
-    assert stack.state_of("WorkspaceSubdomain")["outputs"]["name"] == "elsewhere"
-    with calls() as c:
-        stack.up()
-    c.assert_budget(WorkspaceSubdomainProvider, "update")
+    fixtures.assert_refresh_shows(stack, "WorkspaceSubdomain", name="elsewhere")
+    fixtures.up_within_budget(stack, calls, WorkspaceSubdomainProvider, "update")
     assert api.get(f"/workspaces/{ws}/subdomain")["name"] == "acme-shop"
     stack.preview(expect_no_changes=True)
 
     # 5. Destroy forgets it and leaves the name (a workspace always has its subdomain; documented).
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(WorkspaceSubdomainProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, WorkspaceSubdomainProvider)
     assert api.get(f"/workspaces/{ws}/subdomain")["name"] == "acme-shop"
 
     # 4. Adoption: declaring the current name writes nothing and shows no diff.
@@ -75,8 +68,7 @@ def test_workspace_subdomain_lifecycle(
     op = api.delete(f"/workspaces/{other}", if_match=ws_etag)
     if op:
         api.wait_operation(op)
-    gone.refresh()
-    assert gone.resources("WorkspaceSubdomain") == []
+    fixtures.assert_refresh_drops(gone, "WorkspaceSubdomain")
 
     # A name another workspace holds: a clear 409, and the subdomain keeps its name.
     third = api.post("/workspaces", json={"name": "Third", "slug": "third-ws"})["id"]

@@ -10,7 +10,7 @@ from pulumi import automation as auto
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.workspace_subscription import WorkspaceSubscription, WorkspaceSubscriptionProvider
-from akua_pulumi.testing.fixtures import assert_steady_state
+from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import CallCounter
@@ -35,30 +35,23 @@ def test_workspace_subscription_lifecycle(
     assert _tier(api, workspace_id) == "free"
     stack = make_stack(lambda: WorkspaceSubscription("sub", tier="pro"), workspace=workspace_id)
     # 4. "Create" adopts the subscription every workspace has and moves it to the declared tier.
-    with calls() as c:
-        stack.up()
-    c.assert_budget(WorkspaceSubscriptionProvider, "create")
+    fixtures.up_within_budget(stack, calls, WorkspaceSubscriptionProvider, "create")
     assert stack.state_of("WorkspaceSubscription")["id"] == workspace_id
     assert _tier(api, workspace_id) == "pro"
     assert api.get(f"/workspaces/{workspace_id}")["plan"]["tier"] == "pro"
 
     # 1. No-op preview: no API call; no-op up: no write.
-    assert_steady_state(stack, calls, WorkspaceSubscriptionProvider)
+    fixtures.assert_steady_state(stack, calls, WorkspaceSubscriptionProvider)
 
     # 2. Out-of-band tier change: refresh shows it, up converges it back.
     _change_tier(api, workspace_id, "enterprise")
-    stack.refresh()
-    assert stack.state_of("WorkspaceSubscription")["outputs"]["tier"] == "enterprise"
-    with calls() as c:
-        stack.up()
-    c.assert_budget(WorkspaceSubscriptionProvider, "update")
+    fixtures.assert_refresh_shows(stack, "WorkspaceSubscription", tier="enterprise")
+    fixtures.up_within_budget(stack, calls, WorkspaceSubscriptionProvider, "update")
     assert _tier(api, workspace_id) == "pro"
     stack.preview(expect_no_changes=True)
 
     # 5. Destroy only forgets it: the tier stays.
-    with calls() as c:
-        stack.destroy()
-    c.assert_budget(WorkspaceSubscriptionProvider, "delete")
+    fixtures.destroy_within_budget(stack, calls, WorkspaceSubscriptionProvider)
     assert _tier(api, workspace_id) == "pro"
 
     # Declaring the tier the workspace already has writes nothing.
@@ -71,8 +64,7 @@ def test_workspace_subscription_lifecycle(
     # drops it from state.
     live = api.get(f"/workspaces/{workspace_id}")
     api.wait_operation(api.delete(f"/workspaces/{workspace_id}", if_match=live["etag"]))
-    stack.refresh()
-    assert stack.resources("WorkspaceSubscription") == []
+    fixtures.assert_refresh_drops(stack, "WorkspaceSubscription")
 
 
 def test_workspace_subscription_bad_input(
