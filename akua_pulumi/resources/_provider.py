@@ -374,7 +374,9 @@ class LifecycleProvider(dyn.ResourceProvider):
             except _AdoptInstead as existing:
                 log.info("%s: adopting the existing object with the same key", self.type_name)
                 return self._adopt(ctx, {**inputs, "adopt_id": self.object_id(existing.obj)})
-        attempts = 3
+        # Five tries: a key-less create is never retried by the client, so under heavy transient
+        # faults (e.g. 5xx or 429 on 14% of requests) three in a row are not rare enough across a fleet.
+        attempts = 5
         called = time.time()
         for attempt in range(attempts):
             ctx = replace(ctx, attempt=attempt)
