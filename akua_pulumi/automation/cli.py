@@ -3,8 +3,9 @@
     akua-onboard up --customers customers.yaml --api-url https://api.akua.example --workspace ops
     akua-onboard destroy --customers customers.yaml --only acme
 
-The API token is read from ``AKUA_API_TOKEN`` and stored as the secret stack config ``akua:token``;
-it is never printed. Exit codes: 0 all customers ok, 1 some customer failed, 2 usage or input error.
+The API token is read from ``AKUA_API_TOKEN`` and handed to each run in its environment (the config
+key ``akua:token``); it is never stored in a stack or printed.
+Exit codes: 0 all customers ok, 1 some customer failed, 2 usage or input error.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ local process pool) and :mod:`.temporal` (the same jobs on a Temporal cluster).
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import queue as queue_mod
 import re
@@ -226,8 +227,10 @@ class OnboardingPipeline:
         valid = [e for e in entries if isinstance(e, Customer)]
         if valid:
             bin_dir = self._bin_dir()  # fail fast on a missing Pulumi CLI too
-            jobs = [self._job(command, c, bin_dir) for c in valid]
             self.state_dir.mkdir(parents=True, exist_ok=True)
+            # Listed here only for local workers, which share this process's view of the backend.
+            listed = self._listed_stacks(bin_dir) if command == "up" and self.engine != "temporal" else None
+            jobs = [self._job(command, c, bin_dir, None if listed is None else c.id in listed) for c in valid]
             results.update(self._execute(command, jobs))
         ordered = [results[e.id if isinstance(e, Customer) else e.label] for e in entries]
         return PipelineReport(command=command, results=ordered, duration_s=round(time.monotonic() - t0, 3))
@@ -252,7 +255,24 @@ class OnboardingPipeline:
 
         return str(find_pulumi_bin())
 
-    def _job(self, command: str, customer: Customer, bin_dir: str | None) -> Job:
+    def _listed_stacks(self, bin_dir: str) -> set[str] | None:
+        """This project's stack names in the backend: one CLI call for the whole run, which spares
+        each new customer the read that would find its stack missing. None when the listing fails."""
+        from akua_pulumi.automation.environment import PulumiEnvironment
+
+        kw: dict[str, Any] = {} if self.passphrase is None else {"passphrase": self.passphrase}
+        penv = PulumiEnvironment(
+            state_dir=self.state_dir, backend_url=self.backend_url, bin_dir=Path(bin_dir), extra=dict(self.env), **kw
+        )
+        proc = penv.run("stack", "ls", "--project", self.project_name, "--json", cwd=penv.state_dir, check=False)
+        if proc.returncode != 0:
+            return None
+        try:
+            return {str(entry["name"]).rsplit("/", 1)[-1] for entry in json.loads(proc.stdout or "[]")}
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def _job(self, command: str, customer: Customer, bin_dir: str | None, stack_exists: bool | None = None) -> Job:
         config = {k: ((v.value, True) if isinstance(v, Secret) else (v, False)) for k, v in self.config.items()}
         preview_first = self.preview_first
         if preview_first is None:
@@ -272,6 +292,7 @@ class OnboardingPipeline:
             bin_dir=bin_dir,
             preview_first=preview_first,
             force=self.force,
+            stack_exists=stack_exists,
         )
 
     def _notify(self, event: CustomerEvent) -> None:

@@ -5,13 +5,19 @@ engine output goes to ``<state_dir>/logs/<customer>.<command>.log``.
 
 What one ``up`` costs (see docs/performance.md):
 
+* **a new customer** (the pipeline's one ``stack ls`` says its stack does not exist): two CLI
+  calls, ``stack init`` and one engine run (``pulumi up --skip-preview``);
 * **input unchanged since the last successful up** (same customer entry, settings, config, program
-  and akua_pulumi version, recorded as the stack tag ``akua:input``): no engine run at all, two CLI
-  calls (read the tag, read the outputs). ``force=True`` runs the engine anyway (drift);
-* otherwise one engine run (``pulumi up --skip-preview``), plus stack select/create, ``set-all``
-  config only when the config changed, and one tag write. Invalid input is rejected before any
-  write in-process (the customers file and the program's ``validate``); ``preview_first`` adds a
-  preview for programs that have no ``validate``.
+  and akua_pulumi version, recorded by the up itself as the stack output ``akua:input``): one CLI
+  call (read the outputs), no engine run. ``force=True`` runs the engine anyway (drift);
+* **changed input**: read the outputs, then one engine run.
+
+Config whose key has an environment variable standing in for it (``akua:token`` and
+``AKUA_API_TOKEN``...) reaches the engine, the providers and the program through the environment
+of the run, so it is never stored in a stack's config (no ``config set-all``, no copy of the
+token per stack). Other keys are set as stack config. Invalid input is rejected before any write
+in-process (the customers file and the program's ``validate``); ``preview_first`` adds a preview
+for programs that have no ``validate``.
 """
 
 from __future__ import annotations
@@ -34,9 +40,12 @@ from typing import Any, TextIO
 from akua_pulumi.automation.customers import Customer
 from akua_pulumi.automation.diagnostics import error_from_output, last_meaningful, shorten
 from akua_pulumi.automation.results import CustomerResult
+from akua_pulumi.client._config import SETTING_ENV as CLIENT_SETTING_ENV
+from akua_pulumi.stripe._client import SETTING_ENV as STRIPE_SETTING_ENV
 
 __all__ = [
-    "FINGERPRINT_TAG",
+    "FINGERPRINT_OUTPUT",
+    "SETTING_ENV",
     "Emit",
     "Job",
     "ProgramFactory",
@@ -50,8 +59,11 @@ __all__ = [
 ProgramFactory = str | Callable[[Customer, Mapping[str, Any]], None]
 #: ``emit(kind, customer_id, command, message)``: progress out of a run (a queue, a heartbeat...).
 Emit = Callable[[str, str, str, str], None]
-#: Stack tag holding ``<input fingerprint>:<resource count>`` after a successful up.
-FINGERPRINT_TAG = "akua:input"
+#: Stack output holding ``<input fingerprint>:<resource count>``; it resolves only once every
+#: resource the program declared was created or updated, so only a successful up records it.
+FINGERPRINT_OUTPUT = "akua:input"
+#: Config keys handed to a run as environment variables rather than stored as stack config.
+SETTING_ENV: dict[str, str] = {**CLIENT_SETTING_ENV, **STRIPE_SETTING_ENV}
 
 
 def resolve_program(program: ProgramFactory) -> Callable[[Customer, Mapping[str, Any]], None]:
@@ -135,6 +147,8 @@ class Job:
     force: bool = False
     #: ``up`` clears a stale lock of a dead run first (``pulumi cancel``): set on a retried attempt.
     clear_lock: bool = False
+    #: Whether the stack exists, when the caller listed the backend's stacks (None: not known).
+    stack_exists: bool | None = None
 
     # The customer travels as plain data and is validated again on arrival, so a job pickles
     # (process pool) and serialises (Temporal) whatever classes the customers file derives.
@@ -199,7 +213,7 @@ def run_job(job: Job, emit: Emit | None = None) -> CustomerResult:
 
     send("started")
     result = CustomerResult(customer_id=cid, command=command, ok=False, log_path=str(log_path))
-    with log_path.open("w", encoding="utf-8") as log, _redirect_fds(log):
+    with log_path.open("w", encoding="utf-8") as log, _redirect_fds(log), _settings_environment(job):
         log.write(f"# akua-onboard {command} {cid} at {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n")
         log.flush()
         diagnostics: list[str] = []
@@ -223,6 +237,29 @@ def run_job(job: Job, emit: Emit | None = None) -> CustomerResult:
             outcome = "ok" if result.ok else f"FAILED: {result.error}"
             log.write(f"\n# result: {outcome} ({result.duration_s}s)\n")
     return result
+
+
+def split_config(config: Mapping[str, tuple[str, bool]]) -> tuple[dict[str, str], dict[str, tuple[str, bool]]]:
+    """``(environment variables, stack config)``: keys in :data:`SETTING_ENV` go to the environment."""
+    env = {SETTING_ENV[k]: v for k, (v, _) in config.items() if k in SETTING_ENV}
+    return env, {k: v for k, v in config.items() if k not in SETTING_ENV}
+
+
+@contextlib.contextmanager
+def _settings_environment(job: Job) -> Iterator[None]:
+    """The job's environment-borne settings in ``os.environ`` for the run (the inline program and
+    lookups read them there), restored afterwards."""
+    env, _ = split_config(job.config)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @contextlib.contextmanager
@@ -265,12 +302,15 @@ def _run_stack(
 
     factory = resolve_program(job.program)
     customer, settings, cid, command = job.customer, job.settings, job.customer.id, job.command
+    env_settings, stack_config = split_config(job.config)
     kw: dict[str, Any] = {"bin_dir": Path(job.bin_dir) if job.bin_dir else None}
     if job.passphrase is not None:
         kw["passphrase"] = job.passphrase
-    penv = PulumiEnvironment(state_dir=Path(job.state_dir), backend_url=job.backend_url, extra=dict(job.env), **kw)
+    penv = PulumiEnvironment(
+        state_dir=Path(job.state_dir), backend_url=job.backend_url, extra={**job.env, **env_settings}, **kw
+    )
     qualified = f"organization/{job.project_name}/{cid}"
-    digest = fingerprint(job) if command == "up" else ""
+    digest = fingerprint(job) if command in ("up", "preview") else ""
 
     def cli(*args: str) -> Any:
         proc = penv.run(*args, "--stack", qualified, cwd=penv.state_dir, check=False)
@@ -286,24 +326,26 @@ def _run_stack(
         # A retried attempt: the dead run's lock would refuse this one. For a self-managed backend
         # `pulumi cancel` deletes the stack's lock files (the engine that held them is gone).
         cli("cancel", "--yes")
-    stack_is_new = False  # known only when the tag read below says the stack does not exist
-    if command == "up" and not job.force:
-        tag = cli("stack", "tag", "get", FINGERPRINT_TAG)
-        stack_is_new = tag.returncode != 0 and "no stack named" in tag.stderr
-        recorded, _, count = tag.stdout.strip().partition(":")
-        if tag.returncode == 0 and recorded == digest:
+    stack_is_new = job.stack_exists is False
+    stack_exists = job.stack_exists is True
+    if command == "up" and not job.force and not stack_is_new:
+        # Without --show-secrets secret outputs read "[secret]", as in the report of an up.
+        out = cli("stack", "output", "--json")
+        stack_is_new = out.returncode != 0 and "no stack named" in out.stderr
+        stack_exists = out.returncode == 0
+        recorded_outputs = json.loads(out.stdout or "{}") if out.returncode == 0 else {}
+        recorded, _, count = str(recorded_outputs.get(FINGERPRINT_OUTPUT, "")).partition(":")
+        if recorded == digest:
             log.write("# input unchanged since the last successful up: nothing to do\n")
             if count.isdigit():
                 send("plan", count)
-            # Without --show-secrets secret outputs read "[secret]", as in the report of an up.
-            out = cli("stack", "output", "--json")
-            result.outputs = to_outputs(json.loads(out.stdout or "{}") if out.returncode == 0 else {})
+            result.outputs = to_outputs(recorded_outputs)
             result.changes = {"same": int(count)} if count.isdigit() else {}
             result.resources_changed = 0
             result.skipped = True
             return
-        if tag.returncode == 0 and count.isdigit():
-            send("plan", count)  # the last up's step count: a good estimate for a changed input
+        if count.isdigit():
+            send("plan", count)  # the last up's resource count: a good estimate for a changed input
 
     adoptions = _pending_creates(job, penv, qualified, log) if job.clear_lock and command == "up" else {}
 
@@ -318,11 +360,24 @@ def _run_stack(
                 return pulumi.ResourceTransformationResult({**args.props, "adopt_id": found}, args.opts)
 
             pulumi.runtime.register_stack_transformation(adopt)
+        declared: list[Any] = []
+        if digest:
+            import pulumi
+
+            def collect(args: Any) -> None:
+                declared.append(args.resource)
+
+            pulumi.runtime.register_stack_transformation(collect)
         try:
             factory(customer, settings)
         except Exception as exc:
             program_errors.append(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
             raise
+        if digest:
+            # Resolves when every declared resource is registered (created, updated or the same);
+            # a failed step rejects it, so the stack keeps no record of an input it did not reach.
+            done = pulumi.Output.all(*(r.urn for r in declared))
+            pulumi.export(FINGERPRINT_OUTPUT, done.apply(lambda _: f"{digest}:{len(declared)}"))
 
     def on_output(line: str) -> None:
         log.write(line if line.endswith("\n") else line + "\n")
@@ -357,11 +412,23 @@ def _run_stack(
     opts = penv.workspace_options(
         work_dir=str(work_dir), project_settings=ProjectSettings(name=job.project_name, runtime="python")
     )
+    stack: Any = None
     if stack_is_new:  # `stack init` alone: create_or_select would first try `stack select`
-        stack = auto.create_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
-    elif command in ("up", "preview"):
+        try:
+            stack = auto.create_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
+        except auto.StackAlreadyExistsError:  # created since the caller listed the stacks
+            stack_is_new = False
+    if stack is None and command == "up" and stack_exists:
+        # Known to exist: no `stack select` (every command names the stack with --stack; selecting
+        # it would only record it as the workspace's current stack).
+        opts.program = program
+        opts.project_settings.main = opts.project_settings.main or os.getcwd()
+        workspace = auto.LocalWorkspace(**opts.__dict__)
+        workspace.select_stack = lambda stack_name: None  # type: ignore[method-assign]
+        stack = auto.Stack.select(cid, workspace)
+    if stack is None and command in ("up", "preview"):
         stack = auto.create_or_select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
-    else:
+    elif stack is None:
         try:
             stack = auto.select_stack(stack_name=cid, project_name=job.project_name, program=program, opts=opts)
         except auto.StackNotFoundError:
@@ -370,13 +437,13 @@ def _run_stack(
                 shutil.rmtree(work_dir, ignore_errors=True)
                 return
             raise RuntimeError(f"stack {cid!r} does not exist; run 'up' first") from None
-    if job.config:
+    if stack_config:
         # `config set-all` is a CLI call: only when this worker's stack config file is not current.
-        config_digest = hashlib.sha256(json.dumps(sorted(job.config.items())).encode()).hexdigest()
+        config_digest = hashlib.sha256(json.dumps(sorted(stack_config.items())).encode()).hexdigest()
         marker = work_dir / ".akua-config"
         stack_file = work_dir / f"Pulumi.{cid}.yaml"
         if not stack_file.exists() or not marker.exists() or marker.read_text() != config_digest:
-            stack.set_all_config({k: ConfigValue(value=v, secret=s) for k, (v, s) in job.config.items()})
+            stack.set_all_config({k: ConfigValue(value=v, secret=s) for k, (v, s) in stack_config.items()})
             marker.write_text(config_digest)
 
     common: dict[str, Any] = {"on_output": on_output, "on_event": on_event, "color": "never"}
@@ -391,19 +458,22 @@ def _run_stack(
             stack.preview(**{**common, "on_event": on_preview_event})
         # Stack.up reads the outputs and the history after the run (two more CLI calls); the
         # event stream already carries both, so those calls are answered from it.
-        stack.outputs = lambda: {}  # type: ignore[method-assign]
-        stack.info = lambda *a, **k: True  # type: ignore[method-assign,assignment]
-        stack.up(**common)
+        stack.outputs = lambda: {}
+        stack.info = lambda *a, **k: True
+        try:
+            stack.up(**common)
+        except Exception as exc:
+            if "currently locked" not in str(exc):  # a run of ours reached the engine, maybe a part of it
+                _forget_fingerprint(cli, work_dir, log)
+            raise
         changes = summary
         result.outputs = to_outputs(stack_outputs)  # the event stream shows secrets as "[secret]"
-        resources = sum(v for k, v in summary.items() if k != "delete") - 1  # minus the Stack
-        cli("stack", "tag", "set", FINGERPRINT_TAG, f"{digest}:{max(resources, 0)}")
     elif command == "preview":
         changes = stack.preview(**common).change_summary or {}
     elif command == "refresh":
         changes = stack.refresh(**common).summary.resource_changes or {}
         if any(int(v) for k, v in changes.items() if _op_name(k) != "same"):
-            cli("stack", "tag", "rm", FINGERPRINT_TAG)  # drift found: the next up must run the engine
+            _forget_fingerprint(cli, work_dir, log)  # drift found: the next up must run the engine
     elif command == "destroy":
         changes = stack.destroy(**common).summary.resource_changes or {}
         stack.workspace.remove_stack(cid)
@@ -412,6 +482,38 @@ def _run_stack(
         raise ValueError(f"unknown command {command!r}")
     result.changes = {_op_name(k): int(v) for k, v in changes.items()}
     result.resources_changed = sum(v for k, v in result.changes.items() if k != "same")
+
+
+def _forget_fingerprint(cli: Callable[..., Any], work_dir: Path, log: TextIO) -> None:
+    """Drop the recorded input (the Stack's ``akua:input`` output), so the next ``up`` runs the engine.
+
+    After a failed up (the Stack keeps the outputs of the last successful one, whose input a part
+    of the resources no longer has) and after a refresh that found drift. Rare, so it may cost a
+    state export and import; without a recorded input there is nothing to do.
+    """
+    try:
+        exported = cli("stack", "export")
+        if exported.returncode != 0:
+            return
+        state = json.loads(exported.stdout)
+        stacks = [
+            r
+            for r in (state.get("deployment") or {}).get("resources") or []
+            if r.get("type") == "pulumi:pulumi:Stack" and FINGERPRINT_OUTPUT in (r.get("outputs") or {})
+        ]
+        if not stacks:
+            return
+        for res in stacks:
+            del res["outputs"][FINGERPRINT_OUTPUT]
+        path = work_dir / ".akua-state.json"
+        path.write_text(json.dumps(state), encoding="utf-8")
+        try:
+            cli("stack", "import", "--file", str(path))
+        finally:
+            path.unlink(missing_ok=True)
+        log.write("# recorded input dropped: the next up runs the engine\n")
+    except Exception as exc:  # best effort: a failure here must not hide the run's own error
+        log.write(f"# could not drop the recorded input: {exc}\n")
 
 
 def _pending_creates(job: Job, penv: Any, qualified: str, log: TextIO) -> dict[str, str]:
@@ -442,9 +544,6 @@ def _pending_creates(job: Job, penv: Any, qualified: str, log: TextIO) -> dict[s
         for sub in todo.pop().__subclasses__():
             classes[sub.__name__] = sub
             todo.append(sub)
-    for key, var in (("akua:apiUrl", "AKUA_API_URL"), ("akua:token", "AKUA_API_TOKEN")):
-        if key in job.config:  # connection defaults for the lookups below (this is the job's own process)
-            os.environ[var] = job.config[key][0]
     adoptions: dict[str, str] = {}
     for op in pending:
         resource = op.get("resource") or {}

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from ._exceptions import ConfigurationError
 
-__all__ = ["DEFAULT_API_URL", "ClientConfig"]
+__all__ = ["DEFAULT_API_URL", "SETTING_ENV", "ClientConfig"]
 
 DEFAULT_API_URL = "https://api.akua.dev/v1"
 
@@ -20,6 +20,8 @@ _SOURCES = {
     "token": ("akua:token", "AKUA_API_TOKEN"),
     "workspace": ("akua:workspace", "AKUA_WORKSPACE"),
 }
+#: Stack config key -> the environment variable that stands in for it.
+SETTING_ENV = dict(_SOURCES.values())
 
 MISSING_TOKEN_HELP = (
     "no Akua API token configured: set it with `pulumi config set --secret akua:token <token>` "

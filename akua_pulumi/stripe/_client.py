@@ -106,6 +106,9 @@ class StripeSettings:
     max_network_retries: int = 2
 
 
+#: Stack settings and the environment variables that stand in for them.
+SETTING_ENV = {"akua:stripeApiKey": "STRIPE_API_KEY", "akua:stripeApiBase": "STRIPE_API_BASE"}
+
 _stack: dict[str, str] = {}
 _apis: dict[tuple[str, str], StripeApi] = {}
 _lock = threading.Lock()
@@ -124,21 +127,20 @@ def stack_default(key: str) -> str | None:
     return _stack.get(key)
 
 
+def _setting(key: str) -> str | None:
+    return _stack.get(key) or os.environ.get(SETTING_ENV[key])
+
+
 def resolve(connection: Mapping[str, Any] | None = None) -> StripeSettings:
     """Connection property, then stack config, then environment."""
     conn = connection if isinstance(connection, Mapping) else {}
-    key = conn.get("api_key") or _stack.get("akua:stripeApiKey") or os.environ.get("STRIPE_API_KEY")
+    key = conn.get("api_key") or _setting("akua:stripeApiKey")
     if not key:
         raise StripeConfigurationError(
             "no Stripe secret key: run `pulumi config set --secret akua:stripeApiKey sk_...` "
             "or set STRIPE_API_KEY in the environment"
         )
-    base = (
-        conn.get("api_base")
-        or _stack.get("akua:stripeApiBase")
-        or os.environ.get("STRIPE_API_BASE")
-        or DEFAULT_API_BASE
-    )
+    base = conn.get("api_base") or _setting("akua:stripeApiBase") or DEFAULT_API_BASE
     return StripeSettings(api_key=str(key), api_base=str(base).rstrip("/"))
 
 

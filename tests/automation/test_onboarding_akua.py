@@ -69,6 +69,19 @@ def test_onboard_ten_customers(pulumi_env: PulumiEnvironment, akua: LocalServer,
     assert all(r.resources_changed == 0 for r in again.succeeded)
     assert akua.admin.counters()["writes"] == 0
 
+    # Drift: a token revoked out of band. The re-run above skipped the engine; a refresh that finds
+    # the drift makes the next up run it again, and that up repairs the customer.
+    drifted = api.for_workspace(report["cust-0"].outputs["workspace_id"])
+    [token] = drifted.paginate("/api_tokens")
+    drifted.delete(f"/api_tokens/{token['id']}")
+    refreshed = pipeline.refresh(entries, only=["cust-0"])
+    assert refreshed.exit_code == 0 and refreshed["cust-0"].resources_changed >= 1, str(refreshed)
+    akua.admin.reset_counters()
+    repaired = pipeline.up(entries, only=["cust-0"])
+    assert repaired.exit_code == 0 and not repaired["cust-0"].skipped, str(repaired)
+    assert [t["name"] for t in drifted.paginate("/api_tokens")] == ["ci"]
+    assert akua.admin.counters()["writes"] >= 1
+
     offboard = pipeline.destroy(entries, only=ok)  # the invalid entry has nothing to offboard
     assert offboard.exit_code == 0, str(offboard)
     assert _customer_slugs(api) == set()

@@ -14,6 +14,9 @@ from typing import Any
 import pulumi
 import pulumi.dynamic as dyn
 
+#: An Echo whose value starts with this fails to create.
+FAIL = "!fail"
+
 
 def _journal(path: str, entry: dict[str, Any]) -> None:
     with Path(path).open("a", encoding="utf-8") as fh:
@@ -24,6 +27,8 @@ class EchoProvider(dyn.ResourceProvider):
     """Provider for :class:`Echo`; stateless, so it pickles by reference."""
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
+        if str(props["value"]).startswith(FAIL):
+            raise RuntimeError(f"echo {props['name']} was asked to fail")
         rid = "echo-" + hashlib.sha256(str(props["name"]).encode()).hexdigest()[:12]
         _journal(props["journal"], {"call": "create", "id": rid, "value": props["value"]})
         return dyn.CreateResult(rid, {**props, "length": len(str(props["value"]))})
