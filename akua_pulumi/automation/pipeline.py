@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
+import os
 import queue as queue_mod
 import re
 import time
@@ -39,6 +40,7 @@ from akua_pulumi.automation.runner import (
     Job,
     ProgramFactory,
     has_validator,
+    program_ref,
     resolve_program,
     run_job,
     validate_customer,
@@ -60,15 +62,36 @@ _ = _error_from_output  # re-exported for callers of the old single module
 _events: Any = None  # the multiprocessing queue in a worker, set by _init_worker
 
 
-def _init_worker(events: Any) -> None:
+def _init_worker(events: Any, environ: Mapping[str, str]) -> None:
+    """A worker's start: the event queue, and the parent's environment as it is now (a forked
+    worker would otherwise see the environment of the fork server's start)."""
     global _events
     _events = events
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 def _emit(kind: str, customer_id: str, command: str, message: str = "") -> None:
     if _events is not None:
         with contextlib.suppress(Exception):  # progress must never break a run
             _events.put((kind, customer_id, command, message, None, time.time()))
+
+
+def _worker_context(program: ProgramFactory) -> Any:
+    """Workers forked from one server process that has imported the runner and the program once
+    (a fresh interpreter costs ~0.7 CPU s of imports per worker); spawn where fork is unavailable.
+
+    The server lives as long as this process and serves every later pipeline run too.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux/macOS
+        return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    module = program_ref(program).partition(":")[0]
+    ctx.set_forkserver_preload(["akua_pulumi.automation.runner", module])
+    forkserver.ensure_running()  # its imports overlap with whatever the caller does next
+    return ctx
 
 
 def _run_job(job: Job) -> CustomerResult:
@@ -228,10 +251,11 @@ class OnboardingPipeline:
         if valid:
             bin_dir = self._bin_dir()  # fail fast on a missing Pulumi CLI too
             self.state_dir.mkdir(parents=True, exist_ok=True)
+            context = _worker_context(self.program) if self.engine != "temporal" else None
             # Listed here only for local workers, which share this process's view of the backend.
             listed = self._listed_stacks(bin_dir) if command == "up" and self.engine != "temporal" else None
             jobs = [self._job(command, c, bin_dir, None if listed is None else c.id in listed) for c in valid]
-            results.update(self._execute(command, jobs))
+            results.update(self._execute(command, jobs, context))
         ordered = [results[e.id if isinstance(e, Customer) else e.label] for e in entries]
         return PipelineReport(command=command, results=ordered, duration_s=round(time.monotonic() - t0, 3))
 
@@ -299,10 +323,10 @@ class OnboardingPipeline:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _execute(self, command: str, jobs: Sequence[Job]) -> dict[str, CustomerResult]:
+    def _execute(self, command: str, jobs: Sequence[Job], context: Any = None) -> dict[str, CustomerResult]:
         if self.engine == "temporal":
             return self._execute_temporal(command, jobs)
-        return self._execute_local(command, jobs)
+        return self._execute_local(command, jobs, context or _worker_context(self.program))
 
     def _execute_temporal(self, command: str, jobs: Sequence[Job]) -> dict[str, CustomerResult]:
         from akua_pulumi.automation.temporal import DEFAULT_TASK_QUEUE, run_on_temporal
@@ -318,13 +342,14 @@ class OnboardingPipeline:
             on_finished=lambda r: self._notify(CustomerEvent(r.customer_id, "finished", command, result=r)),
         )
 
-    def _execute_local(self, command: str, jobs: Sequence[Job]) -> dict[str, CustomerResult]:
-        ctx = multiprocessing.get_context("spawn")
+    def _execute_local(self, command: str, jobs: Sequence[Job], ctx: Any) -> dict[str, CustomerResult]:
         events = ctx.Queue()
         results: dict[str, CustomerResult] = {}
         done_at: dict[str, float] = {}  # future finished, waiting for its "finished" event
         workers = min(self.parallelism, len(jobs))
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(events,))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(events, dict(os.environ))
+        )
         try:
             futures: dict[str, Future[CustomerResult]] = {j.customer.id: pool.submit(_run_job, j) for j in jobs}
             while len(results) < len(jobs):
