@@ -7,7 +7,8 @@
   the same shared Pulumi backend (an S3-compatible bucket) so any worker can take any customer.
 
 Each workflow runs one activity, :func:`run_customer`, which runs the same job as the local process
-pool (:func:`akua_pulumi.automation.runner.run_job`) in a child process and heartbeats while it
+pool (:func:`akua_pulumi.automation.runner.run_job`) in a job process (forked from a server that
+has the runner imported, in a session of its own that dies with the worker) and heartbeats while it
 runs. A worker that dies stops heartbeating; after ``HEARTBEAT_TIMEOUT`` Temporal retries the
 activity on another worker, which first clears the dead run's stack lock (``pulumi cancel``) and
 then runs ``up`` again: Pulumi's state plus the deterministic idempotency keys of the resources
@@ -80,11 +81,32 @@ class OnboardCustomer:
         return result
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """The job process ends when the worker does (Linux ``PR_SET_PDEATHSIG``)."""
-    os.setsid()  # its own process group, so the worker can end the whole run
+def _job_process(wire: dict[str, Any], results: Any) -> None:  # pragma: no cover - runs in the job process
+    """A job process, forked from the worker's fork server: its own session (so the worker can end
+    the whole run: engine, language host, providers) that ends when the fork server does, which is
+    when the worker does (Linux ``PR_SET_PDEATHSIG``). The result goes back on ``results``."""
+    from akua_pulumi.automation.runner import Job, run_job
+
+    os.setsid()
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(1, signal.SIGKILL)
+    if os.getppid() == 1:  # the fork server died before the line above
+        os._exit(1)
+    result = run_job(Job.from_wire(wire))
+    results.send(json.dumps(asdict(result), default=str))
+    results.close()
+
+
+def _job_context() -> Any:
+    """Job processes fork from one server that imported the runner and the stock program once
+    (a fresh interpreter costs ~0.8 CPU s of imports per customer)."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["akua_pulumi.automation.runner", "akua_pulumi.automation.programs", __name__])
+    forkserver.ensure_running()
+    return ctx
 
 
 class _Worker:
@@ -121,35 +143,27 @@ class _Worker:
     async def run(self, wire: dict[str, Any]) -> dict[str, Any]:
         info = activity.info()
         job = self.job(wire, info.attempt)
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "akua_pulumi.automation.temporal",
-            "_run-job",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            preexec_fn=_die_with_parent,
-        )
-        assert proc.stdin is not None
-        proc.stdin.write(json.dumps(job).encode())
-        proc.stdin.close()
-        communicate = asyncio.ensure_future(proc.communicate())
+        ctx = _job_context()
+        results, child_end = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_job_process, args=(job, child_end), name=f"akua-job-{wire['customer']['id']}")
+        proc.start()
+        child_end.close()
+        loop = asyncio.get_running_loop()
         try:
-            while True:
-                done, _ = await asyncio.wait({communicate}, timeout=HEARTBEAT_EVERY)
-                if done:
-                    break
+            # The result, or end of file when the job process dies without one.
+            while not await loop.run_in_executor(None, results.poll, HEARTBEAT_EVERY):
                 activity.heartbeat(wire["customer"]["id"])
         except asyncio.CancelledError:
             with_group_killed(proc.pid)
             raise
-        stdout, stderr = communicate.result()
         try:
-            result: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            last = (stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:300]
-            raise RuntimeError(f"job process for {wire['customer']['id']} exited {proc.returncode}: {last}") from None
+            result: dict[str, Any] = json.loads(results.recv())
+        except (EOFError, OSError, ValueError):
+            await loop.run_in_executor(None, proc.join, 10)
+            raise RuntimeError(f"job process for {wire['customer']['id']} exited {proc.exitcode}") from None
+        finally:
+            results.close()
+        await loop.run_in_executor(None, proc.join, 10)
         result["attempt"] = info.attempt
         result["worker"] = os.environ.get("AKUA_WORKER_NAME") or f"{os.uname().nodename}:{os.getpid()}"
         return result
@@ -169,17 +183,6 @@ async def run_customer(job: dict[str, Any]) -> dict[str, Any]:
     """Run one job (a :meth:`Job.to_wire` dict without secrets) on this worker."""
     assert _worker is not None, "run_customer runs inside akua-onboard-worker"
     return await _worker.run(job)
-
-
-def _run_job_stdio() -> int:
-    """Child process: a job as JSON on stdin, the :class:`CustomerResult` as JSON on stdout."""
-    from akua_pulumi.automation.runner import Job, run_job
-
-    job = Job.from_wire(json.loads(sys.stdin.read()))
-    out = os.dup(1)
-    result = run_job(job)
-    os.write(out, (json.dumps(asdict(result), default=str) + "\n").encode())
-    return 0
 
 
 # --------------------------------------------------------------------------- client side
@@ -309,6 +312,4 @@ def main_worker(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    if sys.argv[1:2] == ["_run-job"]:
-        sys.exit(_run_job_stdio())
     sys.exit(main_worker())
