@@ -119,3 +119,26 @@ def test_region_adoption_and_bad_input(
             bad.preview()
         assert f"{prop.strip()} " in str(err.value)
         assert akua.admin.counters()["writes"] == 0
+
+
+def test_keyless_create_gets_five_tries(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
+) -> None:
+    # A region create takes no Idempotency-Key, so the client never retries it; the lifecycle does,
+    # looking for the object before each new try. Four failures in a row: the fifth try creates it.
+    akua.admin.set_faults(error_rate=1.0, operations=["regions.create"], max_faults=4, statuses=[503])
+    stack = make_stack(lambda: Region("eu", name="eu-west"), workspace=workspace_id)
+    akua.admin.reset_counters()
+    stack.up()
+    assert akua.admin.get_faults()["injected"] == 4
+    assert akua.admin.counters()["by_operation"]["regions.create"] == 5
+    assert [r["name"] for r in _regions(api, workspace_id)] == ["eu-west"]
+
+    # Five in a row: the up fails naming the API's answer, and nothing was created.
+    akua.admin.set_faults(error_rate=1.0, operations=["regions.create"], max_faults=5, statuses=[503])
+    again = make_stack(lambda: Region("us", name="us-east"), workspace=workspace_id, stack="five")
+    with pytest.raises(auto.CommandError) as err:
+        again.up()
+    assert "503" in str(err.value) or "unavailable" in str(err.value).lower()
+    assert akua.admin.get_faults()["injected"] == 5
+    assert [r["name"] for r in _regions(api, workspace_id)] == ["eu-west"]
