@@ -6,9 +6,10 @@ The pipeline is deliberately dumb about *what* a customer gets: a **program fact
     def customer_program(customer: Customer, settings: Mapping[str, Any]) -> None:
         CustomerWorkspace(customer.id, CustomerWorkspaceArgs(...))
 
-It is called inside the Pulumi inline program of that customer's stack. Each stack runs in its own
-``spawn`` process (parallel inline programs in one Python process have a history of gRPC
-failures, see docs notes §6), so the factory must be importable by reference.
+It is called inside the Pulumi inline program of that customer's stack. Each running stack has a
+worker process of its own, forked from a fork server that has the runner and the program imported
+(parallel inline programs in one Python process have a history of gRPC failures, see docs notes
+§6), so the factory must be importable by reference.
 
 A failed customer never stops the others. Its error is one short line (the last meaningful Pulumi
 diagnostic); the full engine output goes to ``<state_dir>/logs/<customer>.<command>.log``.
