@@ -79,7 +79,7 @@ def _emit(kind: str, customer_id: str, command: str, message: str = "") -> None:
 
 
 def _worker_context(program: ProgramFactory) -> Any:
-    """Workers forked from one server process that has imported the runner and the program once
+    """Workers forked from one server process that has imported the runner (and a stock program) once
     (a fresh interpreter costs ~0.7 CPU s of imports per worker); spawn where fork is unavailable.
 
     The server lives as long as this process and serves every later pipeline run too.
@@ -89,8 +89,11 @@ def _worker_context(program: ProgramFactory) -> Any:
     from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")
+    preload = ["akua_pulumi.automation.runner"]
     module = program_ref(program).partition(":")[0]
-    ctx.set_forkserver_preload(["akua_pulumi.automation.runner", module])
+    if module.startswith("akua_pulumi."):  # a caller's own module is imported fresh by each pool,
+        preload.append(module)  # so that a long-lived process that edits it runs the new code
+    ctx.set_forkserver_preload(preload)
     forkserver.ensure_running()  # its imports overlap with whatever the caller does next
     return ctx
 

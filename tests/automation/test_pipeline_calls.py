@@ -139,3 +139,20 @@ def test_failed_up_is_never_skipped(pulumi_env: PulumiEnvironment, logged_calls:
     stale = run_job(pipeline._job("up", acme, str(pulumi_env.bin_dir), stack_exists=False))
     assert stale.ok and stale.resources_changed == 0, stale
     assert pipeline.destroy(_customers()).exit_code == 0
+
+
+def test_workers_see_the_environment_of_each_run(
+    pulumi_env: PulumiEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers fork from a fork server that outlives the run: each run's workers still take the
+    # caller's environment as it is then (the Echo program reads its journal dir from it).
+    pipeline = OnboardingPipeline(PROGRAM, project_name=PROJECT, state_dir=pulumi_env.state_dir, preview_first=False)
+    for run, value in enumerate(("First", "Second")):
+        journals = tmp_path / f"journals-{run}"
+        journals.mkdir()
+        monkeypatch.setenv("AKUA_ECHO_JOURNAL_DIR", str(journals))
+        report = pipeline.up(_customers(acme={"value": value}), only=["acme"])
+        assert report.exit_code == 0, str(report)
+        assert [json.loads(line)["value"] for line in (journals / "acme.jsonl").read_text().splitlines()] == [value]
+    monkeypatch.setenv("AKUA_ECHO_JOURNAL_DIR", str(tmp_path / "journals-0"))
+    assert pipeline.destroy(_customers(), only=["acme"]).exit_code == 0
