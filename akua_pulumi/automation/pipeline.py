@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import os
 import queue as queue_mod
 import re
@@ -40,6 +39,7 @@ from akua_pulumi.automation.results import Command, CustomerEvent, CustomerResul
 from akua_pulumi.automation.runner import (
     Job,
     ProgramFactory,
+    fork_server_context,
     has_validator,
     program_ref,
     resolve_program,
@@ -79,23 +79,11 @@ def _emit(kind: str, customer_id: str, command: str, message: str = "") -> None:
 
 
 def _worker_context(program: ProgramFactory) -> Any:
-    """Workers forked from one server process that has imported the runner (and a stock program) once
-    (a fresh interpreter costs ~0.7 CPU s of imports per worker); spawn where fork is unavailable.
-
-    The server lives as long as this process and serves every later pipeline run too.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux/macOS
-        return multiprocessing.get_context("spawn")
-    from multiprocessing import forkserver
-
-    ctx = multiprocessing.get_context("forkserver")
-    preload = ["akua_pulumi.automation.runner"]
+    """Pool workers fork from the runner's fork server. A stock program is preloaded; a caller's own
+    module is imported afresh by each run's workers, so a long-lived process that edits it runs the
+    new code."""
     module = program_ref(program).partition(":")[0]
-    if module.startswith("akua_pulumi."):  # a caller's own module is imported fresh by each pool,
-        preload.append(module)  # so that a long-lived process that edits it runs the new code
-    ctx.set_forkserver_preload(preload)
-    forkserver.ensure_running()  # its imports overlap with whatever the caller does next
-    return ctx
+    return fork_server_context(*([module] if module.startswith("akua_pulumi.") else []))
 
 
 def _run_job(job: Job) -> CustomerResult:
@@ -255,11 +243,14 @@ class OnboardingPipeline:
         if valid:
             bin_dir = self._bin_dir()  # fail fast on a missing Pulumi CLI too
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            context = _worker_context(self.program) if self.engine != "temporal" else None
-            # Listed here only for local workers, which share this process's view of the backend.
-            listed = self._listed_stacks(bin_dir) if command == "up" and self.engine != "temporal" else None
-            jobs = [self._job(command, c, bin_dir, None if listed is None else c.id in listed) for c in valid]
-            results.update(self._execute(command, jobs, context))
+            if self.engine == "temporal":
+                results.update(self._execute_temporal(command, [self._job(command, c, bin_dir) for c in valid]))
+            else:
+                context = _worker_context(self.program)  # the fork server starts while the stacks are listed
+                # Listed only for local workers, which share this process's view of the backend.
+                listed = self._listed_stacks(bin_dir) if command == "up" else None
+                jobs = [self._job(command, c, bin_dir, None if listed is None else c.id in listed) for c in valid]
+                results.update(self._execute_local(command, jobs, context))
         ordered = [results[e.id if isinstance(e, Customer) else e.label] for e in entries]
         return PipelineReport(command=command, results=ordered, duration_s=round(time.monotonic() - t0, 3))
 
@@ -326,11 +317,6 @@ class OnboardingPipeline:
     def _notify(self, event: CustomerEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
-
-    def _execute(self, command: str, jobs: Sequence[Job], context: Any = None) -> dict[str, CustomerResult]:
-        if self.engine == "temporal":
-            return self._execute_temporal(command, jobs)
-        return self._execute_local(command, jobs, context or _worker_context(self.program))
 
     def _execute_temporal(self, command: str, jobs: Sequence[Job]) -> dict[str, CustomerResult]:
         from akua_pulumi.automation.temporal import DEFAULT_TASK_QUEUE, run_on_temporal

@@ -39,6 +39,7 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy
 
 from akua_pulumi.automation.results import CustomerResult
+from akua_pulumi.client._config import SETTING_ENV as CLIENT_SETTING_ENV
 
 __all__ = [
     "DEFAULT_TASK_QUEUE",
@@ -53,7 +54,7 @@ DEFAULT_TASK_QUEUE = "akua-onboarding"
 HEARTBEAT_EVERY = 2.0
 HEARTBEAT_TIMEOUT = timedelta(seconds=15)
 #: Secret config keys and the worker environment variable that holds each value.
-DEFAULT_SECRET_ENV = {"akua:token": "AKUA_API_TOKEN"}
+DEFAULT_SECRET_ENV = {"akua:token": CLIENT_SETTING_ENV["akua:token"]}
 
 
 def workflow_id(project: str, customer_id: str, command: str) -> str:
@@ -87,26 +88,15 @@ def _job_process(wire: dict[str, Any], results: Any) -> None:  # pragma: no cove
     when the worker does (Linux ``PR_SET_PDEATHSIG``). The result goes back on ``results``."""
     from akua_pulumi.automation.runner import Job, run_job
 
+    server = os.getppid()
     os.setsid()
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(1, signal.SIGKILL)
-    if os.getppid() == 1:  # the fork server died before the line above
+    if os.getppid() != server:  # the fork server died before the line above
         os._exit(1)
     result = run_job(Job.from_wire(wire))
     results.send(json.dumps(asdict(result), default=str))
     results.close()
-
-
-def _job_context() -> Any:
-    """Job processes fork from one server that imported the runner and the stock program once
-    (a fresh interpreter costs ~0.8 CPU s of imports per customer)."""
-    import multiprocessing
-    from multiprocessing import forkserver
-
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["akua_pulumi.automation.runner", "akua_pulumi.automation.programs", __name__])
-    forkserver.ensure_running()
-    return ctx
 
 
 class _Worker:
@@ -143,7 +133,9 @@ class _Worker:
     async def run(self, wire: dict[str, Any]) -> dict[str, Any]:
         info = activity.info()
         job = self.job(wire, info.attempt)
-        ctx = _job_context()
+        from akua_pulumi.automation.runner import fork_server_context
+
+        ctx = fork_server_context("akua_pulumi.automation.programs", __name__)
         results, child_end = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_job_process, args=(job, child_end), name=f"akua-job-{wire['customer']['id']}")
         proc.start()

@@ -1,6 +1,7 @@
 """How many API requests each lifecycle step of a resource makes: one table for every resource.
 
-A provider's ``call_budget`` is its row (``CALL_BUDGETS[type_name]``). The resource tests assert each
+Every Akua provider's ``call_budget`` is its row (``CALL_BUDGETS[type_name]``, set when the class is
+defined: see ``AkuaProvider.__init_subclass__``). The resource tests assert each
 budget against akua-local's request counters, the fleet benchmark compares with it, and
 ``scripts/gen-resource-docs`` renders it into docs/resources/. Side by side, the costs of all
 resources are reviewed together; a change to a provider's calls changes its row here.

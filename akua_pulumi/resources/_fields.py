@@ -39,6 +39,7 @@ __all__ = [
     "Field",
     "Kind",
     "is_unknown",
+    "operation_timeout",
 ]
 
 #: Field attribute per JSON Schema keyword: the constraints a request schema can state.
@@ -293,3 +294,8 @@ TRAFFIC = (
 OPERATION_TIMEOUT = Field.option(
     "timeout_seconds", int, "How long to wait for each operation.", default=900, minimum=1, ours=True
 )
+
+
+def operation_timeout(values: Mapping[str, Any]) -> float:
+    """The ``timeout_seconds`` of ``values`` (inputs or state), else the declared default."""
+    return float(values.get("timeout_seconds") or OPERATION_TIMEOUT.default)

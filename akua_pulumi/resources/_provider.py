@@ -374,8 +374,9 @@ class LifecycleProvider(dyn.ResourceProvider):
             except _AdoptInstead as existing:
                 log.info("%s: adopting the existing object with the same key", self.type_name)
                 return self._adopt(ctx, {**inputs, "adopt_id": self.object_id(existing.obj)})
-        # Five tries: a key-less create is never retried by the client, so under heavy transient
-        # faults (e.g. 5xx or 429 on 14% of requests) three in a row are not rare enough across a fleet.
+        # Five tries, each after its own failure: a key-less create is never retried by the client, so
+        # under heavy transient faults (e.g. 5xx or 429 on 14% of requests) three in a row are not rare
+        # enough across a fleet; a keyed create moves to the next key after a replayed stale outcome.
         attempts = 5
         called = time.time()
         for attempt in range(attempts):
@@ -663,6 +664,13 @@ class AkuaProvider(LifecycleProvider):
     #: Contract operations (``workspaces.create``...) whose request bodies state the fields' constraints,
     #: searched in order by each field's wire name.
     contract_ops: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type_name" in cls.__dict__ and "call_budget" not in cls.__dict__:
+            from ._budgets import CALL_BUDGETS  # the one table of every Akua type's budget
+
+            cls.call_budget = CALL_BUDGETS[cls.type_name]
 
     @classmethod
     def scope_fields(cls) -> tuple[Field, ...]:

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import NotFoundError
-from ._budgets import CALL_BUDGETS
 from ._fields import CREATED_AT, Field
 from ._generated import ApiTokenArgs, ApiTokenArgsDict, ApiTokenBase
 from ._provider import AkuaProvider, Context, log
@@ -25,7 +24,6 @@ class ApiTokenProvider(AkuaProvider):
     natural_key = ("name",)
     contract_ops = ("apiTokens.create",)
     precheck_natural_key = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("name", str, "Token name, unique within the workspace by our convention.", required=True),
         Field.create_only("expires_at", int, "Expiry, Unix seconds; omit for a token that never expires."),

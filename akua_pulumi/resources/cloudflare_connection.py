@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field
 from ._generated import CloudflareConnectionArgs, CloudflareConnectionArgsDict, CloudflareConnectionBase
 from ._provider import AkuaProvider, AkuaResourceError, Context
@@ -36,7 +35,6 @@ class CloudflareConnectionProvider(AkuaProvider):
     type_name = "akua:CloudflareConnection"
     contract_ops = ("cloudflare.createCredential",)
     natural_key = ("name",)
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         CONNECTION_NAME,
         Field.create_only("account_id", str, "Cloudflare account id.", required=True),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field
 from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
 from ._provider import AkuaProvider, Context
@@ -26,7 +25,6 @@ class ClusterProvider(AkuaProvider):
     type_name = "akua:Cluster"
     idempotent_create = True
     contract_ops = ("clusters.create", "clusters.import", "clusters.update")
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Cluster name.", required=True),
         Field.updatable(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import Field
 from ._generated import ClusterComputeSettingsArgs, ClusterComputeSettingsArgsDict, ClusterComputeSettingsBase
 from ._provider import AkuaProvider, Context, log
@@ -32,7 +31,6 @@ class ClusterComputeSettingsProvider(AkuaProvider):
 
     type_name = "akua:ClusterComputeSettings"
     contract_ops = ("clusters.updateComputeSettings",)
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54, ours=True),
         Field.updatable("auto_scaling_enabled", bool, "Let Akua add and remove machines.", server_default=True),

@@ -7,7 +7,6 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from ._budgets import CALL_BUDGETS
 from ._fields import CREATED_AT, ETAG, Field, is_unknown
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
 from ._provider import AkuaProvider, Context
@@ -39,7 +38,6 @@ class ComputeConfigProvider(AkuaProvider):
     type_name = "akua:ComputeConfig"
     contract_ops = ("computeConfigs.create", "computeConfigs.update")
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Config name.", required=True),
         Field.create_only("provider", str, "Machine provider.", default="hcloud"),

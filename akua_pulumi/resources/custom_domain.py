@@ -6,8 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
-from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, operation_timeout
 from ._generated import CustomDomainArgs, CustomDomainArgsDict, CustomDomainBase
 from ._provider import AkuaProvider, Context, StaleReplayError
 
@@ -59,7 +58,6 @@ class CustomDomainProvider(AkuaProvider):
     natural_key = ("hostname",)
     precheck_natural_key = True
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only(
             "hostname",
@@ -116,7 +114,7 @@ class CustomDomainProvider(AkuaProvider):
         return f"/workspaces/{inputs['workspace_id']}/custom_domains"
 
     def _timeout(self, inputs: Mapping[str, Any]) -> float:
-        return float(inputs.get("timeout_seconds") or 900)
+        return operation_timeout(inputs)
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         body = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
-from ._fields import ETAG, HTML_URL, SEMVER, Field
+from ._fields import ETAG, HTML_URL, OPERATION_TIMEOUT, SEMVER, Field, operation_timeout
 from ._generated import InstallArgs, InstallArgsDict, InstallBase
 from ._provider import AkuaProvider, AkuaResourceError, Context, StaleReplayError, wait_for
 
@@ -29,7 +29,6 @@ class InstallProvider(AkuaProvider):
     type_name = "akua:Install"
     contract_ops = ("installs.create", "installs.updateVersion")
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("product_id", str, "Install this product (product-based install)."),
         Field.create_only("package_id", str, "Install this package directly (direct install).", write_only=True),
@@ -48,9 +47,7 @@ class InstallProvider(AkuaProvider):
             write_only=True,
         ),
         Field.option("wait_for_healthy", bool, "Wait until the install is healthy after create.", default=True),
-        Field.option(
-            "timeout_seconds", int, "How long to wait for operations and health.", default=900, minimum=1, ours=True
-        ),
+        replace(OPERATION_TIMEOUT, description="How long to wait for operations and health."),
         Field.output("state", str, "pending, rendering, syncing, healthy, degraded, failed or deleted."),
         Field.output("urls", list, "Routes the install exposes."),
         HTML_URL,
@@ -80,7 +77,7 @@ class InstallProvider(AkuaProvider):
         for key in ("cluster_id", "initial_values"):
             if inputs.get(key) is not None:
                 body[key] = inputs[key]
-        timeout = float(inputs.get("timeout_seconds") or 900)
+        timeout = operation_timeout(inputs)
         op = ctx.client.post("/installs", json=body, idempotency_key=ctx.idempotency_key("create"))
         install_id = ctx.client.wait_operation(op, timeout=timeout)["response"]["install_id"]
         install: dict[str, Any] = ctx.client.get(f"/installs/{install_id}")  # 404: a stale replay
@@ -132,7 +129,7 @@ class InstallProvider(AkuaProvider):
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
         etag = state["etag"]
-        timeout = float(inputs.get("timeout_seconds") or 900)
+        timeout = operation_timeout(inputs)
         if "package_version_id" in changed:
             result = ctx.client.post(
                 f"/installs/{id_}:update",
@@ -156,7 +153,7 @@ class InstallProvider(AkuaProvider):
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         op = ctx.client.delete(f"/installs/{id_}", if_match=state["etag"])
         if op:
-            ctx.client.wait_operation(op, timeout=float(state.get("timeout_seconds") or 900))
+            ctx.client.wait_operation(op, timeout=operation_timeout(state))
 
 
 class Install(InstallBase, module="akua", name="Install"):

@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import CREATED_AT, ETAG, Field, is_unknown
 from ._generated import OfferArgs, OfferArgsDict, OfferBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -77,7 +76,6 @@ class OfferProvider(AkuaProvider):
     type_name = "akua:Offer"
     contract_ops = ("offers.create",)
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("product_id", str, "The product offered."),
         Field.create_only(

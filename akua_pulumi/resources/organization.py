@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import OrganizationArgs, OrganizationArgsDict, OrganizationBase
 from ._provider import AkuaProvider, Context
@@ -23,7 +22,6 @@ class OrganizationProvider(AkuaProvider):
     workspace_scoped = False
     natural_key = ("slug",)
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Display name (2-50 letters, digits, inner spaces and -'&.).", required=True),
         Field.updatable("slug", str, "URL slug (3-39 lower-case letters, digits, dashes).", server_default=True),

@@ -7,7 +7,6 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from ._budgets import CALL_BUDGETS
 from ._fields import ETAG, Field, is_unknown
 from ._generated import OrganizationInvitationArgs, OrganizationInvitationArgsDict, OrganizationInvitationBase
 from ._provider import AkuaProvider, Context
@@ -35,7 +34,6 @@ class OrganizationInvitationProvider(AkuaProvider):
     precheck_natural_key = True
     #: One pending invitation per email: a replacement (new role...) must cancel the old one first.
     delete_before_replace = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only(
             "organization_id", str, "The organization.", required=True, min_length=1, max_length=54, ours=True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import Field
 from ._generated import OrganizationMemberArgs, OrganizationMemberArgsDict, OrganizationMemberBase
 from ._membership import MembershipProvider
@@ -22,7 +21,6 @@ class OrganizationMemberProvider(MembershipProvider):
     workspace_scoped = False
     parent_field = "organization_id"
     members_path = "/organizations/{parent}/members"
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only(
             "organization_id", str, "The organization.", required=True, min_length=1, max_length=54, ours=True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import PackageArgs, PackageArgsDict, PackageBase
 from ._provider import AkuaProvider, Context
@@ -26,7 +25,6 @@ class PackageProvider(AkuaProvider):
     type_name = "akua:Package"
     contract_ops = ("packages.create", "packages.importPublished")
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("name", str, "Package name.", required=True),
         Field.create_only("description", str, "Description (import only)."),

@@ -7,8 +7,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from ._budgets import CALL_BUDGETS
-from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, Kind
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, Kind, operation_timeout
 from ._generated import PreviewHostnameArgs, PreviewHostnameArgsDict, PreviewHostnameBase
 from ._provider import AkuaProvider, Context
 
@@ -31,7 +30,6 @@ class PreviewHostnameProvider(AkuaProvider):
     natural_key = ("install_id", "track")
     precheck_natural_key = True
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("install_id", str, "The install.", required=True, min_length=1, max_length=55, ours=True),
         Field.create_only("track", str, "Floating: the track this hostname follows."),
@@ -67,7 +65,7 @@ class PreviewHostnameProvider(AkuaProvider):
             body["track"] = inputs["track"]
         action = "bindFloating" if inputs.get("track") is not None else "bindPinned"
         op = ctx.client.post(f"{self._base(inputs)}:{action}", json=body, idempotency_key=ctx.idempotency_key(purpose))
-        return ctx.client.wait_operation(op, timeout=float(inputs.get("timeout_seconds") or 900))
+        return ctx.client.wait_operation(op, timeout=operation_timeout(inputs))
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         done = self._bind(ctx, inputs, "create")
@@ -94,7 +92,7 @@ class PreviewHostnameProvider(AkuaProvider):
             f"{self._base(state)}/{id_}", if_match=etag, idempotency_key=ctx.idempotency_key(f"delete:{etag}")
         )
         if op:
-            ctx.client.wait_operation(op, timeout=float(state.get("timeout_seconds") or 900))
+            ctx.client.wait_operation(op, timeout=operation_timeout(state))
 
 
 class PreviewHostname(PreviewHostnameBase, module="akua", name="PreviewHostname"):

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import ConflictError, EtagMismatchError
-from ._budgets import CALL_BUDGETS
 from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import ProductArgs, ProductArgsDict, ProductBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -37,7 +36,6 @@ class ProductProvider(AkuaProvider):
     precheck_natural_key = True
     idempotent_create = True
     contract_ops = ("products.create", "products.update")
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Product name.", required=True),
         Field.create_only("package_id", str, "Backing package.", required=True),

@@ -7,7 +7,6 @@ from typing import Any
 
 import pulumi
 
-from ._budgets import CALL_BUDGETS
 from ._fields import CREATED_AT, Field
 from ._generated import RegionArgs, RegionArgsDict, RegionBase
 from ._provider import AkuaProvider, Context
@@ -30,7 +29,6 @@ class RegionProvider(AkuaProvider):
     precheck_natural_key = True
     # A region outlives every stack that declared it, so declaring it again takes it over.
     adopt_on_conflict = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("name", str, "Region name, unique within the workspace by our convention.", required=True),
         Field.create_only("icon", str, "Icon URL."),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field, is_unknown
 from ._generated import RegistryConnectionArgs, RegistryConnectionArgsDict, RegistryConnectionBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -43,7 +42,6 @@ class RegistryConnectionProvider(AkuaProvider):
     contract_ops = ("registry.createCredential",)
     natural_key = ("name",)
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         CONNECTION_NAME,
         Field.create_only("registry_url", str, "Registry host, e.g. 'ghcr.io'.", required=True),

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import ConflictError
-from ._budgets import CALL_BUDGETS
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field, is_unknown
 from ._generated import SecretArgs, SecretArgsDict, SecretBase
 from ._provider import AkuaProvider, Context, StaleReplayError, log
@@ -68,7 +67,6 @@ class SecretProvider(AkuaProvider):
     contract_ops = ("secrets.update",)
     natural_key = ("name",)
     idempotent_create = True
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Secret name, unique in the workspace.", required=True),
         Field.create_only("kind", str, "What the secret holds.", default="generic", choices=SECRET_KINDS, ours=True),

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..rules import SLUG_PATTERN, slugify
-from ._budgets import CALL_BUDGETS
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import WorkspaceArgs, WorkspaceArgsDict, WorkspaceBase
 from ._provider import AkuaProvider, Context
@@ -21,7 +20,6 @@ class WorkspaceProvider(AkuaProvider):
     workspace_scoped = False
     natural_key = ("slug",)
     contract_ops = ("workspaces.create", "workspaces.update")
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("name", str, "Display name.", required=True),
         Field.updatable(

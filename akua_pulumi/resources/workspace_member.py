@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
 from ._fields import Field
 from ._generated import WorkspaceMemberArgs, WorkspaceMemberArgsDict, WorkspaceMemberBase
 from ._membership import MembershipProvider
@@ -21,7 +20,6 @@ class WorkspaceMemberProvider(MembershipProvider):
     parent_field = "workspace_id"
     members_path = "/workspaces/{parent}/members"
     contract_ops = ("workspaces.addMember", "workspaces.updateMember")
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.create_only("user_id", str, "The user to add (e.g. usr_...).", required=True, min_length=1, ours=True),
         Field.updatable("role", str, "admin or member (owner cannot be assigned).", default="member"),

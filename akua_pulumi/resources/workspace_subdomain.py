@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from ._budgets import CALL_BUDGETS
-from ._fields import CREATED_AT, ETAG, Field
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, Field, operation_timeout
 from ._generated import WorkspaceSubdomainArgs, WorkspaceSubdomainArgsDict, WorkspaceSubdomainBase
 from ._provider import AkuaProvider, Context, log
 
@@ -28,7 +28,6 @@ class WorkspaceSubdomainProvider(AkuaProvider):
 
     type_name = "akua:WorkspaceSubdomain"
     contract_ops = ("workspaceSubdomains.setName",)
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable(
             "name",
@@ -38,7 +37,7 @@ class WorkspaceSubdomainProvider(AkuaProvider):
             pattern=DNS_LABEL,
             ours=True,
         ),
-        Field.option("timeout_seconds", int, "How long to wait for the rename.", default=900, minimum=1, ours=True),
+        replace(OPERATION_TIMEOUT, description="How long to wait for the rename."),
         Field.output("fqdn", str, "The full host name, <name>.<base domain>."),
         Field.output("status", str, "active, propagating or reserved."),
         Field.output("name_changed_at", int, "Last rename, Unix seconds (None if never renamed)."),
@@ -56,7 +55,7 @@ class WorkspaceSubdomainProvider(AkuaProvider):
             if_match=etag,
             idempotency_key=ctx.idempotency_key(f"name:{etag}"),
         )
-        ctx.client.wait_operation(op, timeout=float(inputs.get("timeout_seconds") or 900))
+        ctx.client.wait_operation(op, timeout=operation_timeout(inputs))
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         current: dict[str, Any] = ctx.client.get(self._path(inputs))

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..client import RateLimitedError, ServerError, TransportError
 from ..rules import TIERS
-from ._budgets import CALL_BUDGETS
 from ._fields import Field
 from ._generated import WorkspaceSubscriptionArgs, WorkspaceSubscriptionArgsDict, WorkspaceSubscriptionBase
 from ._provider import AkuaProvider, Context, wait_for
@@ -32,7 +31,6 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
     """
 
     type_name = "akua:WorkspaceSubscription"
-    call_budget = CALL_BUDGETS[type_name]
     fields = (
         Field.updatable("tier", str, "free, pro or enterprise.", required=True, choices=TIERS, ours=True),
         Field.output("status", str, "Subscription status."),

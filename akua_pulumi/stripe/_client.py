@@ -123,10 +123,6 @@ def set_stack_defaults(config: Any) -> None:
                 _stack[key] = str(value)
 
 
-def stack_default(key: str) -> str | None:
-    return _stack.get(key)
-
-
 def _setting(key: str) -> str | None:
     return _stack.get(key) or os.environ.get(SETTING_ENV[key])
 

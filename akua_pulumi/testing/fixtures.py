@@ -14,18 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 from ..automation.environment import PulumiEnvironment, PulumiNotFoundError
 from ..client import AkuaClient
 from ..local import LocalServer
 from ..local.seed import Seller, arrange_seller
 from .stacks import AkuaStack
-
-if TYPE_CHECKING:
-    from pulumi import automation as auto
 
 __all__ = [
     "STANDARD_FAULTS",
@@ -159,17 +157,10 @@ STANDARD_FAULTS: Mapping[str, float] = {
 
 
 def up_under_faults(
-    make_stack: Callable[..., AkuaStack],
-    akua: LocalServer,
-    program: Callable[[], None],
-    workspace: str | None,
-    *,
-    seed: int,
-    faults: Mapping[str, float] = STANDARD_FAULTS,
+    stack: AkuaStack, akua: LocalServer, *, seed: int, faults: Mapping[str, float] = STANDARD_FAULTS
 ) -> AkuaStack:
-    """A stack ``faults`` running ``program``, re-run under injected ``faults`` until ``up`` succeeds;
-    the faults are cleared before it returns (also when it never converges)."""
-    stack = make_stack(program, workspace=workspace, stack="faults")
+    """``stack`` re-run under injected ``faults`` until ``up`` succeeds; the faults are cleared before
+    it returns (also when it never converges)."""
     akua.admin.set_faults(**faults, seed=seed)
     try:
         stack.up_until_converged()
@@ -186,22 +177,14 @@ def assert_converged_and_destroyed(stack: AkuaStack, remaining: Callable[[], Col
     assert len(left) == 0, left
 
 
-def assert_adopts_without_writes(
-    make_stack: Callable[..., AkuaStack],
-    akua: LocalServer,
-    program: Callable[[], None],
-    workspace: str | None,
-    type_name: str,
-    expected_id: str,
-) -> AkuaStack:
-    """A stack ``adopt`` running ``program`` adopts the live ``expected_id`` with no write and no diff after."""
-    adopt = make_stack(program, workspace=workspace, stack="adopt")
+def assert_adopts_without_writes(stack: AkuaStack, akua: LocalServer, type_name: str, expected_id: str) -> AkuaStack:
+    """``stack`` adopts the live ``expected_id`` with no write and no diff after."""
     akua.admin.reset_counters()
-    adopt.up()
+    stack.up()
     assert akua.admin.counters()["writes"] == 0, akua.admin.counters()["by_operation"]
-    assert adopt.state_of(type_name)["id"] == expected_id
-    adopt.preview(expect_no_changes=True)
-    return adopt
+    assert stack.state_of(type_name)["id"] == expected_id
+    stack.preview(expect_no_changes=True)
+    return stack
 
 
 @pytest.fixture

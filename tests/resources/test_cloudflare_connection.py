@@ -93,7 +93,8 @@ def test_cloudflare_connection_lost_response_adoption_and_bad_input(
 
     # 4. Adoption by name: no write, no diff.
     cid = stack.state_of("CloudflareConnection")["id"]
-    fixtures.assert_adopts_without_writes(make_stack, akua, _program(adopt=True), ws, "CloudflareConnection", cid)
+    adopt = make_stack(_program(adopt=True), workspace=ws, stack="adopt")
+    fixtures.assert_adopts_without_writes(adopt, akua, "CloudflareConnection", cid)
     stack.destroy()
     assert _conns(api, ws) == []
 

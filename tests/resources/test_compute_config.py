@@ -98,10 +98,7 @@ def test_compute_config_adoption_faults_and_bad_input(
 
     # 4. Adoption by id: no write, no diff.
     stack = make_stack(lambda: ComputeConfig("cc", name="old", provider_config=cfg, adopt_id=existing), workspace=ws)
-    akua.admin.reset_counters()
-    stack.up()
-    assert akua.admin.counters()["writes"] == 0
-    stack.preview(expect_no_changes=True)
+    fixtures.assert_adopts_without_writes(stack, akua, "ComputeConfig", existing)
     stack.destroy()
     assert _configs(api, ws) == {}
 
@@ -120,7 +117,7 @@ def test_compute_config_adoption_faults_and_bad_input(
         for i in range(3):
             ComputeConfig(f"c{i}", name=f"cfg-{i}", provider_config=cfg)
 
-    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=8)
+    faulty = fixtures.up_under_faults(make_stack(many, workspace=ws, stack="faults"), akua, seed=8)
     assert sorted(c["name"] for c in _configs(api, ws).values()) == ["cfg-0", "cfg-1", "cfg-2"]
     fixtures.assert_converged_and_destroyed(faulty, lambda: _configs(api, ws))
 

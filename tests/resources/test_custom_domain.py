@@ -98,11 +98,7 @@ def test_custom_domain_adoption_conflicts_faults_and_bad_input(
 
     # 4. Adoption by hostname: no write, no diff.
     stack.program = lambda: CustomDomain("app", hostname="app.example.com", endpoint=ORIGIN, adopt=True)
-    akua.admin.reset_counters()
-    stack.up()
-    assert akua.admin.counters()["writes"] == 0
-    assert stack.state_of("CustomDomain")["id"] == existing
-    stack.preview(expect_no_changes=True)
+    fixtures.assert_adopts_without_writes(stack, akua, "CustomDomain", existing)
 
     # A hostname another workspace holds: the operation fails and the message names the cause.
     other = api.post("/workspaces", json={"name": "Other", "slug": "other-ws"})["id"]
@@ -119,7 +115,7 @@ def test_custom_domain_adoption_conflicts_faults_and_bad_input(
         for i in range(3):
             CustomDomain(f"d{i}", hostname=f"d{i}.example.com", endpoint=ORIGIN)
 
-    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=3)
+    faulty = fixtures.up_under_faults(make_stack(many, workspace=ws, stack="faults"), akua, seed=3)
     counts = Counter(d["hostname"] for d in _domains(api, ws).values())
     assert counts == Counter({"app.example.com": 1, "d0.example.com": 1, "d1.example.com": 1, "d2.example.com": 1})
     faulty.preview(expect_no_changes=True)

@@ -92,11 +92,7 @@ def test_offer_adoption_faults_and_bad_input(
 
     # 4. Adoption by id: no write, no diff.
     stack = make_stack(lambda: Offer("o", product_id=product, notes="hello", adopt_id=existing), workspace=ws)
-    akua.admin.reset_counters()
-    stack.up()
-    assert akua.admin.counters()["writes"] == 0
-    assert stack.state_of("Offer")["id"] == existing
-    stack.preview(expect_no_changes=True)
+    fixtures.assert_adopts_without_writes(stack, akua, "Offer", existing)
     stack.destroy()
 
     # Faults: re-runs converge on exactly one offer each (the create carries an Idempotency-Key).
@@ -104,7 +100,7 @@ def test_offer_adoption_faults_and_bad_input(
         for i in range(3):
             Offer(f"o{i}", product_id=product, notes=f"offer-{i}", unlimited_uses=True)
 
-    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=9)
+    faulty = fixtures.up_under_faults(make_stack(many, workspace=ws, stack="faults"), akua, seed=9)
     notes = sorted(o.get("notes", "") for o in _active(api, ws).values())
     assert notes == ["offer-0", "offer-1", "offer-2"]
     fixtures.assert_converged_and_destroyed(faulty, lambda: _active(api, ws))

@@ -143,7 +143,7 @@ def test_preview_hostname_faults_and_bad_input(
             PreviewHostname(t, install_id=iid, track=t, render_id=r1)
 
     faults = {"error_rate": 0.1, "retry_after_seconds": 0, "drop_after_commit_rate": 0.2}
-    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=7, faults=faults)
+    faulty = fixtures.up_under_faults(make_stack(many, workspace=ws, stack="faults"), akua, seed=7, faults=faults)
     assert sorted(h["binding"]["track"] for h in _hosts(api, ws, iid).values()) == ["a", "b", "c"]
     fixtures.assert_converged_and_destroyed(faulty, lambda: _hosts(api, ws, iid))
 

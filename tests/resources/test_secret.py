@@ -147,7 +147,7 @@ def test_secret_force_delete_adoption_faults_and_bad_input(
         for i in range(3):
             Secret(f"s{i}", name=f"faulty-{i}", value=f"faulty-value-{i}-abcdef", force_delete=True)
 
-    faulty = fixtures.up_under_faults(make_stack, akua, many, ws, seed=5)
+    faulty = fixtures.up_under_faults(make_stack(many, workspace=ws, stack="faults"), akua, seed=5)
     names = sorted(s["name"] for s in _secrets(api, ws) if s["name"].startswith("faulty-"))
     assert names == ["faulty-0", "faulty-1", "faulty-2"]
     for s in _secrets(api, ws):

@@ -90,9 +90,10 @@ class Req:
     def limit(self) -> int:
         return int(self.query.get("limit", 50))
 
-    def writable(self, kind: str) -> Obj:
-        """The ``kind`` object the path's ``{id}`` names in the request's workspace, after the If-Match check."""
-        obj = self.tx.must(kind, self.path["id"], self.ws)
+    def writable(self, kind: str, what: str | None = None) -> Obj:
+        """The ``kind`` object the path's ``{id}`` names in the request's workspace, after the If-Match check
+        (``what`` names it in the 404 message; default ``kind``)."""
+        obj = self.tx.must(kind, self.path["id"], self.ws, what)
         check_etag(obj, self.if_match)
         return obj
 

@@ -64,8 +64,7 @@ def get_config(r: Req) -> tuple[int, Any]:
 
 @route("computeConfigs.update")
 def update_config(r: Req) -> tuple[int, Any]:
-    c = _config(r)
-    check_etag(c, r.if_match)
+    c = r.writable("compute_config", "compute config")
     b = r.body
     if "credential_scope" in b:
         _check_scope(r, b["credential_scope"])
@@ -80,8 +79,7 @@ def update_config(r: Req) -> tuple[int, Any]:
 
 @route("computeConfigs.delete")
 def delete_config(r: Req) -> tuple[int, Any]:
-    c = _config(r)
-    check_etag(c, r.if_match)
+    c = r.writable("compute_config", "compute config")
     r.tx.delete(c["id"])
     return 200, public(c)
 

@@ -42,7 +42,6 @@ def _release(r: Req, kind: str, obj: Obj, owner_type: str, owner_id: str) -> tup
         "idempotency_key": r.idempotency_key,
     }
     op = start(r, f"{kind}.delete", owner_type, owner_id, meta, internal={"_prior_status": obj["status"]})
-    obj = r.tx.get(kind, obj["id"]) or obj  # a zero delay already finished it
     if not op["done"]:
         obj["status"] = "releasing"
         r.tx.save(bump(obj))

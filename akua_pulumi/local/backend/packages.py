@@ -8,7 +8,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Conflict, NotFound, Unprocessable
 from ..util import new_id, now
-from . import Req, bump, check_etag, public, reactivate, route
+from . import Req, bump, public, reactivate, route
 from .operations import effect, start
 from .operations import render as render_op
 
@@ -155,8 +155,7 @@ def import_package(r: Req) -> tuple[int, Any]:
 
 @route("packages.delete")
 def delete_package(r: Req) -> tuple[int, Any]:
-    pkg = r.tx.must("package", r.path["id"], r.ws)
-    check_etag(pkg, r.if_match)
+    pkg = r.writable("package")
     users = [
         p["id"]
         for p in r.tx.find("product", workspace_id=r.ws)
