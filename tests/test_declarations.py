@@ -192,3 +192,15 @@ def test_mypy_sees_the_typed_signature(tmp_path: Path) -> None:
     assert "prog.py:6:" not in out and "prog.py:10:" not in out, out
     assert 'prog.py:12: note: Revealed type is "pulumi.output.Output[int]"' in out, out  # Stripe, too
     assert "prog.py:13: error" in out, out
+
+
+def test_every_akua_resource_has_its_call_budget_row() -> None:
+    from akua_pulumi.resources._budgets import CALL_BUDGETS
+
+    akua_types = {cls.provider_class().type_name for cls in ALL_RESOURCES}
+    akua_types = {t for t in akua_types if t.startswith("akua:") and not t.startswith("akua:stripe:")}
+    assert akua_types == set(CALL_BUDGETS)
+    for cls in ALL_RESOURCES:
+        provider = cls.provider_class()
+        if provider.type_name in CALL_BUDGETS:
+            assert provider.call_budget is CALL_BUDGETS[provider.type_name], provider.type_name

@@ -668,9 +668,9 @@ class AkuaProvider(LifecycleProvider):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "type_name" in cls.__dict__ and "call_budget" not in cls.__dict__:
-            from ._budgets import CALL_BUDGETS  # the one table of every Akua type's budget
+            from ._budgets import CALL_BUDGETS  # the one table of every Akua type's budget (none: {})
 
-            cls.call_budget = CALL_BUDGETS[cls.type_name]
+            cls.call_budget = CALL_BUDGETS.get(cls.type_name, {})
 
     @classmethod
     def scope_fields(cls) -> tuple[Field, ...]:
