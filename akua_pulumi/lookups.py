@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from .client import AkuaClient, NotFoundError
+from .client import AkuaClient, NotFoundError, api_path
 from .connection import Provider, client_for
 from .errors import AkuaError
 
@@ -197,7 +197,7 @@ def get_current_workspace(
     c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_current_workspace")
     try:
-        obj = c.get(f"/workspaces/{ws}")
+        obj = c.get(api_path("/workspaces/{}", ws))
     except NotFoundError:
         raise AkuaLookupError(f"workspace {ws!r} does not exist (or this token cannot see it)") from None
     plan = obj.get("plan") or {}
@@ -241,7 +241,7 @@ def get_workspace_management(
         raise AkuaLookupError("get_workspace_management needs a workspace_id")
     c = _client(client, provider)
     try:
-        body = c.get(f"/workspaces/{workspace_id}/management")
+        body = c.get(api_path("/workspaces/{}/management", workspace_id))
     except NotFoundError:
         raise AkuaLookupError(f"workspace {workspace_id!r} does not exist (or this token cannot see it)") from None
     grant = (body or {}).get("management")
@@ -275,17 +275,19 @@ def get_package_version(
     c = c.for_workspace(_workspace(c, workspace_id, "get_package_version"))
     try:
         if version_id is not None:
-            obj = c.get(f"/packages/{package_id}/versions/{version_id}")
+            obj = c.get(api_path("/packages/{}/versions/{}", package_id, version_id))
         elif semver is not None:
             want = semver[1:] if semver.startswith("v") else semver
-            obj = next((v for v in c.paginate(f"/packages/{package_id}/versions") if v.get("semver") == want), None)
+            obj = next(
+                (v for v in c.paginate(api_path("/packages/{}/versions", package_id)) if v.get("semver") == want), None
+            )
             if obj is None:
                 raise AkuaLookupError(f"package {package_id!r} has no version {semver!r}")
         else:
-            latest = c.get(f"/packages/{package_id}").get("latest_version_id")
+            latest = c.get(api_path("/packages/{}", package_id)).get("latest_version_id")
             if not latest:
                 raise AkuaLookupError(f"package {package_id!r} has no versions yet")
-            obj = c.get(f"/packages/{package_id}/versions/{latest}")
+            obj = c.get(api_path("/packages/{}/versions/{}", package_id, latest))
     except NotFoundError as exc:
         raise AkuaLookupError(f"package {package_id!r}: {exc.message}") from None
     return PackageVersionInfo.from_api(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._exceptions import *  # noqa: F403  (the exception tree, as _exceptions lists it)
 from ._exceptions import __all__ as _exceptions_all
+from ._paths import InvalidPathIdError, api_path
 from ._retry import RETRYABLE_STATUSES, TokenBucket, should_retry
 
 if TYPE_CHECKING:
@@ -35,13 +36,15 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    *(name for name in _exceptions_all if name != "scrub"),
+    *(name for name in _exceptions_all if name not in ("scrub", "scrub_value", "secret_strings")),
     "DEFAULT_API_URL",
+    "InvalidPathIdError",
     "RETRYABLE_STATUSES",
     "USE_CLIENT_DEFAULT",
     "AkuaClient",
     "ClientConfig",
     "TokenBucket",
     "UseClientDefault",
+    "api_path",
     "should_retry",
 ]

@@ -28,7 +28,10 @@ from ._exceptions import (
     TransportError,
     error_from_response,
     scrub,
+    scrub_value,
+    secret_strings,
 )
+from ._paths import api_path, check_path
 from ._retry import TokenBucket, backoff_delay, parse_retry_after, should_retry
 
 __all__ = ["USE_CLIENT_DEFAULT", "AkuaClient", "UseClientDefault"]
@@ -112,22 +115,39 @@ class AkuaClient:
             config = ClientConfig(**{**config.model_dump(), **updates})
         self._shared = _Shared(config, transport)
         self._workspace = config.workspace
+        self._secrets: tuple[str, ...] = ()
         self._owner = True
 
     # -- construction helpers -------------------------------------------------------------------
 
     @classmethod
-    def _view(cls, shared: _Shared, workspace: str | None) -> AkuaClient:
+    def _view(cls, shared: _Shared, workspace: str | None, secrets: tuple[str, ...] = ()) -> AkuaClient:
         view = cls.__new__(cls)
         view._shared = shared
         view._workspace = workspace
+        view._secrets = secrets
         view._owner = False
         return view
 
     def for_workspace(self, workspace_id: str | None) -> AkuaClient:
-        """A view whose default ``akua-context`` is ``workspace_id``; shares pool, limiter and config.
-        Closing a view does nothing: close the client it came from."""
-        return AkuaClient._view(self._shared, workspace_id)
+        """A view whose default ``akua-context`` is ``workspace_id``; shares pool, limiter and config
+        (and this view's secrets). Closing a view does nothing: close the client it came from."""
+        return AkuaClient._view(self._shared, workspace_id, self._secrets)
+
+    def with_secrets(self, *values: Any) -> AkuaClient:
+        """A view that also scrubs ``values`` (strings, or mappings/sequences of them, walked) from every
+        error it raises: message, code, metadata, entries, hint, ``str``/``repr``. Pass the secret values
+        the requests carry (a resource's declared secret fields); the API token is always scrubbed."""
+        extra = secret_strings(*values)
+        if not extra:
+            return self
+        merged = tuple(sorted({*self._secrets, *extra}, key=len, reverse=True))
+        return AkuaClient._view(self._shared, self._workspace, merged)
+
+    def _secret_values(self) -> tuple[str, ...]:
+        """What errors are scrubbed of: the token, then this view's secrets."""
+        token = self.config.token
+        return (*((token.get_secret_value(),) if token is not None else ()), *self._secrets)
 
     @property
     def config(self) -> ClientConfig:
@@ -197,6 +217,7 @@ class AkuaClient:
         method = method.upper()
         if not path.startswith("/"):
             path = "/" + path
+        check_path(path)
         matched = contract().match(method, path.split("?", 1)[0])
         op: Operation | None = matched[0] if matched else None
         label = op.operation_id if op else f"{method} {path}"
@@ -248,7 +269,8 @@ class AkuaClient:
                 has_idempotency_key=bool(idempotency_key),
             )
         except (ApiError, TransportError) as exc:
-            exc.hint = self._hint(exc, ws if sends_context else None)
+            hint = self._hint(exc, ws if sends_context else None)
+            exc.hint = scrub(hint, self._secret_values()) if hint else None
             raise
 
     def _hint(self, exc: ApiError | TransportError, workspace: str | None) -> str | None:
@@ -265,7 +287,7 @@ class AkuaClient:
             return f"The Akua API lives under /v1: `pulumi config set akua:apiUrl {api_url}/v1`"
         if isinstance(exc, PermissionDeniedError) and workspace and "no access to workspace" in exc.message:
             try:
-                self.request("GET", f"/workspaces/{workspace}", workspace=None)
+                self.request("GET", api_path("/workspaces/{}", workspace), workspace=None)
             except NotFoundError:
                 return f"Workspace {workspace} does not exist: check `workspace_id` / `akua:workspace`"
             except AkuaError:
@@ -290,7 +312,8 @@ class AkuaClient:
         if shared.closed:
             raise RuntimeError("AkuaClient is closed")
         url = config.api_url + path
-        secrets = (config.require_token(),)
+        config.require_token()
+        secrets = self._secret_values()
         started = time.monotonic()
         attempt = 0
         ambiguous = False  # an earlier attempt of this request may have taken effect (no answer / 5xx)
@@ -452,9 +475,8 @@ class AkuaClient:
                 raise OperationTimeoutError(op_id, timeout, current.get("state") if current else None)
             server_wait = max(1, min(_MAX_WAIT_SECONDS, math.ceil(remaining)))
             asked = time.monotonic()
-            result = self.request(
-                "POST", f"/operations/{op_id}:wait", params={"timeout": server_wait}, workspace=workspace
-            )
+            wait_path = api_path("/operations/{}:wait", op_id)
+            result = self.request("POST", wait_path, params={"timeout": server_wait}, workspace=workspace)
             if not isinstance(result, Mapping):
                 raise ApiError(
                     200,
@@ -462,7 +484,7 @@ class AkuaClient:
                     "operations.wait returned no Operation",
                     operation_id="operations.wait",
                     method="POST",
-                    url_path=f"/operations/{op_id}:wait",
+                    url_path=wait_path,
                 )
             current = dict(result)
             if not current.get("done"):
@@ -475,7 +497,10 @@ class AkuaClient:
         if state in _TERMINAL_FAILURES:
             error = current.get("error")
             message = error.get("message") if isinstance(error, Mapping) else None
-            raise OperationFailedError(op_id, state, scrub(str(message)) if message else None, current)
+            secrets = self._secret_values()
+            raise OperationFailedError(
+                op_id, state, scrub(str(message), secrets) if message else None, scrub_value(current, secrets)
+            )
         return current
 
 
@@ -488,7 +513,7 @@ def _parse_success(response: httpx.Response, label: str, method: str, path: str,
         raise ApiError(
             response.status_code,
             None,
-            scrub("response is not JSON: " + response.text[:200], secrets),
+            scrub("response is not JSON: " + scrub(response.text, secrets)[:200], secrets),
             operation_id=label if " " not in label else None,
             method=method,
             url_path=path,

@@ -20,8 +20,9 @@
 Usage errors (calling the client wrongly, e.g. omitting a required ``if_match``) raise plain
 :class:`ValueError`, outside the tree, as httpx does.
 
-No message, ``repr`` or attribute of these classes ever carries the API token: server messages are
-scrubbed of ``sk_akua_…`` tokens and of the configured token before they are stored.
+No message, ``repr``, hint or attribute of these classes ever carries a secret the request carried
+(the API token, and the values the caller declared secret, see ``AkuaClient.with_secrets``): server
+messages, codes, field paths, metadata and error entries are scrubbed (``***``) before they are stored.
 """
 
 from __future__ import annotations
@@ -50,19 +51,71 @@ __all__ = [
     "ValidationError",
     "error_from_response",
     "scrub",
+    "scrub_value",
+    "secret_strings",
 ]
 
 _TOKEN_PATTERN = re.compile(r"sk_akua_[A-Za-z0-9_\-]*")
 _BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
+#: Secrets shorter than this are replaced only where they stand quoted ('ab', "ab"): replacing every
+#: occurrence of two letters would garble the message without protecting anything.
+_MIN_BARE_SECRET = 4
+
+
+def secret_strings(*values: Any) -> tuple[str, ...]:
+    """Every string inside ``values`` (nested mappings and sequences walked; keys left out), longest
+    first: the secret values a request carried, ready for :func:`scrub`."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if value:
+                found.add(value)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            walk(str(value))
+        elif hasattr(value, "get_secret_value"):  # pydantic.SecretStr
+            walk(value.get_secret_value())
+
+    for value in values:
+        walk(value)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _forms(secret: str) -> set[str]:
+    """``secret`` as a server may echo it: as is, JSON-escaped, or Python-repr-escaped (jsonschema)."""
+    return {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]}
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove anything that looks like a credential from ``text``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+    """Replace every secret in ``text`` with ``***`` (as echoed plainly, JSON- or repr-escaped), and
+    anything that looks like a credential (``sk_akua_…`` tokens, ``Bearer …`` values)."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        for form in sorted(_forms(secret), key=len, reverse=True):
+            if len(form) >= _MIN_BARE_SECRET:
+                text = text.replace(form, "***")
+            else:
+                for quote in ("'", '"'):
+                    text = text.replace(f"{quote}{form}{quote}", f"{quote}***{quote}")
     text = _TOKEN_PATTERN.sub("sk_akua_***", text)
     return _BEARER_PATTERN.sub(r"\1***", text)
+
+
+def scrub_value(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """:func:`scrub` every string inside ``value`` (mapping keys included), keeping its shape."""
+    secrets = tuple(secrets)
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, Mapping):
+        return {scrub_value(k, secrets): scrub_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_value(v, secrets) for v in value]
+    return value
 
 
 class ConfigurationError(AkuaError):
@@ -283,14 +336,16 @@ def error_from_response(
         raw_metadata = entry.get("metadata")
         metadata = dict(raw_metadata) if isinstance(raw_metadata, Mapping) else {}
     else:
-        text = content.decode("utf-8", "replace").strip()
+        text = scrub(content.decode("utf-8", "replace").strip(), secrets)  # before cutting: no half secret
         raw_message = text[:300] if text else (reason or "error")
         code, path, metadata = None, None, {}
     message = scrub(raw_message, secrets)
-    metadata = {k: scrub(str(v), secrets) if isinstance(v, str) else v for k, v in metadata.items()}
+    metadata = scrub_value(metadata, secrets)
     if isinstance(code, str):
         code = scrub(code, secrets)
-    scrubbed_entries = [json.loads(scrub(json.dumps(e, default=str), secrets)) for e in entries]
+    if path is not None:
+        path = tuple(scrub(p, secrets) for p in path)
+    scrubbed_entries = [scrub_value(e, secrets) for e in entries]
 
     cls: type[ApiError]
     if status == 409 and _is_etag_mismatch(entry):

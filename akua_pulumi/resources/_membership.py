@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from ..client import api_path
 from ._provider import AkuaProvider, Context, StaleReplayError
 
 __all__ = ["MembershipProvider"]
@@ -33,8 +34,8 @@ class MembershipProvider(AkuaProvider):
         return f"{obj[self.parent_field]}/{obj['user_id']}"
 
     def _path(self, parent: str, user: str | None = None) -> str:
-        base = self.members_path.format(parent=parent)
-        return f"{base}/{user}" if user else base
+        base = api_path(self.members_path.format(parent="{}"), parent)
+        return base + api_path("/{}", user) if user else base
 
     def _find(self, ctx: Context, parent: str, user: str) -> dict[str, Any] | None:
         for member in ctx.client.paginate(self._path(parent)):

@@ -686,7 +686,9 @@ class AkuaProvider(LifecycleProvider):
     def connect(self, connection: Any, inputs: Mapping[str, Any]) -> AkuaClient:
         client = client_for(Connection.from_property(connection))
         ws = self.workspace_of(inputs)
-        return client.for_workspace(ws) if ws is not None else client
+        client = client.for_workspace(ws) if ws is not None else client
+        # A server may echo a value it rejects: errors scrub every declared secret this call carries.
+        return client.with_secrets(*(inputs.get(f.name) for f in self.all_fields() if f.secret))
 
     def workspace_of(self, inputs: Mapping[str, Any]) -> str | None:
         return inputs.get("workspace_id") if self.workspace_scoped else None

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import NotFoundError
+from ..client import NotFoundError, api_path
 from ._fields import CREATED_AT, Field
 from ._generated import ApiTokenArgs, ApiTokenArgsDict, ApiTokenBase
 from ._provider import AkuaProvider, Context, log
@@ -61,11 +61,11 @@ class ApiTokenProvider(AkuaProvider):
         # revoke it and mint another rather than keep a token nobody can use.
         log.info("akua:ApiToken %s: create response lost; revoking %s and creating again", obj["name"], obj["id"])
         with contextlib.suppress(NotFoundError):
-            ctx.client.delete(f"/api_tokens/{obj['id']}")
+            ctx.client.delete(api_path("/api_tokens/{}", obj["id"]))
         return None
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(f"/api_tokens/{id_}")
+        ctx.client.delete(api_path("/api_tokens/{}", id_))
 
 
 class ApiToken(ApiTokenBase, module="akua", name="ApiToken"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field
 from ._generated import CloudflareConnectionArgs, CloudflareConnectionArgsDict, CloudflareConnectionBase
 from ._provider import AkuaProvider, AkuaResourceError, Context
@@ -82,7 +83,7 @@ class CloudflareConnectionProvider(AkuaProvider):
         return self._match(ctx, inputs)
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(f"/cloudflare_connections/{id_}")
+        ctx.client.delete(api_path("/cloudflare_connections/{}", id_))
 
 
 class CloudflareConnection(CloudflareConnectionBase, module="akua", name="CloudflareConnection"):

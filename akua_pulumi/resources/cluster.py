@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field
 from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
 from ._provider import AkuaProvider, Context
@@ -77,28 +78,28 @@ class ClusterProvider(AkuaProvider):
             )
             done = ctx.client.wait_operation(op)
             cluster_id = done["response"]["cluster_id"]
-        cluster: dict[str, Any] = ctx.client.get(f"/clusters/{cluster_id}")  # 404 here: a stale replay
+        cluster: dict[str, Any] = ctx.client.get(api_path("/clusters/{}", cluster_id))  # 404 here: a stale replay
         if inputs.get("suspended"):
             self._set_suspended(ctx, cluster, True)
-            cluster = ctx.client.get(f"/clusters/{cluster_id}")
+            cluster = ctx.client.get(api_path("/clusters/{}", cluster_id))
         return cluster
 
     def enrich(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         if inputs.get("fetch_kubeconfig", True):
-            obj = {**obj, "kubeconfig": ctx.client.get(f"/clusters/{obj['id']}/kubeconfig")["kubeconfig"]}
+            obj = {**obj, "kubeconfig": ctx.client.get(api_path("/clusters/{}/kubeconfig", obj["id"]))["kubeconfig"]}
         return obj
 
     def _set_suspended(self, ctx: Context, cluster: Mapping[str, Any], suspended: bool) -> None:
         action = "suspend" if suspended else "resume"
         op = ctx.client.post(
-            f"/clusters/{cluster['id']}:{action}",
+            api_path("/clusters/{}", cluster["id"]) + f":{action}",
             if_match=cluster["etag"],
             idempotency_key=ctx.idempotency_key(f"{action}:{cluster['etag']}"),
         )
         ctx.client.wait_operation(op)
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/clusters/{id_}")
+        return ctx.client.get(api_path("/clusters/{}", id_))
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
@@ -108,12 +109,12 @@ class ClusterProvider(AkuaProvider):
             body["kubeconfig"] = inputs["import_kubeconfig"]
         etag = state["etag"]
         if body:
-            etag = ctx.client.patch(f"/clusters/{id_}", json=body, if_match=etag)["etag"]
+            etag = ctx.client.patch(api_path("/clusters/{}", id_), json=body, if_match=etag)["etag"]
         if "suspended" in changed and inputs.get("suspended") is not None:
             self._set_suspended(ctx, {"id": id_, "etag": etag}, bool(inputs["suspended"]))
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        op = ctx.client.delete(f"/clusters/{id_}", if_match=state["etag"])
+        op = ctx.client.delete(api_path("/clusters/{}", id_), if_match=state["etag"])
         if op:
             ctx.client.wait_operation(op)
 

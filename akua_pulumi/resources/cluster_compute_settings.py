@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ._fields import Field
 from ._generated import ClusterComputeSettingsArgs, ClusterComputeSettingsArgsDict, ClusterComputeSettingsBase
 from ._provider import AkuaProvider, Context, log
@@ -51,7 +52,7 @@ class ClusterComputeSettingsProvider(AkuaProvider):
         return str(obj["cluster_id"])
 
     def _path(self, cluster_id: Any) -> str:
-        return f"/clusters/{cluster_id}/compute_settings"
+        return api_path("/clusters/{}/compute_settings", cluster_id)
 
     def _body(self, inputs: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
         return {

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
+from ..client import api_path
 from ._fields import CREATED_AT, ETAG, Field, is_unknown
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
 from ._provider import AkuaProvider, Context
@@ -96,10 +97,10 @@ class ComputeConfigProvider(AkuaProvider):
         created = ctx.client.post("/compute_configs", json=body, idempotency_key=ctx.idempotency_key("create"))
         # A replayed key answers with the config it made, which may have been deleted since: a 404
         # here makes the lifecycle use the next key.
-        return dict(ctx.client.get(f"/compute_configs/{created['id']}"))
+        return dict(ctx.client.get(api_path("/compute_configs/{}", created["id"])))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(f"/compute_configs/{id_}"))
+        return dict(ctx.client.get(api_path("/compute_configs/{}", id_)))
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
@@ -107,10 +108,10 @@ class ComputeConfigProvider(AkuaProvider):
         body: dict[str, Any] = {k: inputs[k] for k in ("name", "provider_config") if k in changed}
         if changed & {"secret_id", "secret_version_id"}:
             body["credential_scope"] = self._scope(inputs)
-        ctx.client.patch(f"/compute_configs/{id_}", json=body, if_match=state["etag"])
+        ctx.client.patch(api_path("/compute_configs/{}", id_), json=body, if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(f"/compute_configs/{id_}", if_match=state["etag"])
+        ctx.client.delete(api_path("/compute_configs/{}", id_), if_match=state["etag"])
 
 
 class ComputeConfig(ComputeConfigBase, module="akua", name="ComputeConfig"):

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, operation_timeout
 from ._generated import CustomDomainArgs, CustomDomainArgsDict, CustomDomainBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -110,8 +111,10 @@ class CustomDomainProvider(AkuaProvider):
             target["mtls_secret_id"] = inputs["mtls_secret_id"]
         return target
 
-    def _base(self, inputs: Mapping[str, Any]) -> str:
-        return f"/workspaces/{inputs['workspace_id']}/custom_domains"
+    def _base(self, inputs: Mapping[str, Any], domain_id: str | None = None) -> str:
+        """The workspace's custom domains, or one of them."""
+        base = api_path("/workspaces/{}/custom_domains", inputs["workspace_id"])
+        return base if domain_id is None else base + api_path("/{}", domain_id)
 
     def _timeout(self, inputs: Mapping[str, Any]) -> float:
         return operation_timeout(inputs)
@@ -125,13 +128,13 @@ class CustomDomainProvider(AkuaProvider):
         }
         op = ctx.client.post(self._base(inputs), json=body, idempotency_key=ctx.idempotency_key("create"))
         done = ctx.client.wait_operation(op, timeout=self._timeout(inputs))
-        domain: dict[str, Any] = ctx.client.get(f"{self._base(inputs)}/{done['response']['custom_domain_id']}")
+        domain: dict[str, Any] = ctx.client.get(self._base(inputs, done["response"]["custom_domain_id"]))
         if domain.get("status") == "releasing":
             raise StaleReplayError(f"custom domain {domain['id']} is being deleted")
         return domain
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        domain: dict[str, Any] = ctx.client.get(f"{self._base(state)}/{id_}")
+        domain: dict[str, Any] = ctx.client.get(self._base(state, id_))
         return None if domain.get("status") == "releasing" else domain
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -147,7 +150,7 @@ class CustomDomainProvider(AkuaProvider):
             body["target"] = self._target(inputs)
         etag = str(state["etag"])
         op = ctx.client.patch(
-            f"{self._base(state)}/{id_}",
+            self._base(state, id_),
             json=body,
             if_match=etag,
             idempotency_key=ctx.idempotency_key(f"update:{etag}"),
@@ -157,7 +160,7 @@ class CustomDomainProvider(AkuaProvider):
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         etag = str(state["etag"])
         op = ctx.client.delete(
-            f"{self._base(state)}/{id_}", if_match=etag, idempotency_key=ctx.idempotency_key(f"delete:{etag}")
+            self._base(state, id_), if_match=etag, idempotency_key=ctx.idempotency_key(f"delete:{etag}")
         )
         if op:
             ctx.client.wait_operation(op, timeout=self._timeout(state))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from ..client import api_path
 from ._fields import ETAG, HTML_URL, OPERATION_TIMEOUT, SEMVER, Field, operation_timeout
 from ._generated import InstallArgs, InstallArgsDict, InstallBase
 from ._provider import AkuaProvider, AkuaResourceError, Context, StaleReplayError, wait_for
@@ -80,7 +81,7 @@ class InstallProvider(AkuaProvider):
         timeout = operation_timeout(inputs)
         op = ctx.client.post("/installs", json=body, idempotency_key=ctx.idempotency_key("create"))
         install_id = ctx.client.wait_operation(op, timeout=timeout)["response"]["install_id"]
-        install: dict[str, Any] = ctx.client.get(f"/installs/{install_id}")  # 404: a stale replay
+        install: dict[str, Any] = ctx.client.get(api_path("/installs/{}", install_id))  # 404: a stale replay
         if install.get("state") == "deleted":
             raise StaleReplayError(f"install {install_id} was deleted")
         if inputs.get("wait_for_healthy", True):
@@ -90,10 +91,10 @@ class InstallProvider(AkuaProvider):
             # The create installs what the pin resolves to; a declared version differs: move to it now
             # rather than leaving the difference for the next `up`.
             self.api_update(ctx, install_id, install, inputs, {"package_version_id"})
-            install = ctx.client.get(f"/installs/{install_id}")
+            install = ctx.client.get(api_path("/installs/{}", install_id))
         if inputs.get("automatic_updates") is not None:
             self._set_automatic_updates(ctx, install, bool(inputs["automatic_updates"]))
-            install = ctx.client.get(f"/installs/{install_id}")
+            install = ctx.client.get(api_path("/installs/{}", install_id))
         return install
 
     def _wait_settled(
@@ -103,7 +104,7 @@ class InstallProvider(AkuaProvider):
 
         def settled() -> dict[str, Any] | None:
             nonlocal pending
-            install, pending = pending or ctx.client.get(f"/installs/{install_id}"), None
+            install, pending = pending or ctx.client.get(api_path("/installs/{}", install_id)), None
             return install if install.get("state") in _SETTLED and not install.get("reconciling") else None
 
         install = wait_for(settled, timeout=timeout, interval=0.2, what=f"install {install_id} to become healthy")
@@ -115,14 +116,14 @@ class InstallProvider(AkuaProvider):
 
     def _set_automatic_updates(self, ctx: Context, install: Mapping[str, Any], enabled: bool) -> None:
         ctx.client.patch(
-            f"/installs/{install['id']}/automatic_updates",
+            api_path("/installs/{}/automatic_updates", install["id"]),
             json={"automatic_updates_enabled": enabled},
             if_match=install["etag"],
             idempotency_key=ctx.idempotency_key(f"auto:{install['etag']}"),
         )
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        install: dict[str, Any] = ctx.client.get(f"/installs/{id_}")
+        install: dict[str, Any] = ctx.client.get(api_path("/installs/{}", id_))
         return None if install.get("state") == "deleted" else install
 
     def api_update(
@@ -132,7 +133,7 @@ class InstallProvider(AkuaProvider):
         timeout = operation_timeout(inputs)
         if "package_version_id" in changed:
             result = ctx.client.post(
-                f"/installs/{id_}:update",
+                api_path("/installs/{}:update", id_),
                 json={"package_version_id": inputs["package_version_id"]},
                 if_match=etag,
                 idempotency_key=ctx.idempotency_key(f"update:{etag}"),
@@ -141,7 +142,7 @@ class InstallProvider(AkuaProvider):
             want = inputs["package_version_id"]
 
             def deployed() -> dict[str, Any] | None:
-                install: dict[str, Any] = ctx.client.get(f"/installs/{id_}")
+                install: dict[str, Any] = ctx.client.get(api_path("/installs/{}", id_))
                 if install.get("package_version_id") == want and not install.get("reconciling"):
                     return install
                 return None
@@ -151,7 +152,7 @@ class InstallProvider(AkuaProvider):
             self._set_automatic_updates(ctx, {"id": id_, "etag": etag}, bool(inputs["automatic_updates"]))
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        op = ctx.client.delete(f"/installs/{id_}", if_match=state["etag"])
+        op = ctx.client.delete(api_path("/installs/{}", id_), if_match=state["etag"])
         if op:
             ctx.client.wait_operation(op, timeout=operation_timeout(state))
 

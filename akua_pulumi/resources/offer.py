@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ._fields import CREATED_AT, ETAG, Field, is_unknown
 from ._generated import OfferArgs, OfferArgsDict, OfferBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -176,7 +177,7 @@ class OfferProvider(AkuaProvider):
         if inputs.get("unlimited_uses"):
             body["max_uses"] = None
         created = ctx.client.post("/offers", json=body, idempotency_key=ctx.idempotency_key("create"))
-        offer: dict[str, Any] = ctx.client.get(f"/offers/{created['id']}")
+        offer: dict[str, Any] = ctx.client.get(api_path("/offers/{}", created["id"]))
         if offer.get("status") == "archived":
             raise StaleReplayError(f"offer {offer['id']} was archived")
         if self.changed_fields({**inputs, **self.project(offer)}, inputs):
@@ -186,12 +187,12 @@ class OfferProvider(AkuaProvider):
         return offer
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        offer: dict[str, Any] = ctx.client.get(f"/offers/{id_}")
+        offer: dict[str, Any] = ctx.client.get(api_path("/offers/{}", id_))
         return None if offer.get("status") == "archived" else offer
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        etag = state.get("etag") or ctx.client.get(f"/offers/{id_}")["etag"]
-        ctx.client.post(f"/offers/{id_}:archive", if_match=etag)
+        etag = state.get("etag") or ctx.client.get(api_path("/offers/{}", id_))["etag"]
+        ctx.client.post(api_path("/offers/{}:archive", id_), if_match=etag)
 
 
 class Offer(OfferBase, module="akua", name="Offer"):

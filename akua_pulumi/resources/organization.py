@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import OrganizationArgs, OrganizationArgsDict, OrganizationBase
 from ._provider import AkuaProvider, Context
@@ -34,14 +35,16 @@ class OrganizationProvider(AkuaProvider):
         body = {k: inputs[k] for k in ("name", "slug") if inputs.get(k) is not None}
         created = ctx.client.post("/organizations", json=body, idempotency_key=ctx.idempotency_key("create"))
         # Read back: a replayed key may name an organization deleted since (404 -> next key).
-        org: dict[str, Any] = ctx.client.get(f"/organizations/{created['id']}")
+        org: dict[str, Any] = ctx.client.get(api_path("/organizations/{}", created["id"]))
         if inputs.get("icon") is not None:  # the icon is settable only through update
-            ctx.client.patch(f"/organizations/{org['id']}", json={"icon": inputs["icon"]}, if_match=org["etag"])
-            org = ctx.client.get(f"/organizations/{org['id']}")
+            ctx.client.patch(
+                api_path("/organizations/{}", org["id"]), json={"icon": inputs["icon"]}, if_match=org["etag"]
+            )
+            org = ctx.client.get(api_path("/organizations/{}", org["id"]))
         return org
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/organizations/{id_}")
+        return ctx.client.get(api_path("/organizations/{}", id_))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug, name = inputs.get("slug"), inputs.get("name")
@@ -54,10 +57,10 @@ class OrganizationProvider(AkuaProvider):
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
         body = {k: inputs[k] for k in sorted(changed)}
-        ctx.client.patch(f"/organizations/{id_}", json=body, if_match=state["etag"])
+        ctx.client.patch(api_path("/organizations/{}", id_), json=body, if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(f"/organizations/{id_}", if_match=state["etag"])
+        ctx.client.delete(api_path("/organizations/{}", id_), if_match=state["etag"])
 
 
 class Organization(OrganizationBase, module="akua", name="Organization"):

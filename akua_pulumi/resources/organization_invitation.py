@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
+from ..client import api_path
 from ._fields import ETAG, Field, is_unknown
 from ._generated import OrganizationInvitationArgs, OrganizationInvitationArgsDict, OrganizationInvitationBase
 from ._provider import AkuaProvider, Context
@@ -63,12 +64,12 @@ class OrganizationInvitationProvider(AkuaProvider):
         return super().check(olds, news)
 
     def _pending(self, ctx: Context, org: str) -> list[dict[str, Any]]:
-        return list(ctx.client.paginate(f"/organizations/{org}/invitations"))
+        return list(ctx.client.paginate(api_path("/organizations/{}/invitations", org)))
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         org = inputs["organization_id"]
         return ctx.client.post(
-            f"/organizations/{org}/invitations",
+            api_path("/organizations/{}/invitations", org),
             json={"email": inputs["email"], "role": inputs["role"]},
         )
 
@@ -80,7 +81,7 @@ class OrganizationInvitationProvider(AkuaProvider):
         return next((i for i in self._pending(ctx, inputs["organization_id"]) if i["email"].lower() == email), None)
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(f"/organizations/{state['organization_id']}/invitations/{id_}")
+        ctx.client.delete(api_path("/organizations/{}/invitations/{}", state["organization_id"], id_))
 
 
 class OrganizationInvitation(OrganizationInvitationBase, module="akua", name="OrganizationInvitation"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..client import api_path
 from ._fields import Field
 from ._generated import OrganizationMemberArgs, OrganizationMemberArgsDict, OrganizationMemberBase
 from ._membership import MembershipProvider
@@ -33,7 +34,7 @@ class OrganizationMemberProvider(MembershipProvider):
     )
 
     def parent_etag(self, ctx: Context, parent: str) -> str | None:
-        return str(ctx.client.get(f"/organizations/{parent}")["etag"])
+        return str(ctx.client.get(api_path("/organizations/{}", parent))["etag"])
 
     def delete_conflict_hint(self, error: Any) -> str:
         return f"{error.message} (the sole remaining owner cannot be removed: add another owner first)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import PackageArgs, PackageArgsDict, PackageBase
 from ._provider import AkuaProvider, Context
@@ -90,13 +91,13 @@ class PackageProvider(AkuaProvider):
             package_id = ctx.client.post("/packages:import", json=body, idempotency_key=ctx.idempotency_key("import"))[
                 "id"
             ]
-        return ctx.client.get(f"/packages/{package_id}")
+        return ctx.client.get(api_path("/packages/{}", package_id))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/packages/{id_}")
+        return ctx.client.get(api_path("/packages/{}", id_))
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(f"/packages/{id_}", if_match=state.get("etag"))
+        ctx.client.delete(api_path("/packages/{}", id_), if_match=state.get("etag"))
 
     def delete_conflict_hint(self, error: Any) -> str:
         return f"{error.message}. Destroy the products and installs that use this package first."

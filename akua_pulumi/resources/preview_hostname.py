@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
+from ..client import api_path
 from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, Kind, operation_timeout
 from ._generated import PreviewHostnameArgs, PreviewHostnameArgsDict, PreviewHostnameBase
 from ._provider import AkuaProvider, Context
@@ -56,8 +57,10 @@ class PreviewHostnameProvider(AkuaProvider):
         out["track"] = binding.get("track")
         return out
 
-    def _base(self, inputs: Mapping[str, Any]) -> str:
-        return f"/installs/{inputs['install_id']}/preview_hostnames"
+    def _base(self, inputs: Mapping[str, Any], hostname_id: str | None = None) -> str:
+        """The install's preview hostnames, or one of them."""
+        base = api_path("/installs/{}/preview_hostnames", inputs["install_id"])
+        return base if hostname_id is None else base + api_path("/{}", hostname_id)
 
     def _bind(self, ctx: Context, inputs: Mapping[str, Any], purpose: str) -> dict[str, Any]:
         body: dict[str, Any] = {k: inputs[k] for k in ("render_id", "protocol", "routing_mode")}
@@ -69,10 +72,10 @@ class PreviewHostnameProvider(AkuaProvider):
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         done = self._bind(ctx, inputs, "create")
-        return dict(ctx.client.get(f"{self._base(inputs)}/{done['response']['preview_hostname_id']}"))
+        return dict(ctx.client.get(self._base(inputs, done["response"]["preview_hostname_id"])))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        found: dict[str, Any] = ctx.client.get(f"{self._base(state)}/{id_}")
+        found: dict[str, Any] = ctx.client.get(self._base(state, id_))
         return None if found.get("status") == "releasing" else found
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -89,7 +92,7 @@ class PreviewHostnameProvider(AkuaProvider):
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         etag = str(state["etag"])
         op = ctx.client.delete(
-            f"{self._base(state)}/{id_}", if_match=etag, idempotency_key=ctx.idempotency_key(f"delete:{etag}")
+            self._base(state, id_), if_match=etag, idempotency_key=ctx.idempotency_key(f"delete:{etag}")
         )
         if op:
             ctx.client.wait_operation(op, timeout=operation_timeout(state))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import ConflictError, EtagMismatchError
+from ..client import ConflictError, EtagMismatchError, api_path
 from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import ProductArgs, ProductArgsDict, ProductBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -100,7 +100,7 @@ class ProductProvider(AkuaProvider):
         return product
 
     def _read_active(self, ctx: Context, id_: str) -> dict[str, Any] | None:
-        product: dict[str, Any] = ctx.client.get(f"/products/{id_}")
+        product: dict[str, Any] = ctx.client.get(api_path("/products/{}", id_))
         return product if product.get("state") != "archived" else None
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -119,12 +119,12 @@ class ProductProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        ctx.client.patch(f"/products/{id_}", json=self._body(inputs, changed), if_match=state["etag"])
+        ctx.client.patch(api_path("/products/{}", id_), json=self._body(inputs, changed), if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         try:
             ctx.client.post(
-                f"/products/{id_}:archive",
+                api_path("/products/{}:archive", id_),
                 json={"cascade_offers": False},
                 if_match=state["etag"],
                 idempotency_key=ctx.idempotency_key(f"archive:{state['etag']}"),

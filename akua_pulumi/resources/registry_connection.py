@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field, is_unknown
 from ._generated import RegistryConnectionArgs, RegistryConnectionArgsDict, RegistryConnectionBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -100,7 +101,7 @@ class RegistryConnectionProvider(AkuaProvider):
         return next((c for c in self._list(ctx) if c["name"] == inputs.get("name")), None)
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(f"/registry_connections/{id_}")
+        ctx.client.delete(api_path("/registry_connections/{}", id_))
 
 
 class RegistryConnection(RegistryConnectionBase, module="akua", name="RegistryConnection"):

@@ -8,7 +8,7 @@ import secrets as _random
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import ConflictError
+from ..client import ConflictError, api_path
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field, is_unknown
 from ._generated import SecretArgs, SecretArgsDict, SecretBase
 from ._provider import AkuaProvider, Context, StaleReplayError, log
@@ -188,7 +188,7 @@ class SecretProvider(AkuaProvider):
             raise StaleReplayError(f"secret {secret['id']} was deleted")
         extra = self._metadata(inputs, {"mime_type", "version_aliases"} & {k for k in inputs if inputs[k] is not None})
         if extra:
-            secret = ctx.client.patch(f"/secrets/{secret['id']}", json=extra, if_match=secret["etag"])
+            secret = ctx.client.patch(api_path("/secrets/{}", secret["id"]), json=extra, if_match=secret["etag"])
         return secret
 
     def _soft_deleted(self, ctx: Context, name: str) -> dict[str, Any] | None:
@@ -203,23 +203,25 @@ class SecretProvider(AkuaProvider):
         sid = deleted["id"]
         log.info("akua:Secret %s: undeleting soft-deleted %s and rotating the declared value in", inputs["name"], sid)
         restored: dict[str, Any] = ctx.client.post(
-            f"/secrets/{sid}:undelete", if_match=deleted["etag"], idempotency_key=ctx.idempotency_key(f"undelete:{sid}")
+            api_path("/secrets/{}:undelete", sid),
+            if_match=deleted["etag"],
+            idempotency_key=ctx.idempotency_key(f"undelete:{sid}"),
         )
         names = {k for k in ("description", "labels", "mime_type", "version_aliases") if inputs.get(k) is not None}
         self.api_update(ctx, sid, restored, dict(inputs), {"value", *names})
-        return dict(ctx.client.get(f"/secrets/{sid}"))
+        return dict(ctx.client.get(api_path("/secrets/{}", sid)))
 
     def _with_live_hash(self, ctx: Context, secret: dict[str, Any] | None, state: Mapping[str, Any]) -> Any:
         """For adoption (no hash known yet): read the latest value once and keep only its hash."""
         if secret is None or secret.get("state") == "soft_deleted":
             return None
         if state.get("value_hash") is None and state.get("value") is not None and secret.get("enabled_version_count"):
-            live = ctx.client.post(f"/secrets/{secret['id']}/versions/latest:access")["value"]
+            live = ctx.client.post(api_path("/secrets/{}/versions/latest:access", secret["id"]))["value"]
             secret = {**secret, "value_hash": value_hash(str(live))}
         return secret
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return self._with_live_hash(ctx, ctx.client.get(f"/secrets/{id_}"), state)
+        return self._with_live_hash(ctx, ctx.client.get(api_path("/secrets/{}", id_)), state)
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         found = next(
@@ -237,7 +239,7 @@ class SecretProvider(AkuaProvider):
     ) -> None:
         metadata = self._metadata(inputs, changed)
         if metadata:
-            ctx.client.patch(f"/secrets/{id_}", json=metadata, if_match=state["etag"])
+            ctx.client.patch(api_path("/secrets/{}", id_), json=metadata, if_match=state["etag"])
         if "value" in changed:
             self._rotate(ctx, id_, inputs, str(state["etag"]))
 
@@ -245,20 +247,22 @@ class SecretProvider(AkuaProvider):
         # The key names the revision rotated from: a retry of this step replays, a later rotation
         # back to an earlier value does not.
         new: dict[str, Any] = ctx.client.post(
-            f"/secrets/{id_}/versions",
+            api_path("/secrets/{}/versions", id_),
             json={"value": inputs["value"], "comment": "rotated by Pulumi"},
             idempotency_key=ctx.idempotency_key(f"rotate:{id_}:{etag}"),
         )
         action = inputs.get("on_rotate") or "disable"
         if action == "keep":
             return
-        for version in ctx.client.paginate(f"/secrets/{id_}/versions", params={"state": "enabled"}):
+        for version in ctx.client.paginate(api_path("/secrets/{}/versions", id_), params={"state": "enabled"}):
             if version["id"] != new["id"] and version["version_number"] < new["version_number"]:
-                ctx.client.post(f"/secrets/{id_}/versions/{version['id']}:{action}", if_match=version["etag"])
+                ctx.client.post(
+                    api_path("/secrets/{}/versions/{}", id_, version["id"]) + f":{action}", if_match=version["etag"]
+                )
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         params = {"force": "true"} if state.get("force_delete") else None
-        ctx.client.delete(f"/secrets/{id_}", params=params, if_match=state["etag"])
+        ctx.client.delete(api_path("/secrets/{}", id_), params=params, if_match=state["etag"])
 
     def delete_conflict_hint(self, error: Any) -> str:
         return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import api_path
 from ..rules import SLUG_PATTERN, slugify
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import WorkspaceArgs, WorkspaceArgsDict, WorkspaceBase
@@ -46,7 +47,7 @@ class WorkspaceProvider(AkuaProvider):
         return ctx.client.post("/workspaces", json={"name": inputs["name"], "slug": self._slug(inputs)})
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/workspaces/{id_}")
+        return ctx.client.get(api_path("/workspaces/{}", id_))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug = self._slug(inputs)
@@ -56,10 +57,10 @@ class WorkspaceProvider(AkuaProvider):
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
         body = {k: inputs[k] for k in sorted(changed)}
-        ctx.client.patch(f"/workspaces/{id_}", json=body, if_match=state["etag"])
+        ctx.client.patch(api_path("/workspaces/{}", id_), json=body, if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        op = ctx.client.delete(f"/workspaces/{id_}", if_match=state["etag"])
+        op = ctx.client.delete(api_path("/workspaces/{}", id_), if_match=state["etag"])
         if state.get("wait_for_deletion", True) and op:
             ctx.client.wait_operation(op)
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from ..client import api_path
 from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, Field, operation_timeout
 from ._generated import WorkspaceSubdomainArgs, WorkspaceSubdomainArgsDict, WorkspaceSubdomainBase
 from ._provider import AkuaProvider, Context, log
@@ -46,7 +47,7 @@ class WorkspaceSubdomainProvider(AkuaProvider):
     )
 
     def _path(self, inputs: Mapping[str, Any]) -> str:
-        return f"/workspaces/{inputs['workspace_id']}/subdomain"
+        return api_path("/workspaces/{}/subdomain", inputs["workspace_id"])
 
     def _set_name(self, ctx: Context, inputs: Mapping[str, Any], etag: str) -> None:
         op = ctx.client.post(

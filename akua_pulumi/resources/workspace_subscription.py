@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import RateLimitedError, ServerError, TransportError
+from ..client import RateLimitedError, ServerError, TransportError, api_path
 from ..rules import TIERS
 from ._fields import Field
 from ._generated import WorkspaceSubscriptionArgs, WorkspaceSubscriptionArgsDict, WorkspaceSubscriptionBase
@@ -47,17 +47,20 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
         is unknown (lost response, 5xx, 429), the change requests tell whether it was accepted: wait
         for an accepted one to apply, otherwise send it again."""
         for attempt in range(3):
-            etag = ctx.client.get(f"/workspaces/{workspace_id}")["etag"]
+            etag = ctx.client.get(api_path("/workspaces/{}", workspace_id))["etag"]
             try:
                 envelope = ctx.client.post(
-                    f"/workspaces/{workspace_id}/subscription:changeTier", json={"tier": tier}, if_match=etag
+                    api_path("/workspaces/{}/subscription:changeTier", workspace_id), json={"tier": tier}, if_match=etag
                 )
             except (TransportError, ServerError, RateLimitedError):
                 if attempt == 2:
                     raise
                 if self._accepted(ctx, workspace_id, tier):
                     wait_for(
-                        lambda: ctx.client.get(f"/workspaces/{workspace_id}/subscription").get("tier") == tier or None,
+                        lambda: (
+                            ctx.client.get(api_path("/workspaces/{}/subscription", workspace_id)).get("tier") == tier
+                            or None
+                        ),
                         timeout=600,
                         what=f"workspace {workspace_id} to move to tier {tier}",
                     )
@@ -69,25 +72,27 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
 
     def _accepted(self, ctx: Context, workspace_id: str, tier: str) -> bool:
         """The tier is applied, or a pending change request asks for it."""
-        if ctx.client.get(f"/workspaces/{workspace_id}/subscription").get("tier") == tier:
+        if ctx.client.get(api_path("/workspaces/{}/subscription", workspace_id)).get("tier") == tier:
             return True
-        requests = ctx.client.get(f"/workspaces/{workspace_id}/subscription/change_requests").get("data") or []
+        requests = (
+            ctx.client.get(api_path("/workspaces/{}/subscription/change_requests", workspace_id)).get("data") or []
+        )
         return any(r.get("requested_tier") == tier and r.get("status") == "pending" for r in requests)
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         ws = inputs["workspace_id"]
-        sub: dict[str, Any] = ctx.client.get(f"/workspaces/{ws}/subscription")
+        sub: dict[str, Any] = ctx.client.get(api_path("/workspaces/{}/subscription", ws))
         if sub.get("tier") != inputs["tier"]:
             self._change_tier(ctx, ws, inputs["tier"])
-            sub = ctx.client.get(f"/workspaces/{ws}/subscription")
+            sub = ctx.client.get(api_path("/workspaces/{}/subscription", ws))
         return sub
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(f"/workspaces/{id_}/subscription")
+        return ctx.client.get(api_path("/workspaces/{}/subscription", id_))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         """After an interrupted create: the subscription when it already has the declared tier."""
-        sub: dict[str, Any] = ctx.client.get(f"/workspaces/{inputs['workspace_id']}/subscription")
+        sub: dict[str, Any] = ctx.client.get(api_path("/workspaces/{}/subscription", inputs["workspace_id"]))
         return sub if sub.get("tier") == inputs["tier"] else None
 
     def api_update(
