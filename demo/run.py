@@ -50,7 +50,8 @@ console = Console()
 
 def _healthy() -> bool:
     try:
-        return httpx.get(f"{BASE_URL}/_local/health", timeout=1).status_code == 200
+        auth = {"Authorization": f"Bearer {_owner_token()}"}  # the control plane asks for the owner token
+        return httpx.get(f"{BASE_URL}/_local/health", headers=auth, timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -114,7 +115,8 @@ def stop_akua_local() -> None:
 
 def seed() -> None:
     """What the public API cannot create: users and a published artifact (idempotent)."""
-    with httpx.Client(base_url=f"{BASE_URL}/_local", timeout=10) as admin:
+    auth = {"Authorization": f"Bearer {_owner_token()}"}
+    with httpx.Client(base_url=f"{BASE_URL}/_local", headers=auth, timeout=10) as admin:
         for uid, name, email in USERS:
             r = admin.post("/users", json={"id": uid, "name": name, "email": email})
             if r.status_code not in (201, 409):

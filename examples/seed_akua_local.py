@@ -22,7 +22,7 @@ from akua_pulumi.local.seed import arrange_seller
 
 def seed(api_url: str, token: str) -> dict[str, str]:
     """Create the seller workspace, its published product and two users; return their ids."""
-    admin = LocalAdmin(api_url)
+    admin = LocalAdmin(api_url, token)  # the owner token: /_local answers 401 without it
     with AkuaClient(api_url=api_url, token=token) as api:
         seller = arrange_seller(api, admin, slug="seller", name="Seller Platform")
     return {

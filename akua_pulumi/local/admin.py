@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 __all__ = ["LocalAdmin"]
 
 
-class LocalAdmin:
-    """Drive the emulator's control plane: ``LocalAdmin("http://127.0.0.1:8765")``."""
+def _segment(value: str) -> str:
+    """``value`` as one percent-encoded path segment (``/``, ``?``, ``#``, ``%`` never change the path)."""
+    return quote(str(value), safe="")
 
-    def __init__(self, base_url: str, client: httpx.Client | None = None) -> None:
+
+class LocalAdmin:
+    """Drive the emulator's control plane: ``LocalAdmin("http://127.0.0.1:8765", token=owner_token)``.
+
+    ``token`` is the owner token (``akua-local serve --token``, ``LocalServer.owner_token``); the control
+    plane answers 401 without it.
+    """
+
+    def __init__(self, base_url: str, token: str, client: httpx.Client | None = None) -> None:
+        if not token:
+            raise ValueError("LocalAdmin needs the owner token (akua-local serve --token / LocalServer.owner_token)")
         self.base_url = base_url.rstrip("/")
         if self.base_url.endswith("/v1"):
             self.base_url = self.base_url[:-3]
+        self._auth = {"Authorization": f"Bearer {token}"}
         self._client = client or httpx.Client(base_url=self.base_url, timeout=30)
 
     def _call(self, method: str, path: str, json: Any = None) -> Any:
-        resp = self._client.request(method, "/_local" + path, json=json)
+        resp = self._client.request(method, "/_local" + path, json=json, headers=self._auth)
         resp.raise_for_status()
         return resp.json() if resp.content else None
 
@@ -47,7 +60,7 @@ class LocalAdmin:
         """Simulate the customer granting management of a workspace to an organization."""
         return self._call(
             "POST",
-            f"/workspaces/{workspace_id}/management",
+            f"/workspaces/{_segment(workspace_id)}/management",
             {"organization_id": organization_id},
         )
 
@@ -85,15 +98,15 @@ class LocalAdmin:
 
     def get_object(self, object_id: str) -> dict[str, Any]:
         """Raw stored object, including internal fields: ``{kind, data}``."""
-        return self._call("GET", f"/objects/{object_id}")
+        return self._call("GET", f"/objects/{_segment(object_id)}")
 
     def patch_object(self, object_id: str, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into a stored object out of band (drift) and bump its etag."""
-        return self._call("PATCH", f"/objects/{object_id}", fields)
+        return self._call("PATCH", f"/objects/{_segment(object_id)}", fields)
 
     def delete_object(self, object_id: str) -> None:
         """Remove one object out of band."""
-        self._call("DELETE", f"/objects/{object_id}")
+        self._call("DELETE", f"/objects/{_segment(object_id)}")
 
     def reset(self) -> None:
         """Wipe everything; the bootstrap owner keeps its token."""

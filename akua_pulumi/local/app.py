@@ -16,16 +16,18 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from ..contract import FORMATS, Contract, Operation, Violation, contract
 from .backend import ROLES, Principal, Req, Route, Runtime, load_all
 from .backend.access import role_in
 from .backend.operations import advance
 from .backend.tokens import authenticate, issue_session
+from .control import handle_control
 from .db import Store, Tx
 from .errors import ApiError, ContextRequired, Forbidden, Internal, NotFound, ValidationFailed
 from .faults import DropConnection, Faults
+from .limits import control_authorized, decode_segment, raw_path, read_body, unauthorized
 from .util import canonical, now, rand, sha256
 
 __all__ = ["OWNER_EMAIL", "OWNER_ID", "App", "create_app"]
@@ -119,17 +121,28 @@ class App:
     # -- WSGI ------------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "") or "/"
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path.startswith("/_local"):
-            from .control import handle_control
-
+        # Segments are matched on the raw path and each is decoded once afterwards (docs/akua-local.md, "Limits").
+        path = raw_path(environ)
+        method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        if path == "/_local" or path.startswith("/_local/"):
+            # Caller first (loopback, then the owner token), before the body is read or anything happens.
             if not _loopback(environ.get("REMOTE_ADDR")):
-                status, body = 403, {"error": "the /_local control plane is loopback only"}
+                err: ApiError = Forbidden("the /_local control plane is loopback only")
+            elif not control_authorized(environ, self.owner_token):
+                err = unauthorized()
             else:
-                status, body = handle_control(self, method, path[len("/_local") :], _read_body(environ)[1])
-            return _respond(start_response, status, body)
+                try:
+                    status, body = handle_control(self, method, path[len("/_local") :], _read_body(environ)[1])
+                except ApiError as exc:  # 400/413 of the body limits
+                    err = exc
+                else:
+                    return _respond(start_response, status, body)
+            return _respond(start_response, err.status, err.envelope())
         if path == "/v1" or path.startswith("/v1/"):
+            try:
+                _read_body(environ)  # 400/413 (Content-Length, size, nesting) before any other work
+            except ApiError as exc:
+                return _respond(start_response, exc.status, exc.envelope())
             status, body = self.handle_v1(method, path[3:], environ)
             allow = self.allowed_methods(path[3:]) if status == 405 else None
             return _respond(start_response, status, body, allow=allow)
@@ -150,7 +163,7 @@ class App:
                 self.counters["by_status"][err.status] += 1
             return err.status, err.envelope()
         op, params = matched
-        params = {k: unquote(v) for k, v in params.items()}
+        params = {k: decode_segment(v) for k, v in params.items()}  # matched raw: decoded once, here
         status, body = 500, None
         try:
             status, body = self._dispatch(op, params, environ)
@@ -434,15 +447,8 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
 
 
 def _read_body(environ: dict[str, Any]) -> tuple[bool, bytes]:
-    if "akua.body" in environ:
-        return environ["akua.body"]
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    raw = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["akua.body"] = (bool(raw.strip()), raw)
-    return environ["akua.body"]
+    """``(has_body, raw)``, read once within the limits of :func:`.limits.read_body` (400/413 otherwise)."""
+    return read_body(environ)
 
 
 _REASONS = {
@@ -457,6 +463,7 @@ _REASONS = {
     405: "Method Not Allowed",
     409: "Conflict",
     410: "Gone",
+    413: "Payload Too Large",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -473,8 +480,9 @@ def _respond(start_response: StartResponse, status: int, body: Any, allow: list[
         headers.append(("Allow", ", ".join(allow)))
     if data:
         headers.append(("Content-Type", "application/json"))
-    if status == 429 and isinstance(body, dict) and "retry_after" in body:
-        headers.append(("Retry-After", str(body["retry_after"])))
+    if status == 429 and isinstance(body, dict) and isinstance(body.get("retry_after"), (int, float)):
+        after = float(body["retry_after"])  # validated: 0..3600 (faults.validate)
+        headers.append(("Retry-After", str(int(after)) if after.is_integer() else f"{after:.3f}".rstrip("0")))
     start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
     return [data]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -18,7 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--db", default=os.path.join(".akua", "akua-local.db"), help="SQLite file or :memory:")
-    serve.add_argument("--token", default=None, help="fixed bootstrap owner token (else generated and persisted)")
+    serve.add_argument(
+        "--token",
+        default=None,
+        help="fixed bootstrap owner token (else generated and persisted); also the /_local control plane's credential",
+    )
     serve.add_argument("--operation-delay", type=float, default=0.2, help="seconds before async operations finish")
     serve.add_argument("--seed", type=int, default=0, help="fault-injection seed")
     serve.add_argument("--latency-ms", type=int, default=0, help="added latency per /v1 request")
@@ -37,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         latency_ms=args.latency_ms,
     )
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     httpd = make_server(app, args.host, args.port, verbose=args.verbose)
     stop = threading.Event()
     threading.Thread(target=run_ticker, args=(app, stop), daemon=True).start()
@@ -51,12 +58,12 @@ def main(argv: list[str] | None = None) -> int:
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
-        threading.Thread(target=httpd.shutdown, daemon=True).start()
+        httpd.shutdown()  # non-blocking: wakes serve_forever, which closes connections and returns
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     try:
-        httpd.serve_forever(poll_interval=0.1)
+        httpd.serve_forever()
     finally:
         stop.set()
         httpd.server_close()

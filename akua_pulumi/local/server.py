@@ -1,102 +1,163 @@
-"""Serve the WSGI app (HTTP/1.1 keep-alive, ThreadingHTTPServer) and :class:`LocalServer` for tests."""
+"""Serve the WSGI app with waitress and :class:`LocalServer` (akua-local in a background thread) for tests.
+
+waitress parses HTTP: malformed requests, oversized headers (431) and bodies (413, before they are read)
+never reach the app, keep-alive and pipelining work, ``TCP_NODELAY`` is on. Its own error answers are
+rendered as the API's JSON error envelope here, and a ``DropConnection`` raised by the app (an injected
+drop after commit) closes the connection without a response.
+"""
 
 from __future__ import annotations
 
-import io
-import sys
+import contextlib
+import json
+import logging
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit
+
+from waitress import wasyncore
+from waitress.channel import ClientDisconnected, HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError, TransferEncodingNotImplemented
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask, WSGITask
 
 from .app import App, create_app
 from .faults import DropConnection
+from .limits import MAX_BODY, MAX_CONTENT_LENGTH_DIGITS, MAX_HEADER_BYTES
 
-__all__ = ["LocalServer", "make_server"]
+__all__ = ["HttpServer", "LocalServer", "make_server", "run_ticker"]
+
+log = logging.getLogger("akua_pulumi.local")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "akua-local"
-    disable_nagle_algorithm = True  # header and body are separate writes: avoid 40 ms delayed-ACK stalls
-    # Malformed HTTP (bad request line, oversized headers) still gets the JSON error envelope, never HTML.
-    error_content_type = "application/json"
-    error_message_format = (
-        '{"success": false, "errors": [{"code": 7001, "message": "malformed HTTP request (%(code)d)"}], "result": {}}'
-    )
-    app: App
+class _Parser(HTTPRequestParser):
+    """waitress's parser, with every header it cannot take answered 400 (never 501, never a dropped socket)."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet by default
-        if getattr(self.server, "verbose", False):
-            super().log_message(format, *args)
-
-    def _handle(self) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": self.command,
-            "PATH_INFO": unquote(url.path),
-            "QUERY_STRING": url.query,
-            "REQUEST_URI": self.path,
-            "CONTENT_LENGTH": str(len(raw)),
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "REMOTE_ADDR": self.client_address[0],
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": str(self.server.server_address[1]),  # type: ignore[index]
-            "wsgi.input": io.BytesIO(raw),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
-        for k, v in self.headers.items():
-            environ["HTTP_" + k.upper().replace("-", "_")] = v
-        captured: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-            captured["status"], captured["headers"] = status, headers
-
+    def parse_header(self, header_plus: bytes) -> None:
         try:
-            chunks = self.app(environ, start_response)
-        except DropConnection:
-            # The write is committed; close the socket without a response (an "ambiguous" failure).
-            self.close_connection = True
-            self.wfile.flush()
-            self.connection.shutdown(2)
-            return
-        code, _, reason = captured["status"].partition(" ")
-        self.send_response(int(code), reason)
-        for k, v in captured["headers"]:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command == "HEAD":
-            return  # a HEAD answer carries the headers of the response but never its body
-        for chunk in chunks:
-            self.wfile.write(chunk)
-
-    def __getattr__(self, name: str) -> Any:
-        # Every method token reaches the app (TRACE, OPTIONS, HEAD, made-up ones), which answers 405
-        # with ``Allow`` where the contract does not declare it, never the stdlib's HTML 501.
-        if name.startswith("do_"):
-            return self._handle
-        raise AttributeError(name)
+            super().parse_header(header_plus)
+        except ParsingError:
+            raise
+        except (TransferEncodingNotImplemented, ValueError) as exc:  # e.g. a 5,000-digit Content-Length
+            raise ParsingError(f"unsupported request header: {type(exc).__name__}") from exc
+        if len(str(self.content_length)) > MAX_CONTENT_LENGTH_DIGITS:
+            raise ParsingError("Content-Length is invalid")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
+class _ErrorTask(ErrorTask):
+    """waitress's own answers (400 malformed, 413, 431) as the JSON error envelope; the request is not echoed."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        code = int(error.code)
+        if code == 501:
+            code = 400  # waitress's "Transfer-Encoding not implemented": the client's request, not our fault
+        reason = {400: "Bad Request", 413: "Payload Too Large", 431: "Request Header Fields Too Large"}.get(
+            code, str(error.reason)
+        )
+        message = {
+            400: "malformed HTTP request",
+            413: f"request body exceeds the limit of {MAX_BODY} bytes",
+            431: f"request headers exceed the limit of {MAX_HEADER_BYTES} bytes",
+        }.get(code, "the server could not answer the request")
+        body = json.dumps(
+            {"success": False, "errors": [{"code": 7001 if code < 500 else 7000, "message": message}], "result": {}}
+        ).encode()
+        self.status = f"{code} {reason}"
+        self.response_headers.extend([("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
 
 
-def make_server(app: App, host: str = "127.0.0.1", port: int = 8765, verbose: bool = False) -> ThreadingHTTPServer:
-    """A threading HTTP server bound to ``host:port`` serving ``app``."""
-    handler = type("Handler", (_Handler,), {"app": app})
-    srv = _Server((host, port), handler)
-    srv.verbose = verbose  # type: ignore[attr-defined]
-    return srv
+class _Task(WSGITask):
+    """Runs the app; an injected drop after commit closes the socket without writing a byte."""
+
+    def service(self) -> None:
+        try:
+            super().service()
+        except DropConnection as exc:
+            # Nothing was written (the app raises before start_response); the channel closes the socket.
+            self.close_on_finish = True
+            raise ClientDisconnected(str(exc)) from exc
+
+
+class _Channel(HTTPChannel):
+    parser_class = _Parser
+    task_class = _Task
+    error_task_class = _ErrorTask
+
+
+def _request_log(app: App) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """``--verbose``: one log line per request (method, path, status); never headers or bodies."""
+
+    def logged(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            log.info("%s %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), status.split(" ")[0])
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return logged
+
+
+class HttpServer:
+    """waitress serving ``app`` on ``host:port``: :meth:`serve_forever` in one thread, :meth:`shutdown` from any."""
+
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 8765, verbose: bool = False) -> None:
+        self._map: dict[int, Any] = {}
+        self._stop = threading.Event()
+        self._server = create_server(
+            _request_log(app) if verbose else app,
+            map=self._map,
+            host=host,
+            port=port,
+            ident="akua-local",
+            threads=8,
+            connection_limit=512,
+            backlog=256,
+            max_request_header_size=MAX_HEADER_BYTES,
+            max_request_body_size=MAX_BODY + 1,  # waitress refuses from this size on: MAX_BODY itself passes
+            inbuf_overflow=MAX_BODY + 1,  # bodies stay in memory (never a temp file)
+            channel_timeout=120,
+            asyncore_use_poll=True,
+            expose_tracebacks=False,
+            clear_untrusted_proxy_headers=True,
+        )
+        self._listeners = [obj for obj in self._map.values() if isinstance(obj, BaseWSGIServer)]
+        for listener in self._listeners:
+            listener.channel_class = _Channel
+
+    @property
+    def server_address(self) -> tuple[str, int]:
+        first = self._listeners[0]
+        return str(first.effective_host), int(first.effective_port)
+
+    def serve_forever(self, poll_interval: float = 1.0) -> None:
+        """Serve until :meth:`shutdown`; then close every connection and stop the worker threads."""
+        try:
+            while not self._stop.is_set() and self._map:
+                wasyncore.loop(timeout=poll_interval, map=self._map, use_poll=True, count=1)
+        finally:
+            self._server.task_dispatcher.shutdown(timeout=5)
+            for obj in list(self._map.values()):
+                with contextlib.suppress(OSError):
+                    obj.close()
+
+    def shutdown(self) -> None:
+        """Ask :meth:`serve_forever` to return (wakes its poll)."""
+        self._stop.set()
+        for listener in self._listeners:
+            with contextlib.suppress(OSError):
+                listener.pull_trigger()
+
+    def server_close(self) -> None:
+        """Kept for the old ``socketserver`` shape: closing happens when :meth:`serve_forever` returns."""
+
+
+def make_server(app: App, host: str = "127.0.0.1", port: int = 8765, verbose: bool = False) -> HttpServer:
+    """A waitress server bound to ``host:port`` serving ``app`` (call ``serve_forever()``)."""
+    return HttpServer(app, host, port, verbose)
 
 
 class LocalServer:
@@ -104,6 +165,7 @@ class LocalServer:
 
     with LocalServer() as srv:
         httpx.get(srv.api_url + "/workspaces", headers={"Authorization": f"Bearer {srv.owner_token}"})
+        srv.admin.counters()  # the /_local control plane, with the owner token
     """
 
     def __init__(
@@ -118,14 +180,14 @@ class LocalServer:
         self.app = create_app(db, operation_delay=operation_delay, owner_token=token, seed=seed)
         self.host = host
         self._port = port
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: HttpServer | None = None
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
 
     @property
     def port(self) -> int:
         assert self._httpd is not None, "server not started"
-        return int(self._httpd.server_address[1])
+        return self._httpd.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -143,13 +205,13 @@ class LocalServer:
     def admin(self) -> Any:
         from .admin import LocalAdmin
 
-        return LocalAdmin(self.base_url)
+        return LocalAdmin(self.base_url, self.owner_token)
 
     def start(self) -> LocalServer:
         """Bind and serve in daemon threads (plus a ticker that completes due operations)."""
         self._httpd = make_server(self.app, self.host, self._port)
         self._stop.clear()
-        serve = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        serve = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True)
         tick = threading.Thread(target=run_ticker, args=(self.app, self._stop), daemon=True)
         self._threads = [serve, tick]
         for t in self._threads:
@@ -161,9 +223,8 @@ class LocalServer:
         self._stop.set()
         if self._httpd is not None:
             self._httpd.shutdown()
-            self._httpd.server_close()
         for t in self._threads:
-            t.join(timeout=5)
+            t.join(timeout=10)
         self.app.store.close()
 
     def __enter__(self) -> LocalServer:

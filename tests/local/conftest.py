@@ -121,6 +121,7 @@ def api(app: App) -> Api:
 def admin(app: App) -> LocalAdmin:
     return LocalAdmin(
         "http://akua.test",
+        app.owner_token,
         client=httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://akua.test"),
     )
 
