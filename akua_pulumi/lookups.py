@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pulumi
 
@@ -42,13 +42,20 @@ from .connection import Provider, client_for
 from .errors import AkuaError
 
 __all__ = [
+    "AccessDecision",
+    "AccessReason",
     "AkuaLookupError",
+    "EntitlementInfo",
     "ManagementInfo",
     "PackageVersionInfo",
     "QuotaInfo",
     "WorkspaceInfo",
+    "get_access_decision",
+    "get_access_decision_output",
     "get_current_workspace",
     "get_current_workspace_output",
+    "get_entitlements",
+    "get_entitlements_output",
     "get_package_version",
     "get_package_version_output",
     "get_quota",
@@ -367,3 +374,38 @@ def get_package_version_output(
         client,
         provider,
     )
+
+
+# -- access decisions and entitlements: defined in akua_pulumi._access (this module stays small) ----------
+
+_ACCESS = frozenset(
+    {
+        "AccessDecision",
+        "AccessReason",
+        "EntitlementInfo",
+        "get_access_decision",
+        "get_access_decision_output",
+        "get_entitlements",
+        "get_entitlements_output",
+    }
+)
+
+if TYPE_CHECKING:
+    from ._access import (
+        AccessDecision,
+        AccessReason,
+        EntitlementInfo,
+        get_access_decision,
+        get_access_decision_output,
+        get_entitlements,
+        get_entitlements_output,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """``get_access_decision``, ``get_entitlements`` (and ``_output`` twins, result types), loaded on use."""
+    if name in _ACCESS:
+        from . import _access
+
+        return getattr(_access, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -47,7 +47,7 @@ import pulumi.dynamic as dyn
 
 from ..connection import CONNECTION_PROPERTY, Connection, client_for, default_workspace, set_stack_defaults
 from ..errors import UNKNOWN_OUTCOME, AkuaError, Conflict, EtagMismatch, NotFound, OperationFailed
-from . import _diagnostics  # noqa: F401  (one short message per provider error, not a traceback)
+from . import _diagnostics, _preflight  # noqa: F401  (_diagnostics: one short message per provider error)
 from ._fields import Field, Kind, is_unknown
 
 if TYPE_CHECKING:
@@ -320,6 +320,8 @@ class LifecycleProvider(dyn.ResourceProvider):
         if not failures:
             for prop, reason in self.validate(inputs):
                 failures.append(dyn.CheckFailure(prop, reason))
+        if not failures and not olds:
+            _preflight.before_create(self, inputs)  # opt-in (akua:preflight): may the token create it?
         # Output-only keys are kept as None so the Resource exposes them as attributes.
         for f in fields.values():
             if f.kind is Kind.OUTPUT:
@@ -345,6 +347,8 @@ class LifecycleProvider(dyn.ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
         changed = self.changed_fields(olds, news)
         replaces = [f.name for f in changed if f.kind is Kind.CREATE_ONLY]
+        if changed:
+            _preflight.before_change(self, _id, olds, news, bool(replaces))  # opt-in (akua:preflight)
         return dyn.DiffResult(
             changes=bool(changed),
             replaces=replaces,
@@ -664,6 +668,9 @@ class AkuaProvider(LifecycleProvider):
     #: Contract operations (``workspaces.create``...) whose request bodies state the fields' constraints,
     #: searched in order by each field's wire name.
     contract_ops: ClassVar[tuple[str, ...]] = ()
+    #: The operationIds each step calls (``create``, ``read``, ``update``, ``delete``...): the role each
+    #: step needs (docs/resources/, from akua_pulumi.roles) and what the opt-in preflight asks about.
+    step_operations: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -682,6 +689,7 @@ class AkuaProvider(LifecycleProvider):
 
     def configure(self, req: dyn.ConfigureRequest) -> None:
         set_stack_defaults(req.config)
+        _preflight.configure(req.config)
 
     def connect(self, connection: Any, inputs: Mapping[str, Any]) -> AkuaClient:
         client = client_for(Connection.from_property(connection))

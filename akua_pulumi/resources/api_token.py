@@ -21,6 +21,7 @@ class ApiTokenProvider(AkuaProvider):
     interrupted create is recovered by name, so a retry never mints a second token."""
 
     type_name = "akua:ApiToken"
+    step_operations = {"create": ("apiTokens.create",), "read": ("apiTokens.list",), "delete": ("apiTokens.revoke",)}
     natural_key = ("name",)
     contract_ops = ("apiTokens.create",)
     precheck_natural_key = True

@@ -34,6 +34,11 @@ class CloudflareConnectionProvider(AkuaProvider):
     """
 
     type_name = "akua:CloudflareConnection"
+    step_operations = {
+        "create": ("cloudflare.createCredential",),
+        "read": ("cloudflare.listCredentials",),
+        "delete": ("cloudflare.deleteCredential",),
+    }
     contract_ops = ("cloudflare.createCredential",)
     natural_key = ("name",)
     fields = (

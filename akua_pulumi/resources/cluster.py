@@ -24,6 +24,12 @@ class ClusterProvider(AkuaProvider):
     """
 
     type_name = "akua:Cluster"
+    step_operations = {
+        "create": ("clusters.create", "clusters.import", "clusters.getKubeconfig"),
+        "read": ("clusters.get",),
+        "update": ("clusters.update", "clusters.suspend", "clusters.resume"),
+        "delete": ("clusters.delete",),
+    }
     idempotent_create = True
     contract_ops = ("clusters.create", "clusters.import", "clusters.update")
     fields = (

@@ -31,6 +31,12 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     """
 
     type_name = "akua:ClusterComputeSettings"
+    step_operations = {
+        "create": ("clusters.updateComputeSettings",),
+        "read": ("clusters.getComputeSettings",),
+        "update": ("clusters.updateComputeSettings",),
+        "delete": (),
+    }
     contract_ops = ("clusters.updateComputeSettings",)
     fields = (
         Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54, ours=True),

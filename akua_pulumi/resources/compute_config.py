@@ -37,6 +37,12 @@ class ComputeConfigProvider(AkuaProvider):
     """
 
     type_name = "akua:ComputeConfig"
+    step_operations = {
+        "create": ("computeConfigs.create",),
+        "read": ("computeConfigs.get",),
+        "update": ("computeConfigs.update",),
+        "delete": ("computeConfigs.delete",),
+    }
     contract_ops = ("computeConfigs.create", "computeConfigs.update")
     idempotent_create = True
     fields = (

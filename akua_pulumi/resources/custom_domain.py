@@ -55,6 +55,12 @@ class CustomDomainProvider(AkuaProvider):
     """
 
     type_name = "akua:CustomDomain"
+    step_operations = {
+        "create": ("customDomains.create",),
+        "read": ("customDomains.get",),
+        "update": ("customDomains.update",),
+        "delete": ("customDomains.delete",),
+    }
     contract_ops = ("customDomains.create", "customDomains.update")
     natural_key = ("hostname",)
     precheck_natural_key = True

@@ -28,6 +28,12 @@ class InstallProvider(AkuaProvider):
     """
 
     type_name = "akua:Install"
+    step_operations = {
+        "create": ("installs.create",),
+        "read": ("installs.get",),
+        "update": ("installs.updateVersion", "installs.setAutomaticUpdates"),
+        "delete": ("installs.delete",),
+    }
     contract_ops = ("installs.create", "installs.updateVersion")
     idempotent_create = True
     fields = (

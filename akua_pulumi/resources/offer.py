@@ -75,6 +75,7 @@ class OfferProvider(AkuaProvider):
     """
 
     type_name = "akua:Offer"
+    step_operations = {"create": ("offers.create",), "read": ("offers.get",), "delete": ("offers.archive",)}
     contract_ops = ("offers.create",)
     idempotent_create = True
     fields = (

@@ -19,6 +19,12 @@ class OrganizationProvider(AkuaProvider):
     """Lifecycle of ``/organizations``. PATCH answers ``{ok: true}``, so updates are read back."""
 
     type_name = "akua:Organization"
+    step_operations = {
+        "create": ("organizations.create",),
+        "read": ("organizations.get",),
+        "update": ("organizations.update",),
+        "delete": ("organizations.delete",),
+    }
     contract_ops = ("organizations.create", "organizations.update")
     workspace_scoped = False
     natural_key = ("slug",)

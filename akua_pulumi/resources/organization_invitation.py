@@ -29,6 +29,11 @@ class OrganizationInvitationProvider(AkuaProvider):
     """
 
     type_name = "akua:OrganizationInvitation"
+    step_operations = {
+        "create": ("organizations.createInvitation",),
+        "read": ("organizations.listInvitations",),
+        "delete": ("organizations.cancelInvitation",),
+    }
     contract_ops = ("organizations.createInvitation",)
     workspace_scoped = False
     natural_key = ("email",)

@@ -18,6 +18,12 @@ class OrganizationMemberProvider(MembershipProvider):
     changes and removal need the member's. There is no single-member GET: reads list and filter."""
 
     type_name = "akua:OrganizationMember"
+    step_operations = {
+        "create": ("organizations.addMember",),
+        "read": ("organizations.listMembers",),
+        "update": ("organizations.updateMemberRole",),
+        "delete": ("organizations.removeMember",),
+    }
     contract_ops = ("organizations.addMember", "organizations.updateMemberRole")
     workspace_scoped = False
     parent_field = "organization_id"

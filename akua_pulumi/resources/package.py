@@ -24,6 +24,11 @@ class PackageProvider(AkuaProvider):
     """
 
     type_name = "akua:Package"
+    step_operations = {
+        "create": ("packages.importPublished", "packages.create"),
+        "read": ("packages.get",),
+        "delete": ("packages.delete",),
+    }
     contract_ops = ("packages.create", "packages.importPublished")
     idempotent_create = True
     fields = (

@@ -27,6 +27,12 @@ class PreviewHostnameProvider(AkuaProvider):
     """
 
     type_name = "akua:PreviewHostname"
+    step_operations = {
+        "create": ("previewHostnames.bindPinned", "previewHostnames.bindFloating"),
+        "read": ("previewHostnames.get",),
+        "update": ("previewHostnames.bindFloating",),
+        "delete": ("previewHostnames.delete",),
+    }
     contract_ops = ("previewHostnames.bindFloating", "previewHostnames.bindPinned")
     natural_key = ("install_id", "track")
     precheck_natural_key = True

@@ -32,6 +32,12 @@ class ProductProvider(AkuaProvider):
     """
 
     type_name = "akua:Product"
+    step_operations = {
+        "create": ("products.create",),
+        "read": ("products.get",),
+        "update": ("products.update",),
+        "delete": ("products.archive",),
+    }
     natural_key = ("name",)
     precheck_natural_key = True
     idempotent_create = True

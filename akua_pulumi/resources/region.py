@@ -24,6 +24,7 @@ class RegionProvider(AkuaProvider):
     """
 
     type_name = "akua:Region"
+    step_operations = {"create": ("regions.create",), "read": ("regions.list",), "delete": ()}
     contract_ops = ("regions.create",)
     natural_key = ("name",)
     precheck_natural_key = True

@@ -40,6 +40,11 @@ class RegistryConnectionProvider(AkuaProvider):
     """
 
     type_name = "akua:RegistryConnection"
+    step_operations = {
+        "create": ("registry.createCredential",),
+        "read": ("registry.listCredentials",),
+        "delete": ("registry.deleteCredential",),
+    }
     contract_ops = ("registry.createCredential",)
     natural_key = ("name",)
     idempotent_create = True

@@ -62,6 +62,13 @@ class SecretProvider(AkuaProvider):
     """
 
     type_name = "akua:Secret"
+    step_operations = {
+        "create": ("secrets.create", "secrets.update"),
+        "read": ("secrets.get",),
+        "update": ("secrets.update", "secrets.createVersion", "secrets.disableVersion"),
+        "adopt": ("secrets.accessVersion",),
+        "delete": ("secrets.delete",),
+    }
     # Not secrets.create: its body is a oneOf per kind, each branch allowing one kind only; kind and
     # value are checked here (the eight kinds, and a webhook_signing value of 16 characters or more).
     contract_ops = ("secrets.update",)

@@ -18,6 +18,12 @@ class WorkspaceProvider(AkuaProvider):
     """Lifecycle of ``/workspaces``."""
 
     type_name = "akua:Workspace"
+    step_operations = {
+        "create": ("workspaces.create",),
+        "read": ("workspaces.get",),
+        "update": ("workspaces.update",),
+        "delete": ("workspaces.delete",),
+    }
     workspace_scoped = False
     natural_key = ("slug",)
     contract_ops = ("workspaces.create", "workspaces.update")

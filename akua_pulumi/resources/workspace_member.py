@@ -17,6 +17,12 @@ class WorkspaceMemberProvider(MembershipProvider):
     write is read back by listing the members (the list is not paginated)."""
 
     type_name = "akua:WorkspaceMember"
+    step_operations = {
+        "create": ("workspaces.addMember",),
+        "read": ("workspaces.listMembers",),
+        "update": ("workspaces.updateMember",),
+        "delete": ("workspaces.removeMember",),
+    }
     parent_field = "workspace_id"
     members_path = "/workspaces/{parent}/members"
     contract_ops = ("workspaces.addMember", "workspaces.updateMember")

@@ -28,6 +28,12 @@ class WorkspaceSubdomainProvider(AkuaProvider):
     """
 
     type_name = "akua:WorkspaceSubdomain"
+    step_operations = {
+        "create": ("workspaceSubdomains.setName",),
+        "read": ("workspaceSubdomains.get",),
+        "update": ("workspaceSubdomains.setName",),
+        "delete": (),
+    }
     contract_ops = ("workspaceSubdomains.setName",)
     fields = (
         Field.updatable(

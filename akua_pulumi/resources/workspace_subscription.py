@@ -31,6 +31,12 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
     """
 
     type_name = "akua:WorkspaceSubscription"
+    step_operations = {
+        "create": ("workspaces.changeSubscriptionTier",),
+        "read": ("workspaces.getSubscription",),
+        "update": ("workspaces.changeSubscriptionTier",),
+        "delete": (),
+    }
     fields = (
         Field.updatable("tier", str, "free, pro or enterprise.", required=True, choices=TIERS, ours=True),
         Field.output("status", str, "Subscription status."),
