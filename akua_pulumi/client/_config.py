@@ -20,8 +20,9 @@ _SOURCES = {
     "token": ("akua:token", "AKUA_API_TOKEN"),
     "workspace": ("akua:workspace", "AKUA_WORKSPACE"),
 }
-#: Stack config key -> the environment variable that stands in for it.
-SETTING_ENV = dict(_SOURCES.values())
+#: Stack config key -> the environment variable that stands in for it (``akua:preflight``: the opt-in
+#: access preflight of ``pulumi preview``, read by akua_pulumi.resources._preflight, not by the client).
+SETTING_ENV = {**dict(_SOURCES.values()), "akua:preflight": "AKUA_PREFLIGHT"}
 
 MISSING_TOKEN_HELP = (
     "no Akua API token configured: set it with `pulumi config set --secret akua:token <token>` "

@@ -94,3 +94,10 @@ def test_switch(monkeypatch: pytest.MonkeyPatch, preflight_off: None) -> None:
     preflight.configure({"akua:preflight": "true"})
     monkeypatch.delenv(preflight.ENV_VAR)
     assert preflight.enabled()
+
+
+def test_the_setting_travels_as_an_environment_variable() -> None:
+    """The onboarding runner hands ``akua:`` settings to each run through the environment."""
+    from akua_pulumi.client._config import SETTING_ENV
+
+    assert SETTING_ENV[preflight.CONFIG_KEY] == preflight.ENV_VAR
