@@ -4,7 +4,10 @@
     akua-onboard destroy --customers customers.yaml --only acme
 
 The API token is read from ``AKUA_API_TOKEN`` and handed to each run in its environment (the config
-key ``akua:token``); it is never stored in a stack or printed.
+key ``akua:token``); it is never stored in a stack or printed. Without ``PULUMI_CONFIG_PASSPHRASE``
+(or ``_FILE``) it refuses to run unless the backend is a local file backend and the API a loopback
+akua-local. With ``--engine temporal`` the workers hold every setting (API URL, backend, program
+modules, secrets); this command sends only the customers, the command and a program name.
 Exit codes: 0 all customers ok, 1 some customer failed, 2 usage or input error.
 """
 
@@ -21,34 +24,54 @@ from typing import Any
 from akua_pulumi.automation.customers import Customer, CustomersFileError, read_customers_file
 from akua_pulumi.automation.pipeline import CustomerEvent, OnboardingPipeline, PipelineReport, Secret
 
-__all__ = ["DEFAULT_PROGRAM", "build_parser", "main"]
+__all__ = ["DEFAULT_PROGRAM", "WORKER_ONLY_OPTIONS", "build_parser", "main"]
 
 DEFAULT_PROGRAM = "akua_pulumi.automation.programs:customer_program"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Options that only a worker sets on ``--engine temporal`` (argparse dest -> flag).
+WORKER_ONLY_OPTIONS = {
+    "api_url": "--api-url",
+    "workspace": "--workspace",
+    "backend": "--backend",
+    "project": "--project",
+    "setting": "--setting",
+}
+_LOCAL_ONLY = "local engine; on --engine temporal set it on akua-onboard-worker"
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="akua-onboard",
         description="Run one Pulumi stack per customer of a customers file (YAML or JSON).",
-        epilog="The API token comes from AKUA_API_TOKEN. Exit codes: 0 ok, 1 a customer failed, 2 usage/input error.",
+        epilog="The API token comes from AKUA_API_TOKEN; PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) "
+        "is required unless the backend is a local file backend and the API a loopback akua-local. With --engine "
+        "temporal the workers hold the API URL, backend, project, settings, programs and secrets: only the "
+        "customers, the command and a program name are sent. "
+        "Exit codes: 0 ok, 1 a customer failed, 2 usage/input error.",
     )
     p.add_argument("command", choices=["up", "preview", "refresh", "destroy"])
     p.add_argument("--customers", required=True, type=Path, metavar="FILE", help="customers file (.yaml/.yml/.json)")
     p.add_argument("--only", metavar="ID,ID", help="only these customer ids (comma-separated)")
     p.add_argument("--parallelism", type=int, default=4, metavar="N", help="stacks at once (default 4)")
     p.add_argument("--state-dir", type=Path, default=Path(".akua/onboarding-state"), metavar="DIR")
-    p.add_argument("--backend", metavar="URL", help="Pulumi backend URL (default: file backend in --state-dir)")
-    p.add_argument("--program", default=DEFAULT_PROGRAM, metavar="MODULE:FUNCTION", help="program factory")
-    p.add_argument("--project", default="akua-onboarding", help="Pulumi project name (default akua-onboarding)")
-    p.add_argument("--api-url", default=os.environ.get("AKUA_API_URL"), metavar="URL", help="akua:apiUrl")
-    p.add_argument("--workspace", default=os.environ.get("AKUA_WORKSPACE"), metavar="WS", help="akua:workspace")
+    p.add_argument(
+        "--backend", metavar="URL", help=f"Pulumi backend URL (default: file backend in --state-dir; {_LOCAL_ONLY})"
+    )
+    p.add_argument(
+        "--program",
+        metavar="MODULE:FUNCTION|NAME",
+        help=f"program factory (default {DEFAULT_PROGRAM}); on --engine temporal the NAME of a program the "
+        "workers allow (default: default, the stock program)",
+    )
+    p.add_argument("--project", help=f"Pulumi project name (default akua-onboarding; {_LOCAL_ONLY})")
+    p.add_argument("--api-url", metavar="URL", help=f"akua:apiUrl (default $AKUA_API_URL; {_LOCAL_ONLY})")
+    p.add_argument("--workspace", metavar="WS", help=f"akua:workspace (default $AKUA_WORKSPACE; {_LOCAL_ONLY})")
     p.add_argument(
         "--setting",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a setting passed to the program factory (repeatable)",
+        help=f"a setting passed to the program factory (repeatable; {_LOCAL_ONLY})",
     )
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
     p.add_argument(
@@ -173,13 +196,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     # An invalid customer's errors are printed once, when it is reported as failed (below).
 
     config: dict[str, str | Secret] = {}
-    if args.api_url:
-        config["akua:apiUrl"] = args.api_url
-    if args.workspace:
-        config["akua:workspace"] = args.workspace
-    token = os.environ.get("AKUA_API_TOKEN")
-    if token:
-        config["akua:token"] = Secret(token)
+    if args.engine == "temporal":
+        given = [flag for dest, flag in WORKER_ONLY_OPTIONS.items() if getattr(args, dest)]
+        if given:
+            return usage_error(
+                f"{', '.join(given)}: set on the workers with --engine temporal (akua-onboard-worker "
+                f"{' '.join(given)}); a workflow carries only the customer, the command and a program name"
+            )
+    else:
+        api_url = args.api_url or os.environ.get("AKUA_API_URL")
+        workspace = args.workspace or os.environ.get("AKUA_WORKSPACE")
+        if api_url:
+            config["akua:apiUrl"] = api_url
+        if workspace:
+            config["akua:workspace"] = workspace
+        token = os.environ.get("AKUA_API_TOKEN")
+        if token:
+            config["akua:token"] = Secret(token)
+    program = args.program or ("default" if args.engine == "temporal" else DEFAULT_PROGRAM)
 
     live = not args.no_progress and err.is_terminal
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only is not None else None
@@ -191,13 +225,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return usage_error("--engine temporal needs --address HOST:PORT")
     try:
         pipeline = OnboardingPipeline(
-            args.program,
+            program,
             project_name=args.project,
             state_dir=args.state_dir,
             backend_url=args.backend,
             parallelism=args.parallelism,
-            config=config,
-            settings=settings,
+            config=config or None,
+            settings=settings or None,
             on_event=on_event,
             force=args.force,
             engine=args.engine,
@@ -217,10 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return usage_error(f"{type(exc).__name__}: {exc}")
 
     out.print(report.table())
-    out.print(
-        f"{len(report)} customers in {time.monotonic() - t0:.1f}s; logs in {pipeline.state_dir / 'logs'}",
-        highlight=False,
+    logs = (
+        "on the workers (their --state-dir/logs)" if args.engine == "temporal" else f"in {pipeline.state_dir / 'logs'}"
     )
+    out.print(f"{len(report)} customers in {time.monotonic() - t0:.1f}s; logs {logs}", highlight=False)
     return report.exit_code
 
 

@@ -4,7 +4,8 @@ Every caller of ours that runs the Pulumi engine (test fixtures, scripts, the on
 benchmarks) builds its environment here, so the rules live once:
 
 * a local file backend (``file://<dir>``) unless the caller names another backend URL;
-* a passphrase secrets provider;
+* a passphrase secrets provider: ``PULUMI_CONFIG_PASSPHRASE`` (or ``_FILE``); the built-in default
+  passphrase only for a local file backend (:func:`require_passphrase` adds: and a loopback API);
 * an isolated ``PULUMI_HOME``;
 * no update check and no plugin acquisition;
 * ``PULUMI_PYTHON_CMD`` pointing at the interpreter that has ``akua_pulumi`` installed, so the
@@ -16,6 +17,7 @@ benchmarks) builds its environment here, so the rules live once:
 from __future__ import annotations
 
 import importlib.metadata
+import ipaddress
 import os
 import re
 import shutil
@@ -25,17 +27,112 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_PASSPHRASE",
+    "MissingPassphraseError",
     "PulumiEnvironment",
     "PulumiNotFoundError",
     "find_pulumi_bin",
+    "is_file_backend",
+    "is_loopback_url",
+    "require_passphrase",
 ]
 
-#: Passphrase used when none is given. It protects local test/demo state only; set
-#: ``PULUMI_CONFIG_PASSPHRASE`` (or pass ``passphrase=``) for anything you keep.
+#: Passphrase used when none is given, for a local file backend only (and, in the onboarding
+#: pipeline, CLI and worker, only with a loopback akua-local). It is public: it protects
+#: nothing; set ``PULUMI_CONFIG_PASSPHRASE`` (or pass ``passphrase=``) for anything you keep.
 DEFAULT_PASSPHRASE = "akua-local-passphrase"
+PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+
+
+class MissingPassphraseError(ValueError):
+    """No secrets passphrase is configured where the public default must not be used."""
+
+
+def is_file_backend(backend_url: str | None) -> bool:
+    """Whether state goes to a local file backend (``None`` is the default ``file://<state_dir>``)."""
+    return backend_url is None or backend_url.startswith("file://")
+
+
+def is_loopback_url(url: str | None) -> bool:
+    """Whether ``url``'s host is a loopback address (127.0.0.0/8, ``::1``) or ``localhost``."""
+    if not url:
+        return False
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _passphrase_configured(environ: Mapping[str, str]) -> bool:
+    return bool(environ.get("PULUMI_CONFIG_PASSPHRASE")) or bool(environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"))
+
+
+def require_passphrase(
+    *,
+    backend_url: str | None,
+    api_url: str | None,
+    passphrase: str | None = None,
+    who: str = "akua-onboard",
+    environ: Mapping[str, str] | None = None,
+    note: Any = None,
+) -> str | None:
+    """Refuse to run without a secrets passphrase, unless this is local play; the passphrase to pass on.
+
+    Returns ``passphrase`` when given, None when the environment holds ``PULUMI_CONFIG_PASSPHRASE``
+    or ``PULUMI_CONFIG_PASSPHRASE_FILE`` (the engine reads it there), and :data:`DEFAULT_PASSPHRASE`
+    (after one line through ``note``, default stderr) for a local file backend with a loopback API
+    (``api_url``; None means the production default, which is not loopback). Runs no backend or API
+    call.
+
+    Raises:
+        MissingPassphraseError: anything else; the message names ``PULUMI_CONFIG_PASSPHRASE``.
+    """
+    env = os.environ if environ is None else environ
+    if passphrase or _passphrase_configured(env):
+        return passphrase or None
+    prefix = f"{who}: " if who else ""
+    if is_file_backend(backend_url) and is_loopback_url(api_url):
+        line = (
+            f"{prefix}PULUMI_CONFIG_PASSPHRASE is not set: using the public default passphrase "
+            "(allowed only for a local file backend and a loopback akua-local)"
+        )
+        if note is None:
+            print(line, file=sys.stderr, flush=True)
+        else:
+            note(line)
+        return DEFAULT_PASSPHRASE
+    where = "a local file backend" if is_file_backend(backend_url) else f"backend {_redact(backend_url)}"
+    api = _redact(api_url) if api_url else "the default Akua API"
+    raise MissingPassphraseError(
+        f"{prefix}set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to encrypt the secrets in "
+        f"the state; the built-in default passphrase is public and is used only with a local file backend "
+        f"and a loopback akua-local (here: {where}, API {api})"
+    )
+
+
+def _redact(url: str | None) -> str:
+    """A URL without its query and user info (they may hold credentials)."""
+    if not url:
+        return "<none>"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<unparsable URL>"
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
 
 _LAUNCHER = "pulumi-resource-pulumi-python"
 
@@ -136,7 +233,9 @@ class PulumiEnvironment:
     Args:
         state_dir: Directory for the file backend (``file://<state_dir>``) and, by default, ``PULUMI_HOME``.
         backend_url: Any Pulumi backend URL; overrides ``state_dir`` as the backend when given.
-        passphrase: Passphrase for the passphrase secrets provider.
+        passphrase: Passphrase for the passphrase secrets provider; default ``$PULUMI_CONFIG_PASSPHRASE``,
+            else none set here when ``$PULUMI_CONFIG_PASSPHRASE_FILE`` is, else :data:`DEFAULT_PASSPHRASE`
+            for a file backend. Any other backend without one raises :class:`MissingPassphraseError`.
         python: Interpreter for dynamic providers; must have ``akua_pulumi`` installed.
         bin_dir: Directory with ``pulumi`` and the launcher; found with :func:`find_pulumi_bin` when omitted.
         extra: More variables (e.g. ``AKUA_API_URL``) to set for the engine and providers.
@@ -144,13 +243,20 @@ class PulumiEnvironment:
 
     state_dir: Path
     backend_url: str | None = None
-    passphrase: str = field(default_factory=lambda: os.environ.get("PULUMI_CONFIG_PASSPHRASE", DEFAULT_PASSPHRASE))
+    passphrase: str | None = field(default_factory=lambda: os.environ.get("PULUMI_CONFIG_PASSPHRASE") or None)
     python: str = sys.executable
     bin_dir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir).resolve()
+        if not self.passphrase and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+            if not is_file_backend(self.backend_url):
+                raise MissingPassphraseError(
+                    f"set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for backend "
+                    f"{_redact(self.backend_url)}: the built-in default passphrase is for local file backends only"
+                )
+            self.passphrase = DEFAULT_PASSPHRASE
         if self.bin_dir is None:
             self.bin_dir = find_pulumi_bin()
 
@@ -171,9 +277,10 @@ class PulumiEnvironment:
         """Only the variables we set (what ``env_vars`` of the Automation API needs)."""
         assert self.bin_dir is not None
         path = os.environ.get("PATH", "")
+        secrets = {"PULUMI_CONFIG_PASSPHRASE": self.passphrase} if self.passphrase else {}
         return {
             "PULUMI_BACKEND_URL": self.backend,
-            "PULUMI_CONFIG_PASSPHRASE": self.passphrase,
+            **secrets,
             "PULUMI_HOME": str(self.home),
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",

@@ -35,6 +35,7 @@ from typing import Any
 from akua_pulumi.automation.customers import Customer, InvalidCustomer
 from akua_pulumi.automation.diagnostics import error_from_output as _error_from_output
 from akua_pulumi.automation.diagnostics import shorten as _shorten
+from akua_pulumi.automation.environment import require_passphrase
 from akua_pulumi.automation.results import Command, CustomerEvent, CustomerResult, PipelineReport, Secret
 from akua_pulumi.automation.runner import (
     Job,
@@ -46,6 +47,7 @@ from akua_pulumi.automation.runner import (
     run_job,
     validate_customer,
 )
+from akua_pulumi.automation.workflow_input import InvalidWorkflowInput, WorkflowInput, check_program_name
 
 __all__ = [
     "Command",
@@ -98,6 +100,25 @@ def _run_job(job: Job) -> CustomerResult:
 # --------------------------------------------------------------------------- parent side
 
 
+def _check_temporal_arguments(program: ProgramFactory, **worker_only: Any) -> None:
+    """On Temporal a workflow carries only the customer, the command and a program name."""
+    given = sorted(k for k, v in worker_only.items() if v is not None and v != {})
+    if given:
+        raise ValueError(
+            f"engine 'temporal': {', '.join(given)} cannot be sent to the workers; a worker takes its API URL, "
+            "Stripe base, backend, project, environment, settings and secrets from its own flags and "
+            "environment (akua-onboard-worker --api-url, --backend, --setting...)"
+        )
+    try:
+        check_program_name(program)
+    except InvalidWorkflowInput:
+        raise ValueError(
+            f"engine 'temporal': program must be the name of a program the workers allow ('default' is the "
+            f"stock program), not {'a callable' if callable(program) else 'a module path'}; a worker allows a "
+            "program with akua-onboard-worker --program NAME=MODULE:FUNCTION"
+        ) from None
+
+
 class OnboardingPipeline:
     """Converge many customers, one Pulumi stack (named by customer id) each, ``parallelism`` at a time.
 
@@ -113,13 +134,20 @@ class OnboardingPipeline:
         env: Extra environment for the engine and the providers.
         settings: Passed to the program factory (must pickle).
         on_event: Called in this process with each :class:`CustomerEvent`.
-        passphrase: Secrets passphrase; default ``$PULUMI_CONFIG_PASSPHRASE`` or the local default.
+        passphrase: Secrets passphrase; default ``$PULUMI_CONFIG_PASSPHRASE`` (or ``_FILE``). Without
+            one the pipeline refuses to start (``MissingPassphraseError``, a ``ValueError``) unless the
+            backend is a local file backend and the API URL a loopback akua-local; then the public
+            default passphrase is used and one line on stderr says so.
         engine_parallel: Resource operations at once inside one stack (Pulumi ``--parallel``).
         preview_first: Preview before each ``up`` so invalid input fails before any write. Default
             (None): only for programs without an in-process ``validate`` hook; the default program
             has one, so its ``up`` is one engine run.
         engine: ``"local"`` (a process pool, the default) or ``"temporal"``: one workflow per customer
-            on the Temporal cluster at ``address``, run by ``akua-onboard-worker`` processes.
+            on the Temporal cluster at ``address``, run by ``akua-onboard-worker`` processes. On
+            Temporal, ``program`` is the *name* of a program the workers allow (``"default"``: the
+            stock program), and the workers' own settings replace ``project_name``, ``backend_url``,
+            ``config``, ``env``, ``settings``, ``passphrase``, ``engine_parallel`` and
+            ``preview_first`` (passing any of them raises ``ValueError``).
         address, namespace, task_queue: Where the Temporal workflows go (``engine="temporal"``).
         force: Run the engine on ``up`` even when a customer's input is unchanged since its last
             successful up (to repair drift; ``refresh`` that finds drift has the same effect).
@@ -129,7 +157,7 @@ class OnboardingPipeline:
         self,
         program: ProgramFactory,
         *,
-        project_name: str = "akua-onboarding",
+        project_name: str | None = None,
         state_dir: str | Path = Path(".akua/onboarding-state"),
         backend_url: str | None = None,
         parallelism: int = 4,
@@ -152,9 +180,22 @@ class OnboardingPipeline:
             raise ValueError("engine 'temporal' needs an address (HOST:PORT of the Temporal frontend)")
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
+        if engine == "temporal":
+            _check_temporal_arguments(
+                program,
+                project_name=project_name,
+                backend_url=backend_url,
+                config=config,
+                env=env,
+                settings=settings,
+                passphrase=passphrase,
+                engine_parallel=engine_parallel,
+                preview_first=preview_first,
+            )
+        project_name = project_name or "akua-onboarding"
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", project_name):
             raise ValueError(f"project_name {project_name!r} may only contain letters, digits, '_', '.', '-'")
-        if isinstance(program, str) and ":" not in program:
+        if engine == "local" and isinstance(program, str) and ":" not in program:
             raise ValueError(f"program must be 'module:function', got {program!r}")
         self.program = program
         self.project_name = project_name
@@ -176,6 +217,17 @@ class OnboardingPipeline:
         for key, value in self.config.items():
             if not isinstance(value, (str, Secret)):
                 raise TypeError(f"config[{key!r}] must be a str or Secret, got {type(value).__name__}")
+        if engine == "local":  # before any backend or API call; Temporal workers check their own
+            self.passphrase = require_passphrase(
+                backend_url=backend_url, api_url=self._api_url(), passphrase=passphrase, who=""
+            )
+
+    def _api_url(self) -> str | None:
+        """The API URL the runs will use (None: the client's production default)."""
+        value = self.config.get("akua:apiUrl")
+        if isinstance(value, Secret):
+            value = value.value
+        return value or self.env.get("AKUA_API_URL") or os.environ.get("AKUA_API_URL") or None
 
     # -- public commands
 
@@ -222,11 +274,14 @@ class OnboardingPipeline:
         if command not in ("up", "preview", "refresh", "destroy"):
             raise ValueError(f"unknown command {command!r}")
         entries = self._select(list(customers), only)
-        resolve_program(self.program)  # fail fast, in the parent, on a bad program
+        if self.engine == "local":
+            resolve_program(self.program)  # fail fast, in the parent, on a bad program
         t0 = time.monotonic()
         results: dict[str, CustomerResult] = {}
 
-        if command in ("up", "preview"):  # in-process check of the program's input: no engine, no write
+        # In-process check of the program's input: no engine, no write. On Temporal the worker
+        # checks it with the program it allows under that name.
+        if command in ("up", "preview") and self.engine == "local":
             checked: list[Customer | InvalidCustomer] = []
             for entry in entries:
                 problem = validate_customer(self.program, entry, self.settings) if isinstance(entry, Customer) else None
@@ -240,17 +295,18 @@ class OnboardingPipeline:
                 results[entry.label] = res
 
         valid = [e for e in entries if isinstance(e, Customer)]
-        if valid:
+        if valid and self.engine == "temporal":
+            assert isinstance(self.program, str)
+            requests = [WorkflowInput(c, command, self.program, self.force) for c in valid]
+            results.update(self._execute_temporal(command, requests))
+        elif valid:
             bin_dir = self._bin_dir()  # fail fast on a missing Pulumi CLI too
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            if self.engine == "temporal":
-                results.update(self._execute_temporal(command, [self._job(command, c, bin_dir) for c in valid]))
-            else:
-                context = _worker_context(self.program)  # the fork server starts while the stacks are listed
-                # Listed only for local workers, which share this process's view of the backend.
-                listed = self._listed_stacks(bin_dir) if command == "up" else None
-                jobs = [self._job(command, c, bin_dir, None if listed is None else c.id in listed) for c in valid]
-                results.update(self._execute_local(command, jobs, context))
+            context = _worker_context(self.program)  # the fork server starts while the stacks are listed
+            # Listed only for local workers, which share this process's view of the backend.
+            listed = self._listed_stacks(bin_dir) if command == "up" else None
+            jobs = [self._job(command, c, bin_dir, None if listed is None else c.id in listed) for c in valid]
+            results.update(self._execute_local(command, jobs, context))
         ordered = [results[e.id if isinstance(e, Customer) else e.label] for e in entries]
         return PipelineReport(command=command, results=ordered, duration_s=round(time.monotonic() - t0, 3))
 
@@ -318,14 +374,14 @@ class OnboardingPipeline:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _execute_temporal(self, command: str, jobs: Sequence[Job]) -> dict[str, CustomerResult]:
+    def _execute_temporal(self, command: str, requests: Sequence[WorkflowInput]) -> dict[str, CustomerResult]:
         from akua_pulumi.automation.temporal import DEFAULT_TASK_QUEUE, run_on_temporal
 
         assert self.address is not None
-        for job in jobs:
-            self._notify(CustomerEvent(job.customer.id, "started", command))
+        for request in requests:
+            self._notify(CustomerEvent(request.customer.id, "started", command))
         return run_on_temporal(
-            jobs,
+            requests,
             address=self.address,
             namespace=self.namespace,
             task_queue=self.task_queue or DEFAULT_TASK_QUEUE,

@@ -146,7 +146,13 @@ def test_workers_see_the_environment_of_each_run(
 ) -> None:
     # Workers fork from a fork server that outlives the run: each run's workers still take the
     # caller's environment as it is then (the Echo program reads its journal dir from it).
-    pipeline = OnboardingPipeline(PROGRAM, project_name=PROJECT, state_dir=pulumi_env.state_dir, preview_first=False)
+    pipeline = OnboardingPipeline(
+        PROGRAM,
+        project_name=PROJECT,
+        state_dir=pulumi_env.state_dir,
+        config={"akua:apiUrl": "http://127.0.0.1:9"},  # loopback and a file backend: the default passphrase may do
+        preview_first=False,
+    )
     for run, value in enumerate(("First", "Second")):
         journals = tmp_path / f"journals-{run}"
         journals.mkdir()

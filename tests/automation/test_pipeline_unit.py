@@ -19,6 +19,12 @@ from akua_pulumi.automation.pipeline import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These pipelines name no API URL (the production default): they need a passphrase to start."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "unit-test-passphrase")
+
+
 def top_level_program(customer: Customer, settings: Mapping[str, Any]) -> None:
     """A factory the pipeline accepts as a callable."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,53 +21,15 @@ import pytest
 
 from akua_pulumi.automation.customers import parse_customers_file
 from akua_pulumi.automation.environment import PulumiEnvironment
-from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret
+from akua_pulumi.automation.pipeline import OnboardingPipeline
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
+from tests.automation.conftest import free_port, stop, wait_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PASSPHRASE = "fleet-test-passphrase"
 S3_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}
-
-
-def temporal_bin() -> Path:
-    """The cached ``temporal`` CLI (scripts/temporal-toolchain builds it)."""
-    explicit = os.environ.get("AKUA_TEMPORAL_BIN")
-    found = [Path(explicit)] if explicit else sorted(Path.home().glob(".cache/akua-pulumi/temporal-v*/bin"))
-    for bin_dir in reversed(found):
-        if (bin_dir / "temporal").exists():
-            return bin_dir / "temporal"
-    pytest.fail("no temporal CLI: run scripts/temporal-toolchain (scripts/setup does) or set AKUA_TEMPORAL_BIN")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
 
 
 @pytest.fixture
@@ -102,39 +63,6 @@ def _boto_kw() -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def temporal_address(tmp_path: Path) -> Iterator[str]:
-    """``temporal server start-dev`` (in-memory, no UI) on loopback."""
-    port = free_port()
-    log = (tmp_path / "temporal.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            str(temporal_bin()),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--headless",
-            "--http-port",
-            str(free_port()),
-            "--metrics-port",
-            str(free_port()),
-            "--log-level",
-            "error",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_port(port, proc)
-        yield f"127.0.0.1:{port}"
-    finally:
-        stop(proc)
-
-
 def start_worker(name: str, address: str, backend: str, akua: LocalServer, tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -154,6 +82,8 @@ def start_worker(name: str, address: str, backend: str, akua: LocalServer, tmp_p
             address,
             "--backend",
             backend,
+            "--api-url",
+            akua.api_url,
             "--state-dir",
             str(tmp_path / name),
             "--slots",
@@ -190,14 +120,8 @@ def test_ten_customers_survive_a_dead_worker(
         for i in range(10)
     ]
     entries = parse_customers_file({"defaults": {"region": {"name": "eu-west"}}, "customers": customers}).entries
-    pipeline = OnboardingPipeline(
-        "akua_pulumi.automation.programs:customer_program",
-        state_dir=tmp_path / "client",
-        backend_url=s3_backend,
-        config={"akua:apiUrl": akua.api_url, "akua:token": Secret(akua.owner_token)},
-        engine="temporal",
-        address=temporal_address,
-    )
+    # The workers hold the API URL, backend, token and passphrase; the client sends customers only.
+    pipeline = OnboardingPipeline("default", state_dir=tmp_path / "client", engine="temporal", address=temporal_address)
     workers = {n: start_worker(n, temporal_address, s3_backend, akua, tmp_path) for n in ("worker-a", "worker-b")}
     try:
         import threading

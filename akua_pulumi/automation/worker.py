@@ -1,0 +1,317 @@
+"""``akua-onboard-worker``: run onboarding workflows from a Temporal task queue.
+
+A worker's settings are its own: the API URL, workspace and Stripe base (flags, defaulting to
+``AKUA_API_URL``, ``AKUA_WORKSPACE``, ``STRIPE_API_BASE``), the backend, the project, the program
+settings, the programs it may run (``--program NAME=MODULE:FUNCTION``, plus the stock program as
+``default``) and its secrets (``AKUA_API_TOKEN``, ``STRIPE_API_KEY``, ``PULUMI_CONFIG_PASSPHRASE``
+from its environment). A workflow names a customer, a command and an allowed program, nothing else
+(:mod:`.workflow_input`). The engine runs with the worker's environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import json
+import os
+import re
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from akua_pulumi.automation.results import CustomerResult
+from akua_pulumi.automation.temporal import DEFAULT_TASK_QUEUE, OnboardCustomer
+from akua_pulumi.automation.workflow_input import (
+    DEFAULT_PROGRAM_NAME,
+    InvalidWorkflowInput,
+    check_program_name,
+    parse_workflow_input,
+)
+from akua_pulumi.client._config import SETTING_ENV as CLIENT_SETTING_ENV
+from akua_pulumi.stripe._client import SETTING_ENV as STRIPE_SETTING_ENV
+
+__all__ = ["DEFAULT_PROGRAMS", "DEFAULT_SECRET_ENV", "WorkerSettings", "build_worker_parser", "main", "run_customer"]
+
+HEARTBEAT_EVERY = 2.0
+#: Programs every worker allows, by name.
+DEFAULT_PROGRAMS = {DEFAULT_PROGRAM_NAME: "akua_pulumi.automation.programs:customer_program"}
+#: Secret config keys and the worker environment variable that holds each value.
+DEFAULT_SECRET_ENV = {
+    "akua:token": CLIENT_SETTING_ENV["akua:token"],
+    "akua:stripeApiKey": STRIPE_SETTING_ENV["akua:stripeApiKey"],
+}
+
+
+def _job_process(wire: dict[str, Any], results: Any) -> None:  # pragma: no cover - runs in the job process
+    """A job process, forked from the worker's fork server: its own session (so the worker can end
+    the whole run: engine, language host, providers) that ends when the fork server does, which is
+    when the worker does (Linux ``PR_SET_PDEATHSIG``). The result goes back on ``results``."""
+    from akua_pulumi.automation.runner import Job, run_job
+
+    server = os.getppid()
+    os.setsid()
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGKILL)
+    if os.getppid() != server:  # the fork server died before the line above
+        os._exit(1)
+    result = run_job(Job.from_wire(wire))
+    results.send(json.dumps(asdict(result), default=str))
+    results.close()
+
+
+@dataclass
+class WorkerSettings:
+    """Everything a run takes from the worker (never from the workflow)."""
+
+    state_dir: Path
+    backend_url: str | None = None
+    programs: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROGRAMS))
+    project_name: str = "akua-onboarding"
+    #: Non-secret config (``akua:apiUrl``, ``akua:workspace``, ``akua:stripeApiBase``).
+    config: dict[str, str] = field(default_factory=dict)
+    secret_env: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECRET_ENV))
+    settings: dict[str, str] = field(default_factory=dict)
+    passphrase: str | None = None
+    engine_parallel: int | None = None
+
+    def job(self, wire: object, attempt: int) -> dict[str, Any] | CustomerResult:
+        """The job for a workflow input (a wire dict), or the failed result of an invalid customer.
+
+        Raises:
+            InvalidWorkflowInput: the input has another shape, or names a program not allowed here.
+        """
+        from akua_pulumi.automation.environment import find_pulumi_bin
+        from akua_pulumi.automation.runner import Job, has_validator, validate_customer
+
+        request = parse_workflow_input(wire)
+        program = self.programs.get(request.program)
+        if program is None:
+            raise InvalidWorkflowInput(
+                f"workflow input 'program': {request.program!r} is not a program this worker allows "
+                f"({', '.join(sorted(self.programs))}); add it on the worker with --program NAME=MODULE:FUNCTION"
+            )
+        customer, command = request.customer, request.command
+        if command in ("up", "preview"):
+            problem = validate_customer(program, customer, self.settings)
+            if problem:
+                return CustomerResult(customer.id, command, ok=False, error=f"invalid customer: {problem}")
+        config = {k: (v, False) for k, v in self.config.items()}
+        for key, var in self.secret_env.items():
+            if os.environ.get(var):
+                config[key] = (os.environ[var], True)
+        job = Job(
+            program=program,
+            customer=customer,
+            command=command,
+            project_name=self.project_name,
+            state_dir=str(self.state_dir),
+            backend_url=self.backend_url,
+            config=config,
+            env={},
+            settings=dict(self.settings),
+            passphrase=self.passphrase,
+            engine_parallel=self.engine_parallel,
+            bin_dir=str(find_pulumi_bin()),
+            preview_first=not has_validator(program),
+            force=request.force,
+            clear_lock=attempt > 1,
+        )
+        return job.to_wire()
+
+    async def run(self, wire: object) -> dict[str, Any]:
+        info = activity.info()
+        try:
+            job = self.job(wire, info.attempt)
+        except InvalidWorkflowInput as exc:
+            raise ApplicationError(str(exc), type="InvalidWorkflowInput", non_retryable=True) from None
+        worker = os.environ.get("AKUA_WORKER_NAME") or f"{os.uname().nodename}:{os.getpid()}"
+        if isinstance(job, CustomerResult):
+            return {**asdict(job), "attempt": info.attempt, "worker": worker}
+        from akua_pulumi.automation.runner import fork_server_context
+
+        cid = job["customer"]["id"]
+        ctx = fork_server_context("akua_pulumi.automation.programs", __name__)
+        results, child_end = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_job_process, args=(job, child_end), name=f"akua-job-{cid}")
+        proc.start()
+        child_end.close()
+        loop = asyncio.get_running_loop()
+        try:
+            # The result, or end of file when the job process dies without one.
+            while not await loop.run_in_executor(None, results.poll, HEARTBEAT_EVERY):
+                activity.heartbeat(cid)
+        except asyncio.CancelledError:
+            with_group_killed(proc.pid)
+            raise
+        try:
+            result: dict[str, Any] = json.loads(results.recv())
+        except (EOFError, OSError, ValueError):
+            await loop.run_in_executor(None, proc.join, 10)
+            raise RuntimeError(f"job process for {cid} exited {proc.exitcode}") from None
+        finally:
+            results.close()
+        await loop.run_in_executor(None, proc.join, 10)
+        result["attempt"] = info.attempt
+        result["worker"] = worker
+        return result
+
+
+def with_group_killed(pid: int) -> None:
+    """SIGKILL a job's whole process group (the engine, language host and providers with it)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+_worker: WorkerSettings | None = None
+
+
+@activity.defn(name="akua-run-customer")
+async def run_customer(job: Any) -> dict[str, Any]:
+    """Run one workflow input (customer, command, program name) with this worker's settings."""
+    assert _worker is not None, "run_customer runs inside akua-onboard-worker"
+    return await _worker.run(job)
+
+
+def build_worker_parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    p = argparse.ArgumentParser(
+        prog="akua-onboard-worker",
+        description="Run akua-onboard workflows from a Temporal task queue (one stack at a time per slot). "
+        "Everything but the customer, the command and the program name is set here, never by a workflow.",
+        epilog="Secrets come from this worker's environment: AKUA_API_TOKEN, STRIPE_API_KEY, "
+        "PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE; required unless the backend is a local "
+        "file backend and the API a loopback akua-local).",
+    )
+    p.add_argument("--address", required=True, metavar="HOST:PORT", help="Temporal frontend address")
+    p.add_argument("--namespace", default="default")
+    p.add_argument("--task-queue", default=DEFAULT_TASK_QUEUE)
+    p.add_argument("--backend", metavar="URL", help="shared Pulumi backend (s3://bucket?endpoint=...)")
+    p.add_argument("--state-dir", type=Path, default=Path(".akua/onboarding-worker"), metavar="DIR")
+    p.add_argument("--slots", type=int, default=2, metavar="N", help="customers at once on this worker")
+    p.add_argument("--api-url", default=env("AKUA_API_URL"), metavar="URL", help="akua:apiUrl ($AKUA_API_URL)")
+    p.add_argument("--workspace", default=env("AKUA_WORKSPACE"), metavar="WS", help="akua:workspace ($AKUA_WORKSPACE)")
+    p.add_argument(
+        "--stripe-api-base", default=env("STRIPE_API_BASE"), metavar="URL", help="akua:stripeApiBase ($STRIPE_API_BASE)"
+    )
+    p.add_argument("--project", default="akua-onboarding", help="Pulumi project of every stack")
+    p.add_argument(
+        "--program",
+        action="append",
+        default=[],
+        metavar="NAME=MODULE:FUNCTION",
+        help=f"allow a program under NAME (repeatable; {DEFAULT_PROGRAM_NAME!r} is the stock program)",
+    )
+    p.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="a program setting")
+    p.add_argument("--engine-parallel", type=int, metavar="N", help="resource operations at once in one stack")
+    p.add_argument(
+        "--secret-env",
+        action="append",
+        default=[],
+        metavar="KEY=VAR",
+        help="secret config KEY read from environment variable VAR "
+        "(default akua:token=AKUA_API_TOKEN, akua:stripeApiKey=STRIPE_API_KEY)",
+    )
+    return p
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    from temporalio.client import Client
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+    client = await Client.connect(args.address, namespace=args.namespace)
+    worker = Worker(
+        client,
+        task_queue=args.task_queue,
+        workflows=[OnboardCustomer],
+        activities=[run_customer],
+        max_concurrent_activities=args.slots,
+        # The workflow only checks its input and schedules one activity: nothing for the sandbox to guard.
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    )
+    print(f"akua-onboard-worker: serving {args.task_queue} on {args.address}", flush=True)
+    await worker.run()
+
+
+def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise ValueError(f"{flag} {item!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
+
+
+def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> WorkerSettings:
+    """The worker's settings from its flags and environment; checks run before any backend or API call.
+
+    Raises:
+        ValueError: a malformed flag, a program that cannot be imported, no passphrase where one is needed.
+    """
+    from akua_pulumi.automation.environment import require_passphrase
+    from akua_pulumi.automation.runner import resolve_program
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.project):
+        raise ValueError(f"--project {args.project!r} may only contain letters, digits, '_', '.', '-'")
+    programs = dict(DEFAULT_PROGRAMS)
+    for name, ref in _pairs(args.program, "--program").items():
+        check_program_name(name)
+        programs[name] = ref
+    for ref in programs.values():
+        resolve_program(ref)
+    secret_env = {**DEFAULT_SECRET_ENV, **_pairs(args.secret_env, "--secret-env")}
+    config = {
+        key: value
+        for key, value in (
+            ("akua:apiUrl", args.api_url),
+            ("akua:workspace", args.workspace),
+            ("akua:stripeApiBase", args.stripe_api_base),
+        )
+        if value
+    }
+    passphrase = require_passphrase(
+        backend_url=args.backend, api_url=args.api_url, who="akua-onboard-worker", environ=environ
+    )
+    state_dir = args.state_dir.resolve()
+    return WorkerSettings(
+        state_dir=state_dir,
+        backend_url=args.backend,
+        programs=programs,
+        project_name=args.project,
+        config=config,
+        secret_env=secret_env,
+        settings=_pairs(args.setting, "--setting"),
+        passphrase=passphrase,
+        engine_parallel=args.engine_parallel,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``akua-onboard-worker``."""
+    global _worker
+    try:
+        args = build_worker_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    try:
+        settings = settings_from_args(args)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        prefix = "" if message.startswith("akua-onboard-worker:") else "akua-onboard-worker: "
+        print(f"{prefix}{message}", file=sys.stderr)
+        return 2
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    _worker = settings
+    try:
+        asyncio.run(_serve(args))
+    except KeyboardInterrupt:
+        return 130
+    return 0
