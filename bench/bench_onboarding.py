@@ -222,6 +222,10 @@ def run_engine_level(
                 f"127.0.0.1:{port}",
                 "--backend",
                 backend,
+                "--api-url",
+                srv.api_url,
+                "--program",
+                f"bench={program}",
                 "--state-dir",
                 str(tmp / f"w-{tag}-{i}"),
                 "--slots",
@@ -235,13 +239,9 @@ def run_engine_level(
     with _processes(server):
         _wait_port(port)
         with _processes(*worker_cmds):
+            # The workers hold the API URL, backend, program and secrets; the client names the program.
             pipeline = OnboardingPipeline(
-                program,
-                state_dir=tmp / f"client-{tag}",
-                backend_url=backend,
-                config={"akua:apiUrl": srv.api_url, "akua:token": Secret(srv.owner_token)},
-                engine="temporal",
-                address=f"127.0.0.1:{port}",
+                "bench", state_dir=tmp / f"client-{tag}", engine="temporal", address=f"127.0.0.1:{port}"
             )
             cpu0, t0 = cpu_seconds(), time.perf_counter()
             report = pipeline.up(entries)
