@@ -8,10 +8,13 @@ the same graph of null dynamic providers (``bench/null_fleet.py``, no I/O): the
 engine's floor. Every figure that matters is a ratio measured in one run; ``--repeat`` alternates
 the order (akua, null / null, akua) and reports medians. API requests per phase come from
 akua-local's counters and are set next to the minimum the resources' ``call_budget`` declares.
-The client's token bucket (50 requests/s, burst 50, ``ClientConfig`` defaults) is the other
-floor at zero latency: the ``50/s s`` column is ``(requests - 50) / 50``. A last pass repeats the
+The client's token bucket (``ClientConfig`` defaults: ``rate_limit_per_second``, ``burst``) is the other
+floor at zero latency: the ``<rate>/s s`` column is ``(requests - burst) / rate``. A last pass repeats the
 akua fleet with ``latency_ms`` injected, to show how far the dynamic provider process's 4-call
 pool binds (``calls * latency / 4`` is the floor it imposes).
+
+Every round declares its programs in this process, so ``--repeat`` needs :func:`keep_pickle_unpatched`
+(the pulumi SDK's provider serialization otherwise nests one more pickle wrapper per resource).
 
 Reproduce: ``.venv/bin/python bench/bench_fleet.py --customers 20 --repeat 2``
 Profile the provider process: add ``--profile DIR`` (one cProfile dump per provider process).
@@ -20,8 +23,10 @@ Profile the provider process: add ``--profile DIR`` (one cProfile dump per provi
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import pickle
 import platform
 import resource
 import statistics
@@ -46,8 +51,39 @@ _BUDGET_STEP = {"up": "create", "refresh": "refresh", "destroy": "delete"}
 HERE = Path(__file__).resolve().parent
 
 
+def keep_pickle_unpatched() -> None:
+    """Undo, after every call, the pickle patches ``pulumi.dynamic``'s ``serialize_provider`` leaves behind.
+
+    Each call (one per dynamic resource declared) switches to the pure-Python pickler and wraps
+    ``pickle._Pickler._batch_setitems`` in a dict-sorting wrapper around *the current one*, and never
+    restores it (pulumi 3.272). After N resources in one process every dict pickled runs through N
+    nested wrappers: each serialization gets slower, and a provider with instance state (a null
+    provider keeps its output names) fails with RecursionError once N nears the recursion limit --
+    the second null round of ``--repeat 2`` (Akua's providers carry no instance state, so they only
+    pay the chain's memory). This wrapper saves both patched attributes before the call and puts
+    them back after it, so every call sorts through exactly one wrapper. Idempotent.
+    """
+    import pulumi.dynamic.dynamic as dyn
+
+    original = dyn.serialize_provider
+    if getattr(original, "keeps_pickle_unpatched", False):
+        return
+    pickler: Any = pickle._Pickler
+
+    @functools.wraps(original)
+    def serialize_provider(provider: Any) -> str:
+        saved = pickler._batch_setitems, pickler.save_dict
+        try:
+            return str(original(provider))
+        finally:
+            pickler._batch_setitems, pickler.save_dict = saved
+
+    serialize_provider.keeps_pickle_unpatched = True  # type: ignore[attr-defined]
+    dyn.serialize_provider = serialize_provider
+
+
 def limiter_floor(requests: int) -> float:
-    """Seconds the client's token bucket alone needs for ``requests`` (defaults: 50/s, burst 50)."""
+    """Seconds the client's token bucket alone needs for ``requests`` (``ClientConfig`` defaults)."""
     rate = ClientConfig.model_fields["rate_limit_per_second"].default
     burst = ClientConfig.model_fields["burst"].default
     return max(0, requests - burst) / rate if rate else 0.0
@@ -228,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             extra["AKUA_BENCH_PROFILE_DIR"] = str(Path(args.profile).resolve())
             python = str(HERE / "profiled_python.sh")
             extra["AKUA_BENCH_PYTHON"] = sys.executable
+        keep_pickle_unpatched()  # both programs run in this process, round after round
         # Warm this process's imports (both programs run in it) so the first round pays no import.
         import null_fleet  # noqa: F401
 
@@ -287,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"fleet: {args.customers} customers x {PER_CUSTOMER} resources = {resources} resources, repeat {args.repeat}")
     head = f"{'phase':<9} {'akua s':>7} {'null s':>7} {'ratio':>6} {'cpu a/n':>11} "
-    head += f"{'req/res':>8} {'min/res':>8} {'50/s s':>6}"
+    rate = ClientConfig.model_fields["rate_limit_per_second"].default
+    head += f"{'req/res':>8} {'min/res':>8} {f'{rate:g}/s s':>7}"
     if args.latency_ms:
         head += f" {'@' + str(args.latency_ms) + 'ms s':>9} {'x zero':>7} {'calls*lat/4':>11}"
     print(head)
@@ -295,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         line = (
             f"{r['phase']:<9} {r['akua_s']:>7.2f} {r['null_s']:>7.2f} {r['ratio_to_floor']:>6.2f} "
             f"{r['akua_cpu_s']:>5.1f}/{r['null_cpu_s']:<5.1f} "
-            f"{r['requests_per_resource']:>8.2f} {r['minimum_per_resource']:>8.2f} {r['limiter_floor_s']:>6.2f}"
+            f"{r['requests_per_resource']:>8.2f} {r['minimum_per_resource']:>8.2f} {r['limiter_floor_s']:>7.2f}"
         )
         if "latency_s" in r:
             line += f" {r['latency_s']:>9.2f} {r['latency_ratio_to_zero']:>7.2f} {r['pool_floor_s']:>11.2f}"

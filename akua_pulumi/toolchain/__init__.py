@@ -1,11 +1,14 @@
-"""The offline Pulumi toolchain: the CLI, the Python language host, the launchers, the kubernetes plugin.
+"""The offline Pulumi toolchain: the CLI, the Python language host, the launchers, the kubernetes plugin
+(and, in :mod:`.temporal`, the Temporal dev server).
 
 Nothing here downloads a Pulumi release: the CLI and the ``kubernetes`` resource plugin are built from
 Go modules (the Go module proxy is the only source besides the package registries) into a per-version
 cache, ``${XDG_CACHE_HOME:-~/.cache}/akua-pulumi/<name>-v<version>/bin``; a second run finds the
-``.complete`` marker and builds nothing. Entry points: ``python -m akua_pulumi.toolchain`` and the
-``akua-pulumi-toolchain`` console script (``scripts/pulumi-toolchain`` in the repository wraps it).
-A ``pulumi`` on ``PATH`` at least as new as the SDK (with its ``pulumi-python`` launcher) is used as is.
+``.complete`` marker and builds nothing. Each part is built only when asked for: the CLI by default,
+the kubernetes plugin with ``--kubernetes``, the Temporal dev server with ``--temporal``. Entry points:
+``python -m akua_pulumi.toolchain`` and the ``akua-pulumi-toolchain`` console script
+(``scripts/pulumi-toolchain`` in the repository wraps it). A ``pulumi`` on ``PATH`` at least as new as
+the SDK (with its ``pulumi-python`` launcher) is used as is.
 
 Only the standard library is used here, so the toolchain can be built before anything else works.
 """
@@ -15,22 +18,30 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from ._common import BUILD_MINUTES, ToolchainError, build_note, cache_root, go_env, log, run, version_tuple
+from .temporal import TEMPORAL_VERSION, ensure_temporal, temporal_bin_dir
+
 __all__ = [
+    "BUILD_MINUTES",
     "CLI_VERSION",
     "KUBERNETES_MODULE_VERSIONS",
+    "TEMPORAL_VERSION",
     "ToolchainError",
     "cache_root",
+    "cli_bin_dir",
     "ensure_cli",
     "ensure_kubernetes",
+    "ensure_temporal",
     "kubernetes_plugin_dir",
     "kubernetes_plugin_version",
+    "pulumi_on_path",
+    "temporal_bin_dir",
     "write_launchers",
 ]
 
@@ -88,25 +99,6 @@ exec "$py" -u -m "$mod" "$@"
 """
 
 
-class ToolchainError(RuntimeError):
-    """A part of the toolchain cannot be built here; the message says what is missing."""
-
-
-def log(message: str) -> None:
-    print(f"[pulumi-toolchain] {message}", file=sys.stderr, flush=True)
-
-
-def cache_root() -> Path:
-    """``${XDG_CACHE_HOME:-~/.cache}/akua-pulumi``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "akua-pulumi"
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    m = re.search(r"(\d+)\.(\d+)\.(\d+)", text)
-    return tuple(int(x) for x in m.groups()) if m else (0,)
-
-
 def _sdk_version() -> str:
     try:
         return importlib.metadata.version("pulumi")
@@ -137,25 +129,7 @@ def write_launchers(bin_dir: Path, python: str | None = None) -> None:
         tmp.replace(registry)
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, check=False)
-    if proc.returncode != 0:
-        raise ToolchainError(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}")
-    return proc.stdout
-
-
-def _go_env() -> dict[str, str]:
-    if shutil.which("go") is None:
-        raise ToolchainError(
-            "go is required to build the Pulumi toolchain offline (or put an upstream `pulumi` on PATH)"
-        )
-    env = dict(os.environ)
-    env["GOFLAGS"] = f"{env.get('GOFLAGS', '')} -mod=mod -buildvcs=false".strip()
-    env.update(CGO_ENABLED="0", GOTOOLCHAIN="local")
-    return env
-
-
-def _pulumi_on_path() -> Path | None:
+def pulumi_on_path(*, quiet: bool = False) -> Path | None:
     """The directory of a ``pulumi`` on PATH that is new enough and has the pulumi-python launcher."""
     existing = shutil.which("pulumi")
     if not existing:
@@ -171,40 +145,48 @@ def _pulumi_on_path() -> Path | None:
         env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
     ).stdout
     have = out.strip().removeprefix("v")
-    if _version_tuple(have) < _version_tuple(_sdk_version()):
+    if version_tuple(have) < version_tuple(_sdk_version()):
         return None
     if (directory / "pulumi-resource-pulumi-python").exists() or shutil.which("pulumi-resource-pulumi-python"):
-        log(f"using pulumi {have} on PATH ({existing})")
+        if not quiet:
+            log(f"using pulumi {have} on PATH ({existing})")
         return directory
-    log(f"pulumi {have} on PATH lacks the pulumi-python launcher; using the cached build instead")
+    if not quiet:
+        log(f"pulumi {have} on PATH lacks the pulumi-python launcher; using the cached build instead")
     return None
+
+
+def cli_bin_dir(version: str | None = None) -> Path:
+    """Where :func:`ensure_cli` builds ``pulumi`` (it may not be built yet)."""
+    version = version or os.environ.get("AKUA_PULUMI_CLI_VERSION") or CLI_VERSION
+    return cache_root() / f"pulumi-v{version}" / "bin"
 
 
 def ensure_cli(version: str | None = None, *, force_build: bool = False, python: str | None = None) -> Path:
     """The directory with ``pulumi`` and the Python launchers; builds the CLI on first use."""
     version = version or os.environ.get("AKUA_PULUMI_CLI_VERSION") or CLI_VERSION
-    if not force_build and (found := _pulumi_on_path()) is not None:
+    if not force_build and (found := pulumi_on_path()) is not None:
         return found
-    prefix = cache_root() / f"pulumi-v{version}"
-    bin_dir = prefix / "bin"
+    bin_dir = cli_bin_dir(version)
+    prefix = bin_dir.parent
     if (bin_dir / ".complete").exists() and (bin_dir / "pulumi").exists():
         write_launchers(bin_dir, python)
         log(f"cached: {bin_dir}")
         return bin_dir
-    if _version_tuple(version) < _version_tuple(_sdk_version()):
+    if version_tuple(version) < version_tuple(_sdk_version()):
         raise ToolchainError(f"CLI v{version} is older than the pulumi SDK {_sdk_version()}")
-    env = _go_env()
+    env = go_env()
     build = prefix / "build" / "cli"
     bin_dir.mkdir(parents=True, exist_ok=True)
     build.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     binary = bin_dir / "pulumi"
     if not binary.exists() or _stamp(binary) != f"v{version}":
-        log(f"building pulumi v{version} from Go modules (a cold build takes 10-20 minutes)")
+        log(f"building the Pulumi CLI v{version} from Go modules ({build_note('pulumi')})")
         if not (build / "go.mod").exists():
-            _run(["go", "mod", "init", "akua-pulumi-toolchain/cli"], build, env)
+            run(["go", "mod", "init", "akua-pulumi-toolchain/cli"], build, env)
         # pkg/go.mod carries this one non-local replace; a dependency's replaces do not apply.
-        _run(
+        run(
             [
                 "go",
                 "mod",
@@ -216,19 +198,19 @@ def ensure_cli(version: str | None = None, *, force_build: bool = False, python:
             env,
         )
         log("resolving modules")
-        _run(["go", "get", "-tool", f"github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v{version}"], build, env)
-        _run(["go", "get", f"github.com/pulumi/pulumi/sdk/v3@v{version}"], build, env)
+        run(["go", "get", "-tool", f"github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v{version}"], build, env)
+        run(["go", "get", f"github.com/pulumi/pulumi/sdk/v3@v{version}"], build, env)
         log("compiling pulumi")
         ldflags = f"-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v{version}"
         tmp = bin_dir / "pulumi.tmp"
-        _run(
+        run(
             [*_GO_BUILD, "-tags", "osusergo,grpcnotrace", "-ldflags", ldflags, "-o", str(tmp), _CLI_PACKAGE],
             build,
             env,
         )
         tmp.replace(binary)
     # The program runner: a plain file in the sdk/v3 module zip.
-    sdk_dir = _run(["go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3"], build, env).strip()
+    sdk_dir = run(["go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3"], build, env).strip()
     exec_script = bin_dir / "pulumi-language-python-exec"
     shutil.copyfile(Path(sdk_dir) / "python" / "cmd" / "pulumi-language-python-exec", exec_script)
     exec_script.chmod(0o755)
@@ -286,16 +268,17 @@ def ensure_kubernetes(version: str | None = None) -> Path:
             f"pulumi-kubernetes {version} needs plugin kubernetes v{version}, which the Go module proxy does not "
             f"serve; install a pulumi-kubernetes whose plugin can be built: {known} (the 'kubernetes' extra pins it)"
         )
-    env = _go_env()
+    env = go_env("the kubernetes plugin offline")
     build = bin_dir.parent / "build"
     main_dir = build / "cmd" / "pulumi-resource-kubernetes"
     main_dir.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    log(f"building pulumi-resource-kubernetes v{version} from Go modules (a cold build takes 15-25 minutes)")
+    what = f"the kubernetes plugin v{version} (pulumi-resource-kubernetes)"
+    log(f"building {what} from Go modules ({build_note('kubernetes')})")
     if not (build / "go.mod").exists():
-        _run(["go", "mod", "init", "akua-pulumi-toolchain/kubernetes"], build, env)
-    _run(["go", "get", f"{_K8S_MODULE}@{module_version}"], build, env)
-    src = Path(_run(["go", "list", "-m", "-f", "{{.Dir}}", _K8S_MODULE], build, env).strip())
+        run(["go", "mod", "init", "akua-pulumi-toolchain/kubernetes"], build, env)
+    run(["go", "get", f"{_K8S_MODULE}@{module_version}"], build, env)
+    src = Path(run(["go", "list", "-m", "-f", "{{.Dir}}", _K8S_MODULE], build, env).strip())
     src_cmd = src / "cmd" / "pulumi-resource-kubernetes"
     # What the provider's `go generate` step does: embed the schema stamped with the version.
     schema = json.loads((src_cmd / "schema.json").read_text())
@@ -311,11 +294,11 @@ def ensure_kubernetes(version: str | None = None) -> Path:
         "//go:embed terraform-mapping-embed.json\nvar mapping []byte\n\n"
         'func main() { provider.Serve("kubernetes", version.Version, schema, mapping) }\n'
     )
-    _run(["go", "mod", "tidy"], build, env)
+    run(["go", "mod", "tidy"], build, env)
     bin_dir.mkdir(parents=True, exist_ok=True)
     tmp = bin_dir / "pulumi-resource-kubernetes.tmp"
     ldflags = f"-s -w -X {_K8S_MODULE}/pkg/version.Version={version}"
-    _run([*_GO_BUILD, "-ldflags", ldflags, "-o", str(tmp), "./cmd/pulumi-resource-kubernetes"], build, env)
+    run([*_GO_BUILD, "-ldflags", ldflags, "-o", str(tmp), "./cmd/pulumi-resource-kubernetes"], build, env)
     tmp.replace(binary)
     (bin_dir / ".complete").touch()
     log(f"built pulumi-resource-kubernetes v{version} in {time.monotonic() - start:.0f}s: {binary}")

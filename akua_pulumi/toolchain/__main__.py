@@ -1,7 +1,10 @@
 """``python -m akua_pulumi.toolchain`` (console script ``akua-pulumi-toolchain``): ensure the offline toolchain.
 
-Prints the directory to put first on ``PATH`` as the last line of stdout (with ``--kubernetes``, the
-kubernetes plugin's directory is printed before it); progress goes to stderr.
+Builds only what is asked for: the Pulumi CLI and its launchers always, the kubernetes plugin with
+``--kubernetes``, the Temporal dev server with ``--temporal``. Prints the directory to put first on
+``PATH`` as the last line of stdout (the kubernetes plugin's and the Temporal server's directories,
+when asked for, are printed before it); progress goes to stderr. ``--print-plan`` builds nothing and
+prints what a run would build, one line per part (``build ...`` or ``ready ...``).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import argparse
 import os
 import sys
 
-from . import ToolchainError, ensure_cli, ensure_kubernetes
+from . import ToolchainError, ensure_cli, ensure_kubernetes, ensure_temporal
+from .plan import plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,12 +27,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also build pulumi-resource-kubernetes at the version the installed pulumi-kubernetes pins",
     )
+    parser.add_argument("--temporal", action="store_true", help="also build the Temporal dev server (temporal CLI)")
+    parser.add_argument("--print-plan", action="store_true", help="print what would be built; build nothing")
     args = parser.parse_args(argv)
+    force = args.force_build or bool(os.environ.get("AKUA_PULUMI_FORCE_BUILD"))
+    if args.cli_version:
+        os.environ["AKUA_PULUMI_CLI_VERSION"] = args.cli_version
+    if args.print_plan:
+        for step in plan(kubernetes=args.kubernetes, temporal=args.temporal, force_build=force):
+            print(step.line())
+        return 0
     try:
-        force = args.force_build or bool(os.environ.get("AKUA_PULUMI_FORCE_BUILD"))
         bin_dir = ensure_cli(args.cli_version, force_build=force)
         if args.kubernetes:
             print(ensure_kubernetes())
+        if args.temporal:
+            print(ensure_temporal())
     except ToolchainError as exc:
         print(f"[pulumi-toolchain] {exc}", file=sys.stderr)
         return 1
