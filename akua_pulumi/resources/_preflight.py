@@ -168,12 +168,15 @@ def before_create(provider: Any, inputs: Mapping[str, Any]) -> None:
     """From ``check`` of a resource with no prior inputs: may the token create it?"""
     if not enabled():
         return
+    # Adopting takes an existing object over and converges it: an update (of that id, when given).
     step = "update" if (inputs.get("adopt") or inputs.get("adopt_id")) else "create"
+    adopted = inputs.get("adopt_id") if step == "update" else None
+    object_id = adopted if isinstance(adopted, str) and not is_unknown(adopted) else None
     ops = _ops(provider, step)
-    ws = _workspace(provider, inputs, None, ops)
+    ws = _workspace(provider, inputs, object_id, ops)
     if ws is None or not ops:
         return
-    _ask(provider, inputs, step, None, questions(ops, ws, None, inputs))
+    _ask(provider, inputs, step, object_id, questions(ops, ws, object_id, inputs))
 
 
 def before_change(provider: Any, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], replace: bool) -> None:
