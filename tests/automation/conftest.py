@@ -17,13 +17,14 @@ import pytest
 
 
 def temporal_bin() -> Path:
-    """The cached ``temporal`` CLI (scripts/temporal-toolchain builds it)."""
+    """The ``temporal`` CLI: $AKUA_TEMPORAL_BIN, else the toolchain's (built here on first use;
+    scripts/test builds it before the suite, scripts/demo never does)."""
+    from akua_pulumi.toolchain import ensure_temporal
+
     explicit = os.environ.get("AKUA_TEMPORAL_BIN")
-    found = [Path(explicit)] if explicit else sorted(Path.home().glob(".cache/akua-pulumi/temporal-v*/bin"))
-    for bin_dir in reversed(found):
-        if (bin_dir / "temporal").exists():
-            return bin_dir / "temporal"
-    pytest.fail("no temporal CLI: run scripts/temporal-toolchain (scripts/setup does) or set AKUA_TEMPORAL_BIN")
+    if explicit and (Path(explicit) / "temporal").exists():
+        return Path(explicit) / "temporal"
+    return ensure_temporal() / "temporal"
 
 
 def free_port() -> int:

@@ -1,9 +1,10 @@
 """A pulumi_kubernetes Namespace into an Akua cluster previews through the real engine (issue 11).
 
 The ``kubernetes`` plugin is the one the toolchain builds offline (``akua-pulumi-toolchain
---kubernetes``, run by ``scripts/setup``) at the version ``pulumi-kubernetes`` pins, found on ``PATH``;
-the language host reports it from the package's ``pulumi-plugin.json``. No Kubernetes API runs here:
-akua-local's kubeconfig points at a cluster that does not answer, so this is a preview only.
+--kubernetes``, run by ``scripts/setup --all`` and so by scripts/test, or here on first use) at the
+version ``pulumi-kubernetes`` pins, found on ``PATH``; the language host reports it from the
+package's ``pulumi-plugin.json``. No Kubernetes API runs here: akua-local's kubeconfig points at a
+cluster that does not answer, so this is a preview only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.local import LocalServer
-from akua_pulumi.toolchain import kubernetes_plugin_dir
+from akua_pulumi.toolchain import ensure_kubernetes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -39,9 +40,7 @@ if pulumi.Config().get_bool("namespace"):
 def test_namespace_previews_through_the_engine(
     pulumi_env: PulumiEnvironment, akua: LocalServer, tmp_path: Path
 ) -> None:
-    plugin_dir = kubernetes_plugin_dir()
-    if not (plugin_dir / ".complete").exists():
-        pytest.fail(f"no kubernetes plugin in {plugin_dir}: run scripts/setup (akua-pulumi-toolchain --kubernetes)")
+    plugin_dir = ensure_kubernetes()  # cached; built here on first use (scripts/demo never builds it)
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: k8s-handoff\nruntime: python\n")
