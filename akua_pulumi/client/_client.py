@@ -31,7 +31,7 @@ from ._exceptions import (
     scrub_value,
     secret_strings,
 )
-from ._paths import api_path, check_path
+from ._paths import InvalidPathIdError, api_path, check_path
 from ._retry import TokenBucket, backoff_delay, parse_retry_after, should_retry
 
 __all__ = ["USE_CLIENT_DEFAULT", "AkuaClient", "UseClientDefault"]
@@ -467,7 +467,9 @@ class AkuaClient:
             if "id" not in current:
                 current = None
         if not op_id:
-            raise ValueError("wait_operation needs an Operation, an {operation_id} envelope or an id")
+            raise InvalidPathIdError(
+                f"wait_operation needs an Operation, an {{operation_id}} envelope or an id, not {op_id!r}"
+            )
         deadline = time.monotonic() + timeout
         while current is None or not current.get("done"):
             remaining = deadline - time.monotonic()

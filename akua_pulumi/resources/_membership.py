@@ -35,7 +35,7 @@ class MembershipProvider(AkuaProvider):
 
     def _path(self, parent: str, user: str | None = None) -> str:
         base = api_path(self.members_path.format(parent="{}"), parent)
-        return base + api_path("/{}", user) if user else base
+        return base if user is None else base + api_path("/{}", user)
 
     def _find(self, ctx: Context, parent: str, user: str) -> dict[str, Any] | None:
         for member in ctx.client.paginate(self._path(parent)):
