@@ -141,7 +141,7 @@ class AkuaClient:
         extra = secret_strings(*values)
         if not extra:
             return self
-        merged = tuple(sorted({*self._secrets, *extra}, key=len, reverse=True))
+        merged = tuple(sorted({*self._secrets, *extra}, key=lambda s: (-len(s), s)))
         return AkuaClient._view(self._shared, self._workspace, merged)
 
     def _secret_values(self) -> tuple[str, ...]:

@@ -84,7 +84,7 @@ def secret_strings(*values: Any) -> tuple[str, ...]:
 
     for value in values:
         walk(value)
-    return tuple(sorted(found, key=len, reverse=True))
+    return tuple(sorted(found, key=lambda s: (-len(s), s)))
 
 
 def _forms(secret: str) -> set[str]:
