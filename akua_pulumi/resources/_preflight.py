@@ -164,10 +164,11 @@ def questions(
 # -- the hooks the lifecycle calls --------------------------------------------------------------------
 
 
-def before_create(provider: Any, inputs: Mapping[str, Any]) -> None:
-    """From ``check`` of a resource with no prior inputs: may the token create it?"""
+def before_create(provider: Any, inputs: Mapping[str, Any]) -> list[str]:
+    """From ``check`` of a resource with no prior inputs: may the token create it? The reasons it may not,
+    for check failures (so a preview reports every resource that fails, not only the first)."""
     if not enabled():
-        return
+        return []
     # Adopting takes an existing object over and converges it: an update (of that id, when given).
     step = "update" if (inputs.get("adopt") or inputs.get("adopt_id")) else "create"
     adopted = inputs.get("adopt_id") if step == "update" else None
@@ -175,8 +176,9 @@ def before_create(provider: Any, inputs: Mapping[str, Any]) -> None:
     ops = _ops(provider, step)
     ws = _workspace(provider, inputs, object_id, ops)
     if ws is None or not ops:
-        return
-    _ask(provider, inputs, step, object_id, questions(ops, ws, object_id, inputs))
+        return []
+    problem = _ask(provider, inputs, step, object_id, questions(ops, ws, object_id, inputs))
+    return [problem] if problem else []
 
 
 def before_change(provider: Any, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], replace: bool) -> None:
@@ -199,7 +201,9 @@ def before_change(provider: Any, id_: str, olds: Mapping[str, Any], news: Mappin
         ws = _workspace(provider, news, id_, ops)
         if ws is not None:
             asked += questions(ops, ws, id_, news)
-    _ask(provider, news, "replace" if replace else "update", id_, asked)
+    problem = _ask(provider, news, "replace" if replace else "update", id_, asked)
+    if problem:
+        raise PreflightDenied(problem)
 
 
 def _ops(provider: Any, step: str) -> tuple[str, ...]:
@@ -218,9 +222,10 @@ def _workspace(provider: Any, props: Mapping[str, Any], id_: str | None, ops: Se
     return ws
 
 
-def _ask(provider: Any, props: Mapping[str, Any], step: str, id_: str | None, asked: list[Question]) -> None:
+def _ask(provider: Any, props: Mapping[str, Any], step: str, id_: str | None, asked: list[Question]) -> str | None:
+    """Ask the API; the message when the token may not do the step (or the API could not be asked)."""
     if not asked or is_unknown(props.get(CONNECTION_PROPERTY)):
-        return
+        return None
     from ..client import PermissionDeniedError  # lazily: a preview with the preflight off needs no httpx
 
     label = provider._label(props, id_)
@@ -236,21 +241,20 @@ def _ask(provider: Any, props: Mapping[str, Any], step: str, id_: str | None, as
             decisions += list((answer or {}).get("decisions") or [])
     except PermissionDeniedError as exc:
         # Not a member of the workspace at all (§6.4 step 2): every step is refused.
-        raise PreflightDenied(
+        return (
             f"{label}: preflight ({CONFIG_KEY}): the token may not {step} it: {exc.message}"
             f"{_needs(exc.metadata.get('required_role'))}. Nothing was changed."
-        ) from None
+        )
     except AkuaError as exc:
-        raise PreflightDenied(
-            f"{label}: preflight ({CONFIG_KEY}) could not ask the API whether the token may {step} it: {exc}"
-        ) from None
+        return f"{label}: preflight ({CONFIG_KEY}) could not ask the API whether the token may {step} it: {exc}"
     problems = [_denial(q, d) for q, d in zip(asked, decisions, strict=False)]
     found = [p for p in problems if p]
-    if found:
-        raise PreflightDenied(
-            f"{label}: preflight ({CONFIG_KEY}): the token may not {step} it: {'; '.join(found)}. "
-            "Nothing was changed: use a token with that role, or ask a workspace owner to run it."
-        )
+    if not found:
+        return None
+    return (
+        f"{label}: preflight ({CONFIG_KEY}): the token may not {step} it: {'; '.join(found)}. "
+        "Nothing was changed: use a token with that role, or ask a workspace owner to run it."
+    )
 
 
 def _needs(role: Any) -> str:
@@ -267,4 +271,5 @@ def _denial(question: Question, decision: Mapping[str, Any]) -> str | None:
         return None
     how = f"asked as {MEMBERSHIP}" if question.permission == MEMBERSHIP else f"permission {question.permission}"
     ops = ", ".join(question.operations)
-    return f"{ops} needs the workspace role {question.role} ({how}): {result.get('message') or 'denied'}"
+    verb = "needs" if len(question.operations) == 1 else "need"
+    return f"{ops} {verb} the workspace role {question.role} ({how}): {result.get('message') or 'denied'}"

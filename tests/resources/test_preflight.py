@@ -101,3 +101,108 @@ def test_the_setting_travels_as_an_environment_variable() -> None:
     from akua_pulumi.client._config import SETTING_ENV
 
     assert SETTING_ENV[preflight.CONFIG_KEY] == preflight.ENV_VAR
+
+
+# -- through the real engine -------------------------------------------------------------------------
+
+
+def _user(akua: LocalServer, api: AkuaClient, workspace_id: str, role: str, name: str) -> dict[str, Any]:
+    """A user (with a session token) who is a direct ``role`` member of ``workspace_id``."""
+    user = akua.admin.create_user(name.title(), f"{name}@example.com")
+    api.post(f"/workspaces/{workspace_id}/members", json={"user_id": user["id"], "role": role})
+    return user
+
+
+def _cluster_program(profile: str) -> Callable[[], None]:
+    from akua_pulumi.resources.region import Region
+
+    def program() -> None:
+        region = Region("eu", name="eu")
+        Cluster("main", name="main", region_id=region.id, network_profile=profile)
+
+    return program
+
+
+def _config(stack: AkuaStack, key: str, value: str, secret: bool = False) -> None:
+    stack.stack.set_config(key, auto.ConfigValue(value, secret=secret))
+
+
+@pytest.mark.e2e
+def test_member_preview_of_a_cluster_replacement_fails_at_preview(
+    make_stack: Callable[..., AkuaStack],
+    api: AkuaClient,
+    akua: LocalServer,
+    calls: Callable[[], CallCounter],
+    workspace_id: str,
+    preflight_off: None,
+) -> None:
+    stack = make_stack(_cluster_program("linux_cilium"), workspace=workspace_id)
+    stack.up()  # the owner creates the cluster
+    cluster_id = stack.state_of("Cluster")["id"]
+    member = _user(akua, api, workspace_id, "member", "mia")
+    # The member previews a change of a create-only field: a replacement (clusters.create + clusters.delete).
+    stack.program = _cluster_program("mixed_os_calico")
+    _config(stack, "akua:token", member["token"], secret=True)
+
+    with calls() as c:  # preflight off (the default): the preview plans the replacement with no API call
+        plan = stack.preview()
+    assert plan.change_summary.get(auto.OpType.REPLACE) == 1
+    assert c.reads + c.writes == 0, c.by_operation
+
+    _config(stack, "akua:preflight", "true")
+    with calls() as c, pytest.raises(auto.CommandError) as err:
+        stack.preview()
+    message = str(err.value)
+    assert "akua:Cluster main" in message and "may not replace it" in message, message[-1500:]
+    assert "clusters.delete needs the workspace role owner (permission clusters.delete)" in message
+    assert "caller's role is member" in message  # the decision's message
+    assert "the workspace role admin (asked as workspaces.inspect_membership)" in message  # clusters.create
+    assert c.writes == 0 and set(c.by_operation) == {"accessDecisions.explainBatch"}, c.by_operation
+    assert c.by_operation["accessDecisions.explainBatch"] == 1
+    assert api.get(f"/clusters/{cluster_id}", workspace=workspace_id)["state"] == "active"
+
+    # The owner's token may: the same preview passes, for one explainBatch and no write.
+    _config(stack, "akua:token", akua.owner_token, secret=True)
+    with calls() as c:
+        plan = stack.preview()
+    assert plan.change_summary.get(auto.OpType.REPLACE) == 1
+    assert (c.reads, c.writes) == (1, 0), c.by_operation
+    stack.program = _cluster_program("linux_cilium")
+    stack.destroy()
+
+
+@pytest.mark.e2e
+def test_preflight_of_creates_and_updates(
+    make_stack: Callable[..., AkuaStack],
+    api: AkuaClient,
+    akua: LocalServer,
+    calls: Callable[[], CallCounter],
+    workspace_id: str,
+    preflight_off: None,
+) -> None:
+    """A member may not create a region (admin) nor rename a cluster (admin); creating an install is a
+    member right. The failing resources name their operation; nothing is written."""
+    from akua_pulumi.resources.region import Region
+
+    member = _user(akua, api, workspace_id, "member", "max")
+    ws = api.for_workspace(workspace_id)
+    region = ws.post("/regions", json={"name": "existing"})["id"]
+    cluster = ws.wait_operation(ws.post("/clusters", json={"name": "c1", "region_id": region}))["response"]
+    cid = cluster["cluster_id"]
+    etag = ws.get(f"/clusters/{cid}")["etag"]
+
+    def program() -> None:
+        Region("new", name="new-region")
+        Cluster("c1", name="renamed", region_id=region, adopt_id=cid)
+
+    stack = make_stack(program, workspace=workspace_id, config={"akua:preflight": "true"})
+    _config(stack, "akua:token", member["token"], secret=True)
+    with calls() as c, pytest.raises(auto.CommandError) as err:
+        stack.preview()
+    message = str(err.value)
+    # Both fail at check, so the preview reports both, not only the first.
+    assert "akua:Region new-region" in message and "regions.create needs the workspace role admin" in message
+    assert "akua:Cluster renamed" in message and "may not update it" in message  # adopting converges: an update
+    assert "clusters.update needs the workspace role admin (permission clusters.update)" in message
+    assert c.writes == 0, c.by_operation
+    assert ws.get(f"/clusters/{cid}")["etag"] == etag
