@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import random
 import threading
 import time
@@ -16,22 +15,20 @@ import httpx
 
 from akua_pulumi.contract import Operation, contract
 
+from . import _polling
 from ._config import ClientConfig
 from ._exceptions import (
     AkuaError,
     ApiError,
     AuthenticationError,
     NotFoundError,
-    OperationFailedError,
-    OperationTimeoutError,
     PermissionDeniedError,
     TransportError,
     error_from_response,
     scrub,
-    scrub_value,
     secret_strings,
 )
-from ._paths import InvalidPathIdError, api_path, check_path
+from ._paths import api_path, check_path
 from ._retry import TokenBucket, backoff_delay, parse_retry_after, should_retry
 
 __all__ = ["USE_CLIENT_DEFAULT", "AkuaClient", "UseClientDefault"]
@@ -51,9 +48,6 @@ class UseClientDefault(Enum):
 USE_CLIENT_DEFAULT: Final = UseClientDefault.USE_CLIENT_DEFAULT
 
 WorkspaceArg = str | None | UseClientDefault
-
-_TERMINAL_FAILURES = frozenset({"FAILED", "CANCELLED"})
-_MAX_WAIT_SECONDS = 60  # upper bound of ``operations.wait``'s ``timeout`` query parameter
 
 
 class _Shared:
@@ -401,7 +395,7 @@ class AkuaClient:
             )
             time.sleep(delay)
 
-    # -- lists ----------------------------------------------------------------------------------
+    # -- lists and long-running operations (the loops live in _polling) ---------------------------
 
     def paginate(
         self,
@@ -413,37 +407,7 @@ class AkuaClient:
     ) -> Iterator[dict[str, Any]]:
         """Yield every item of a list endpoint, following ``next_cursor``. ``limit=page_size`` is sent
         only where the contract declares it (members and quota lists are unpaginated envelopes)."""
-        if not 1 <= page_size <= 100:
-            raise ValueError("page_size must be between 1 and 100")
-        query: dict[str, Any] = dict(params or {})
-        matched = contract().match("GET", path)
-        declared = matched[0].parameters("query") if matched else {"limit": {}, "cursor": {}}
-        if "limit" in declared and "limit" not in query:
-            query["limit"] = page_size
-        seen: set[str] = set()
-        while True:
-            page = self.request("GET", path, params=query, workspace=workspace)
-            if not isinstance(page, Mapping) or not isinstance(page.get("data"), list):
-                raise ApiError(
-                    200,
-                    None,
-                    "expected a list envelope {data, has_more, next_cursor}",
-                    operation_id=matched[0].operation_id if matched else None,
-                    method="GET",
-                    url_path=path,
-                )
-            yield from page["data"]
-            cursor = page.get("next_cursor")
-            if not page.get("has_more") or not cursor or "cursor" not in declared:
-                return
-            if cursor in seen:
-                raise ApiError(
-                    200, None, f"server repeated cursor {cursor!r}; stopping pagination", method="GET", url_path=path
-                )
-            seen.add(cursor)
-            query["cursor"] = cursor
-
-    # -- long-running operations ----------------------------------------------------------------
+        return _polling.paginate(self, path, params=params, workspace=workspace, page_size=page_size)
 
     def wait_operation(
         self,
@@ -455,55 +419,10 @@ class AkuaClient:
         """Long-poll ``POST /operations/{id}:wait`` until the operation is done; return it.
 
         Accepts an Operation, an ``{operation_id}`` envelope, or an id. Raises
-        :class:`OperationFailedError` on ``FAILED``/``CANCELLED`` (with ``error.message``) and
+        :class:`OperationFailedError` on ``FAILED``/``CANCELLED`` (with ``error.message``, scrubbed) and
         :class:`OperationTimeoutError` when ``timeout`` seconds pass first.
         """
-        current: dict[str, Any] | None = None
-        if isinstance(operation, str):
-            op_id = operation
-        else:
-            current = dict(operation)
-            op_id = str(current.get("id") or current.get("operation_id") or "")
-            if "id" not in current:
-                current = None
-        if not op_id:
-            raise InvalidPathIdError(
-                f"wait_operation needs an Operation, an {{operation_id}} envelope or an id, not {op_id!r}"
-            )
-        deadline = time.monotonic() + timeout
-        while current is None or not current.get("done"):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise OperationTimeoutError(op_id, timeout, current.get("state") if current else None)
-            server_wait = max(1, min(_MAX_WAIT_SECONDS, math.ceil(remaining)))
-            asked = time.monotonic()
-            wait_path = api_path("/operations/{}:wait", op_id)
-            result = self.request("POST", wait_path, params={"timeout": server_wait}, workspace=workspace)
-            if not isinstance(result, Mapping):
-                raise ApiError(
-                    200,
-                    None,
-                    "operations.wait returned no Operation",
-                    operation_id="operations.wait",
-                    method="POST",
-                    url_path=wait_path,
-                )
-            current = dict(result)
-            if not current.get("done"):
-                # A server that answers before its timeout without finishing: don't spin.
-                took = time.monotonic() - asked
-                pause = min(0.5, max(0.0, deadline - time.monotonic()))
-                if took < 0.5 and pause > 0:
-                    time.sleep(pause)
-        state = str(current.get("state") or "")
-        if state in _TERMINAL_FAILURES:
-            error = current.get("error")
-            message = error.get("message") if isinstance(error, Mapping) else None
-            secrets = self._secret_values()
-            raise OperationFailedError(
-                op_id, state, scrub(str(message), secrets) if message else None, scrub_value(current, secrets)
-            )
-        return current
+        return _polling.wait_operation(self, operation, timeout=timeout, workspace=workspace)
 
 
 def _parse_success(response: httpx.Response, label: str, method: str, path: str, secrets: tuple[str, ...]) -> Any:
