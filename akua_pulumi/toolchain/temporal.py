@@ -2,8 +2,8 @@
 
 Only what runs Temporal needs it: ``tests/automation/test_temporal_fleet.py``, ``bench/bench_onboarding.py
 --engine-workers`` and a developer's own ``temporal server start-dev``; ``scripts/demo`` does not.
-``python -m akua_pulumi.toolchain.temporal`` (``scripts/temporal-toolchain``) builds it on first use
-and prints its bin directory; a second run finds the ``.complete`` marker and builds nothing.
+``python -m akua_pulumi.toolchain --temporal-only`` (``scripts/temporal-toolchain``) builds it on first
+use and prints its bin directory; a second run finds the ``.complete`` marker and builds nothing.
 
 Why 1.5.1: newer tags (1.9.x) require ``github.com/temporalio/cli/cliext`` through a local ``replace``
 (a nested module the module proxy does not serve), so ``go install`` refuses them; 1.5.1 is the newest
@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -70,17 +69,3 @@ def ensure_temporal(version: str | None = None) -> Path:
     (bin_dir / ".complete").touch()
     log(f"built in {time.monotonic() - start:.0f} s: {bin_dir}", _PREFIX)
     return bin_dir
-
-
-def main() -> int:
-    """Build ``temporal`` when missing; print its bin directory (the last line of stdout)."""
-    try:
-        print(ensure_temporal())
-    except ToolchainError as exc:
-        log(str(exc), _PREFIX)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
