@@ -488,7 +488,8 @@ def _respond(start_response: StartResponse, status: int, body: Any, allow: list[
         headers.append(("Content-Type", "application/json"))
     if status == 429 and isinstance(body, dict) and isinstance(body.get("retry_after"), (int, float)):
         after = float(body["retry_after"])  # validated: 0..3600 (faults.validate)
-        headers.append(("Retry-After", str(int(after)) if after.is_integer() else f"{after:.3f}".rstrip("0")))
+        text = str(int(after)) if after.is_integer() else f"{after:.3f}".rstrip("0").rstrip(".")
+        headers.append(("Retry-After", text))
     start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
     return [data]
 
