@@ -39,6 +39,9 @@ class Violation:
         return f"{'.'.join(self.path) or '<root>'}: {self.message}"
 
 
+_READ_POSTS = frozenset({"operations.wait", "accessDecisions.explain", "accessDecisions.explainBatch"})
+
+
 @dataclass(frozen=True)
 class Operation:
     """One operation of the contract: method, path template and its declared shapes."""
@@ -97,8 +100,8 @@ class Operation:
 
     @property
     def is_read(self) -> bool:
-        """True for operations that never change state (GETs and the ``:wait`` long poll)."""
-        return self.method == "GET" or self.operation_id == "operations.wait"
+        """True for operations that never change state (GETs, the ``:wait`` long poll, the explain calls)."""
+        return self.method == "GET" or self.operation_id in _READ_POSTS
 
 
 class Contract:
@@ -124,18 +127,28 @@ class Contract:
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations.values())
 
+    def template_for(self, path: str) -> str | None:
+        """The most specific path template matching ``path``: literal segments win over templated ones,
+        so ``/secrets/validate_token`` is never ``/secrets/{id}``."""
+        return next((op.template for op in self._ordered if op.regex.match(path)), None)
+
+    def methods_for(self, path: str) -> list[str]:
+        """The methods declared on the template of ``path`` (the ``Allow`` header)."""
+        template = self.template_for(path)
+        return sorted(op.method for op in self._ordered if op.template == template) if template else []
+
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
-        """Find the operation for ``method`` and a path relative to ``/v1`` (e.g. ``/clusters/c1``)."""
+        """Find the operation for ``method`` and a path relative to ``/v1`` (e.g. ``/clusters/c1``).
+
+        Only the most specific matching template counts: ``GET /secrets/validate_token`` is a 405, not
+        ``secrets.get`` of a secret called ``validate_token``.
+        """
         method = method.upper()
-        path_matched = False
+        template = self.template_for(path)
         for op in self._ordered:
-            m = op.regex.match(path)
-            if m:
-                path_matched = True
-                if op.method == method:
-                    return op, m.groupdict()
-        if path_matched:
-            return None
+            if op.template == template and op.method == method:
+                m = op.regex.match(path)
+                return (op, m.groupdict()) if m else None
         return None
 
     def path_exists(self, path: str) -> bool:

@@ -279,7 +279,8 @@ class AkuaClient:
             )
         if isinstance(exc, NotFoundError) and "no such path" in exc.message and not api_url.endswith("/v1"):
             return f"The Akua API lives under /v1: `pulumi config set akua:apiUrl {api_url}/v1`"
-        if isinstance(exc, PermissionDeniedError) and workspace and "no access to workspace" in exc.message:
+        no_access = "no access to workspace" in exc.message or exc.message.endswith("the caller's role is none")
+        if isinstance(exc, PermissionDeniedError) and workspace and no_access:  # API.md §6.2: caller_role none
             try:
                 self.request("GET", api_path("/workspaces/{}", workspace), workspace=None)
             except NotFoundError:

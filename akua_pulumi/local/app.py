@@ -8,9 +8,7 @@ Every :class:`~akua_pulumi.local.errors.ApiError` is rendered here and only here
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 import threading
 import time
 from collections import Counter
@@ -18,15 +16,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from ..contract import FORMATS, Contract, Operation, Violation, contract
-from .backend import ROLES, Principal, Req, Route, Runtime, load_all
-from .backend.access import role_in
+from ..contract import Contract, Operation, contract
+from .backend import Principal, Req, Route, Runtime, load_all
+from .backend.authz import authorize
 from .backend.operations import advance
 from .backend.tokens import authenticate, issue_session
 from .control import handle_control
 from .db import Store, Tx
-from .errors import ApiError, ContextRequired, Forbidden, Internal, NotFound, ValidationFailed
+from .errors import ApiError, Forbidden, Internal, NotFound, ValidationFailed
 from .faults import DropConnection, Faults
+from .inputs import EXPLAIN_OPS, emulator_rules, invalid
 from .limits import control_authorized, decode_segment, raw_path, read_body, unauthorized
 from .util import canonical, now, rand, sha256
 
@@ -191,17 +190,19 @@ class App:
 
     def allowed_methods(self, rel: str) -> list[str]:
         """The methods the contract declares for the path ``rel`` (the ``Allow`` header of a 405)."""
-        methods = {op.method for op in self.contract if op.regex.match(rel)}
+        methods = self.contract.methods_for(rel)
         if not methods and rel.startswith("/quotas/") and rel.count("/") > 2:
-            methods = {"GET"}
-        return sorted(methods)
+            methods = ["GET"]
+        return methods
 
     @staticmethod
     def _render(op: Operation, exc: ApiError) -> tuple[int, Any]:
         status = exc.status
+        if op.operation_id in EXPLAIN_OPS and status == 400:
+            return 422, exc.envelope()  # the explain calls declare no 400 (API.md §6.0)
         if status not in op.statuses:
-            # Prefer a status the operation declares: 400 -> 422 (input errors), 403 -> 401 (user-only
-            # operations that declare no 403 refuse workspace tokens as a credential).
+            # Prefer a status the operation declares for input errors (400 <-> 422). A 403 stays a 403 even
+            # where the operation declares none (API.md §6.2: clients must expect it from any operation).
             status = next((s for s in _FALLBACK.get(status, ()) if s in op.statuses), status)
         if status == 422 and 422 not in op.statuses:
             status = 400  # input the operation cannot process is a plain bad request where 422 is not declared
@@ -245,15 +246,11 @@ class App:
         route = self.routes.get(op.operation_id)
 
         def prepare(tx: Tx) -> Req:
+            # API.md §6.2: 401, then the role table (7004, membership, 404 of the path's object, role,
+            # access state), and only then input validation, If-Match, state and quotas (in the handler).
             advance(tx, self.rt)
             anonymous = route is not None and route.scope == "anon" and not headers.get("authorization")
             principal = Principal() if anonymous else authenticate(tx, self.rt, headers.get("authorization"))
-            if bad_json:
-                raise ValidationFailed("request body is not valid JSON", path=["body"])
-            if violations:
-                err = ValidationFailed(str(violations[0].message), path=violations[0].path)
-                err.extra = [{"code": 7001, "message": v.message, "path": list(v.path)} for v in violations[1:]]
-                raise err
             if route is None:
                 raise Internal(f"{op.operation_id} is not implemented")
             r = Req(
@@ -267,7 +264,11 @@ class App:
                 body if isinstance(body, dict) else {},
                 store=self.store,
             )
-            self._scope(r, route)
+            authorize(r, route, op.template, op.is_read)
+            if bad_json:
+                raise ValidationFailed("request body is not valid JSON", path=["body"])
+            if violations:
+                raise invalid(op.operation_id, violations)
             return r
 
         if route is not None and route.own_tx:
@@ -300,111 +301,8 @@ class App:
     def _idem_key(op: Operation, r: Req) -> str:
         return sha256(f"{r.principal.key}|{r.workspace_id}|{op.operation_id}|{r.idempotency_key}")
 
-    @staticmethod
-    def _scope(r: Req, route: Route) -> None:
-        """Resolve the active workspace and the caller's role as the route declares."""
-        p: Principal = r.principal
-        if route.scope in ("user", "any", "anon"):
-            if route.scope == "user" and p.user_id is None:
-                raise Forbidden("this operation needs a user credential; workspace API tokens cannot call it")
-            return
-        if route.scope == "path":
-            ws_id: str | None = r.path["id"]
-            if r.tx.get("workspace", str(ws_id)) is None:
-                raise NotFound(f"workspace {ws_id} not found")
-        else:
-            header = r.headers.get("akua-context")
-            if p.token_workspace_id is not None:
-                if header and header != p.token_workspace_id:
-                    raise Forbidden("akua-context names a different workspace than the API token's")
-                ws_id = p.token_workspace_id
-            else:
-                ws_id = header
-            if ws_id is None:
-                if route.scope == "ctx":
-                    raise ContextRequired()
-                return
-        role = role_in(r.tx, p, str(ws_id))
-        if role is None and route.scope == "ctx?" and r.tx.get("workspace", str(ws_id)) is None:
-            return  # e.g. waiting on the delete operation of a workspace that is gone by now
-        if role is None:
-            raise Forbidden(f"no access to workspace {ws_id}")
-        if ROLES[role] < ROLES[route.role]:
-            raise Forbidden(f"requires workspace role {route.role} or higher")
-        r.workspace_id, r.role = ws_id, role
 
-
-_FALLBACK = {400: (422,), 422: (400,), 403: (401,)}
-INT64 = (-(2**63), 2**63 - 1)
-
-
-def emulator_rules(c: Contract, op: Operation, body: Any, query: dict[str, str]) -> list[Violation]:
-    """Checks beyond the contract that a real server's storage implies (docs/akua-local.md, "Input rules").
-
-    * every JSON number (body) and integer query value fits SQLite's signed 64-bit integer;
-    * a request field the operation's success response declares with a ``format`` obeys that format
-      (e.g. the invitation ``email``, ``format: email`` only on the returned object).
-    """
-    out: list[Violation] = []
-
-    def walk(value: Any, where: tuple[str, ...]) -> None:
-        if isinstance(value, bool):
-            return
-        if isinstance(value, (int, float)) and not INT64[0] <= value <= INT64[1]:
-            out.append(Violation(where, "number out of range (must fit a signed 64-bit integer)"))
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, (*where, str(k)))
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, (*where, str(i)))
-
-    walk(body, ("body",))
-    for name, raw in query.items():
-        if re.fullmatch(r"-?\d+", raw.strip()) and not INT64[0] <= int(raw) <= INT64[1]:
-            out.append(Violation(("query", name), "number out of range (must fit a signed 64-bit integer)"))
-    if isinstance(body, dict):
-        for name, fmt in _response_formats(op).items():
-            value = body.get(name)
-            if isinstance(value, str) and fmt in FORMATS and not FORMATS[fmt](value):
-                out.append(Violation(("body", name), f"{value!r} is not a {fmt!r}"))
-    return out
-
-
-def _response_formats(op: Operation) -> dict[str, str]:
-    """Top-level request fields whose namesake in a 2xx response object declares a ``format``."""
-    return _formats_of(op.operation_id)
-
-
-@functools.cache
-def _formats_of(operation_id: str) -> dict[str, str]:
-    doc = contract().document
-    op = contract().operations[operation_id]
-    schemas = doc["components"]["schemas"]
-
-    def props(schema: Any, depth: int = 0) -> dict[str, Any]:
-        while isinstance(schema, dict) and "$ref" in schema:
-            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
-        if not isinstance(schema, dict) or depth > 4:
-            return {}
-        out = dict(schema.get("properties", {}))
-        for branch in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
-            out.update(props(branch, depth + 1))
-        return out
-
-    request = props(op.request_schema) if op.request_schema else {}
-    found: dict[str, str] = {}
-    for status in op.statuses:
-        if 200 <= status < 300:
-            response = props(op.response_schema(status))
-            for name, sub in response.items():
-                while isinstance(sub, dict) and "$ref" in sub:
-                    sub = schemas[sub["$ref"].rsplit("/", 1)[1]]
-                if name in request and isinstance(sub, dict) and isinstance(sub.get("format"), str):
-                    found[name] = sub["format"]
-    return found
-
-
+_FALLBACK = {400: (422,), 422: (400,)}
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 

@@ -157,12 +157,15 @@ def _get_config(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
 
     with app.store.tx() as tx:
         estate = {"secret_retention_seconds": retention(tx), "subdomain_base_domain": base_domain(tx)}
+        estate["per_user_free_quota"] = tx.kv_get("per_user_free_quota") == "1"  # API.md §6.5 (docs/roles.md)
     return 200, {"operation_delay_seconds": app.rt.operation_delay, "fail_next": dict(app.rt.fail_next), **estate}
 
 
 @control("PUT", "/config")
 def _set_config(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
-    b = checks.body_object(b, {"operation_delay_seconds", "secret_retention_seconds", "subdomain_base_domain"})
+    b = checks.body_object(
+        b, {"operation_delay_seconds", "secret_retention_seconds", "subdomain_base_domain", "per_user_free_quota"}
+    )
     stored: dict[str, str] = {}  # kept in the DB (kv)
     delay = checks.number(b, "operation_delay_seconds", 0, MAX_DELAY) if "operation_delay_seconds" in b else None
     if "secret_retention_seconds" in b:
@@ -172,6 +175,10 @@ def _set_config(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
         if not _DOMAIN.fullmatch(domain):
             raise ValidationFailed("subdomain_base_domain: must be a DNS name", path=["body", "subdomain_base_domain"])
         stored["subdomain_base_domain"] = domain
+    if "per_user_free_quota" in b:
+        if not isinstance(b["per_user_free_quota"], bool):
+            raise ValidationFailed("per_user_free_quota: must be a boolean", path=["body", "per_user_free_quota"])
+        stored["per_user_free_quota"] = "1" if b["per_user_free_quota"] else "0"
     if delay is not None:
         app.rt.operation_delay = delay
     with app.store.tx() as tx:

@@ -6,7 +6,8 @@ Tree::
     ├── ValidationFailed   400 / 7001   malformed input (``path`` names the field)
     ├── Unprocessable      422 / 7001   semantically invalid input
     ├── Unauthenticated    401 / 7003   missing, invalid, expired or revoked bearer token
-    ├── Forbidden          403 / 7005   wrong role, wrong principal kind, foreign workspace
+    ├── Forbidden          403 / 7005   refused for another reason (an allowlist, another email)
+    │   ├── RoleDenied     403 / 7003   the role table (API.md §6.2): names the role needed and the caller's
     │   └── ContextRequired 403 / 7004  "Akua-Context header is required"
     ├── NotFound           404 / 7002   unknown id
     ├── Conflict           409 / 7006   uniqueness or state precondition
@@ -92,6 +93,51 @@ class Forbidden(ApiError):
     """403: the principal may not do this."""
 
     status, code = 403, 7005
+
+
+class RoleDenied(Forbidden):
+    """403/7003: the caller's role is below the operation's row of the role table (API.md §6.2).
+
+    ``metadata`` holds only strings: operation, scope, scope_id, required_role, caller_role,
+    role_source, credential, and ``reason``/``feature`` where they apply.
+    """
+
+    code = 7003
+
+    def __init__(
+        self,
+        operation: str,
+        *,
+        scope: str,
+        scope_id: str,
+        required_role: str,
+        caller_role: str,
+        role_source: str,
+        credential: str,
+        reason: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        if message is None:
+            if required_role == "user":
+                message = (
+                    f"{operation} needs a user credential (role user); the caller is a workspace API token"
+                    f" acting as {caller_role}"
+                )
+            else:
+                message = f"{operation} needs the {scope} role {required_role}; the caller's role is {caller_role}"
+        metadata = {
+            "operation": operation,
+            "scope": scope,
+            "scope_id": scope_id,
+            "required_role": required_role,
+            "caller_role": caller_role,
+            "role_source": role_source,
+            "credential": credential,
+        }
+        if reason:
+            metadata["reason"] = reason
+        super().__init__(message, metadata=metadata)
+        self.required_role = required_role
 
 
 class ContextRequired(Forbidden):

@@ -227,6 +227,16 @@ CALLS: dict[str, Call] = {
     "operations.cancel": lambda c: c.post("/operations/op_1:cancel", if_match="3", idempotency_key=K),
     "quotas.list": lambda c: list(c.paginate("/quotas", params={"cluster_id": "clu_1"})),
     "quotas.get": lambda c: c.get("/quotas/compute%2Fmachines"),
+    # roles and permissions (API.md section 6)
+    "entitlements.list": lambda c: list(c.paginate("/entitlements", params={"feature_set": "compute"})),
+    "accessDecisions.explain": lambda c: c.post(
+        "/access_decisions",
+        json={"permission": "clusters.delete", "resource": {"workspace_id": "ws_1", "cluster_id": "clu_1"}},
+    ),
+    "accessDecisions.explainBatch": lambda c: c.post(
+        "/access_decisions:explainBatch",
+        json={"requests": [{"permission": "packages.create"}]},
+    ),
     # seller estate (API.md section 5)
     "secrets.list": lambda c: list(c.paginate("/secrets", params={"kind": "generic"})),
     "secrets.create": lambda c: c.post(

@@ -26,6 +26,9 @@ ESTATE_PREFIXES = (
     "computeConfigs.",
     "clusters.getComputeSettings",
     "clusters.updateComputeSettings",
+    # the v3 additions of API.md §6 (exercised by tests/local/test_roles_explain.py)
+    "accessDecisions.",
+    "entitlements.",
 )
 
 
@@ -66,7 +69,8 @@ def check_response(response: httpx.Response) -> None:
     violations = contract().validate_response(op, response.status_code, body)
     if response.status_code == 404 and violations and violations[0].path == ("status",):
         violations = contract().validate_schema({"$ref": "#/components/schemas/ApiErrorResponse"}, body)
-    if response.status_code in (400, 409, 422) and violations and violations[0].path == ("status",):
+    # API.md §6.2: a role denial is a 403 even where the operation declares none (the error envelope)
+    if response.status_code in (400, 403, 409, 422) and violations and violations[0].path == ("status",):
         violations = contract().validate_schema({"$ref": "#/components/schemas/ApiErrorResponse"}, body)
     assert not violations, f"{op.operation_id} {response.status_code}: {violations} body={body}"
 

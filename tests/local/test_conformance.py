@@ -81,7 +81,7 @@ def test_every_operation_has_a_handler() -> None:
     routes = load_all()
     missing = sorted(op.operation_id for op in contract() if op.operation_id not in routes)
     assert not missing, f"operations without a handler: {missing}"
-    assert len(list(contract())) == len(routes) == 123
+    assert len(list(contract())) == len(routes) == 126
 
 
 def test_auth_and_context(api: Api, app: App) -> None:
@@ -249,9 +249,9 @@ def test_clusters_regions_quotas(api: Api, admin: LocalAdmin) -> None:
     c = w.get(f"/clusters/{cid}").json()
     assert c["state"] == "active" and c["provider"] == "managed_kaas"
     r = w.post("/clusters", json={"name": "c2", "region_id": reg["id"]})
-    assert r.status_code == 409 and code(r) == 7002 and "clusters/managed" in r.json()["errors"][0]["message"]
+    assert r.status_code == 409 and code(r) == 7002 and "kaas/clusters" in r.json()["errors"][0]["message"]
     q = {x["metric"]: x for x in w.get("/quotas").json()["data"]}
-    assert q["clusters/managed"]["usage"] == 1 and q["clusters/managed"]["limit"] == 1
+    assert q["kaas/clusters"]["usage"] == 1 and q["kaas/clusters"]["limit"] == 1
     assert w.get("/quotas", params={"cluster_id": cid}).status_code == 200
     assert w.get("/quotas/compute%2Fmachines").json()["metric"] == "compute/machines"
     assert w.get("/quotas/nope").status_code == 404

@@ -92,7 +92,8 @@ def test_resolve_anonymous_signed_in_and_allowlist(api: Api, admin: LocalAdmin) 
     eve = admin.create_user("Eve", "eve@example.com")
     denied = api.as_(eve["token"]).get("/offers:resolve", params={"short_hash": created["short_hash"]})
     assert denied.status_code == 403 and code(denied) == 7005
-    assert api.as_(eve["token"]).get(f"/offers/{created['id']}").status_code == 403  # not a member
+    # not a member: 404, ids of other workspaces are not revealed (API.md §6.1)
+    assert api.as_(eve["token"]).get(f"/offers/{created['id']}").status_code == 404
 
 
 def test_every_offers_operation_was_exercised() -> None:

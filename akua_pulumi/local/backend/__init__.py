@@ -1,8 +1,9 @@
 """Domain rules of akua-local, one module per API noun area.
 
 Each module registers thin handlers with :func:`route` (operationId → function). A handler receives a
-:class:`Req` whose principal, workspace and role were already resolved by the app according to the
-route's declared ``scope``/``role``; it returns ``(status, body)`` or raises an
+:class:`Req` whose principal, workspace and role were already resolved and checked by
+:func:`~akua_pulumi.local.backend.authz.authorize` (the route's ``scope`` and the operation's row of
+:data:`akua_pulumi.roles.ROLE_TABLE`); it returns ``(status, body)`` or raises an
 :class:`~akua_pulumi.local.errors.ApiError`. Everything cross-cutting (auth, validation, idempotency,
 faults, counters, transactions, error rendering) lives in :mod:`akua_pulumi.local.app`.
 """
@@ -14,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...roles import ROLE_RANK
 from ..db import Obj, Tx
-from ..errors import Conflict, EtagMismatch, Forbidden
+from ..errors import Conflict, EtagMismatch
 from ..util import now
 
 __all__ = [
@@ -33,20 +35,36 @@ __all__ = [
     "route",
 ]
 
-ROLES = {"member": 1, "admin": 2, "owner": 3}
+ROLES = ROLE_RANK
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a user (session token) or a workspace API token."""
+    """Who is calling: a user (session token), a workspace API token, or nobody (anonymous rows).
+
+    A token acts in ``token_workspace_id`` with exactly ``token_role`` (its creator's effective role
+    when it was minted); ``token_creator`` is that user (API.md §6.1).
+    """
 
     user_id: str | None = None
     token_workspace_id: str | None = None
     token_id: str | None = None
+    token_role: str | None = None
+    token_creator: str | None = None
 
     @property
     def key(self) -> str:
         return self.user_id or f"tok:{self.token_id}"
+
+    @property
+    def credential(self) -> str:
+        """``user`` or ``workspace_token`` (the 403 body's ``metadata.credential``)."""
+        return "workspace_token" if self.token_id else "user"
+
+    @property
+    def acting_user(self) -> str | None:
+        """The user the call is counted for: the caller, or a token's creator (quotas, API.md §6.5)."""
+        return self.user_id or self.token_creator
 
 
 @dataclass
@@ -72,6 +90,7 @@ class Req:
     body: Any
     workspace_id: str | None = None
     role: str | None = None
+    role_source: str = "none"
     store: Any = None  # the Store, for handlers with their own transactions
 
     @property
@@ -101,10 +120,6 @@ class Req:
         """200 and the page of ``kind`` objects the request's ``cursor`` and ``limit`` select (see :meth:`Tx.page`)."""
         return 200, self.tx.page(kind, cursor=self.query.get("cursor"), limit=self.limit(), **where)
 
-    def need_role(self, role: str) -> None:
-        if ROLES.get(self.role or "", 0) < ROLES[role]:
-            raise Forbidden(f"requires workspace role {role} or higher")
-
 
 Handler = Callable[[Req], tuple[int, Any]]
 
@@ -115,14 +130,14 @@ class Route:
 
     ``scope``: ``ctx`` (workspace from token or akua-context, required), ``ctx?`` (optional),
     ``path`` (workspace is the ``{id}`` path parameter), ``user`` (users only, no workspace),
-    ``any`` (no workspace), ``anon`` (like ``any``, and no credential is needed). ``role``: minimum
-    workspace role. ``own_tx``: the handler manages its own transactions (long polls). ``reuse_status``:
-    the status of an idempotency key replayed with a different request (422 unless the API says otherwise).
+    ``any`` (no workspace), ``anon`` (like ``any``, and no credential is needed). The minimum role
+    is not declared here: it is the operation's row of :data:`akua_pulumi.roles.ROLE_TABLE`.
+    ``own_tx``: the handler manages its own transactions (long polls). ``reuse_status``: the status
+    of an idempotency key replayed with a different request (422 unless the API says otherwise).
     """
 
     fn: Handler
     scope: str = "ctx"
-    role: str = "member"
     own_tx: bool = False
     reuse_status: int = 422
 
@@ -131,12 +146,12 @@ ROUTES: dict[str, Route] = {}
 
 
 def route(
-    op_id: str, scope: str = "ctx", role: str = "member", own_tx: bool = False, reuse_status: int = 422
+    op_id: str, scope: str = "ctx", own_tx: bool = False, reuse_status: int = 422
 ) -> Callable[[Handler], Handler]:
-    """Register ``fn`` as the handler of ``op_id``."""
+    """Register ``fn`` as the handler of ``op_id`` (its minimum role comes from the role table)."""
 
     def deco(fn: Handler) -> Handler:
-        ROUTES[op_id] = Route(fn, scope, role, own_tx, reuse_status)
+        ROUTES[op_id] = Route(fn, scope, own_tx, reuse_status)
         return fn
 
     return deco
@@ -202,6 +217,8 @@ def load_all() -> dict[str, Route]:
         "connections",
         "compute",
         "offers",
+        "entitlements",
+        "explain",
     ):
         importlib.import_module(f"{__name__}.{mod}")
     return ROUTES

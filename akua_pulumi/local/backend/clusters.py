@@ -79,7 +79,7 @@ def list_clusters(r: Req) -> tuple[int, Any]:
 @route("clusters.create")
 def create_cluster(r: Req) -> tuple[int, Any]:
     region(r, r.body["region_id"])
-    enforce(r.tx, "clusters/managed", r.ws)
+    enforce(r.tx, "kaas/clusters", r.ws, r.principal.acting_user)
     c = _new_cluster(r, "managed_kaas", "pending", {"_network_profile": r.body.get("network_profile", "linux_cilium")})
     op = start(
         r,
@@ -119,7 +119,7 @@ def installs_on(tx: Tx, cluster_id: str) -> list[str]:
     return [i["id"] for i in tx.find("install") if i.get("cluster_id") == cluster_id and i["state"] != "deleted"]
 
 
-@route("clusters.delete", role="owner")
+@route("clusters.delete")
 def delete_cluster(r: Req) -> tuple[int, Any]:
     c = r.writable("cluster")
     if c["state"] == "deleting":
@@ -223,7 +223,7 @@ def get_capabilities(r: Req) -> tuple[int, Any]:
     }
 
 
-@route("clusters.getKubeconfig", role="admin")
+@route("clusters.getKubeconfig")
 def get_kubeconfig(r: Req) -> tuple[int, Any]:
     c = r.tx.must("cluster", r.path["id"], r.ws)
     if "_kubeconfig" in c:

@@ -8,9 +8,8 @@ from ..db import Obj, Tx
 from ..errors import Unprocessable, ValidationFailed
 from ..util import new_id, now
 from . import Req, bump, check_etag, list_route, public, route
-from .quotas import METRICS
+from .entitlements import limit as entitlement_limit
 from .secrets import active_secret
-from .workspaces import tier_of
 
 # -- compute configs -------------------------------------------------------------------------------
 
@@ -88,8 +87,10 @@ def delete_config(r: Req) -> tuple[int, Any]:
 
 
 def machine_limit(tx: Tx, ws_id: str) -> int:
-    """The plan's machine limit (quota ``compute/machines``; Free 1, Pro 3)."""
-    return METRICS["compute/machines"].limits.get(tier_of(tx, ws_id), 100)
+    """The plan's machine limit (entitlement ``compute.max_machines``; Free 1, Pro 3; unlimited → 100,
+    the schema's maximum of ``max_machines``)."""
+    found = entitlement_limit(tx, ws_id, "compute.max_machines")
+    return 100 if found is None else found
 
 
 def _settings(tx: Tx, cluster: Obj) -> Obj:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ...contract import contract
 from ..db import Obj, Tx
-from ..errors import Forbidden, NotFound, Unprocessable, ValidationFailed
+from ..errors import NotFound, Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Principal, Req, Runtime, public, route
-from .access import accessible_workspaces, role_in
+from . import Req, Runtime, public, route
+from .authz import accessible_workspaces
 
 Complete = Callable[[Tx, Obj], Any]
 Abort = Callable[[Tx, Obj], None]
@@ -145,16 +147,30 @@ def render(op: Obj, steps: bool = True) -> Obj:
     return out
 
 
-def _visible(tx: Tx, p: Principal, op: Obj) -> bool:
-    return op.get("_by") == p.key or (op["workspace_id"] is not None and role_in(tx, p, op["workspace_id"]) is not None)
+def listed(op: Obj) -> bool:
+    """Whether ``op``'s metadata type is a member of the contract's OperationMetadata union.
+
+    Subscription reactivate/changeTier run as operations whose types the union lacks (API.md §1.11):
+    their ids come only from an OperationEnvelope, and only ``operations.wait`` answers for them
+    (docs/akua-local.md, "Operations the contract cannot describe").
+    """
+    return str((op.get("metadata") or {}).get("type")) in metadata_types()
 
 
-def _get(r: Req) -> Obj:
+@functools.cache
+def metadata_types() -> frozenset[str]:
+    """The ``type`` values of the bundled contract's OperationMetadata union."""
+    union = contract().document["components"]["schemas"]["OperationMetadata"]["oneOf"]
+    return frozenset(t for branch in union for t in branch["properties"]["type"].get("enum", []))
+
+
+def _get(r: Req, wait: bool = False) -> Obj:
+    """The operation of the path (authorize checked the caller may see it)."""
     op = r.tx.must("operation", r.path["id"], what="operation")
-    if not _visible(r.tx, r.principal, op):
-        raise Forbidden("no access to this operation")
     if r.workspace_id and op["workspace_id"] not in (None, r.workspace_id):
         raise NotFound(f"operation {r.path['id']} not found")
+    if not wait and not listed(op):
+        raise NotFound(f"operation {r.path['id']} not found (wait on it with operations.wait)")
     return op
 
 
@@ -167,7 +183,7 @@ def list_operations(r: Req) -> tuple[int, Any]:
     allowed = {r.workspace_id} if r.workspace_id else set(accessible_workspaces(r.tx, r.principal))
 
     def keep(op: Obj) -> bool:
-        if op["workspace_id"] not in allowed:
+        if op["workspace_id"] not in allowed or not listed(op):
             return False
         return owner_id is None or (op["owner_type"] == owner_type and op["owner_id"] == owner_id)
 
@@ -196,7 +212,7 @@ def wait_operation(r: Req) -> tuple[int, Any]:
         with r.store.tx() as tx:
             advance(tx, r.rt)
             r.tx = tx
-            op = _get(r)
+            op = _get(r, wait=True)
             nxt = tx.next_due()
         left = deadline - time.time()
         if op["done"] or left <= 0:

@@ -1,4 +1,9 @@
-"""Organizations, their members and invitations (user-scoped: workspace tokens are refused)."""
+"""Organizations, their members and invitations (user-scoped: workspace tokens are refused).
+
+The caller's organization role was checked by :func:`~akua_pulumi.local.backend.authz.authorize`
+against the role table before a handler runs; handlers add only the body-dependent rules (adding or
+inviting an ``owner`` needs ``org:owner``).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,22 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..util import new_id, now, rand, sha256
-from . import ROLES, Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, public, route
+from .authz import org_role_at_least
+from .tokens import revoke_stale
 
 INVITE_TTL = 7 * 24 * 3600
 _ORG_FIELDS = ("id", "name", "slug", "icon", "created_at", "updated_at", "etag")
 
 
-def _org(r: Req, min_role: str = "member") -> tuple[Obj, Obj]:
-    """The organization of the path and the caller's membership (403 below ``min_role``)."""
-    org = r.tx.must("organization", r.path["id"], what="organization")
-    me = _membership(r.tx, org["id"], str(r.principal.user_id))
-    if me is None:
-        raise Forbidden(f"you are not a member of organization {org['id']}")
-    if ROLES[me["role"]] < ROLES[min_role]:
-        raise Forbidden(f"requires organization role {min_role} or higher")
-    return org, me
+def _org(r: Req) -> Obj:
+    """The organization of the path (its existence and the caller's role were checked by authorize)."""
+    return r.tx.must("organization", r.path["id"], what="organization")
+
+
+def _managed(tx: Tx, org_id: str) -> list[str]:
+    """The workspaces ``org_id`` manages."""
+    return [w["id"] for w in tx.find("workspace") if (w.get("_management") or {}).get("organization_id") == org_id]
 
 
 def _membership(tx: Tx, org_id: str, user_id: str) -> Obj | None:
@@ -100,12 +106,12 @@ def create_org(r: Req) -> tuple[int, Any]:
 
 @route("organizations.get", scope="user")
 def get_org(r: Req) -> tuple[int, Any]:
-    return 200, public(_org(r)[0])
+    return 200, public(_org(r))
 
 
 @route("organizations.update", scope="user")
 def update_org(r: Req) -> tuple[int, Any]:
-    org, _ = _org(r, "admin")
+    org = _org(r)
     check_etag(org, r.if_match)
     org.update({k: r.body[k] for k in ("name", "slug", "icon") if k in r.body})
     r.tx.save(bump(org), natural_key=_slug_key(org["slug"]), conflict=f"organization slug {org['slug']!r} is taken")
@@ -114,19 +120,21 @@ def update_org(r: Req) -> tuple[int, Any]:
 
 @route("organizations.delete", scope="user")
 def delete_org(r: Req) -> tuple[int, Any]:
-    org, _ = _org(r, "owner")
+    org = _org(r)
     check_etag(org, r.if_match)
-    for ws in r.tx.find("workspace"):
-        if (ws.get("_management") or {}).get("organization_id") == org["id"]:
-            ws["_management"] = None  # managed workspaces stay with their customers
-            r.tx.save(bump(ws, "_mgmt_etag"))
+    managed = _managed(r.tx, org["id"])
+    for ws_id in managed:
+        ws = r.tx.must("workspace", ws_id)
+        ws["_management"] = None  # managed workspaces stay with their customers
+        r.tx.save(bump(ws, "_mgmt_etag"))
     r.tx.conn.execute("DELETE FROM objects WHERE parent_id=? OR id=?", (org["id"], org["id"]))
+    revoke_stale(r.tx, managed)  # tokens minted with the organization's admin access stop at once
     return 204, None
 
 
 @route("organizations.listManagedWorkspaces", scope="user")
 def list_managed(r: Req) -> tuple[int, Any]:
-    org, _ = _org(r)
+    org = _org(r)
     return r.page(
         "workspace",
         keep=lambda w: (w.get("_management") or {}).get("organization_id") == org["id"],
@@ -139,13 +147,15 @@ def list_managed(r: Req) -> tuple[int, Any]:
 
 @route("organizations.listMembers", scope="user")
 def list_members(r: Req) -> tuple[int, Any]:
-    org, _ = _org(r)
+    org = _org(r)
     return r.page("org_member", parent_id=org["id"], render=lambda m: _render_member(r.tx, m))
 
 
 @route("organizations.addMember", scope="user")
 def add_member(r: Req) -> tuple[int, Any]:
-    org, _ = _org(r, "admin")
+    org = _org(r)
+    if r.body.get("role") == "owner":
+        org_role_at_least(r, org["id"], "owner")  # like updateMemberRole: only owners make owners
     check_etag(org, r.if_match)  # the member does not exist yet: the organization's etag guards the add
     if r.tx.get("user", r.body["user_id"]) is None:
         raise ValidationFailed(f"unknown user {r.body['user_id']}", path=["body", "user_id"])
@@ -166,7 +176,7 @@ def _owners(tx: Tx, org_id: str) -> int:
 
 @route("organizations.updateMemberRole", scope="user")
 def update_member_role(r: Req) -> tuple[int, Any]:
-    org, _ = _org(r, "owner")
+    org = _org(r)
     m = _target(r, org)
     check_etag(m, r.if_match)
     if m["role"] == "owner" and r.body["role"] != "owner" and _owners(r.tx, org["id"]) == 1:
@@ -178,14 +188,15 @@ def update_member_role(r: Req) -> tuple[int, Any]:
 
 @route("organizations.removeMember", scope="user")
 def remove_member(r: Req) -> tuple[int, Any]:
-    org, me = _org(r)
+    org = _org(r)
     m = _target(r, org)
-    if m["user_id"] != me["user_id"] and ROLES[me["role"]] < ROLES["admin"]:
-        raise Forbidden("requires organization role admin or higher")
     check_etag(m, r.if_match)
     if m["role"] == "owner" and _owners(r.tx, org["id"]) == 1:
-        raise ValidationFailed("cannot remove the sole owner", path=["path", "userId"])
+        raise ValidationFailed(
+            "cannot remove the sole owner", path=["path", "userId"], metadata={"reason": "owner_protection"}
+        )
     r.tx.delete(m["id"])
+    revoke_stale(r.tx, _managed(r.tx, org["id"]))  # leaving ends the admin access it gave, and its tokens
     return 204, None
 
 
@@ -198,13 +209,15 @@ def _pending(inv: Obj) -> bool:
 
 @route("organizations.listInvitations", scope="user")
 def list_invitations(r: Req) -> tuple[int, Any]:
-    org, _ = _org(r)
+    org = _org(r)
     return r.page("org_invitation", parent_id=org["id"], keep=_pending, render=public)
 
 
 @route("organizations.createInvitation", scope="user")
 def create_invitation(r: Req) -> tuple[int, Any]:
-    org, _ = _org(r, "admin")
+    org = _org(r)
+    if r.body.get("role") == "owner":
+        org_role_at_least(r, org["id"], "owner")
     email = r.body["email"].lower()
     if any(_pending(i) and i["email"] == email for i in r.tx.find("org_invitation", parent_id=org["id"])):
         raise Conflict(f"a pending invitation for {email} exists")
@@ -229,7 +242,7 @@ def create_invitation(r: Req) -> tuple[int, Any]:
 
 
 def _invitation(r: Req) -> tuple[Obj, Obj]:
-    org, _ = _org(r, "admin")
+    org = _org(r)
     inv = r.tx.get("org_invitation", r.path["invitationId"])
     if inv is None or inv["organization_id"] != org["id"]:
         raise NotFound(f"invitation {r.path['invitationId']} not found")

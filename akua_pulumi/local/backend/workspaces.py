@@ -9,9 +9,10 @@ from ..db import Obj, Tx
 from ..errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from ..util import iso, new_id, now, slugify
 from . import Req, bump, check_etag, public, route
-from .access import accessible_workspaces
+from .authz import BLOCKED_STATES, access_state, accessible_workspaces
 from .operations import effect, start
 from .operations import render as render_op
+from .tokens import revoke_stale
 
 TIERS = ("free", "pro", "enterprise")
 PERIOD = 30 * 24 * 3600
@@ -107,7 +108,7 @@ def get_workspace(r: Req) -> tuple[int, Any]:
     return 200, render(r.tx.must("workspace", r.ws))
 
 
-@route("workspaces.update", scope="path", role="admin")
+@route("workspaces.update", scope="path")
 def update_workspace(r: Req) -> tuple[int, Any]:
     _check_slug(r)
     ws = r.tx.must("workspace", r.ws)
@@ -117,7 +118,7 @@ def update_workspace(r: Req) -> tuple[int, Any]:
     return 200, render(ws)
 
 
-@route("workspaces.delete", scope="path", role="owner")
+@route("workspaces.delete", scope="path")
 def delete_workspace(r: Req) -> tuple[int, Any]:
     ws = r.tx.must("workspace", r.ws)
     check_etag(ws, r.if_match)
@@ -149,7 +150,7 @@ def list_members(r: Req) -> tuple[int, Any]:
     )
 
 
-@route("workspaces.addMember", scope="path", role="admin")
+@route("workspaces.addMember", scope="path")
 def add_member(r: Req) -> tuple[int, Any]:
     if r.tx.get("user", r.body["user_id"]) is None:
         raise Unprocessable(f"unknown user {r.body['user_id']}", path=["body", "user_id"])
@@ -164,24 +165,29 @@ def _member(r: Req) -> Obj:
     return rows[0]
 
 
-@route("workspaces.updateMember", scope="path", role="admin")
+def _owner_protection(message: str) -> ValidationFailed:
+    return ValidationFailed(message, path=["path", "userId"], metadata={"reason": "owner_protection"})
+
+
+@route("workspaces.updateMember", scope="path")
 def update_member(r: Req) -> tuple[int, Any]:
     m = _member(r)
     if m["role"] == "owner":
-        raise ValidationFailed("the workspace owner's role cannot be changed", path=["path", "userId"])
+        raise _owner_protection("the workspace owner's role cannot be changed")
     m["role"] = r.body["role"]
     r.tx.save(m)
+    revoke_stale(r.tx, [r.ws])  # a demoted admin's tokens stop at once (API.md §6.1)
     return 200, None
 
 
 @route("workspaces.removeMember", scope="path")
 def remove_member(r: Req) -> tuple[int, Any]:
+    """Admins remove others; anyone may leave (the role table's "admin, or own"); never the owner."""
     m = _member(r)
-    if m["user_id"] != r.principal.user_id:
-        r.need_role("admin")
     if m["role"] == "owner":
-        raise ValidationFailed("the workspace owner cannot be removed", path=["path", "userId"])
+        raise _owner_protection("the workspace owner cannot be removed (no endpoint transfers ownership)")
     r.tx.delete(m["id"])
+    revoke_stale(r.tx, [r.ws])
     return 204, None
 
 
@@ -215,7 +221,7 @@ def get_management(r: Req) -> tuple[int, Any]:
     return 200, render_management(r.tx, r.tx.must("workspace", r.ws))
 
 
-@route("workspaces.revokeManagement", scope="path", role="admin")
+@route("workspaces.revokeManagement", scope="path")
 def revoke_management(r: Req) -> tuple[int, Any]:
     ws = r.tx.must("workspace", r.ws)
     check_etag(ws, r.if_match, "_mgmt_etag")
@@ -224,6 +230,7 @@ def revoke_management(r: Req) -> tuple[int, Any]:
     ws["_management"] = None
     bump(ws, "_mgmt_etag")
     r.tx.save(ws)
+    revoke_stale(r.tx, [r.ws])  # the organization's members lose admin, and the tokens they minted
     return 204, None
 
 
@@ -236,13 +243,12 @@ def get_subscription(r: Req) -> tuple[int, Any]:
 
 
 def _sub_action(r: Req) -> Obj:
-    r.need_role("admin")
     ws = r.tx.must("workspace", r.ws)
     check_etag(ws, r.if_match)  # the subscription has no etag: actions use the workspace's
     return ws
 
 
-@route("workspaces.cancelSubscription", scope="path", role="admin")
+@route("workspaces.cancelSubscription", scope="path")
 def cancel_subscription(r: Req) -> tuple[int, Any]:
     ws = _sub_action(r)
     sub = ws["_subscription"]
@@ -261,7 +267,7 @@ def cancel_subscription(r: Req) -> tuple[int, Any]:
     return 202, render_op(op)
 
 
-@route("workspaces.reactivateSubscription", scope="path", role="admin")
+@route("workspaces.reactivateSubscription", scope="path")
 def reactivate_subscription(r: Req) -> tuple[int, Any]:
     ws = _sub_action(r)
     if not ws["_subscription"]["cancellation_scheduled"]:
@@ -271,7 +277,7 @@ def reactivate_subscription(r: Req) -> tuple[int, Any]:
     return 202, {"operation_id": op["id"]}
 
 
-@route("workspaces.changeSubscriptionTier", scope="path", role="admin")
+@route("workspaces.changeSubscriptionTier", scope="path")
 def change_tier(r: Req) -> tuple[int, Any]:
     tier = r.body["tier"]
     if tier not in TIERS:
@@ -312,12 +318,13 @@ def get_change_request(r: Req) -> tuple[int, Any]:
 @route("workspaces.getAccessState", scope="path")
 def get_access_state(r: Req) -> tuple[int, Any]:
     ws = r.tx.must("workspace", r.ws)
+    state = access_state(r.tx, ws["id"])
     return 200, {
         "workspace_id": ws["id"],
-        "status": "active",
+        "status": state,
         "access_version": int(ws["etag"]),
-        "accessible": True,
-        "reason": None,
+        "accessible": state not in BLOCKED_STATES,
+        "reason": None if state == "active" else state,
         "reconciliation_status": "reconciled",
         "payment_grace_ends_at": None,
         "restricted_at": None,
