@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,27 @@ def test_permissions_are_the_v3_explain_union() -> None:
             assert perm.workspace_field in perm.required, perm.name
         assert perm.rule.role in ("member", "admin", "owner"), perm.name
         assert perm.label
+
+
+def test_table_matches_api_md_row_by_row() -> None:
+    """Every row of API.md §6.3 (the prose the table was written from) gives the same minimum role."""
+    path = SHARED / "API.md"
+    if not path.exists():
+        pytest.skip(f"{path} is not beside this checkout")
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| family | operationIds"))
+    seen: set[str] = set()
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        role_text = cells[2]
+        self_allowed = role_text.endswith(", or own")
+        role = role_text.removesuffix(", or own").split(";")[0].split(" of the offer")[0]
+        if role.startswith("the role of the write"):
+            role = "member"  # operations.cancel: membership, plus the write's role (cancel_role)
+        for op in re.findall(r"`([A-Za-z]+\.[A-Za-z]+)`", cells[1]):
+            rule = ROLE_TABLE[op]
+            assert (rule.role, rule.self_allowed) == (role, self_allowed), (op, role_text, rule)
+            seen.add(op)
+    assert seen == set(ROLE_TABLE)

@@ -217,30 +217,35 @@ def _resolve(r: Req, route: Route, template: str, rule: RoleRule) -> tuple[str |
         return ws_id, None
     context = p.token_workspace_id or header
     kind = _object_kind(template)
-    if route.scope in ("ctx?", "any") and kind is not None:
-        obj, owner = _lookup(tx, kind, r.path["id"])
-        if context is not None and owner not in (None, context):
-            raise NotFound(f"{kind[1]} {obj['id']} not found")
-        if owner is None:
-            if obj.get("_by") != p.key:
-                raise NotFound(f"{kind[1]} {obj['id']} not found")
-            return None, obj
-        if tx.get("workspace", owner) is None and obj.get("_by") == p.key:
-            return None, obj  # the operation of a workspace deleted since: its starter may still read it
-        return str(owner), obj
-    if context is None:
-        if route.scope == "ctx" or (route.scope == "any" and not rule.self_allowed):
-            raise ContextRequired()
-        return None, None
-    have = effective_role(tx, p, context)
-    if have.role == "none":
-        raise denied(r.op_id, p, context, rule.role, have)  # membership before any lookup (§6.2 step 3)
-    if kind is not None:
+    by_object = route.scope in ("ctx?", "any") and kind is not None
+    if context is not None and not (by_object and tx.get("workspace", context) is None):
+        have = effective_role(tx, p, context)
+        if have.role == "none":  # membership before any lookup (§6.2 step 3)
+            raise denied(r.op_id, p, context, _cancel_needs(tx, r) or rule.role, have)
+        if kind is None:
+            return context, None
         obj, owner = _lookup(tx, kind, r.path["id"])
         if owner not in (None, context):
             raise NotFound(f"{kind[1]} {r.path['id']} not found")
         return context, obj
-    return context, None
+    if by_object and kind is not None:  # no context: checked in the workspace that owns the object
+        obj, owner = _lookup(tx, kind, r.path["id"])
+        if owner is None or tx.get("workspace", owner) is None:
+            if obj.get("_by") != p.key:
+                raise NotFound(f"{kind[1]} {obj['id']} not found")
+            return None, obj  # e.g. the operation of a workspace deleted since: its starter may still read it
+        return owner, obj
+    if route.scope == "ctx" or (route.scope == "any" and not rule.self_allowed):
+        raise ContextRequired()
+    return None, None
+
+
+def _cancel_needs(tx: Tx, r: Req) -> str | None:
+    """``operations.cancel``: the role of the write that started the operation, to name it in a denial."""
+    if r.op_id != "operations.cancel":
+        return None
+    op = tx.get("operation", r.path.get("id", ""))
+    return cancel_role(str((op or {}).get("metadata", {}).get("type", ""))) if op else None
 
 
 def _lookup(tx: Tx, kind: tuple[str, str], oid: str) -> tuple[Obj, str | None]:
