@@ -19,8 +19,11 @@ preview costs no API call unless asked (docs/preflight.md).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,8 +168,8 @@ def questions(
 
 
 def before_create(provider: Any, inputs: Mapping[str, Any]) -> list[str]:
-    """From ``check`` of a resource with no prior inputs: may the token create it? The reasons it may not,
-    for check failures (so a preview reports every resource that fails, not only the first)."""
+    """From ``check`` of a resource with no prior inputs (a create, or a replacement's new object): may
+    the token create it? The reason it may not, as a check failure."""
     if not enabled():
         return []
     # Adopting takes an existing object over and converges it: an update (of that id, when given).
@@ -231,14 +234,18 @@ def _ask(provider: Any, props: Mapping[str, Any], step: str, id_: str | None, as
     label = provider._label(props, id_)
     client = provider.connect(props.get(CONNECTION_PROPERTY), props)
     workspace = str(asked[0].resource.get("workspace_id") or "") or None
-    decisions: list[Mapping[str, Any]] = []
+    keys = [_key(client, q) for q in asked]
+    with _lock:
+        new = [q for q, k in zip(asked, keys, strict=True) if k not in _answers]
     try:
-        for start in range(0, len(asked), BATCH_LIMIT):
-            chunk = asked[start : start + BATCH_LIMIT]
+        for start in range(0, len(new), BATCH_LIMIT):
+            chunk = new[start : start + BATCH_LIMIT]
             answer = client.post(
                 "/access_decisions:explainBatch", json={"requests": [q.body() for q in chunk]}, workspace=workspace
             )
-            decisions += list((answer or {}).get("decisions") or [])
+            with _lock:
+                for q, decision in zip(chunk, (answer or {}).get("decisions") or [], strict=False):
+                    _answers[_key(client, q)] = decision
     except PermissionDeniedError as exc:
         # Not a member of the workspace at all (§6.4 step 2): every step is refused.
         return (
@@ -247,14 +254,47 @@ def _ask(provider: Any, props: Mapping[str, Any], step: str, id_: str | None, as
         )
     except AkuaError as exc:
         return f"{label}: preflight ({CONFIG_KEY}) could not ask the API whether the token may {step} it: {exc}"
-    problems = [_denial(q, d) for q, d in zip(asked, decisions, strict=False)]
-    found = [p for p in problems if p]
+    with _lock:
+        denied = [(q, _denial(q, _answers[k])) for q, k in zip(asked, keys, strict=True) if k in _answers]
+    found = [(q, message) for q, message in denied if message is not None]
     if not found:
         return None
     return (
-        f"{label}: preflight ({CONFIG_KEY}): the token may not {step} it: {'; '.join(found)}. "
-        "Nothing was changed: use a token with that role, or ask a workspace owner to run it."
+        f"{label}: preflight ({CONFIG_KEY}): the token may not {step} it: {_needed(q for q, _ in found)}. "
+        f"The API says: {found[0][1]}. Nothing was changed: use a token with that role, or ask a workspace "
+        "owner to run it."
     )
+
+
+def _needed(denied: Iterable[Question]) -> str:
+    """``clusters.delete needs the workspace role owner (permission clusters.delete); ...``, by role."""
+    by_role: dict[str, list[Question]] = {}
+    for q in denied:
+        by_role.setdefault(q.role, []).append(q)
+    parts = []
+    for role, qs in sorted(by_role.items(), key=lambda item: -ROLE_RANK[item[0]]):
+        ops = [op for q in qs for op in q.operations]
+        perms = [q.permission for q in qs if q.permission != MEMBERSHIP]
+        how = [f"permission{'s' if len(perms) > 1 else ''} {', '.join(perms)}"] if perms else []
+        if any(q.permission == MEMBERSHIP for q in qs):
+            how.append(f"asked as {MEMBERSHIP}")
+        verb = "needs" if len(ops) == 1 else "need"
+        parts.append(f"{', '.join(ops)} {verb} the workspace role {role} ({'; '.join(how)})")
+    return "; ".join(parts)
+
+
+#: Answers already given in this provider process (one preview or update), by credential and question:
+#: a replacement's create is asked by ``diff`` and again by the engine's second ``check``, and resources
+#: of one workspace that need the same role share one membership question.
+_answers: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+_lock = threading.Lock()
+
+
+def _key(client: Any, question: Question) -> tuple[str, str, str]:
+    config = client.config
+    token = config.token.get_secret_value() if config.token is not None else ""
+    credential = hashlib.sha256(token.encode()).hexdigest()
+    return config.api_url, credential, json.dumps(question.body(), sort_keys=True)
 
 
 def _needs(role: Any) -> str:
@@ -262,14 +302,11 @@ def _needs(role: Any) -> str:
 
 
 def _denial(question: Question, decision: Mapping[str, Any]) -> str | None:
-    """The sentence for a denial about the caller's access; None when allowed, unknown or another kind."""
+    """The decision's message when it denies the caller's access; None when allowed, unknown or another kind."""
     result = decision.get("decision") or {}
     if result.get("result") != "denied":
         return None
     reasons = [r for r in decision.get("reasons") or [] if r.get("result") == "denied"]
     if reasons and reasons[0].get("kind") not in ACCESS_KINDS:
         return None
-    how = f"asked as {MEMBERSHIP}" if question.permission == MEMBERSHIP else f"permission {question.permission}"
-    ops = ", ".join(question.operations)
-    verb = "needs" if len(question.operations) == 1 else "need"
-    return f"{ops} {verb} the workspace role {question.role} ({how}): {result.get('message') or 'denied'}"
+    return str(result.get("message") or f"{question.permission} is denied").rstrip(".")

@@ -321,7 +321,7 @@ class LifecycleProvider(dyn.ResourceProvider):
             for prop, reason in self.validate(inputs):
                 failures.append(dyn.CheckFailure(prop, reason))
         if not failures and not olds:
-            # Opt-in (akua:preflight): may the token create it? Failures, so a preview reports every one.
+            # Opt-in (akua:preflight): may the token create it? (A refusal is a check failure.)
             failures += [dyn.CheckFailure("", reason) for reason in _preflight.before_create(self, inputs)]
         # Output-only keys are kept as None so the Resource exposes them as attributes.
         for f in fields.values():

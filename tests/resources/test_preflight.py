@@ -74,10 +74,13 @@ def test_only_access_denials_fail() -> None:
         "decision": {"result": "denied", "message": "clusters.delete needs owner; the caller's role is member"},
         "reasons": [{"kind": "workspace_role", "result": "denied"}],
     }
-    text = preflight._denial(q, role)
-    assert text is not None
-    assert "clusters.delete needs the workspace role owner (permission clusters.delete)" in text
-    assert "the caller's role is member" in text
+    assert preflight._denial(q, role) == "clusters.delete needs owner; the caller's role is member"
+    (m,) = preflight.questions(ClusterProvider.step_operations["create"], "ws_1", None, {})
+    assert preflight._needed([q, m]) == (
+        "clusters.delete needs the workspace role owner (permission clusters.delete); clusters.create, "
+        "clusters.import, clusters.getKubeconfig need the workspace role admin (asked as "
+        "workspaces.inspect_membership)"
+    )
     state = {"decision": {"result": "denied", "message": "has installs"}, "reasons": [{"kind": "resource_state"}]}
     state["reasons"][0]["result"] = "denied"
     assert preflight._denial(q, state) is None
@@ -180,29 +183,32 @@ def test_preflight_of_creates_and_updates(
     workspace_id: str,
     preflight_off: None,
 ) -> None:
-    """A member may not create a region (admin) nor rename a cluster (admin); creating an install is a
-    member right. The failing resources name their operation; nothing is written."""
+    """A member may not create a region (admin) nor take over and rename a cluster (admin). The preview
+    fails the resource naming its operations and the role; nothing is written."""
     from akua_pulumi.resources.region import Region
 
     member = _user(akua, api, workspace_id, "member", "max")
     ws = api.for_workspace(workspace_id)
     region = ws.post("/regions", json={"name": "existing"})["id"]
-    cluster = ws.wait_operation(ws.post("/clusters", json={"name": "c1", "region_id": region}))["response"]
-    cid = cluster["cluster_id"]
+    cid = ws.wait_operation(ws.post("/clusters", json={"name": "c1", "region_id": region}))["response"]["cluster_id"]
     etag = ws.get(f"/clusters/{cid}")["etag"]
-
-    def program() -> None:
-        Region("new", name="new-region")
-        Cluster("c1", name="renamed", region_id=region, adopt_id=cid)
-
-    stack = make_stack(program, workspace=workspace_id, config={"akua:preflight": "true"})
-    _config(stack, "akua:token", member["token"], secret=True)
-    with calls() as c, pytest.raises(auto.CommandError) as err:
-        stack.preview()
-    message = str(err.value)
-    # Both fail at check, so the preview reports both, not only the first.
-    assert "akua:Region new-region" in message and "regions.create needs the workspace role admin" in message
-    assert "akua:Cluster renamed" in message and "may not update it" in message  # adopting converges: an update
-    assert "clusters.update needs the workspace role admin (permission clusters.update)" in message
-    assert c.writes == 0, c.by_operation
+    cases = {
+        "create": (lambda: Region("new", name="new-region"), "akua:Region new-region", "regions.create needs"),
+        "adopt": (
+            lambda: Cluster("c1", name="renamed", region_id=region, adopt_id=cid),
+            "akua:Cluster renamed",  # adopting converges the object: an update of that id
+            "clusters.update, clusters.suspend, clusters.resume need the workspace role admin (permissions "
+            "clusters.update, clusters.suspend, clusters.resume)",
+        ),
+    }
+    for step, (program, label, needs) in cases.items():
+        stack = make_stack(program, workspace=workspace_id, stack=step, config={"akua:preflight": "true"})
+        _config(stack, "akua:token", member["token"], secret=True)
+        with calls() as c, pytest.raises(auto.CommandError) as err:
+            stack.preview()
+        message = str(err.value)
+        assert label in message and needs in message, message[-1500:]
+        said = message.split("The API says: ", 1)[-1]
+        assert "role member" in said or "role is member" in said, said[:300]  # the decision's message
+        assert c.writes == 0 and c.reads == 1, c.by_operation
     assert ws.get(f"/clusters/{cid}")["etag"] == etag
