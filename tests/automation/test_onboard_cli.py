@@ -50,6 +50,8 @@ def test_usage_and_input_errors_exit_2(
 @pytest.mark.slow
 def test_up_then_destroy(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AKUA_API_TOKEN", TOKEN)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
     journals = tmp_path / "journals"
     journals.mkdir()
     customers = _write(
@@ -82,6 +84,8 @@ def test_up_then_destroy(tmp_path: Path, capsys: pytest.CaptureFixture[str], mon
     out, err = capsys.readouterr()
     assert (out + err).count("invalid customer") == 1  # the errors are printed once, in the table
     assert "failed beta (0 changed, 0.0s): error in the table below" in err
+    # A file backend and a loopback API: the public default passphrase may be used, and that is said once.
+    assert err.count("PULUMI_CONFIG_PASSPHRASE is not set: using the public default passphrase") == 1
     assert "2 ok, 1 failed" in out
     for cid in ("alpha", "gamma"):
         assert cid in out
