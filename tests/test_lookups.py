@@ -93,17 +93,17 @@ def test_lookup_client_is_cached_per_settings(env: None, ws: dict[str, Any]) -> 
 
 def test_quotas(env: None, api: AkuaClient, ws: dict[str, Any], akua: LocalServer) -> None:
     quotas = {q.metric: q for q in lookups.get_quotas()}
-    managed = quotas["clusters/managed"]
+    managed = quotas["kaas/clusters"]
     assert managed.type == "allocation" and managed.limit == 1 and managed.usage == 0 and managed.remaining == 1
     w = api.for_workspace(ws["id"])
     region = w.post("/regions", json={"name": "eu"})
     op = w.post("/clusters", json={"name": "c1", "region_id": region["id"]}, idempotency_key="lookup-c1")
     cluster_id = w.wait_operation(op)["response"]["cluster_id"]
-    after = lookups.get_quota("clusters/managed")
+    after = lookups.get_quota("kaas/clusters")
     assert (after.usage, after.remaining) == (1, 0)
     per_cluster = {q.metric: q for q in lookups.get_quotas(cluster_id=cluster_id)}
-    assert per_cluster["compute/machines_launching"].type == "concurrency"
-    assert "compute/machines_launching" not in quotas
+    assert per_cluster["compute/machine_launches"].type == "concurrency"
+    assert "compute/machine_launches" not in quotas
     with pytest.raises(AkuaLookupError):
         lookups.get_quota("nope/nothing")
 

@@ -40,7 +40,7 @@ def test_lookups_in_a_program(
     out = stack.outputs()
     assert out["current"]["id"] == workspace_id and out["current"]["slug"] == "test-ws"
     assert out["current"]["plan_tier"] == "free"
-    assert "clusters/managed" in out["quota_metrics"]
+    assert "kaas/clusters" in out["quota_metrics"]
     assert out["managed_by"]["organization_id"] == org["id"]
     assert out["new_tier"] == "free"
     assert out["new_managed_by"] == "none"
