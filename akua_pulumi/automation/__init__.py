@@ -4,6 +4,8 @@
 * :mod:`.customers` — the customers file (:func:`load_customers`, :class:`Customer`).
 * :mod:`.pipeline` — :class:`OnboardingPipeline`: one stack per customer, parallel worker processes.
 * :mod:`.cli` — the ``akua-onboard`` command.
+* :mod:`.temporal`, :mod:`.worker`, :mod:`.workflow_input` — the same jobs as Temporal workflows; what a
+  workflow may carry (a customer, a command, an allowed program name) and what only a worker sets.
 """
 
 from akua_pulumi.automation.customers import (
