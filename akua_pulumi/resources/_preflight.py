@@ -249,8 +249,8 @@ def _ask(provider: Any, props: Mapping[str, Any], step: str, id_: str | None, as
     except PermissionDeniedError as exc:
         # Not a member of the workspace at all (§6.4 step 2): every step is refused.
         return (
-            f"{label}: preflight ({CONFIG_KEY}): the token may not {step} it: {exc.message}"
-            f"{_needs(exc.metadata.get('required_role'))}. Nothing was changed."
+            f"{label}: preflight ({CONFIG_KEY}): the token may not {step} it: {_needed(asked)}. The API says: "
+            f"{exc.message.rstrip('.')}. Nothing was changed: use a token of a member with that role."
         )
     except AkuaError as exc:
         return f"{label}: preflight ({CONFIG_KEY}) could not ask the API whether the token may {step} it: {exc}"
@@ -295,10 +295,6 @@ def _key(client: Any, question: Question) -> tuple[str, str, str]:
     token = config.token.get_secret_value() if config.token is not None else ""
     credential = hashlib.sha256(token.encode()).hexdigest()
     return config.api_url, credential, json.dumps(question.body(), sort_keys=True)
-
-
-def _needs(role: Any) -> str:
-    return f" (needs the workspace role {role})" if role else ""
 
 
 def _denial(question: Question, decision: Mapping[str, Any]) -> str | None:

@@ -212,3 +212,52 @@ def test_preflight_of_creates_and_updates(
         assert "role member" in said or "role is member" in said, said[:300]  # the decision's message
         assert c.writes == 0 and c.reads == 1, c.by_operation
     assert ws.get(f"/clusters/{cid}")["etag"] == etag
+
+
+# -- the lifecycle's hooks against a real akua-local (no engine) -------------------------------------
+
+
+@pytest.fixture
+def preflight_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(preflight, "_configured", "true")
+    monkeypatch.setattr(preflight, "_answers", {})
+    yield
+
+
+def _connection(akua: LocalServer, token: str, workspace_id: str) -> dict[str, str]:
+    return {"api_url": akua.api_url, "token": token, "workspace": workspace_id}
+
+
+def test_one_membership_question_serves_every_create_needing_that_role(
+    akua: LocalServer, api: AkuaClient, calls: Callable[[], CallCounter], preflight_on: None
+) -> None:
+    from akua_pulumi.resources.compute_config import ComputeConfigProvider
+    from akua_pulumi.resources.region import RegionProvider
+
+    ws = str(api.post("/workspaces", json={"name": "W", "slug": "w-preflight"})["id"])
+    admin = _user(akua, api, ws, "admin", "ada")
+    conn = _connection(akua, admin["token"], ws)
+    with calls() as c:
+        for name in ("a", "b", "c"):
+            checked = RegionProvider().check({}, {"name": name, "workspace_id": ws, "akua_connection": conn})
+            assert checked.failures == []
+        news = {"name": "m", "provider_config": {"region": "fsn1"}, "workspace_id": ws, "akua_connection": conn}
+        ComputeConfigProvider().check({}, news)  # admin too: the same question
+    assert c.by_operation == {"accessDecisions.explainBatch": 1}, c.by_operation
+
+
+def test_an_outsider_is_refused_before_any_write(
+    akua: LocalServer, api: AkuaClient, calls: Callable[[], CallCounter], preflight_on: None
+) -> None:
+    from akua_pulumi.resources.region import RegionProvider
+
+    ws = str(api.post("/workspaces", json={"name": "W", "slug": "w-outsider"})["id"])
+    outsider = akua.admin.create_user("Otto", "otto@example.com")
+    conn = _connection(akua, outsider["token"], ws)
+    with calls() as c:
+        failures = RegionProvider().check({}, {"name": "r", "workspace_id": ws, "akua_connection": conn}).failures
+    assert len(failures) == 1 and "akua:Region r: preflight (akua:preflight): the token may not create it" in (
+        failures[0].reason
+    ), failures
+    assert "Nothing was changed" in failures[0].reason
+    assert c.writes == 0
