@@ -41,7 +41,7 @@ def test_an_admin_token_is_refused_what_the_owner_keeps_and_stops_with_its_creat
     assert err["metadata"]["role_source"] == "api_token" and err["metadata"]["credential"] == "workspace_token"
     denied_delete = ci.delete(f"/workspaces/{ws}", headers={"If-Match": "1"})
     assert (
-        _denied_delete.status_code == 403 and _denied_delete.json()["errors"][0]["metadata"]["required_role"] == "owner"
+        denied_delete.status_code == 403 and denied_delete.json()["errors"][0]["metadata"]["required_role"] == "owner"
     )
     decision = ci.post(
         "/access_decisions",

@@ -13,9 +13,12 @@ from typing import Any
 
 from ...roles import Permission
 from ..db import Obj, Tx
+from ..errors import Unprocessable
 from . import Principal
 from .authz import effective_role
+from .clusters import installs_on
 from .entitlements import limit
+from .packages import resolve_pin
 from .quotas import usage
 
 Reason = dict[str, Any]
@@ -71,8 +74,6 @@ def _state(obj: Obj | None, key: str, wanted: set[str], what: str, rid: str) -> 
 
 
 def _cluster_checks(tx: Tx, perm: Permission, ws_id: str, res: Reason) -> list[Check]:
-    from .clusters import installs_on
-
     cid = str(res.get("cluster_id"))
     cluster, owned = _exists(tx, "cluster", cid, ws_id, "cluster")
     out = [owned]
@@ -134,13 +135,11 @@ def _version_of(tx: Tx, vid: Any, pkg_id: str | None, ws_id: str) -> Check:
 
 
 def _pin_resolves(tx: Tx, product: Obj | None) -> bool:
-    from .packages import resolve_pin
-
     if product is None:
         return False
     try:
         return resolve_pin(tx, product["package"]["id"], product["package"]["version_pin"], []) is not None
-    except Exception:  # an unknown pinned version: not ready
+    except Unprocessable:  # an unknown pinned version: not ready
         return False
 
 

@@ -186,14 +186,6 @@ def unarchive_offer(r: Req) -> tuple[int, Any]:
     return _set_archived(r, False)
 
 
-def archive_product_offers(tx: Tx, product_id: str) -> None:
-    """``products.archive`` with ``cascade_offers``: archive every live offer of the product."""
-    for o in tx.find("offer"):
-        if o.get("product_id") == product_id and o.get("archived_at") is None:
-            o["archived_at"] = now()
-            tx.save(bump(o))
-
-
 @route("offers.resolve", scope="anon")
 def resolve_offer(r: Req) -> tuple[int, Any]:
     rows = r.tx.find("offer", natural_key=r.query["short_hash"], scope="")

@@ -180,7 +180,9 @@ def update_member_role(r: Req) -> tuple[int, Any]:
     m = _target(r, org)
     check_etag(m, r.if_match)
     if m["role"] == "owner" and r.body["role"] != "owner" and _owners(r.tx, org["id"]) == 1:
-        raise ValidationFailed("cannot demote the sole owner", path=["body", "role"])
+        raise ValidationFailed(
+            "cannot demote the sole owner", path=["body", "role"], metadata={"reason": "owner_protection"}
+        )
     m["role"] = r.body["role"]
     r.tx.save(bump(m))
     return 200, {"ok": True}

@@ -295,11 +295,17 @@ def archive_product(r: Req) -> tuple[int, Any]:
     if "archive_reason" in r.body:
         p["archive_reason"] = r.body["archive_reason"]
     if r.body.get("cascade_offers"):
-        from .offers import archive_product_offers
-
         archive_product_offers(r.tx, p["id"])
     r.tx.save(bump(p))
     return 200, render_product(r.tx, p)
+
+
+def archive_product_offers(tx: Tx, product_id: str) -> None:
+    """``products.archive`` with ``cascade_offers``: archive every live offer of the product."""
+    for o in tx.find("offer"):
+        if o.get("product_id") == product_id and o.get("archived_at") is None:
+            o["archived_at"] = now()
+            tx.save(bump(o))
 
 
 @route("products.unarchive")
