@@ -120,12 +120,6 @@ class App:
     # -- WSGI ------------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        chunks = self._answer(environ, start_response)
-        if str(environ.get("REQUEST_METHOD") or "").upper() == "HEAD":
-            return [b""]  # the headers of the answer (Content-Length included), never its body
-        return chunks
-
-    def _answer(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         # Segments are matched on the raw path and each is decoded once afterwards (docs/akua-local.md, "Limits").
         path = raw_path(environ)
         method = str(environ.get("REQUEST_METHOD") or "GET").upper()

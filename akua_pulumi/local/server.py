@@ -20,18 +20,28 @@ from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError, TransferEncodingNotImplemented
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask, WSGITask
+from waitress.utilities import Error
 
 from .app import App, create_app
 from .faults import DropConnection
-from .limits import MAX_BODY, MAX_CONTENT_LENGTH_DIGITS, MAX_HEADER_BYTES
+from .limits import MAX_BODY, MAX_CONTENT_LENGTH_DIGITS, MAX_HEADER_BYTES, control_authorized, raw_path, unauthorized
 
 __all__ = ["HttpServer", "LocalServer", "make_server", "run_ticker"]
 
 log = logging.getLogger("akua_pulumi.local")
 
 
+class _Unauthorized(Error):
+    """A ``/_local`` request without the owner token, refused as soon as its headers are parsed."""
+
+    code, reason = 401, "Unauthorized"
+
+
 class _Parser(HTTPRequestParser):
-    """waitress's parser, with every header it cannot take answered 400 (never 501, never a dropped socket)."""
+    """waitress's parser, with every header it cannot take answered 400 (never 501, never a dropped socket),
+    and a control-plane request without the owner token refused before its body is received."""
+
+    owner_token: Callable[[], str] = staticmethod(lambda: "")
 
     def parse_header(self, header_plus: bytes) -> None:
         try:
@@ -40,8 +50,15 @@ class _Parser(HTTPRequestParser):
             raise
         except (TransferEncodingNotImplemented, ValueError) as exc:  # e.g. a 5,000-digit Content-Length
             raise ParsingError(f"unsupported request header: {type(exc).__name__}") from exc
-        if len(str(self.content_length)) > MAX_CONTENT_LENGTH_DIGITS:
+        if len(str(getattr(self, "content_length", 0))) > MAX_CONTENT_LENGTH_DIGITS:
             raise ParsingError("Content-Length is invalid")
+        path = raw_path({"REQUEST_URI": self.request_uri})
+        if path == "/_local" or path.startswith("/_local/"):
+            authorization = {"HTTP_AUTHORIZATION": self.headers.get("AUTHORIZATION", "")}
+            if not control_authorized(authorization, self.owner_token()):
+                self.error = _Unauthorized(unauthorized().message)
+                self.body_rcv = None  # answered now; the body is never read
+                self.content_length = 0
 
 
 class _ErrorTask(ErrorTask):
@@ -52,22 +69,29 @@ class _ErrorTask(ErrorTask):
         code = int(error.code)
         if code == 501:
             code = 400  # waitress's "Transfer-Encoding not implemented": the client's request, not our fault
-        reason = {400: "Bad Request", 413: "Payload Too Large", 431: "Request Header Fields Too Large"}.get(
-            code, str(error.reason)
-        )
+        reason = {
+            401: "Unauthorized",
+            400: "Bad Request",
+            413: "Payload Too Large",
+            431: "Request Header Fields Too Large",
+        }.get(code, str(error.reason))
         message = {
+            401: str(error.body),
             400: "malformed HTTP request",
             413: f"request body exceeds the limit of {MAX_BODY} bytes",
             431: f"request headers exceed the limit of {MAX_HEADER_BYTES} bytes",
         }.get(code, "the server could not answer the request")
         body = json.dumps(
-            {"success": False, "errors": [{"code": 7001 if code < 500 else 7000, "message": message}], "result": {}}
+            {"success": False, "errors": [{"code": _CODES.get(code, 7000), "message": message}], "result": {}}
         ).encode()
         self.status = f"{code} {reason}"
         self.response_headers.extend([("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
+
+
+_CODES = {400: 7001, 401: 7003, 413: 7001, 431: 7001}
 
 
 class _Task(WSGITask):
@@ -88,17 +112,21 @@ class _Channel(HTTPChannel):
     error_task_class = _ErrorTask
 
 
-def _request_log(app: App) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
-    """``--verbose``: one log line per request (method, path, status); never headers or bodies."""
+def _wrap(app: App, verbose: bool) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """The app as served: a ``HEAD`` answer keeps its headers (``Content-Length`` too) but sends no body
+    (waitress writes whatever the app returns); ``verbose`` logs one line per request (method, path,
+    status), never headers or bodies."""
 
-    def logged(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def served(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            log.info("%s %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), status.split(" ")[0])
+            if verbose:
+                log.info("%s %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), status.split(" ")[0])
             return start_response(status, headers, exc_info)
 
-        return app(environ, start)
+        chunks = app(environ, start)
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else chunks
 
-    return logged
+    return served
 
 
 class HttpServer:
@@ -108,7 +136,7 @@ class HttpServer:
         self._map: dict[int, Any] = {}
         self._stop = threading.Event()
         self._server = create_server(
-            _request_log(app) if verbose else app,
+            _wrap(app, verbose),
             map=self._map,
             host=host,
             port=port,
@@ -124,9 +152,11 @@ class HttpServer:
             expose_tracebacks=False,
             clear_untrusted_proxy_headers=True,
         )
+        parser = type("Parser", (_Parser,), {"owner_token": staticmethod(lambda: app.owner_token)})
+        channel = type("Channel", (_Channel,), {"parser_class": parser})
         self._listeners = [obj for obj in self._map.values() if isinstance(obj, BaseWSGIServer)]
         for listener in self._listeners:
-            listener.channel_class = _Channel
+            listener.channel_class = channel
 
     @property
     def server_address(self) -> tuple[str, int]:
