@@ -138,6 +138,7 @@ def test_member_preview_of_a_cluster_replacement_fails_at_preview(
     calls: Callable[[], CallCounter],
     workspace_id: str,
     preflight_off: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stack = make_stack(_cluster_program("linux_cilium"), workspace=workspace_id)
     stack.up()  # the owner creates the cluster
@@ -163,6 +164,14 @@ def test_member_preview_of_a_cluster_replacement_fails_at_preview(
     assert c.writes == 0 and set(c.by_operation) == {"accessDecisions.explainBatch"}, c.by_operation
     assert c.by_operation["accessDecisions.explainBatch"] == 1
     assert api.get(f"/clusters/{cluster_id}", workspace=workspace_id)["state"] == "active"
+
+    # AKUA_PREFLIGHT=1 in the environment does the same (the engine hands it to the provider process).
+    stack.stack.remove_config("akua:preflight")
+    monkeypatch.setenv(preflight.ENV_VAR, "1")
+    with calls() as c, pytest.raises(auto.CommandError) as err:
+        stack.preview()
+    assert "clusters.delete needs the workspace role owner" in str(err.value)
+    assert c.writes == 0, c.by_operation
 
     # The owner's token may: the same preview passes, for one explainBatch and no write.
     _config(stack, "akua:token", akua.owner_token, secret=True)
