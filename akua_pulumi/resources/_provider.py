@@ -696,8 +696,10 @@ class AkuaProvider(LifecycleProvider):
         client = client_for(Connection.from_property(connection))
         ws = self.workspace_of(inputs)
         client = client.for_workspace(ws) if ws is not None else client
-        # A server may echo a value it rejects: errors scrub every declared secret this call carries.
-        return client.with_secrets(*(inputs.get(f.name) for f in self.all_fields() if f.secret))
+        # A server may echo a value it rejects: errors scrub every declared secret this call carries (the
+        # connection's secret is its token, the client's own, always scrubbed; its URL and workspace are not).
+        secret = [inputs.get(f.name) for f in self.all_fields() if f.secret and f is not self.connection_field]
+        return client.with_secrets(*secret)
 
     def workspace_of(self, inputs: Mapping[str, Any]) -> str | None:
         return inputs.get("workspace_id") if self.workspace_scoped else None

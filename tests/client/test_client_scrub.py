@@ -136,6 +136,9 @@ def test_lifecycle_passes_declared_secrets_to_the_client(
         "akua_seed": "p/s/T/n",
         "akua_connection": {"api_url": akua.api_url, "token": akua.owner_token, "workspace": workspace},
     }
+    scrubbed = provider().connect(props["akua_connection"], props)._secret_values()
+    assert secret in scrubbed and akua.owner_token in scrubbed
+    assert workspace not in scrubbed and akua.api_url not in scrubbed  # the connection's token only
     caplog.set_level(logging.DEBUG)
     with pytest.raises(AkuaResourceError) as info:
         provider().create(props)
