@@ -287,7 +287,7 @@ class EchoProxy:
 @pytest.mark.e2e
 def test_failing_up_prints_no_secret(pulumi_env: Any, akua: LocalServer, workspace: str) -> None:
     def program() -> None:
-        RegistryConnection("ghcr", **registry_body(SHORT_PASSWORD))  # type: ignore[arg-type]
+        RegistryConnection("ghcr", **registry_body(SHORT_PASSWORD))
         CloudflareConnection("cf", **cloudflare_body(SHORT_CF_TOKEN))
         pulumi.export("done", True)
 
