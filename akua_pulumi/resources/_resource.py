@@ -12,6 +12,7 @@ from typing_extensions import Self
 
 from ..connection import Provider, split_provider
 from ._provider import LifecycleProvider
+from ._seed import Seed
 
 __all__ = ["AkuaResource", "LifecycleResource", "merge_args"]
 
@@ -48,7 +49,7 @@ class LifecycleResource(dyn.Resource):
             raise TypeError(f"{cls.__name__} got unexpected arguments: {', '.join(unknown)}")
         opts, connection = cls.take_connection(opts)
         props[connection_name] = connection
-        props["akua_seed"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{cls.__name__}/{resource_name}"
+        props["akua_seed"] = Seed.format(pulumi.get_project(), pulumi.get_stack(), cls.__name__, resource_name)
         secrets = provider_class.secret_outputs()
         # additional_secret_outputs covers outputs only: a secret *input* (an imported kubeconfig,
         # the connection's token) would sit in the state's inputs in plaintext unless it is a secret.
