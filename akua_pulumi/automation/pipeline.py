@@ -1,4 +1,4 @@
-"""Run one Pulumi stack per customer, in parallel worker processes, and report per customer.
+"""Run one Pulumi stack per customer, in parallel, and report per customer.
 
 The pipeline is deliberately dumb about *what* a customer gets: a **program factory**
 (``"module:function"`` or a top-level function) declares the resources::
@@ -6,47 +6,33 @@ The pipeline is deliberately dumb about *what* a customer gets: a **program fact
     def customer_program(customer: Customer, settings: Mapping[str, Any]) -> None:
         CustomerWorkspace(customer.id, CustomerWorkspaceArgs(...))
 
-It is called inside the Pulumi inline program of that customer's stack. Each running stack has a
-worker process of its own, forked from a fork server that has the runner and the program imported
-(parallel inline programs in one Python process have a history of gRPC failures, see docs notes
-§6), so the factory must be importable by reference.
+It is called inside the Pulumi inline program of that customer's stack, in a worker process of
+its own, so the factory must be importable by reference.
 
 A failed customer never stops the others. Its error is one short line (the last meaningful Pulumi
 diagnostic); the full engine output goes to ``<state_dir>/logs/<customer>.<command>.log``.
 
-Split by concern: :mod:`.results` (what a command reports), :mod:`.diagnostics` (the one-line
-error), :mod:`.runner` (one command on one stack, shared by every executor), this module (the
-local process pool) and :mod:`.temporal` (the same jobs on a Temporal cluster).
+A run flows one way: :mod:`.plan` (select and validate the customers) → an executor
+(:mod:`.executors.local`, a process pool, or :mod:`.executors.temporal`) → :mod:`.stack_run` (one
+command on one stack). :mod:`.results` is what a command reports.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import queue as queue_mod
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from akua_pulumi.automation.customers import Customer, InvalidCustomer
-from akua_pulumi.automation.diagnostics import error_from_output as _error_from_output
-from akua_pulumi.automation.diagnostics import shorten as _shorten
-from akua_pulumi.automation.environment import require_passphrase
+from akua_pulumi.automation.environment import PulumiEnvironment, find_pulumi_bin, require_passphrase
+from akua_pulumi.automation.executors.local import listed_stacks, run_local, worker_context
+from akua_pulumi.automation.job import Job
+from akua_pulumi.automation.plan import make_plan
+from akua_pulumi.automation.program_ref import ProgramFactory, has_validator, resolve_program
 from akua_pulumi.automation.results import Command, CustomerEvent, CustomerResult, PipelineReport, Secret
-from akua_pulumi.automation.runner import (
-    Job,
-    ProgramFactory,
-    fork_server_context,
-    has_validator,
-    program_ref,
-    resolve_program,
-    run_job,
-    validate_customer,
-)
 from akua_pulumi.automation.workflow_input import InvalidWorkflowInput, WorkflowInput, check_program_name
 
 __all__ = [
@@ -59,42 +45,6 @@ __all__ = [
     "Secret",
     "resolve_program",
 ]
-
-_ = _error_from_output  # re-exported for callers of the old single module
-
-_events: Any = None  # the multiprocessing queue in a worker, set by _init_worker
-
-
-def _init_worker(events: Any, environ: Mapping[str, str]) -> None:
-    """A worker's start: the event queue, and the parent's environment as it is now (a forked
-    worker would otherwise see the environment of the fork server's start)."""
-    global _events
-    _events = events
-    os.environ.clear()
-    os.environ.update(environ)
-
-
-def _emit(kind: str, customer_id: str, command: str, message: str = "") -> None:
-    if _events is not None:
-        with contextlib.suppress(Exception):  # progress must never break a run
-            _events.put((kind, customer_id, command, message, None, time.time()))
-
-
-def _worker_context(program: ProgramFactory) -> Any:
-    """Pool workers fork from the runner's fork server. A stock program is preloaded; a caller's own
-    module is imported afresh by each run's workers, so a long-lived process that edits it runs the
-    new code."""
-    module = program_ref(program).partition(":")[0]
-    return fork_server_context(*([module] if module.startswith("akua_pulumi.") else []))
-
-
-def _run_job(job: Job) -> CustomerResult:
-    """Pool worker entry point."""
-    result = run_job(job, _emit)
-    if _events is not None:
-        with contextlib.suppress(Exception):
-            _events.put(("finished", job.customer.id, job.command, "", result, time.time()))
-    return result
 
 
 # --------------------------------------------------------------------------- parent side
@@ -271,81 +221,38 @@ class OnboardingPipeline:
             ValueError: unknown command, an ``only`` id that is not in ``customers``, or a program
                 that cannot be imported.
         """
-        if command not in ("up", "preview", "refresh", "destroy"):
-            raise ValueError(f"unknown command {command!r}")
-        entries = self._select(list(customers), only)
-        if self.engine == "local":
-            resolve_program(self.program)  # fail fast, in the parent, on a bad program
-        t0 = time.monotonic()
-        results: dict[str, CustomerResult] = {}
-
         # In-process check of the program's input: no engine, no write. On Temporal the worker
         # checks it with the program it allows under that name.
-        if command in ("up", "preview") and self.engine == "local":
-            checked: list[Customer | InvalidCustomer] = []
-            for entry in entries:
-                problem = validate_customer(self.program, entry, self.settings) if isinstance(entry, Customer) else None
-                checked.append(InvalidCustomer(index=-1, id=entry.id, errors=(problem,)) if problem else entry)
-            entries = checked
-        for entry in entries:
-            if isinstance(entry, InvalidCustomer):
-                res = CustomerResult(customer_id=entry.label, command=command, ok=False, error=entry.message)
-                self._notify(CustomerEvent(entry.label, "started", command))
-                self._notify(CustomerEvent(entry.label, "finished", command, result=res))
-                results[entry.label] = res
-
-        valid = [e for e in entries if isinstance(e, Customer)]
-        if valid and self.engine == "temporal":
+        local = self.engine == "local"
+        plan = make_plan(command, customers, only, program=self.program if local else None, settings=self.settings)
+        t0 = time.monotonic()
+        results: dict[str, CustomerResult] = {}
+        for res in plan.refused():
+            self._notify(CustomerEvent(res.customer_id, "started", command))
+            self._notify(CustomerEvent(res.customer_id, "finished", command, result=res))
+            results[res.customer_id] = res
+        valid = plan.runnable
+        if valid and not local:
             assert isinstance(self.program, str)
             requests = [WorkflowInput(c, command, self.program, self.force) for c in valid]
             results.update(self._execute_temporal(command, requests))
         elif valid:
-            bin_dir = self._bin_dir()  # fail fast on a missing Pulumi CLI too
+            bin_dir = str(find_pulumi_bin())  # fail fast on a missing Pulumi CLI too
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            context = _worker_context(self.program)  # the fork server starts while the stacks are listed
+            context = worker_context(self.program)  # the fork server starts while the stacks are listed
             # Listed only for local workers, which share this process's view of the backend.
             listed = self._listed_stacks(bin_dir) if command == "up" else None
             jobs = [self._job(command, c, bin_dir, None if listed is None else c.id in listed) for c in valid]
-            results.update(self._execute_local(command, jobs, context))
-        ordered = [results[e.id if isinstance(e, Customer) else e.label] for e in entries]
-        return PipelineReport(command=command, results=ordered, duration_s=round(time.monotonic() - t0, 3))
-
-    def _select(
-        self, entries: list[Customer | InvalidCustomer], only: Iterable[str] | None
-    ) -> list[Customer | InvalidCustomer]:
-        labels = [e.id if isinstance(e, Customer) else e.label for e in entries]
-        dupes = sorted({x for x in labels if labels.count(x) > 1})
-        if dupes:
-            raise ValueError(f"duplicate customer ids: {', '.join(dupes)}")
-        if only is None:
-            return entries
-        wanted = [x.strip() for x in only if x.strip()]
-        unknown = [x for x in wanted if x not in labels]
-        if unknown:
-            raise ValueError(f"--only names unknown customers: {', '.join(unknown)}")
-        return [e for e, label in zip(entries, labels, strict=True) if label in wanted]
-
-    def _bin_dir(self) -> str:
-        from akua_pulumi.automation.environment import find_pulumi_bin
-
-        return str(find_pulumi_bin())
+            results.update(run_local(jobs, context, parallelism=self.parallelism, notify=self._notify))
+        return PipelineReport(command=command, results=plan.order(results), duration_s=round(time.monotonic() - t0, 3))
 
     def _listed_stacks(self, bin_dir: str) -> set[str] | None:
-        """This project's stack names in the backend: one CLI call for the whole run, which spares
-        each new customer the read that would find its stack missing. None when the listing fails."""
-        from akua_pulumi.automation.environment import PulumiEnvironment
-
+        """This project's stack names in the backend (None when the listing fails)."""
         kw: dict[str, Any] = {} if self.passphrase is None else {"passphrase": self.passphrase}
         penv = PulumiEnvironment(
             state_dir=self.state_dir, backend_url=self.backend_url, bin_dir=Path(bin_dir), extra=dict(self.env), **kw
         )
-        proc = penv.run("stack", "ls", "--project", self.project_name, "--json", cwd=penv.state_dir, check=False)
-        if proc.returncode != 0:
-            return None
-        try:
-            return {str(entry["name"]).rsplit("/", 1)[-1] for entry in json.loads(proc.stdout or "[]")}
-        except (ValueError, KeyError, TypeError):
-            return None
+        return listed_stacks(penv, self.project_name)
 
     def _job(self, command: str, customer: Customer, bin_dir: str | None, stack_exists: bool | None = None) -> Job:
         config = {k: ((v.value, True) if isinstance(v, Secret) else (v, False)) for k, v in self.config.items()}
@@ -375,7 +282,7 @@ class OnboardingPipeline:
             self.on_event(event)
 
     def _execute_temporal(self, command: str, requests: Sequence[WorkflowInput]) -> dict[str, CustomerResult]:
-        from akua_pulumi.automation.temporal import DEFAULT_TASK_QUEUE, run_on_temporal
+        from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, run_on_temporal
 
         assert self.address is not None
         for request in requests:
@@ -387,53 +294,3 @@ class OnboardingPipeline:
             task_queue=self.task_queue or DEFAULT_TASK_QUEUE,
             on_finished=lambda r: self._notify(CustomerEvent(r.customer_id, "finished", command, result=r)),
         )
-
-    def _execute_local(self, command: str, jobs: Sequence[Job], ctx: Any) -> dict[str, CustomerResult]:
-        events = ctx.Queue()
-        results: dict[str, CustomerResult] = {}
-        done_at: dict[str, float] = {}  # future finished, waiting for its "finished" event
-        workers = min(self.parallelism, len(jobs))
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(events, dict(os.environ))
-        )
-        try:
-            futures: dict[str, Future[CustomerResult]] = {j.customer.id: pool.submit(_run_job, j) for j in jobs}
-            while len(results) < len(jobs):
-                try:
-                    kind, cid, cmd, message, result, ts = events.get(timeout=0.2)
-                except queue_mod.Empty:
-                    pass
-                else:
-                    if cid in results:
-                        continue
-                    if kind == "finished":
-                        results[cid] = result
-                    self._notify(CustomerEvent(cid, kind, cmd, message, result, ts))
-                now = time.monotonic()
-                for cid, fut in futures.items():
-                    if cid in results or not fut.done():
-                        continue
-                    exc = fut.exception()
-                    if exc is not None:  # the worker died (crash, OOM kill): no events will come
-                        res = CustomerResult(
-                            customer_id=cid,
-                            command=command,
-                            ok=False,
-                            error=_shorten(f"worker process failed: {type(exc).__name__}: {exc}"),
-                            log_path=str(self.log_path(cid, command)),
-                        )
-                    elif now - done_at.setdefault(cid, now) > 5.0:  # events lost; trust the future
-                        res = fut.result()
-                    else:
-                        continue
-                    results[cid] = res
-                    self._notify(CustomerEvent(cid, "finished", command, result=res))
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        else:
-            pool.shutdown(wait=True)
-        finally:
-            events.close()
-            events.join_thread()
-        return results

@@ -1,4 +1,5 @@
-"""``akua-onboard-worker``: run onboarding workflows from a Temporal task queue.
+"""``akua-onboard-worker``: run onboarding workflows from a Temporal task queue (the worker side
+of :mod:`.executors.temporal`; each workflow's job runs :func:`.stack_run.run_job` in a job process).
 
 A worker's settings are its own: the API URL, workspace and Stripe base (flags, defaulting to
 ``AKUA_API_URL``, ``AKUA_WORKSPACE``, ``STRIPE_API_BASE``), the backend, the project, the program
@@ -27,8 +28,8 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, OnboardCustomer
 from akua_pulumi.automation.results import CustomerResult
-from akua_pulumi.automation.temporal import DEFAULT_TASK_QUEUE, OnboardCustomer
 from akua_pulumi.automation.workflow_input import (
     DEFAULT_PROGRAM_NAME,
     InvalidWorkflowInput,
@@ -54,7 +55,8 @@ def _job_process(wire: dict[str, Any], results: Any) -> None:  # pragma: no cove
     """A job process, forked from the worker's fork server: its own session (so the worker can end
     the whole run: engine, language host, providers) that ends when the fork server does, which is
     when the worker does (Linux ``PR_SET_PDEATHSIG``). The result goes back on ``results``."""
-    from akua_pulumi.automation.runner import Job, run_job
+    from akua_pulumi.automation.job import Job
+    from akua_pulumi.automation.stack_run import run_job
 
     server = os.getppid()
     os.setsid()
@@ -89,7 +91,8 @@ class WorkerSettings:
             InvalidWorkflowInput: the input has another shape, or names a program not allowed here.
         """
         from akua_pulumi.automation.environment import find_pulumi_bin
-        from akua_pulumi.automation.runner import Job, has_validator, validate_customer
+        from akua_pulumi.automation.job import Job
+        from akua_pulumi.automation.program_ref import has_validator, validate_customer
 
         request = parse_workflow_input(wire)
         program = self.programs.get(request.program)
@@ -135,7 +138,7 @@ class WorkerSettings:
         worker = os.environ.get("AKUA_WORKER_NAME") or f"{os.uname().nodename}:{os.getpid()}"
         if isinstance(job, CustomerResult):
             return {**asdict(job), "attempt": info.attempt, "worker": worker}
-        from akua_pulumi.automation.runner import fork_server_context
+        from akua_pulumi.automation.fork_server import fork_server_context
 
         cid = job["customer"]["id"]
         ctx = fork_server_context("akua_pulumi.automation.programs", __name__)
@@ -257,7 +260,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
         ValueError: a malformed flag, a program that cannot be imported, no passphrase where one is needed.
     """
     from akua_pulumi.automation.environment import require_passphrase
-    from akua_pulumi.automation.runner import resolve_program
+    from akua_pulumi.automation.program_ref import resolve_program
 
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.project):
         raise ValueError(f"--project {args.project!r} may only contain letters, digits, '_', '.', '-'")

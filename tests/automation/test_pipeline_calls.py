@@ -20,7 +20,7 @@ import pytest
 from akua_pulumi.automation.customers import Customer, parse_customers_file
 from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret
-from akua_pulumi.automation.runner import run_job
+from akua_pulumi.automation.stack_run import run_job
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -131,7 +131,7 @@ Resources:
 
 def test_in_process_validation_rejects_before_any_engine_run(tmp_path: Path) -> None:
     """The stock program's ``validate`` hook fails a customer whose values a resource would reject."""
-    from akua_pulumi.automation.runner import has_validator, validate_customer
+    from akua_pulumi.automation.program_ref import has_validator, validate_customer
 
     program = "akua_pulumi.automation.programs:customer_program"
     data = {"id": "w", "name": "W", "region": {"name": "eu"}, "cluster": {"name": "c", "network_profile": "windows"}}
