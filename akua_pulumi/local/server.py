@@ -77,7 +77,7 @@ class _ErrorTask(ErrorTask):
         }.get(code, str(error.reason))
         message = {
             401: str(error.body),
-            400: "malformed HTTP request",
+            400: _malformed(str(error.body)),
             413: f"request body exceeds the limit of {MAX_BODY} bytes",
             431: f"request headers exceed the limit of {MAX_HEADER_BYTES} bytes",
         }.get(code, "the server could not answer the request")
@@ -92,6 +92,13 @@ class _ErrorTask(ErrorTask):
 
 
 _CODES = {400: 7001, 401: 7003, 413: 7001, 431: 7001}
+
+
+def _malformed(detail: str) -> str:
+    """waitress's reason when it names no part of the request (it quotes what it echoes), else nothing."""
+    if detail and len(detail) <= 80 and '"' not in detail and "\\" not in detail and detail.isprintable():
+        return f"malformed HTTP request: {detail}"
+    return "malformed HTTP request"
 
 
 class _Task(WSGITask):
