@@ -1,4 +1,4 @@
-"""The bundled contract is the shared v3 one (API.md §6), byte for byte, and a valid OpenAPI 3.1 document."""
+"""The bundled contract is the shared v4 one (API.md §7), byte for byte, and a valid OpenAPI 3.1 document."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from akua_pulumi.contract import contract
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "akua-api" / "openapi-v3.json"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "akua-api" / "openapi-v4.json"
 
 
 def _bundled() -> bytes:
@@ -27,4 +27,4 @@ def test_bundled_contract_is_valid_openapi() -> None:
     from openapi_spec_validator import validate
 
     validate(json.loads(_bundled()))
-    assert len(contract().operations) == 126
+    assert len(contract().operations) == 173

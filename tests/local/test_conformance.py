@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from akua_pulumi.contract import contract
+from akua_pulumi.roles import ROLE_TABLE
 from akua_pulumi.local import App, LocalAdmin
 from akua_pulumi.local.backend import load_all
 
@@ -81,7 +82,9 @@ def test_every_operation_has_a_handler() -> None:
     routes = load_all()
     missing = sorted(op.operation_id for op in contract() if op.operation_id not in routes)
     assert not missing, f"operations without a handler: {missing}"
-    assert len(list(contract())) == len(routes) == 126
+    assert len(list(contract())) == len(routes) == 173
+    no_role = sorted(op.operation_id for op in contract() if op.operation_id not in ROLE_TABLE)
+    assert not no_role, f"operations without a row in the role table: {no_role}"
 
 
 def test_auth_and_context(api: Api, app: App) -> None:
