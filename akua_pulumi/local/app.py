@@ -3,7 +3,7 @@
 Request path for ``/v1/...``: match (contract) → count → faults (5xx/429 before any effect) →
 one transaction { advance due timers → authenticate → validate (400/7001) → resolve workspace and role →
 idempotency replay → handler → store idempotent result } → optional drop-after-commit → JSON.
-Every :class:`~akua_pulumi.local.errors.ApiError` is rendered here and only here.
+Every :class:`~akua_pulumi.local.errors.LocalApiError` is rendered here and only here.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .backend.operations import advance
 from .backend.tokens import authenticate, issue_session
 from .control import handle_control
 from .db import Store, Tx
-from .errors import ApiError, Forbidden, Internal, NotFound, ValidationFailed
+from .errors import Forbidden, Internal, LocalApiError, LocalNotFound, ValidationFailed
 from .faults import DropConnection, Faults
 from .inputs import EXPLAIN_OPS, emulator_rules, invalid
 from .limits import control_authorized, decode_segment, raw_path, read_body, unauthorized
@@ -126,13 +126,13 @@ class App:
         if path == "/_local" or path.startswith("/_local/"):
             # Caller first (loopback, then the owner token), before the body is read or anything happens.
             if not _loopback(environ.get("REMOTE_ADDR")):
-                err: ApiError = Forbidden("the /_local control plane is loopback only")
+                err: LocalApiError = Forbidden("the /_local control plane is loopback only")
             elif not control_authorized(environ, self.owner_token):
                 err = unauthorized()
             else:
                 try:
                     status, body = handle_control(self, method, path[len("/_local") :], _read_body(environ)[1])
-                except ApiError as exc:  # 400/413 of the body limits
+                except LocalApiError as exc:  # 400/413 of the body limits
                     err = exc
                 else:
                     return _respond(start_response, status, body)
@@ -140,12 +140,12 @@ class App:
         if path == "/v1" or path.startswith("/v1/"):
             try:
                 _read_body(environ)  # 400/413 (Content-Length, size, nesting) before any other work
-            except ApiError as exc:
+            except LocalApiError as exc:
                 return _respond(start_response, exc.status, exc.envelope())
             status, body = self.handle_v1(method, path[3:], environ)
             allow = self.allowed_methods(path[3:]) if status == 405 else None
             return _respond(start_response, status, body, allow=allow)
-        return _respond(start_response, 404, NotFound(f"no such path {path}").envelope())
+        return _respond(start_response, 404, LocalNotFound(f"no such path {path}").envelope())
 
     def handle_v1(self, method: str, rel: str, environ: dict[str, Any]) -> tuple[int, Any]:
         matched = self.contract.match(method, rel)
@@ -154,7 +154,7 @@ class App:
             if matched:
                 matched = (matched[0], {"metric": rel[len("/quotas/") :]})
         if matched is None:
-            err: ApiError = NotFound(f"no operation for {method} {rel}")
+            err: LocalApiError = LocalNotFound(f"no operation for {method} {rel}")
             if self.allowed_methods(rel):
                 err = MethodNotAllowed(f"method {method} not allowed on {rel}")
             with self._count_lock:
@@ -169,7 +169,7 @@ class App:
         except DropConnection:
             status = 0
             raise
-        except ApiError as exc:
+        except LocalApiError as exc:
             status, body = self._render(op, exc)
         except Exception as exc:  # an emulator bug: still answer with the envelope
             status, body = self._render(op, Internal(f"internal error: {type(exc).__name__}: {exc}"))
@@ -190,7 +190,7 @@ class App:
         return methods
 
     @staticmethod
-    def _render(op: Operation, exc: ApiError) -> tuple[int, Any]:
+    def _render(op: Operation, exc: LocalApiError) -> tuple[int, Any]:
         status = exc.status
         if op.operation_id in EXPLAIN_OPS and status == 400:
             return 422, exc.envelope()  # the explain calls declare no 400 (API.md §6.0)
@@ -208,7 +208,8 @@ class App:
         if self.faults.config.latency_ms:
             time.sleep(self.faults.config.latency_ms / 1000)
         if fault in ("error", "rate_limited"):
-            err = ApiError("injected fault" if fault == "error" else "rate limited (injected)", status=fault_status)
+            message = "injected fault" if fault == "error" else "rate limited (injected)"
+            err = LocalApiError(message, status=fault_status)
             return fault_status, {
                 **err.envelope(),
                 **({"retry_after": self.faults.config.retry_after_seconds} if fault == "rate_limited" else {}),
@@ -316,13 +317,13 @@ class _CachedContract(Contract):
         return hit[1]
 
 
-class MethodNotAllowed(ApiError):
+class MethodNotAllowed(LocalApiError):
     """405/7001: the path exists but does not declare the method; rendered with ``Allow``."""
 
     status, code = 405, 7001
 
 
-class _Reuse(ApiError):
+class _Reuse(LocalApiError):
     """422/7001 (400 where the operation declares no 422): an idempotency key replayed with a different request."""
 
     status, code = 422, 7001

@@ -20,7 +20,7 @@ from .backend.packages import publish_artifact
 from .backend.tokens import issue_session
 from .backend.workspaces import grant_management
 from .db import Obj, Store, Tx
-from .errors import ApiError, NotFound, ValidationFailed
+from .errors import LocalApiError, LocalNotFound, ValidationFailed
 from .faults import Faults
 from .limits import decode_segment
 from .util import new_id, now
@@ -68,13 +68,13 @@ def handle_control(app: Emulator, method: str, path: str, raw: bytes) -> tuple[i
             params = {k: decode_segment(v) for k, v in hit.groupdict().items()}
             try:
                 return fn(app, params, body)
-            except ApiError as exc:
+            except LocalApiError as exc:
                 return exc.status, exc.envelope()
             except (KeyError, TypeError, ValueError) as exc:  # a check missed above: still the caller's input
                 return 400, ValidationFailed(f"bad request: {type(exc).__name__}").envelope()
     if any(rx.match(path) for _, rx, _ in ROUTES):
-        return 405, ApiError(f"method {method} not allowed on /_local{path}", status=405).envelope()
-    return 404, NotFound(f"no control endpoint {method} /_local{path}").envelope()
+        return 405, LocalApiError(f"method {method} not allowed on /_local{path}", status=405).envelope()
+    return 404, LocalNotFound(f"no control endpoint {method} /_local{path}").envelope()
 
 
 def _user_id(b: dict[str, Any]) -> str:
@@ -206,7 +206,7 @@ def _object(tx: Tx, oid: str) -> tuple[str, Obj]:
     """``(kind, object)`` of any stored object by id, or 404."""
     found = tx.get_any(oid)
     if found is None:
-        raise NotFound(f"object {oid} not found")
+        raise LocalNotFound(f"object {oid} not found")
     return found
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .errors import Conflict, NotFound, ValidationFailed
+from .errors import LocalConflict, LocalNotFound, ValidationFailed
 from .util import now
 
 __all__ = ["Store", "Tx"]
@@ -105,10 +105,10 @@ class Tx:
         return (rows[0][0], json.loads(rows[0][1])) if rows else None
 
     def must(self, kind: str, oid: str, workspace_id: str | None = None, what: str | None = None) -> Obj:
-        """The object or :class:`NotFound` (also when it lives in another workspace)."""
+        """The object or :class:`LocalNotFound` (also when it lives in another workspace)."""
         obj = self.get(kind, oid)
         if obj is None or (workspace_id is not None and obj.get("workspace_id") != workspace_id):
-            raise NotFound(f"{what or kind} {oid} not found")
+            raise LocalNotFound(f"{what or kind} {oid} not found")
         return obj
 
     def insert(
@@ -122,7 +122,7 @@ class Tx:
         scope: str = "",
         conflict: str = "already exists",
     ) -> Obj:
-        """Insert ``obj`` (must carry ``id``); a natural-key clash raises :class:`Conflict`."""
+        """Insert ``obj`` (must carry ``id``); a natural-key clash raises :class:`LocalConflict`."""
         try:
             self.conn.execute(
                 "INSERT INTO objects (id, kind, workspace_id, parent_id, scope, natural_key, created_at,"
@@ -139,7 +139,7 @@ class Tx:
                 ),
             )
         except sqlite3.IntegrityError as exc:
-            raise Conflict(conflict) from exc
+            raise LocalConflict(conflict) from exc
         return obj
 
     def save(self, obj: Obj, *, natural_key: str | None = None, conflict: str = "already exists") -> Obj:
@@ -153,7 +153,7 @@ class Tx:
             else:
                 self.conn.execute("UPDATE objects SET data=? WHERE id=?", (json.dumps(obj), obj["id"]))
         except sqlite3.IntegrityError as exc:
-            raise Conflict(conflict) from exc
+            raise LocalConflict(conflict) from exc
         return obj
 
     def delete(self, oid: str) -> None:

@@ -1,41 +1,48 @@
 """Typed errors raised by akua-local backends, rendered once by the app as the API error envelope.
 
+The emulator's names carry a ``Local`` prefix where the package's other trees use the word (see the
+whole tree in :mod:`akua_pulumi.errors`); they are the server side of the wire, never seen by a client.
+
 Tree::
 
-    ApiError(status, code, message, path, metadata)
-    ├── ValidationFailed   400 / 7001   malformed input (``path`` names the field)
-    ├── Unprocessable      422 / 7001   semantically invalid input
-    ├── Unauthenticated    401 / 7003   missing, invalid, expired or revoked bearer token
-    ├── Forbidden          403 / 7005   refused for another reason (an allowlist, another email)
-    │   ├── RoleDenied     403 / 7003   the role table (API.md §6.2): names the role needed and the caller's
-    │   └── ContextRequired 403 / 7004  "Akua-Context header is required"
-    ├── NotFound           404 / 7002   unknown id
-    ├── Conflict           409 / 7006   uniqueness or state precondition
-    │   ├── QuotaExceeded  409 / 7002   plan quota reached (message names the metric)
-    │   └── EtagMismatch   409 / 7009   "ABORTED: etag mismatch", metadata {"etag": current}
-    └── Internal           500 / 7000   a bug in the emulator
+    AkuaError
+    └── LocalApiError(status, code, message, path, metadata)
+        ├── ValidationFailed        400 / 7001   malformed input (``path`` names the field)
+        ├── Unprocessable           422 / 7001   semantically invalid input
+        ├── Unauthenticated         401 / 7003   missing, invalid, expired or revoked bearer token
+        ├── Forbidden               403 / 7005   refused for another reason (an allowlist, another email)
+        │   ├── RoleDenied          403 / 7003   the role table (API.md §6.2): the role needed and the caller's
+        │   └── ContextRequired     403 / 7004   "Akua-Context header is required"
+        ├── LocalNotFound           404 / 7002   unknown id
+        ├── LocalConflict           409 / 7006   uniqueness or state precondition
+        │   ├── QuotaExceeded       409 / 7002   plan quota reached (message names the metric)
+        │   └── LocalEtagMismatch   409 / 7009   "ABORTED: etag mismatch", metadata {"etag": current}
+        └── Internal                500 / 7000   a bug in the emulator
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..errors import AkuaError
+
 __all__ = [
-    "ApiError",
-    "Conflict",
     "ContextRequired",
-    "EtagMismatch",
     "Forbidden",
     "Internal",
-    "NotFound",
+    "LocalApiError",
+    "LocalConflict",
+    "LocalEtagMismatch",
+    "LocalNotFound",
     "QuotaExceeded",
+    "RoleDenied",
     "Unauthenticated",
     "Unprocessable",
     "ValidationFailed",
 ]
 
 
-class ApiError(Exception):
+class LocalApiError(AkuaError):
     """Base of every error the emulator answers with; carries the envelope fields."""
 
     status = 500
@@ -71,25 +78,25 @@ class ApiError(Exception):
         return {"success": False, "errors": [self.entry(), *self.extra], "result": {}}
 
 
-class ValidationFailed(ApiError):
+class ValidationFailed(LocalApiError):
     """400: the request breaks the contract (unknown field, wrong type, missing header)."""
 
     status, code = 400, 7001
 
 
-class Unprocessable(ApiError):
+class Unprocessable(LocalApiError):
     """422: well-formed but semantically invalid (unknown referenced id, bad semver pin)."""
 
     status, code = 422, 7001
 
 
-class Unauthenticated(ApiError):
+class Unauthenticated(LocalApiError):
     """401: no valid bearer credential."""
 
     status, code = 401, 7003
 
 
-class Forbidden(ApiError):
+class Forbidden(LocalApiError):
     """403: the principal may not do this."""
 
     status, code = 403, 7005
@@ -149,25 +156,25 @@ class ContextRequired(Forbidden):
         super().__init__("Akua-Context header is required")
 
 
-class NotFound(ApiError):
+class LocalNotFound(LocalApiError):
     """404: unknown id."""
 
     status, code = 404, 7002
 
 
-class Conflict(ApiError):
+class LocalConflict(LocalApiError):
     """409: uniqueness conflict or a state precondition failed."""
 
     status, code = 409, 7006
 
 
-class QuotaExceeded(Conflict):
+class QuotaExceeded(LocalConflict):
     """409/7002: a plan quota is exhausted; the message names the metric."""
 
     code = 7002
 
 
-class EtagMismatch(Conflict):
+class LocalEtagMismatch(LocalConflict):
     """409/7009 ABORTED: ``If-Match`` differs from the current etag (given in metadata)."""
 
     code = 7009
@@ -176,7 +183,7 @@ class EtagMismatch(Conflict):
         super().__init__("ABORTED: etag mismatch", metadata={"etag": current})
 
 
-class Internal(ApiError):
+class Internal(LocalApiError):
     """500: an emulator bug; never raised on purpose for bad input."""
 
     status, code = 500, 7000

@@ -10,7 +10,7 @@ import hmac
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from .errors import ApiError, Unauthenticated, ValidationFailed
+from .errors import LocalApiError, Unauthenticated, ValidationFailed
 
 __all__ = [
     "MAX_BODY",
@@ -32,7 +32,7 @@ MAX_HEADER_BYTES = 64 * 1024  # request line plus headers (431 beyond, from the 
 MAX_CONTENT_LENGTH_DIGITS = 18  # a longer Content-Length is not a length but garbage: 400
 
 
-class PayloadTooLarge(ApiError):
+class PayloadTooLarge(LocalApiError):
     """413/7001: the declared body is larger than :data:`MAX_BODY`."""
 
     status, code = 413, 7001
@@ -136,6 +136,6 @@ def control_authorized(environ: dict[str, Any], owner_token: str) -> bool:
     return hmac.compare_digest(token.strip().encode("utf-8", "replace"), owner_token.encode("utf-8"))
 
 
-def unauthorized() -> ApiError:
+def unauthorized() -> LocalApiError:
     """The 401 of a control-plane request without the owner token."""
     return Unauthenticated("the /_local control plane requires Authorization: Bearer <the owner token>")

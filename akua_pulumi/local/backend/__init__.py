@@ -4,7 +4,7 @@ Each module registers thin handlers with :func:`route` (operationId → function
 :class:`Req` whose principal, workspace and role were already resolved and checked by
 :func:`~akua_pulumi.local.backend.authz.authorize` (the route's ``scope`` and the operation's row of
 :data:`akua_pulumi.roles.ROLE_TABLE`); it returns ``(status, body)`` or raises an
-:class:`~akua_pulumi.local.errors.ApiError`. Everything cross-cutting (auth, validation, idempotency,
+:class:`~akua_pulumi.local.errors.LocalApiError`. Everything cross-cutting (auth, validation, idempotency,
 faults, counters, transactions, error rendering) lives in :mod:`akua_pulumi.local.app`.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 from ...roles import ROLE_RANK
 from ..db import Obj, Tx
-from ..errors import Conflict, EtagMismatch
+from ..errors import LocalConflict, LocalEtagMismatch
 from ..util import now
 
 __all__ = [
@@ -169,7 +169,7 @@ def list_route(op_id: str, kind: str, render: Callable[[Obj], Any]) -> None:
 def reactivate(r: Req, obj: Obj, noun: str, was: str, *cleared: str) -> Obj:
     """Bring ``obj`` (a ``was`` object, e.g. archived) back to ``active``, dropping ``cleared`` fields."""
     if obj["state"] == "active":
-        raise Conflict(f"{noun} {obj['id']} is not {was}")
+        raise LocalConflict(f"{noun} {obj['id']} is not {was}")
     obj["state"] = "active"
     for key in cleared:
         obj.pop(key, None)
@@ -180,7 +180,7 @@ def reactivate(r: Req, obj: Obj, noun: str, was: str, *cleared: str) -> Obj:
 def check_etag(obj: Obj, if_match: str | None, key: str = "etag") -> None:
     """409 ABORTED when ``If-Match`` is given and differs from ``obj[key]``."""
     if if_match is not None and if_match != obj[key]:
-        raise EtagMismatch(obj[key])
+        raise LocalEtagMismatch(obj[key])
 
 
 def bump(obj: Obj, key: str = "etag") -> Obj:

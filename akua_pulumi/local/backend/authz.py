@@ -14,7 +14,7 @@ from typing import Any
 
 from ...roles import ROLE_RANK, RoleRule, cancel_role, permits, required_role
 from ..db import Obj, Tx
-from ..errors import ContextRequired, NotFound, RoleDenied
+from ..errors import ContextRequired, LocalNotFound, RoleDenied
 from . import Principal, Req, Route
 
 # Writes that stay allowed while the workspace is suspended or ended, so the owner can pay or leave.
@@ -136,7 +136,7 @@ def authorize(r: Req, route: Route, template: str, is_read: bool) -> None:
     if obj is not None and have.role == "none":
         kind, label = _object_kind(template) or ("", "object")
         if not (kind == "operation" and obj.get("_by") == p.key):
-            raise NotFound(f"{label} {obj['id']} not found")  # ids of other workspaces are not revealed
+            raise LocalNotFound(f"{label} {obj['id']} not found")  # ids of other workspaces are not revealed
     needed = rule.role
     if r.op_id == "operations.cancel" and obj is not None:
         needed = cancel_role(str((obj.get("metadata") or {}).get("type", "")))
@@ -213,7 +213,7 @@ def _resolve(r: Req, route: Route, template: str, rule: RoleRule) -> tuple[str |
     if route.scope == "path":
         ws_id = r.path["id"]
         if tx.get("workspace", ws_id) is None:
-            raise NotFound(f"workspace {ws_id} not found")
+            raise LocalNotFound(f"workspace {ws_id} not found")
         return ws_id, None
     context = p.token_workspace_id or header
     kind = _object_kind(template)
@@ -226,13 +226,13 @@ def _resolve(r: Req, route: Route, template: str, rule: RoleRule) -> tuple[str |
             return context, None
         obj, owner = _lookup(tx, kind, r.path["id"])
         if owner not in (None, context):
-            raise NotFound(f"{kind[1]} {r.path['id']} not found")
+            raise LocalNotFound(f"{kind[1]} {r.path['id']} not found")
         return context, obj
     if by_object and kind is not None:  # no context: checked in the workspace that owns the object
         obj, owner = _lookup(tx, kind, r.path["id"])
         if owner is None or tx.get("workspace", owner) is None:
             if obj.get("_by") != p.key:
-                raise NotFound(f"{kind[1]} {obj['id']} not found")
+                raise LocalNotFound(f"{kind[1]} {obj['id']} not found")
             return None, obj  # e.g. the operation of a workspace deleted since: its starter may still read it
         return owner, obj
     if route.scope == "ctx" or (route.scope == "any" and not rule.self_allowed):
@@ -252,7 +252,7 @@ def _lookup(tx: Tx, kind: tuple[str, str], oid: str) -> tuple[Obj, str | None]:
     """The object ``oid`` of ``kind`` and the workspace that owns it (404 when unknown)."""
     rows = tx.q("SELECT workspace_id, data FROM objects WHERE id=? AND kind=?", oid, kind[0])
     if not rows:
-        raise NotFound(f"{kind[1]} {oid} not found")
+        raise LocalNotFound(f"{kind[1]} {oid} not found")
     obj: Obj = json.loads(rows[0][1])
     owner = rows[0][0] or obj.get("workspace_id")
     return obj, str(owner) if owner else None

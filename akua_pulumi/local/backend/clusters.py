@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..db import Obj, Tx
-from ..errors import Conflict, Unprocessable
+from ..errors import LocalConflict, Unprocessable
 from ..util import new_id, now
 from . import Req, bump, public, route
 from .operations import effect, start
@@ -123,10 +123,10 @@ def installs_on(tx: Tx, cluster_id: str) -> list[str]:
 def delete_cluster(r: Req) -> tuple[int, Any]:
     c = r.writable("cluster")
     if c["state"] == "deleting":
-        raise Conflict(f"cluster {c['id']} is already being deleted")
+        raise LocalConflict(f"cluster {c['id']} is already being deleted")
     busy = installs_on(r.tx, c["id"])
     if busy:
-        raise Conflict(
+        raise LocalConflict(
             f"cluster {c['id']} still has installs: {', '.join(busy)}", metadata={"installs": ",".join(busy)}
         )
     c.update(state="deleting", reconciling=True, _state_before_delete=c["state"])
@@ -137,7 +137,7 @@ def delete_cluster(r: Req) -> tuple[int, Any]:
 def _transition(r: Req, op_type: str, need: str, mid: str) -> tuple[int, Any]:
     c = r.writable("cluster")
     if c["state"] != need:
-        raise Conflict(f"cluster {c['id']} is {c['state']}; {op_type} needs {need}")
+        raise LocalConflict(f"cluster {c['id']} is {c['state']}; {op_type} needs {need}")
     c.update(state=mid, reconciling=True)
     r.tx.save(bump(c))
     return 202, render_op(start(r, op_type, "cluster", c["id"], {"cluster_id": c["id"]}))
@@ -157,7 +157,7 @@ def resume_cluster(r: Req) -> tuple[int, Any]:
 def refresh_capabilities(r: Req) -> tuple[int, Any]:
     c = r.tx.must("cluster", r.path["id"], r.ws)
     if c["state"] in ("pending", "deleting"):
-        raise Conflict(f"cluster {c['id']} is {c['state']}")
+        raise LocalConflict(f"cluster {c['id']} is {c['state']}")
     return 202, render_op(start(r, "cluster.capabilities.refresh", "cluster", c["id"], {"cluster_id": c["id"]}))
 
 

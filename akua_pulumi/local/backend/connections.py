@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..db import Obj
-from ..errors import NotFound, Unprocessable
+from ..errors import LocalNotFound, Unprocessable
 from ..util import new_id, now
 from . import Req, list_route, public, route
 from .secrets import erase, new_secret
@@ -38,7 +38,7 @@ def _own(r: Req, kind: str, what: str) -> Obj:
     """The row ``{id}`` of this workspace (reads carry no ``workspace_id``, so the column decides)."""
     ids = {o["id"] for o in r.tx.find(kind, workspace_id=r.ws)}
     if r.path["id"] not in ids:
-        raise NotFound(f"{what} {r.path['id']} not found")
+        raise LocalNotFound(f"{what} {r.path['id']} not found")
     return r.tx.must(kind, r.path["id"])
 
 

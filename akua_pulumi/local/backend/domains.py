@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..db import Obj, Tx
-from ..errors import Conflict, NotFound
+from ..errors import LocalConflict, LocalNotFound
 from ..util import new_id, now, rand
 from . import Req, bump, check_etag, public, route
 from .operations import effect, start
@@ -159,7 +159,7 @@ def update_domain(r: Req) -> tuple[int, Any]:
     d = _domain(r)
     check_etag(d, r.if_match)
     if d["status"] == "releasing":
-        raise Conflict(f"custom domain {d['id']} is being deleted")
+        raise LocalConflict(f"custom domain {d['id']} is being deleted")
     meta: Obj = {
         "workspace_id": r.ws,
         "custom_domain_id": d["id"],
@@ -239,7 +239,7 @@ def set_subdomain_name(r: Req) -> tuple[int, Any]:
         )
     holder = r.tx.find("subdomain", natural_key=name, scope="")
     if holder and holder[0]["id"] != sub["id"]:
-        raise Conflict(f"subdomain name {name!r} is taken")
+        raise LocalConflict(f"subdomain name {name!r} is taken")
     sub["status"] = "propagating"
     r.tx.save(bump(sub), natural_key=name, conflict=f"subdomain name {name!r} is taken")  # reserve the name
     return 202, render_op(start(r, "workspace.subdomain.set_name", "workspace", r.ws, meta))
@@ -278,7 +278,7 @@ def _install(r: Req) -> Obj:
 def _hostname(r: Req, install_id: str) -> Obj:
     h = r.tx.get("preview_hostname", r.path["preview_hostname_id"])
     if h is None or h["install_id"] != install_id:
-        raise NotFound(f"preview hostname {r.path['preview_hostname_id']} not found")
+        raise LocalNotFound(f"preview hostname {r.path['preview_hostname_id']} not found")
     return h
 
 
@@ -334,7 +334,7 @@ def _bind(r: Req, op_type: str, binding: Obj) -> tuple[int, Any]:
         )
     if existing is not None:
         if existing["status"] == "releasing":
-            raise Conflict(f"preview hostname {existing['id']} is being deleted")
+            raise LocalConflict(f"preview hostname {existing['id']} is being deleted")
         return 202, render_op(start(r, op_type, "install", i["id"], meta, internal={"_hostname_id": existing["id"]}))
     ts = now()
     h: Obj = {

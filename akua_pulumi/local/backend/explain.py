@@ -11,7 +11,7 @@ from typing import Any
 
 from ...contract import contract
 from ...roles import PERMISSIONS, ROLE_RANK, Permission
-from ..errors import ContextRequired, NotFound
+from ..errors import ContextRequired, LocalNotFound
 from . import Principal, Req, route
 from .authz import denied, effective_role, role_check
 from .explain_checks import Check, Reason, resource_checks
@@ -97,7 +97,7 @@ def evaluate(r: Req, item: dict[str, Any], batch: bool) -> dict[str, Any]:
     missing = next((c for c in checks if c.missing), None)
     if missing is not None:  # an unknown id answers before the role check, as in the call itself (§6.2)
         if not batch:
-            raise NotFound(missing.message)
+            raise LocalNotFound(missing.message)
         reasons.append(missing.reason("denied"))
         return {"decision": {"result": "denied", "message": missing.message}, "action": action, "reasons": reasons}
     steps = _role_steps(r, perm, ws_id, subject) + checks

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from ..db import Obj, Tx
-from ..errors import Conflict, NotFound, Unprocessable
+from ..errors import LocalConflict, LocalNotFound, Unprocessable
 from ..util import new_id, now, rand
 from . import Req, Runtime, bump, matching, public, route
 from .operations import TIMERS, effect, start
@@ -170,7 +170,7 @@ def get_status(r: Req) -> tuple[int, Any]:
 def delete_install(r: Req) -> tuple[int, Any]:
     i = r.writable("install")
     if i["state"] == "deleted":
-        raise Conflict(f"install {i['id']} is already deleted")
+        raise LocalConflict(f"install {i['id']} is already deleted")
     i["reconciling"] = True
     r.tx.save(bump(i))
     return 202, render_op(start(r, "install.delete", "install", i["id"], {"install_id": i["id"]}))
@@ -182,7 +182,7 @@ def _renders(tx: Tx, install_id: str) -> list[Obj]:
 
 def _start_render(r: Req, i: Obj, v: Obj, restored_from: str | None = None) -> tuple[int, Any]:
     if i["state"] in ("pending", "deleted"):
-        raise Conflict(f"install {i['id']} is {i['state']}")
+        raise LocalConflict(f"install {i['id']} is {i['state']}")
     ts = now()
     rnd = {
         "id": new_id("rnd"),
@@ -239,8 +239,8 @@ def update_version(r: Req) -> tuple[int, Any]:
     i = r.writable("install")
     try:
         v = version(r.tx, i["_package_id"], r.body["package_version_id"])
-    except NotFound:
-        raise NotFound(
+    except LocalNotFound:
+        raise LocalNotFound(
             f"package version {r.body['package_version_id']} not found in package {i['_package_id']}",
             path=["body", "package_version_id"],
         ) from None
@@ -252,9 +252,9 @@ def restore(r: Req) -> tuple[int, Any]:
     i = r.writable("install")
     old = r.tx.get("render", r.body["render_id"])
     if old is None or old["install_id"] != i["id"]:
-        raise NotFound(f"render {r.body['render_id']} not found", path=["body", "render_id"])
+        raise LocalNotFound(f"render {r.body['render_id']} not found", path=["body", "render_id"])
     if old["state"] != "deployed":
-        raise Conflict(f"render {old['id']} is {old['state']}; only deployed renders can be restored")
+        raise LocalConflict(f"render {old['id']} is {old['state']}; only deployed renders can be restored")
     return _start_render(r, i, r.tx.must("package_version", old["package_version_id"]), old["id"])
 
 

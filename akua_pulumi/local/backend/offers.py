@@ -12,7 +12,7 @@ import string
 from typing import Any
 
 from ..db import Obj, Tx
-from ..errors import Forbidden, NotFound, Unprocessable
+from ..errors import Forbidden, LocalNotFound, Unprocessable
 from ..util import new_id, now
 from . import Req, bump, check_etag, matching, public, route
 from .packages import resolve_pin
@@ -190,7 +190,7 @@ def unarchive_offer(r: Req) -> tuple[int, Any]:
 def resolve_offer(r: Req) -> tuple[int, Any]:
     rows = r.tx.find("offer", natural_key=r.query["short_hash"], scope="")
     if not rows:
-        raise NotFound(f"no offer with short hash {r.query['short_hash']}")
+        raise LocalNotFound(f"no offer with short hash {r.query['short_hash']}")
     o = rows[0]
     full = render(o)
     out = {k: full[k] for k in (*_LANDING, *_LANDING_EXTRA) if k in full}

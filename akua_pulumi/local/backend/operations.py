@@ -10,7 +10,7 @@ from typing import Any
 
 from ...contract import contract
 from ..db import Obj, Tx
-from ..errors import NotFound, Unprocessable, ValidationFailed
+from ..errors import LocalNotFound, Unprocessable, ValidationFailed
 from ..util import new_id, now
 from . import Req, Runtime, public, route
 from .authz import accessible_workspaces
@@ -168,9 +168,9 @@ def _get(r: Req, wait: bool = False) -> Obj:
     """The operation of the path (authorize checked the caller may see it)."""
     op = r.tx.must("operation", r.path["id"], what="operation")
     if r.workspace_id and op["workspace_id"] not in (None, r.workspace_id):
-        raise NotFound(f"operation {r.path['id']} not found")
+        raise LocalNotFound(f"operation {r.path['id']} not found")
     if not wait and not listed(op):
-        raise NotFound(f"operation {r.path['id']} not found (wait on it with operations.wait)")
+        raise LocalNotFound(f"operation {r.path['id']} not found (wait on it with operations.wait)")
     return op
 
 

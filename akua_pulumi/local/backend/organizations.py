@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..db import Obj, Tx
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, LocalConflict, LocalNotFound, ValidationFailed
 from ..util import new_id, now, rand, sha256
 from . import Req, bump, check_etag, public, route
 from .authz import org_role_at_least
@@ -166,7 +166,7 @@ def add_member(r: Req) -> tuple[int, Any]:
 def _target(r: Req, org: Obj) -> Obj:
     m = _membership(r.tx, org["id"], r.path["userId"])
     if m is None:
-        raise NotFound(f"user {r.path['userId']} is not a member of {org['id']}")
+        raise LocalNotFound(f"user {r.path['userId']} is not a member of {org['id']}")
     return m
 
 
@@ -222,7 +222,7 @@ def create_invitation(r: Req) -> tuple[int, Any]:
         org_role_at_least(r, org["id"], "owner")
     email = r.body["email"].lower()
     if any(_pending(i) and i["email"] == email for i in r.tx.find("org_invitation", parent_id=org["id"])):
-        raise Conflict(f"a pending invitation for {email} exists")
+        raise LocalConflict(f"a pending invitation for {email} exists")
     ts = now()
     token = rand(40)
     inv = {
@@ -247,7 +247,7 @@ def _invitation(r: Req) -> tuple[Obj, Obj]:
     org = _org(r)
     inv = r.tx.get("org_invitation", r.path["invitationId"])
     if inv is None or inv["organization_id"] != org["id"]:
-        raise NotFound(f"invitation {r.path['invitationId']} not found")
+        raise LocalNotFound(f"invitation {r.path['invitationId']} not found")
     return org, inv
 
 
@@ -255,7 +255,7 @@ def _invitation(r: Req) -> tuple[Obj, Obj]:
 def resend_invitation(r: Req) -> tuple[int, Any]:
     _, inv = _invitation(r)
     if inv["status"] != "pending":
-        raise Conflict(f"invitation is {inv['status']}")
+        raise LocalConflict(f"invitation is {inv['status']}")
     inv["expires_at"] = now() + INVITE_TTL
     r.tx.save(bump(inv))
     return 200, public(inv)
@@ -265,7 +265,7 @@ def resend_invitation(r: Req) -> tuple[int, Any]:
 def cancel_invitation(r: Req) -> tuple[int, Any]:
     _, inv = _invitation(r)
     if inv["status"] != "pending":
-        raise NotFound(f"invitation {inv['id']} is not pending")
+        raise LocalNotFound(f"invitation {inv['id']} is not pending")
     inv["status"] = "canceled"
     r.tx.save(bump(inv))
     return 204, None
@@ -276,10 +276,10 @@ def accept_invitation(r: Req) -> tuple[int, Any]:
     digest = sha256(r.body["token"])
     found = [i for i in r.tx.find("org_invitation") if i["_token_hash"] == digest]
     if not found:
-        raise NotFound("invitation not found")
+        raise LocalNotFound("invitation not found")
     inv = found[0]
     if not _pending(inv):
-        raise Conflict(f"invitation is {inv['status'] if inv['status'] != 'pending' else 'expired'}")
+        raise LocalConflict(f"invitation is {inv['status'] if inv['status'] != 'pending' else 'expired'}")
     user = r.tx.must("user", str(r.principal.user_id))
     if (user.get("email") or "").lower() != inv["email"]:
         raise Forbidden("this invitation was sent to another email address")

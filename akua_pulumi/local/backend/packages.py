@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..db import Obj, Tx
-from ..errors import Conflict, NotFound, Unprocessable
+from ..errors import LocalConflict, LocalNotFound, Unprocessable
 from ..util import new_id, now
 from . import Req, bump, public, reactivate, route
 from .operations import effect, start
@@ -146,7 +146,7 @@ def _package_created(tx: Tx, op: Obj) -> Any:
 def import_package(r: Req) -> tuple[int, Any]:
     _check_artifact(r.tx, r.body["oci_ref"], r.body["version"], ["body", "version"])
     if any(p["source"].get("oci_ref") == r.body["oci_ref"] for p in r.tx.find("package", workspace_id=r.ws)):
-        raise Conflict(f"package {r.body['oci_ref']} is already imported in this workspace")
+        raise LocalConflict(f"package {r.body['oci_ref']} is already imported in this workspace")
     pkg = _package(r.ws, new_id("pkg"), r.body["name"], {"kind": "oci", "oci_ref": r.body["oci_ref"]}, r.body)
     r.tx.insert("package", pkg, workspace_id=r.ws)
     _new_version(r.tx, pkg, r.body["version"])
@@ -164,7 +164,7 @@ def delete_package(r: Req) -> tuple[int, Any]:
     versions = {v["id"] for v in r.tx.find("package_version", parent_id=pkg["id"])}
     users += [i["id"] for i in r.tx.find("install") if i["package_version_id"] in versions and i["state"] != "deleted"]
     if users:
-        raise Conflict(
+        raise LocalConflict(
             f"package {pkg['id']} is referenced by {', '.join(users)}",
             metadata={"referenced_by": ",".join(users)},
         )
@@ -192,7 +192,7 @@ def create_version(r: Req) -> tuple[int, Any]:
 def version(tx: Tx, pkg_id: str, vid: str) -> Obj:
     v = tx.get("package_version", vid)
     if v is None or v["package_id"] != pkg_id:
-        raise NotFound(f"package version {vid} not found")
+        raise LocalNotFound(f"package version {vid} not found")
     return v
 
 
@@ -290,7 +290,7 @@ def update_product(r: Req) -> tuple[int, Any]:
 def archive_product(r: Req) -> tuple[int, Any]:
     p = r.writable("product")
     if p["state"] == "archived":
-        raise Conflict(f"product {p['id']} is already archived")
+        raise LocalConflict(f"product {p['id']} is already archived")
     p.update(state="archived", archived_at=now())
     if "archive_reason" in r.body:
         p["archive_reason"] = r.body["archive_reason"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..db import Tx
-from ..errors import NotFound, QuotaExceeded
+from ..errors import LocalNotFound, QuotaExceeded
 from . import Req, route
 from .authz import accessible_workspaces
 from .entitlements import BY_KEY, BY_METRIC, Feature, allocation, limit, tier, user_tier
@@ -87,7 +87,7 @@ def quota_rows(tx: Tx, ws_id: str | None, ws_ids: list[str], cluster_id: str | N
     if cluster_id is not None:
         cluster = tx.get("cluster", cluster_id)
         if cluster is None or cluster["workspace_id"] not in scope:
-            raise NotFound(f"cluster {cluster_id} not found")
+            raise LocalNotFound(f"cluster {cluster_id} not found")
         f = BY_KEY["compute.max_concurrent_machine_launches"]
         alloc = allocation(tx, cluster["workspace_id"], f.key)
         if alloc["type"] != "unlimited":
@@ -111,7 +111,7 @@ def get_quota(r: Req) -> tuple[int, Any]:
     rows = {q["metric"]: q for q in quota_rows(r.tx, r.workspace_id, _scope(r))}
     if metric not in rows:
         known = metric in BY_METRIC
-        raise NotFound(
+        raise LocalNotFound(
             f"quota metric {metric!r} is unlimited on this plan" if known else f"unknown quota metric {metric!r}"
         )
     return 200, rows[metric]

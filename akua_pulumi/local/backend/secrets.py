@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..db import Obj, Tx
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import LocalConflict, LocalNotFound, ValidationFailed
 from ..util import new_id, now
 from . import Req, bump, check_etag, matching, public, reactivate, route
 
@@ -142,14 +142,14 @@ def _live(r: Req) -> Obj:
     """The secret for version paths: a soft-deleted secret's versions are unreadable (404) until undeleted."""
     s = _secret(r)
     if s["state"] != "active":
-        raise NotFound(f"secret {s['id']} is deleted")
+        raise LocalNotFound(f"secret {s['id']} is deleted")
     return s
 
 
 def _version(r: Req, s: Obj) -> Obj:
     v = r.tx.get("secret_version", r.path["vid"])
     if v is None or v["secret_id"] != s["id"]:
-        raise NotFound(f"secret version {r.path['vid']} not found")
+        raise LocalNotFound(f"secret version {r.path['vid']} not found")
     return v
 
 
@@ -189,7 +189,7 @@ def update_secret(r: Req) -> tuple[int, Any]:
     s = _secret(r)
     check_etag(s, r.if_match)
     if s["state"] != "active":
-        raise Conflict(f"secret {s['id']} is soft-deleted; undelete it first")
+        raise LocalConflict(f"secret {s['id']} is soft-deleted; undelete it first")
     b = r.body
     numbers = {v["version_number"] for v in _versions(r.tx, s["id"])}
     for alias, number in (b.get("version_aliases") or {}).items():
@@ -206,7 +206,7 @@ def delete_secret(r: Req) -> tuple[int, Any]:
     check_etag(s, r.if_match)
     refs = references(r.tx, r.ws, s["id"])
     if refs:
-        raise Conflict(f"secret {s['id']} is in use by {', '.join(refs)}")
+        raise LocalConflict(f"secret {s['id']} is in use by {', '.join(refs)}")
     if r.query.get("force") == "true":
         erase(r.tx, s["id"])
         return 204, None
@@ -263,7 +263,7 @@ def _transition(r: Req, target: str) -> tuple[int, Any]:
         return 200, render_version(v)
     check_etag(v, r.if_match)
     if v["state"] == "destroyed":
-        raise Conflict(f"secret version {v['id']} is destroyed")
+        raise LocalConflict(f"secret version {v['id']} is destroyed")
     v["state"] = target
     if target == "destroyed":
         v["destroyed_at"] = now()
@@ -296,7 +296,7 @@ def access_version(r: Req) -> tuple[int, Any]:
     if vid == "latest":
         enabled = [v for v in versions if v["state"] == "enabled"]
         if not enabled:
-            raise NotFound(f"secret {s['id']} has no enabled version")
+            raise LocalNotFound(f"secret {s['id']} has no enabled version")
         v = max(enabled, key=lambda v: v["version_number"])
     elif vid.startswith("secv_"):
         v = _version(r, s)
@@ -304,12 +304,12 @@ def access_version(r: Req) -> tuple[int, Any]:
         number = (s.get("version_aliases") or {}).get(vid)
         match = [v for v in versions if v["version_number"] == number]
         if not match:
-            raise NotFound(f"secret {s['id']} has no alias {vid!r}")
+            raise LocalNotFound(f"secret {s['id']} has no alias {vid!r}")
         v = match[0]
     if v["state"] == "disabled":
-        raise Conflict(f"secret version {v['id']} is disabled")
+        raise LocalConflict(f"secret version {v['id']} is disabled")
     if v["state"] == "destroyed":
-        raise NotFound(f"secret version {v['id']} is destroyed", status=410)
+        raise LocalNotFound(f"secret version {v['id']} is destroyed", status=410)
     r.tx.insert(
         "secret_access",
         {"id": new_id("sacc"), "secret_id": s["id"], "version_id": v["id"], "by": r.principal.key, "at": now()},

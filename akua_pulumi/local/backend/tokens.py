@@ -11,7 +11,7 @@ from typing import Any
 
 from ...roles import ROLE_RANK
 from ..db import Obj, Tx
-from ..errors import NotFound, Unauthenticated
+from ..errors import LocalNotFound, Unauthenticated
 from ..util import new_id, now, rand, sha256
 from . import Principal, Req, Runtime, public, route
 from .authz import user_role
@@ -120,7 +120,7 @@ def list_tokens(r: Req) -> tuple[int, Any]:
 def revoke_token(r: Req) -> tuple[int, Any]:
     tok = r.tx.get("api_token", r.path["id"])
     if tok is None or tok["workspace_id"] != r.ws:
-        raise NotFound(f"api token {r.path['id']} not found")
+        raise LocalNotFound(f"api token {r.path['id']} not found")
     r.tx.delete(tok["id"])
     r.tx.conn.execute("DELETE FROM tokens WHERE token_id=?", (tok["id"],))
     return 204, None

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...rules import slug_problem
 from ..db import Obj, Tx
-from ..errors import Conflict, NotFound, Unprocessable, ValidationFailed
+from ..errors import LocalConflict, LocalNotFound, Unprocessable, ValidationFailed
 from ..util import iso, new_id, now, slugify
 from . import Req, bump, check_etag, public, route
 from .authz import BLOCKED_STATES, access_state, accessible_workspaces
@@ -161,7 +161,7 @@ def add_member(r: Req) -> tuple[int, Any]:
 def _member(r: Req) -> Obj:
     rows = r.tx.find("ws_member", parent_id=r.ws, natural_key=r.path["userId"])
     if not rows:
-        raise NotFound(f"user {r.path['userId']} is not a member of {r.ws}")
+        raise LocalNotFound(f"user {r.path['userId']} is not a member of {r.ws}")
     return rows[0]
 
 
@@ -226,7 +226,7 @@ def revoke_management(r: Req) -> tuple[int, Any]:
     ws = r.tx.must("workspace", r.ws)
     check_etag(ws, r.if_match, "_mgmt_etag")
     if not ws.get("_management"):
-        raise Conflict(f"workspace {r.ws} has no managing organization")
+        raise LocalConflict(f"workspace {r.ws} has no managing organization")
     ws["_management"] = None
     bump(ws, "_mgmt_etag")
     r.tx.save(ws)
@@ -253,9 +253,9 @@ def cancel_subscription(r: Req) -> tuple[int, Any]:
     ws = _sub_action(r)
     sub = ws["_subscription"]
     if sub["tier"] == "free":
-        raise Conflict("a free workspace has no paid subscription to cancel")
+        raise LocalConflict("a free workspace has no paid subscription to cancel")
     if sub["cancellation_scheduled"]:
-        raise Conflict("cancellation is already scheduled")
+        raise LocalConflict("cancellation is already scheduled")
     r.tx.save(bump(ws))
     op = start(
         r,
@@ -271,7 +271,7 @@ def cancel_subscription(r: Req) -> tuple[int, Any]:
 def reactivate_subscription(r: Req) -> tuple[int, Any]:
     ws = _sub_action(r)
     if not ws["_subscription"]["cancellation_scheduled"]:
-        raise Conflict("no cancellation is scheduled")
+        raise LocalConflict("no cancellation is scheduled")
     r.tx.save(bump(ws))
     op = start(r, "workspace.subscription.reactivate", "workspace", ws["id"], {"workspace_id": ws["id"]})
     return 202, {"operation_id": op["id"]}
@@ -284,7 +284,7 @@ def change_tier(r: Req) -> tuple[int, Any]:
         raise ValidationFailed(f"unknown tier {tier!r}; expected one of {', '.join(TIERS)}", path=["body", "tier"])
     ws = _sub_action(r)
     if ws["_subscription"]["tier"] == tier:
-        raise Conflict(f"workspace is already on tier {tier}")
+        raise LocalConflict(f"workspace is already on tier {tier}")
     r.tx.save(bump(ws))
     req = {
         "id": new_id("scr"),
