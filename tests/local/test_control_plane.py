@@ -62,7 +62,7 @@ def test_local_admin_requires_a_token() -> None:
         LocalAdmin("http://127.0.0.1:1", "")
 
 
-BAD: list[tuple[str, str, dict[str, Any], str]] = [
+BAD: list[tuple[str, str, Any, str]] = [
     ("PUT", "/faults", {"retry_after_seconds": -1}, "retry_after_seconds"),
     ("PUT", "/faults", {"retry_after_seconds": "soon"}, "retry_after_seconds"),
     ("PUT", "/faults", {"retry_after_seconds": 1e12}, "retry_after_seconds"),

@@ -121,7 +121,8 @@ def test_async_operations_complete_without_polling() -> None:
         assert op["state"] == "RUNNING"
         time.sleep(0.6)
         with srv.app.store.tx() as tx:  # the ticker completed it: no request needed
-            assert tx.get("operation", op["id"])["state"] == "SUCCEEDED"
+            done = tx.get("operation", op["id"])
+            assert done is not None and done["state"] == "SUCCEEDED"
         waited = cc.post(f"/operations/{op['id']}:wait", params={"timeout": 5}).json()
         assert waited["response"]["cluster_id"] == op["owner_id"]
 
