@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import AkuaError
+
 __all__ = [
     "DEFAULT_PASSPHRASE",
     "MissingPassphraseError",
@@ -47,7 +49,7 @@ DEFAULT_PASSPHRASE = "akua-local-passphrase"
 PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 
 
-class MissingPassphraseError(ValueError):
+class MissingPassphraseError(AkuaError, ValueError):
     """No secrets passphrase is configured where the public default must not be used."""
 
 
@@ -137,7 +139,7 @@ def _redact(url: str | None) -> str:
 _LAUNCHER = "pulumi-resource-pulumi-python"
 
 
-class PulumiNotFoundError(RuntimeError):
+class PulumiNotFoundError(AkuaError, RuntimeError):
     """No usable Pulumi CLI was found; run ``scripts/pulumi-toolchain`` to build one."""
 
 

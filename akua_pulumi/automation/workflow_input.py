@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from akua_pulumi.automation.customers import Customer, _format_validation
+from akua_pulumi.errors import AkuaError
 
 __all__ = [
     "COMMANDS",
@@ -47,7 +48,7 @@ _WORKER_SETTINGS = (
 )
 
 
-class InvalidWorkflowInput(ValueError):
+class InvalidWorkflowInput(AkuaError, ValueError):
     """A workflow input outside the accepted shape; the message names the key (never its value)."""
 
 

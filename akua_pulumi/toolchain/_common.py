@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..errors import AkuaError
+
 __all__ = ["BUILD_MINUTES", "ToolchainError", "build_note", "cache_root", "go_env", "log", "run", "version_tuple"]
 
 #: About how long a first build takes on 2 cores with an empty Go module cache (measured on the
@@ -19,7 +21,7 @@ __all__ = ["BUILD_MINUTES", "ToolchainError", "build_note", "cache_root", "go_en
 BUILD_MINUTES = {"pulumi": 4, "kubernetes": 7, "temporal": 3}
 
 
-class ToolchainError(RuntimeError):
+class ToolchainError(AkuaError, RuntimeError):
     """A part of the toolchain cannot be built here; the message says what is missing."""
 
 

@@ -34,6 +34,7 @@ import grpc
 from google.protobuf import json_format
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
+from ..errors import AkuaError
 from ._watchdog import exit_on_signals, exit_when_orphaned
 
 __all__ = ["PythonLanguageHost", "main", "program_python", "required_plugins"]
@@ -70,7 +71,7 @@ _PROGRAM_BOOTSTRAP = (
 )
 
 
-class ProgramPythonError(RuntimeError):
+class ProgramPythonError(AkuaError, RuntimeError):
     """The project names a virtualenv that does not exist."""
 
 
