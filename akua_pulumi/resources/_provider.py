@@ -36,7 +36,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -139,8 +138,6 @@ _DELETING = frozenset({"deleting", "deletion_pending", "pending_deletion"})
 _DELETED = frozenset({"deleted", "destroyed"})
 #: Delete failures after which the lifecycle re-reads and (when the object is still there) deletes again.
 _DELETE_AGAIN: tuple[type[AkuaError], ...] = (EtagMismatch, *UNKNOWN_OUTCOME)
-#: A 409 whose message says the object is already going away (e.g. clusters: "already being deleted").
-_ALREADY_DELETING = re.compile(r"already (being )?deleted|is being deleted|deletion (is )?in progress", re.I)
 
 #: Inputs that never change an idempotency key: options of the provider, not of the object.
 _NOT_KEYED = frozenset({"adopt", "adopt_id", "akua_seed", CONNECTION_PROPERTY})
@@ -622,7 +619,7 @@ class LifecycleProvider(dyn.ResourceProvider):
         state = None if live is None else self.deletion_state(live)
         if live is None or state == "deleted":
             return
-        if state == "deleting" or _ALREADY_DELETING.search(str(exc.reason)):
+        if state == "deleting":  # the live state says it, not the message
             self._wait_deleted(ctx, id_, props)
             return
         raise AkuaResourceError(
