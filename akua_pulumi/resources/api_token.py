@@ -6,7 +6,8 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import NotFoundError, api_path
+from ..client import api_path
+from ..errors import NotFound
 from ._fields import CREATED_AT, Field
 from ._generated import ApiTokenArgs, ApiTokenArgsDict, ApiTokenBase
 from ._provider import AkuaProvider, Context, log
@@ -61,7 +62,7 @@ class ApiTokenProvider(AkuaProvider):
         # response was lost. Its value is shown only once: without it the token is useless, so
         # revoke it and mint another rather than keep a token nobody can use.
         log.info("akua:ApiToken %s: create response lost; revoking %s and creating again", obj["name"], obj["id"])
-        with contextlib.suppress(NotFoundError):
+        with contextlib.suppress(NotFound):
             ctx.client.delete(api_path("/api_tokens/{}", obj["id"]))
         return None
 

@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import ConflictError, EtagMismatchError, api_path
+from ..client import api_path
+from ..errors import Conflict, EtagMismatch
 from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import ProductArgs, ProductArgsDict, ProductBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -135,9 +136,9 @@ class ProductProvider(AkuaProvider):
                 if_match=state["etag"],
                 idempotency_key=ctx.idempotency_key(f"archive:{state['etag']}"),
             )
-        except EtagMismatchError:
+        except EtagMismatch:
             raise
-        except ConflictError:
+        except Conflict:
             # Archived already (out of band, or by a retried request whose answer was lost): done.
             if self._read_active(ctx, id_) is not None:
                 raise

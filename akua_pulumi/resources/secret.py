@@ -8,7 +8,8 @@ import secrets as _random
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import ConflictError, api_path
+from ..client import api_path
+from ..errors import Conflict
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field, is_unknown
 from ._generated import SecretArgs, SecretArgsDict, SecretBase
 from ._provider import AkuaProvider, Context, StaleReplayError, log
@@ -186,7 +187,7 @@ class SecretProvider(AkuaProvider):
             secret: dict[str, Any] = ctx.client.post(
                 "/secrets", json=self._body(inputs), idempotency_key=ctx.idempotency_key("create")
             )
-        except ConflictError:
+        except Conflict:
             deleted = self._soft_deleted(ctx, str(inputs["name"]))
             if deleted is None:
                 raise

@@ -6,7 +6,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import RateLimitedError, ServerError, TransportError, api_path
+from ..client import api_path
+from ..errors import UNKNOWN_OUTCOME
 from ..rules import TIERS
 from ._fields import Field
 from ._generated import WorkspaceSubscriptionArgs, WorkspaceSubscriptionArgsDict, WorkspaceSubscriptionBase
@@ -58,7 +59,7 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
                 envelope = ctx.client.post(
                     api_path("/workspaces/{}/subscription:changeTier", workspace_id), json={"tier": tier}, if_match=etag
                 )
-            except (TransportError, ServerError, RateLimitedError):
+            except UNKNOWN_OUTCOME:
                 if attempt == 2:
                     raise
                 if self._accepted(ctx, workspace_id, tier):
