@@ -4,30 +4,28 @@ Each matcher takes the text of a failed CLI call (its stderr, or the ``str`` of 
 API's ``CommandError``, which includes it) and says whether it is that message. The strings are
 the CLI's own (pulumi v3, ``pkg/backend``); ``tests/automation/test_cli_messages.py`` provokes each
 one from the real CLI, so a reworded message fails a test rather than a run.
+
+Where the run goes through the Automation API the SDK classifies the CLI's text itself and the run
+catches its typed errors instead (``StackAlreadyExistsError`` from ``stack init``,
+``StackNotFoundError`` from ``stack select``); the same test file checks that the real messages
+still map to them.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["is_locked", "is_no_such_stack", "is_stack_already_exists"]
+__all__ = ["is_locked", "is_no_such_stack"]
 
 # error: no stack named 'acme' found
 _NO_SUCH_STACK = re.compile(r"no stack named '[^']*' found")
-# error: stack 'organization/project/acme' already exists
-_ALREADY_EXISTS = re.compile(r"stack '[^']*' already exists")
 # error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or ...
 _LOCKED = re.compile(r"the stack is currently locked by \d+ lock\(s\)")
 
 
 def is_no_such_stack(text: str) -> bool:
-    """The stack a command named does not exist in the backend."""
+    """The stack a command named does not exist in the backend (``stack output --stack``)."""
     return _NO_SUCH_STACK.search(text) is not None
-
-
-def is_stack_already_exists(text: str) -> bool:
-    """``stack init`` of a stack that exists."""
-    return _ALREADY_EXISTS.search(text) is not None
 
 
 def is_locked(text: str) -> bool:

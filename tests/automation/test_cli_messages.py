@@ -1,4 +1,8 @@
-"""Each CLI message the onboarding run acts on, provoked from the real Pulumi CLI and matched."""
+"""Each CLI message the onboarding run acts on, provoked from the real Pulumi CLI.
+
+The run matches two messages itself (:mod:`akua_pulumi.automation.cli_messages`) and takes two
+more as the Automation API's typed errors; each is checked against what the CLI really prints.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
 from akua_pulumi.automation import cli_messages
 from akua_pulumi.automation.environment import PulumiEnvironment
@@ -15,55 +20,56 @@ pytestmark = [pytest.mark.e2e]
 PROJECT = "akua-messages"
 
 
-def _project(pulumi_env: PulumiEnvironment, tmp_path: Path) -> Path:
-    work = tmp_path / "project"
-    work.mkdir()
-    (work / "Pulumi.yaml").write_text(f"name: {PROJECT}\nruntime: python\n")
-    return work
-
-
 def _matchers_of(text: str) -> set[str]:
-    found = {
-        "is_no_such_stack": cli_messages.is_no_such_stack(text),
-        "is_stack_already_exists": cli_messages.is_stack_already_exists(text),
-        "is_locked": cli_messages.is_locked(text),
-    }
+    found = {"is_no_such_stack": cli_messages.is_no_such_stack(text), "is_locked": cli_messages.is_locked(text)}
     return {name for name, hit in found.items() if hit}
 
 
+def _workspace(pulumi_env: PulumiEnvironment, tmp_path: Path) -> auto.LocalWorkspace:
+    """A workspace made as a stack run makes it, with a program that declares nothing."""
+    opts = pulumi_env.workspace_options(
+        work_dir=str(tmp_path),
+        program=lambda: None,
+        project_settings=auto.ProjectSettings(name=PROJECT, runtime="python", main=str(tmp_path)),
+    )
+    return auto.LocalWorkspace(**opts.__dict__)
+
+
 def test_no_such_stack(pulumi_env: PulumiEnvironment, tmp_path: Path) -> None:
-    work = _project(pulumi_env, tmp_path)
-    proc = pulumi_env.run("stack", "output", "--json", "--stack", f"organization/{PROJECT}/nope", cwd=work, check=False)
+    """``stack output`` (the read of the recorded input) names a missing stack."""
+    proc = pulumi_env.run("stack", "output", "--json", "--stack", f"organization/{PROJECT}/nope", check=False)
     assert proc.returncode != 0
     assert _matchers_of(proc.stderr) == {"is_no_such_stack"}, proc.stderr
+    with pytest.raises(auto.StackNotFoundError):  # the same, through `stack select` (refresh, destroy)
+        auto.Stack.select("nope", _workspace(pulumi_env, tmp_path))
 
 
 def test_stack_already_exists(pulumi_env: PulumiEnvironment, tmp_path: Path) -> None:
-    work = _project(pulumi_env, tmp_path)
-    assert pulumi_env.run("stack", "init", "twice", cwd=work, check=False).returncode == 0
-    proc = pulumi_env.run("stack", "init", "twice", cwd=work, check=False)
-    assert proc.returncode != 0
-    assert _matchers_of(proc.stderr) == {"is_stack_already_exists"}, proc.stderr
+    """``stack init`` of a stack created since the backend was listed."""
+    workspace = _workspace(pulumi_env, tmp_path)
+    auto.Stack.create("twice", workspace)
+    with pytest.raises(auto.StackAlreadyExistsError) as raised:
+        auto.Stack.create("twice", workspace)
+    assert _matchers_of(str(raised.value)) == set()
 
 
 def test_locked(pulumi_env: PulumiEnvironment, tmp_path: Path) -> None:
-    """A lock file left by a dead run (as a killed worker leaves it) refuses the next engine run."""
-    work = _project(pulumi_env, tmp_path)
-    assert pulumi_env.run("stack", "init", "held", cwd=work, check=False).returncode == 0
-    backend = Path(pulumi_env.backend.removeprefix("file://"))
-    locks = backend / ".pulumi" / "locks" / "organization" / PROJECT / "held"
+    """A lock file left by a dead run (as a killed worker leaves it) refuses the next up."""
+    stack = auto.Stack.create("held", _workspace(pulumi_env, tmp_path))
+    locks = Path(pulumi_env.backend.removeprefix("file://")) / ".pulumi" / "locks" / "organization" / PROJECT / "held"
     locks.mkdir(parents=True, exist_ok=True)
     lock = {"pid": 1, "username": "dead", "hostname": "gone", "timestamp": "2020-01-01T00:00:00Z"}
     (locks / "00000000-0000-0000-0000-000000000001.json").write_text(json.dumps(lock))
-    proc = pulumi_env.run("refresh", "--yes", "--run-program=false", "--stack", "held", cwd=work, check=False)
-    assert proc.returncode != 0
-    assert _matchers_of(proc.stderr) == {"is_locked"}, proc.stderr
-    # `pulumi cancel` (what a retried attempt runs first) clears it: the message is gone.
-    assert pulumi_env.run("cancel", "--yes", "--stack", "held", cwd=work, check=False).returncode == 0
-    again = pulumi_env.run("refresh", "--yes", "--run-program=false", "--stack", "held", cwd=work, check=False)
-    assert not cli_messages.is_locked(again.stderr), again.stderr
+    with pytest.raises(auto.CommandError) as raised:
+        stack.up(color="never")
+    assert _matchers_of(str(raised.value)) == {"is_locked"}, str(raised.value)
+    # `pulumi cancel` (what a retried attempt runs first) clears it: the stack takes updates again.
+    qualified = f"organization/{PROJECT}/held"
+    assert pulumi_env.run("cancel", "--yes", "--stack", qualified, check=False).returncode == 0
+    again = pulumi_env.run("refresh", "--yes", "--run-program=false", "--stack", qualified, cwd=tmp_path, check=False)
+    assert again.returncode == 0, again.stderr
 
 
 def test_other_failures_match_nothing() -> None:
     assert _matchers_of("error: update failed") == set()
-    assert _matchers_of("error: stack name 'x' is not valid") == set()
+    assert _matchers_of("error: stack 'organization/p/acme' already exists") == set()

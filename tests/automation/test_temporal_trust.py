@@ -29,8 +29,8 @@ import pytest
 
 from akua_pulumi.automation.customers import parse_customers_file
 from akua_pulumi.automation.environment import PulumiEnvironment, find_pulumi_bin
+from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, workflow_id
 from akua_pulumi.automation.pipeline import OnboardingPipeline
-from akua_pulumi.automation.temporal import DEFAULT_TASK_QUEUE, workflow_id
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from tests.automation.conftest import RecordingListener, stop
