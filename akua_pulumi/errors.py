@@ -1,17 +1,56 @@
 """Every error the package raises sits under :class:`AkuaError`; the lifecycle reacts to categories.
 
-The resource lifecycle (:mod:`akua_pulumi.resources._provider`) never looks at HTTP statuses or a
-particular client: it reacts to these *categories*, which any client adapter raises (the Akua client's
-``NotFoundError`` is a :class:`NotFound`, a Stripe adapter's 404 would be one too)::
+The whole tree, in one place. The resource lifecycle (:mod:`akua_pulumi.resources`) never looks at
+HTTP statuses or a particular client: it reacts to the *categories* defined here, which every client
+adapter raises (the Akua client's ``NotFoundError`` is a :class:`NotFound`, Stripe's ``StripeNotFound``
+too). Resource modules import only these categories (a ruff ``banned-api`` rule in pyproject.toml
+refuses the client's classes there). The client's HTTP classes live in
+:mod:`akua_pulumi.client._exceptions`; the emulator's own names (``Local*``, rendered as HTTP error
+envelopes by akua-local, never seen by a client) in :mod:`akua_pulumi.local.errors`::
 
     AkuaError
-    ├── NotFound            the object does not exist (or is not visible)
-    ├── Conflict            uniqueness / state precondition refused the write
-    │   └── EtagMismatch    the object changed since it was read (``current_etag``)
-    ├── Transport           no response: the outcome of a write is unknown
-    ├── ServerFailure       the server failed (5xx): the outcome of a write is unknown
-    ├── RateLimited         too many requests: the outcome of a write is unknown
-    └── OperationFailed     a long-running operation ended failed (``operation``)
+    ├── NotFound                    the object does not exist (or is not visible)
+    │   ├── client.NotFoundError        404
+    │   └── stripe.StripeNotFound
+    ├── Conflict                    uniqueness / state precondition refused the write
+    │   ├── client.ConflictError        409
+    │   ├── stripe.StripeConflict
+    │   └── EtagMismatch            the object changed since it was read (``current_etag``)
+    │       └── client.EtagMismatchError  409 ABORTED (also a ConflictError)
+    ├── PermissionDenied            the credential's role may not do this
+    │   └── client.PermissionDeniedError  403
+    ├── Transport                   no response: the outcome of a write is unknown
+    │   └── client.TransportError
+    ├── ServerFailure               the server failed (5xx): the outcome of a write is unknown
+    │   ├── client.ServerError          5xx
+    │   └── stripe.StripeServerFailure
+    ├── RateLimited                 too many requests: the outcome of a write is unknown
+    │   ├── client.RateLimitedError     429
+    │   └── stripe.StripeRateLimited
+    ├── OperationFailed             a long-running operation ended failed (``operation``)
+    │   └── client.OperationFailedError
+    ├── client.ApiError             any non-2xx answer (the HTTP classes above are ApiErrors too)
+    │   ├── client.ValidationError      400 / 422 (``field_path``)
+    │   └── client.AuthenticationError  401
+    ├── client.ConfigurationError, client.OperationTimeoutError, client.InvalidPathIdError
+    ├── stripe.StripeApiError, stripe.StripeConfigurationError
+    ├── resources.AkuaResourceError     a lifecycle step failed (the message says which and why)
+    ├── resources.PreflightDenied       the opt-in preflight found a step the token may not do
+    ├── lookups.AkuaLookupError         (also a LookupError)
+    ├── components.LayoutError          (also a ValueError) └── LayoutArgsError
+    ├── automation.CustomersFileError, InvalidWorkflowInput, MissingPassphraseError (also ValueErrors)
+    ├── automation.PulumiNotFoundError  (also a RuntimeError)
+    ├── toolchain.ToolchainError, toolchain.langhost.ProgramPythonError (also RuntimeErrors)
+    ├── testing.fake_stripe: a missing ``localstripe`` (``pip install akua-pulumi[testing]``)
+    └── local.errors.LocalApiError      the emulator's answers: ValidationFailed, Unprocessable,
+        Unauthenticated, Forbidden (RoleDenied, ContextRequired), LocalNotFound, LocalConflict
+        (QuotaExceeded, LocalEtagMismatch), Internal
+
+Decisions ride on the class (and the attributes it documents: ``status``, ``code``, ``current_etag``),
+never on message text. Calling an API wrongly (a programming error: a missing required argument)
+raises the builtin ``ValueError``/``TypeError``, as the standard library does. Private control-flow
+exceptions that never leave their module (``_AdoptInstead``, akua-local's ``DropConnection``) are not
+errors the package raises. tests/test_error_tree.py checks that every public exception class is here.
 
 This module imports nothing heavy, so every layer can use it.
 """
@@ -29,6 +68,7 @@ __all__ = [
     "EtagMismatch",
     "NotFound",
     "OperationFailed",
+    "PermissionDenied",
     "RateLimited",
     "ServerFailure",
     "Transport",
@@ -64,6 +104,10 @@ class EtagMismatch(Conflict):
     def current_etag(self) -> str | None:
         """The object's etag now, when the API says."""
         return None
+
+
+class PermissionDenied(AkuaError):
+    """The credential may not do this (its role, or it is outside the workspace)."""
 
 
 class Transport(AkuaError):

@@ -1,21 +1,11 @@
 """The client's exception tree, and the one function that maps an error response onto it.
 
-::
-
-    AkuaError
-    ├── ConfigurationError            the client cannot be built/used as configured (e.g. no token)
-    ├── TransportError                no HTTP response: connect error, timeout, protocol error
-    ├── OperationFailedError          a long-running Operation ended FAILED or CANCELLED
-    ├── OperationTimeoutError         a long-running Operation was not done within the caller's timeout
-    └── ApiError                      the API answered with a non-2xx status
-        ├── ValidationError           400 / 422 (``.field_path``)
-        ├── AuthenticationError       401
-        ├── PermissionDeniedError     403
-        ├── NotFoundError             404
-        ├── ConflictError             409
-        │   └── EtagMismatchError     409 ABORTED, stale If-Match (``.current_etag``)
-        ├── RateLimitedError          429 (``.retry_after``)
-        └── ServerError               5xx
+The classes, by status: 400/422 ``ValidationError`` (``.field_path``), 401 ``AuthenticationError``,
+403 ``PermissionDeniedError``, 404 ``NotFoundError``, 409 ``ConflictError`` (``EtagMismatchError``:
+409 ABORTED, ``.current_etag``), 429 ``RateLimitedError`` (``.retry_after``), 5xx ``ServerError``, any
+other ``ApiError``; no response: ``TransportError``; operations: ``OperationFailedError``,
+``OperationTimeoutError``; ``ConfigurationError``. Each is also the category of :mod:`akua_pulumi.errors`
+it means (``NotFoundError`` is a ``NotFound``...): that module's docstring draws the package's one tree.
 
 Usage errors (calling the client wrongly, e.g. omitting a required ``if_match``) raise plain
 :class:`ValueError`, outside the tree, as httpx does.
@@ -32,7 +22,17 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import AkuaError, Conflict, EtagMismatch, NotFound, OperationFailed, RateLimited, ServerFailure, Transport
+from ..errors import (
+    AkuaError,
+    Conflict,
+    EtagMismatch,
+    NotFound,
+    OperationFailed,
+    PermissionDenied,
+    RateLimited,
+    ServerFailure,
+    Transport,
+)
 
 __all__ = [
     "AkuaError",
@@ -234,7 +234,7 @@ class AuthenticationError(ApiError):
     """401: the API token is missing, invalid, expired or revoked."""
 
 
-class PermissionDeniedError(ApiError):
+class PermissionDeniedError(ApiError, PermissionDenied):
     """403: the credential may not do this (role, or a missing ``akua-context`` workspace: code 7004)."""
 
 

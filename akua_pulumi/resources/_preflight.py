@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..connection import CONNECTION_PROPERTY
-from ..errors import AkuaError
+from ..errors import AkuaError, PermissionDenied
 from ..roles import PERMISSIONS, ROLE_RANK, ROLE_TABLE, WORKSPACE_ROLES, Permission
 from ._fields import is_unknown
 
@@ -229,8 +229,6 @@ def _ask(provider: Any, props: Mapping[str, Any], step: str, id_: str | None, as
     """Ask the API; the message when the token may not do the step (or the API could not be asked)."""
     if not asked or is_unknown(props.get(CONNECTION_PROPERTY)):
         return None
-    from ..client import PermissionDeniedError  # lazily: a preview with the preflight off needs no httpx
-
     label = provider._label(props, id_)
     client = provider.connect(props.get(CONNECTION_PROPERTY), props)
     workspace = str(asked[0].resource.get("workspace_id") or "") or None
@@ -246,11 +244,12 @@ def _ask(provider: Any, props: Mapping[str, Any], step: str, id_: str | None, as
             with _lock:
                 for q, decision in zip(chunk, (answer or {}).get("decisions") or [], strict=False):
                     _answers[_key(client, q)] = decision
-    except PermissionDeniedError as exc:
+    except PermissionDenied as exc:
         # Not a member of the workspace at all (§6.4 step 2): every step is refused.
         return (
             f"{label}: preflight ({CONFIG_KEY}): the token may not {step} it: {_needed(asked)}. The API says: "
-            f"{exc.message.rstrip('.')}. Nothing was changed: use a token of a member with that role."
+            f"{str(getattr(exc, 'message', exc)).rstrip('.')}. "
+            "Nothing was changed: use a token of a member with that role."
         )
     except AkuaError as exc:
         return f"{label}: preflight ({CONFIG_KEY}) could not ask the API whether the token may {step} it: {exc}"
