@@ -30,6 +30,7 @@ def op_name(op: Any) -> str:
     return str(op.value if hasattr(op, "value") else op)
 
 
+# Subclassed: the SDK's Stack() always runs `stack select` (or init), and offers no way to skip it.
 class ExistingStackWorkspace(auto.LocalWorkspace):
     """A ``LocalWorkspace`` for a stack known to exist: making its ``Stack`` runs no CLI command."""
 
@@ -53,6 +54,7 @@ class _Events:
             self.outputs.update((new.outputs if new is not None else None) or {})
 
 
+# Subclassed: Stack.up always reads outputs and history back (3 CLI calls); the SDK offers no option to skip them.
 class EventStreamStack(auto.Stack):
     """A ``Stack`` whose :meth:`up_from_events` reads nothing back after the run (see the module)."""
 
