@@ -23,7 +23,7 @@ from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.stripe import StripeProduct
-from akua_pulumi.stripe.fake import StripeFake
+from akua_pulumi.testing.fake_stripe import StripeFake
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 from pulumi import automation as auto
 
 from akua_pulumi.stripe._client import StripeApi, StripeSettings
-from akua_pulumi.stripe.fake import StripeFake
+from akua_pulumi.testing.fake_stripe import StripeFake
 from akua_pulumi.testing.stacks import AkuaStack
 
 WORKSPACE = "ws_billing_test"

@@ -10,7 +10,7 @@ import pytest
 
 from akua_pulumi.stripe import StripeCustomer, StripePrice, StripeProduct, StripeSubscription
 from akua_pulumi.stripe._client import StripeApi
-from akua_pulumi.stripe.fake import StripeFake
+from akua_pulumi.testing.fake_stripe import StripeFake
 from akua_pulumi.testing.stacks import AkuaStack
 
 from .conftest import WORKSPACE

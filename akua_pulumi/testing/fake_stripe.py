@@ -1,9 +1,10 @@
 """A FAKE Stripe server for tests: ``localstripe`` plus the parts of the Stripe API it lacks.
 
 Real Stripe cannot run here, so tests (ours, and users' CI) run the Stripe side against this fake,
-started on 127.0.0.1 by the tests themselves::
+started on 127.0.0.1 by the tests themselves (it needs the ``testing`` extra,
+``pip install akua-pulumi[testing]``, which brings the pinned ``localstripe``)::
 
-    python -m akua_pulumi.stripe.fake --port 12111
+    python -m akua_pulumi.testing.fake_stripe --port 12111
 
 It is ``localstripe`` (stateful, in memory) with these additions, each modelled on Stripe's documented
 behaviour (see docs/stripe.md, "The fake"):
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import socket
@@ -41,7 +43,12 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
-__all__ = ["StripeFake", "build_app", "main"]
+from ..errors import AkuaError
+
+__all__ = ["MISSING_LOCALSTRIPE", "StripeFake", "build_app", "main", "require_localstripe"]
+
+#: The one-line hint when the ``testing`` extra is not installed.
+MISSING_LOCALSTRIPE = "the fake Stripe server needs localstripe: pip install akua-pulumi[testing]"
 
 _KEY_TTL = 24 * 3600.0
 
@@ -71,8 +78,15 @@ def _price_view(plan: Any) -> dict[str, Any]:
     }
 
 
+def require_localstripe() -> None:
+    """Raise :class:`AkuaError` naming the ``testing`` extra when ``localstripe`` is not installed."""
+    if importlib.util.find_spec("localstripe") is None:
+        raise AkuaError(MISSING_LOCALSTRIPE)
+
+
 def build_app() -> Any:
     """The localstripe aiohttp application with the additions above (state is process-global)."""
+    require_localstripe()
     from aiohttp import web
     from localstripe import resources as ls
     from localstripe import server as ls_server
@@ -315,8 +329,9 @@ class StripeFake:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> StripeFake:
+        require_localstripe()
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "akua_pulumi.stripe.fake", "--port", str(self.port)],
+            [sys.executable, "-m", "akua_pulumi.testing.fake_stripe", "--port", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -329,7 +344,7 @@ class StripeFake:
             except OSError:
                 if self._proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError("the fake Stripe server did not start") from None
+                    raise AkuaError("the fake Stripe server did not start") from None
                 time.sleep(0.1)
 
     def stop(self) -> None:
@@ -380,7 +395,9 @@ def _free_port() -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the fake on 127.0.0.1 until killed."""
-    parser = argparse.ArgumentParser(prog="python -m akua_pulumi.stripe.fake", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m akua_pulumi.testing.fake_stripe", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "localhost"], help="loopback only")
     args = parser.parse_args(argv)
