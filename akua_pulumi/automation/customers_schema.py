@@ -22,8 +22,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, create_model, model_
 from pydantic import Field as PydanticField
 
 from ..components import ApiTokenArgs, ClusterArgs, CustomerWorkspaceArgs, InstallArgs, MemberArgs, RegionArgs
-from ..components._args import LayoutArgs, bound_of, type_hints
+from ..components._args import BillingPlan, LayoutArgs, bound_of, type_hints
 from ..resources._fields import Field as ResourceField
+from ..stripe import layout as _billing_layout  # noqa: F401  (registers the plan of `billing:` entries)
 
 __all__ = [
     "ID_PATTERN",
@@ -89,6 +90,8 @@ def _file_type(hint: Any) -> Any:
     """The file's type for an unbound layout argument: nested args become nested models."""
     if get_origin(hint) is Annotated:
         hint = get_args(hint)[0]
+    if hint is BillingPlan:  # the layouts' billing plug: the registered family's plan
+        hint = BillingPlan.implementation()
     if isinstance(hint, type) and issubclass(hint, LayoutArgs):
         return _file_model(hint)
     origin, args = get_origin(hint), get_args(hint)

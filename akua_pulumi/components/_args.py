@@ -26,13 +26,14 @@ import sys
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
+import pulumi
 from pulumi.output import Unknown
 
 from ..errors import AkuaError
 from ..resources._fields import Field
 from ..resources._resource import AkuaResource
 
-__all__ = ["Bound", "LayoutArgs", "LayoutArgsError", "LayoutError"]
+__all__ = ["BillingPlan", "Bound", "LayoutArgs", "LayoutArgsError", "LayoutError"]
 
 
 class LayoutError(AkuaError, ValueError):
@@ -161,3 +162,35 @@ class LayoutArgs:
             if bound is resource and value is not None:
                 out[field.name] = value
         return out
+
+
+class BillingPlan(LayoutArgs):
+    """The layouts' billing plug: ``CustomerWorkspaceArgs(billing=...)`` takes a plan, which declares its
+    resources beside the workspace (:meth:`declare`). The layouts never import a billing family: the
+    family registers its plan class (:meth:`register`; :mod:`akua_pulumi.stripe.layout` registers
+    ``BillingArgs`` when imported) and the customers file reads ``billing:`` as that class."""
+
+    _implementation: ClassVar[type[BillingPlan] | None] = None
+
+    @staticmethod
+    def register(plan: type[BillingPlan]) -> None:
+        """Make ``plan`` the class the customers file reads ``billing:`` entries as."""
+        BillingPlan._implementation = plan
+
+    @staticmethod
+    def implementation() -> type[BillingPlan]:
+        """The registered plan class (the customers file's ``billing:``)."""
+        if BillingPlan._implementation is None:
+            raise LayoutError("no billing plan is registered: import akua_pulumi.stripe.layout")
+        return BillingPlan._implementation
+
+    def declare(
+        self,
+        name: str,
+        *,
+        workspace_id: pulumi.Input[str],
+        customer_name: pulumi.Input[str] | None,
+        opts: pulumi.ResourceOptions,
+    ) -> pulumi.ComponentResource:
+        """Declare the plan's resources for the workspace ``workspace_id``, as children per ``opts``."""
+        raise NotImplementedError(f"{type(self).__name__} declares no billing resources")

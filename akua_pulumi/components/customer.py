@@ -11,8 +11,7 @@ import pulumi
 
 from ..connection import Provider, split_provider
 from ..resources import ApiToken, Offer, Workspace, WorkspaceSubscription
-from ..stripe.layout import BillingArgs, CustomerBilling
-from ._args import Bound, LayoutArgs, LayoutError
+from ._args import BillingPlan, Bound, LayoutArgs, LayoutError
 from ._contents import WorkspaceContents, build_contents, output_map
 from .estate import CustomDomainArgs, Estate, OfferArgs, SecretArgs, build_estate
 from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
@@ -37,8 +36,9 @@ class CustomerWorkspaceArgs(LayoutArgs):
         require_management: Fail the run when the workspace is not managed by that organization
             (management is granted by the customer, so leave this off for brand-new customers).
         tier: Subscription tier to converge to (None: leave it).
-        billing: How the customer pays the seller (a Stripe customer and subscription beside the
-            workspace, linked to it; see docs/stripe.md). Offboarding cancels the subscription.
+        billing: How the customer pays the seller: a billing plan, e.g. ``akua_pulumi.stripe.layout.BillingArgs``
+            (a Stripe customer and subscription beside the workspace, linked to it; see docs/stripe.md).
+            Offboarding cancels the subscription.
         offer: An offer of the seller's product to this customer (in the seller's workspace).
         custom_domains: Custom domains of the customer's workspace, routed to its installs/clusters.
         secrets: Workspace secrets (values are sent as Pulumi secrets; state keeps only a hash).
@@ -56,7 +56,7 @@ class CustomerWorkspaceArgs(LayoutArgs):
     managing_organization_id: pulumi.Input[str] | None = None
     require_management: bool = False
     tier: Annotated[str | None, Bound(WorkspaceSubscription)] = None
-    billing: BillingArgs | None = None
+    billing: BillingPlan | None = None
     offer: OfferArgs | None = None
     custom_domains: Sequence[CustomDomainArgs] = ()
     secrets: Sequence[SecretArgs] = ()
@@ -76,7 +76,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
     workspace: Workspace
     contents: WorkspaceContents
     token: ApiToken | None
-    billing: CustomerBilling | None
+    billing: pulumi.ComponentResource | None
     estate: Estate
     offer: Offer | None
     workspace_id: pulumi.Output[str]
@@ -118,7 +118,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
                 opts=child,
             )
         self.billing = (
-            CustomerBilling(name, args.billing, workspace_id=self.workspace.id, customer_name=args.name, opts=child)
+            args.billing.declare(name, workspace_id=self.workspace.id, customer_name=args.name, opts=child)
             if args.billing
             else None
         )

@@ -5,8 +5,6 @@ lifecycle as the Akua resources; the client is the official ``stripe`` SDK (inst
 extra). See docs/stripe.md.
 """
 
-# The layouts first: components.customer imports .layout, which needs the layouts' base (no cycle).
-from .. import components as _components  # noqa: F401
 from .customer import StripeCustomer
 from .price import StripePrice
 from .product import StripeProduct

@@ -14,7 +14,7 @@ from typing import Annotated, Any, cast
 
 import pulumi
 
-from ..components._args import Bound, LayoutArgs, LayoutArgsError
+from ..components._args import BillingPlan, Bound, LayoutArgsError
 from .customer import StripeCustomer
 from .price import StripePrice
 from .subscription import StripeSubscription
@@ -28,7 +28,7 @@ _Subscription = cast(Any, StripeSubscription)
 
 
 @dataclass(frozen=True)
-class BillingArgs(LayoutArgs):
+class BillingArgs(BillingPlan):
     """How a customer pays: ``price_id``, or ``product_id`` + ``unit_amount`` (+ currency, interval).
 
     Args:
@@ -67,6 +67,17 @@ class BillingArgs(LayoutArgs):
         if has_product and (self.product_id is None or self.unit_amount is None):
             missing = "product_id" if self.product_id is None else "unit_amount"
             raise LayoutArgsError(type(self).__name__, [(missing, f"{missing} is required with the other")])
+
+    def declare(
+        self,
+        name: str,
+        *,
+        workspace_id: pulumi.Input[str],
+        customer_name: pulumi.Input[str] | None,
+        opts: pulumi.ResourceOptions,
+    ) -> CustomerBilling:
+        """The customer's :class:`CustomerBilling` (the layouts call this through :class:`BillingPlan`)."""
+        return CustomerBilling(name, self, workspace_id=workspace_id, customer_name=customer_name, opts=opts)
 
 
 class CustomerBilling(pulumi.ComponentResource):
@@ -108,3 +119,7 @@ class CustomerBilling(pulumi.ComponentResource):
         self.customer_id = self.customer.id
         self.subscription_id = self.subscription.id
         self.register_outputs({"customer_id": self.customer_id, "subscription_id": self.subscription_id})
+
+
+#: The customers file reads ``billing:`` as this plan (the layouts import no billing family).
+BillingPlan.register(BillingArgs)
