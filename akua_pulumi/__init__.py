@@ -10,7 +10,8 @@ Resources (dynamic providers): :class:`Workspace`, :class:`WorkspaceMember`,
 layouts in :mod:`akua_pulumi.components`. :class:`Provider` names an explicit connection (API URL,
 token) for resources, components and lookups; the default is the stack config / environment.
 
-The resource classes are imported lazily, so ``akua-local`` and the client start without pulumi.
+Each resource's typed arguments are exported beside it (``WorkspaceArgs``...). The resource classes
+are imported lazily, so ``akua-local`` and the client start without pulumi.
 """
 
 from __future__ import annotations
@@ -22,31 +23,55 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ApiToken",
+    "ApiTokenArgs",
     "CloudflareConnection",
+    "CloudflareConnectionArgs",
     "Cluster",
+    "ClusterArgs",
     "ClusterComputeSettings",
+    "ClusterComputeSettingsArgs",
     "ComputeConfig",
+    "ComputeConfigArgs",
     "CustomDomain",
+    "CustomDomainArgs",
     "Install",
+    "InstallArgs",
     "Offer",
+    "OfferArgs",
     "Organization",
+    "OrganizationArgs",
     "OrganizationInvitation",
+    "OrganizationInvitationArgs",
     "OrganizationMember",
+    "OrganizationMemberArgs",
     "Package",
+    "PackageArgs",
     "PreviewHostname",
+    "PreviewHostnameArgs",
     "Product",
+    "ProductArgs",
     "Provider",
     "Region",
+    "RegionArgs",
     "RegistryConnection",
+    "RegistryConnectionArgs",
     "Secret",
+    "SecretArgs",
     "Workspace",
+    "WorkspaceArgs",
     "WorkspaceMember",
+    "WorkspaceMemberArgs",
     "WorkspaceSubdomain",
+    "WorkspaceSubdomainArgs",
     "WorkspaceSubscription",
+    "WorkspaceSubscriptionArgs",
     "__version__",
 ]
 
-_RESOURCES = frozenset(__all__) - {"__version__", "Provider"}
+#: The registered resource types (``akua_pulumi.resources.ALL_RESOURCES``) and their ``<Type>Args``;
+#: tests/test_package_exports.py keeps this module in step with that registry.
+_RESOURCES = frozenset(n for n in __all__ if n not in {"__version__", "Provider"} and not n.endswith("Args"))
+_ARGS = frozenset(f"{n}Args" for n in _RESOURCES)
 
 if TYPE_CHECKING:
     from .connection import Provider
@@ -73,6 +98,29 @@ if TYPE_CHECKING:
         WorkspaceSubdomain,
         WorkspaceSubscription,
     )
+    from .resources._generated import (
+        ApiTokenArgs,
+        CloudflareConnectionArgs,
+        ClusterArgs,
+        ClusterComputeSettingsArgs,
+        ComputeConfigArgs,
+        CustomDomainArgs,
+        InstallArgs,
+        OfferArgs,
+        OrganizationArgs,
+        OrganizationInvitationArgs,
+        OrganizationMemberArgs,
+        PackageArgs,
+        PreviewHostnameArgs,
+        ProductArgs,
+        RegionArgs,
+        RegistryConnectionArgs,
+        SecretArgs,
+        WorkspaceArgs,
+        WorkspaceMemberArgs,
+        WorkspaceSubdomainArgs,
+        WorkspaceSubscriptionArgs,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -80,4 +128,6 @@ def __getattr__(name: str) -> Any:
         return import_module(".connection", __name__).Provider
     if name in _RESOURCES:
         return getattr(import_module(".resources", __name__), name)
+    if name in _ARGS:
+        return getattr(import_module(".resources._generated", __name__), name)
     raise AttributeError(f"module 'akua_pulumi' has no attribute {name!r}")
