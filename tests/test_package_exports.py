@@ -37,3 +37,10 @@ def test_importing_the_package_stays_lazy() -> None:
     code = "import sys, akua_pulumi; print('pulumi' in sys.modules, 'akua_pulumi.resources' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_resources_package_exports_the_registry() -> None:
+    from akua_pulumi import resources
+
+    names = {cls.__name__ for cls in ALL_RESOURCES}
+    assert set(resources.__all__) == {*names, "ALL_RESOURCES", "AkuaProvider", "AkuaResourceError"}

@@ -53,4 +53,30 @@ ALL_RESOURCES = (
     ClusterComputeSettings,
 )
 
-__all__ = ["ALL_RESOURCES", "AkuaProvider", "AkuaResourceError", *sorted(cls.__name__ for cls in ALL_RESOURCES)]
+# A literal list, so type checkers see the re-exports (tests/test_package_exports.py checks it).
+__all__ = [
+    "ALL_RESOURCES",
+    "AkuaProvider",
+    "AkuaResourceError",
+    "ApiToken",
+    "CloudflareConnection",
+    "Cluster",
+    "ClusterComputeSettings",
+    "ComputeConfig",
+    "CustomDomain",
+    "Install",
+    "Offer",
+    "Organization",
+    "OrganizationInvitation",
+    "OrganizationMember",
+    "Package",
+    "PreviewHostname",
+    "Product",
+    "Region",
+    "RegistryConnection",
+    "Secret",
+    "Workspace",
+    "WorkspaceMember",
+    "WorkspaceSubdomain",
+    "WorkspaceSubscription",
+]
