@@ -36,16 +36,21 @@ class LocalAdmin:
         resp.raise_for_status()
         return resp.json() if resp.content else None
 
+    def _json(self, method: str, path: str, json: Any = None) -> dict[str, Any]:
+        """:meth:`_call` for the endpoints that answer with a JSON object (an empty answer reads as ``{}``)."""
+        result = self._call(method, path, json)
+        return result if isinstance(result, dict) else {}
+
     def create_user(self, name: str, email: str, user_id: str | None = None) -> dict[str, Any]:
         """A new user with a session token: ``{id, name, email, token}``."""
         body = {"name": name, "email": email, **({"id": user_id} if user_id else {})}
-        return self._call("POST", "/users", body)
+        return self._json("POST", "/users", body)
 
     def publish_artifact(
         self, oci_ref: str, semver: str, ref: str, input_schema: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Publish ``oci_ref@semver`` so package import / createVersion accept it."""
-        return self._call(
+        return self._json(
             "POST",
             "/artifacts",
             {
@@ -58,7 +63,7 @@ class LocalAdmin:
 
     def grant_management(self, workspace_id: str, organization_id: str) -> dict[str, Any]:
         """Simulate the customer granting management of a workspace to an organization."""
-        return self._call(
+        return self._json(
             "POST",
             f"/workspaces/{_segment(workspace_id)}/management",
             {"organization_id": organization_id},
@@ -66,27 +71,27 @@ class LocalAdmin:
 
     def set_faults(self, **settings: Any) -> dict[str, Any]:
         """Replace the fault settings (latency_ms, error_rate, rate_limited_rate, ...)."""
-        return self._call("PUT", "/faults", settings)
+        return self._json("PUT", "/faults", settings)
 
     def get_faults(self) -> dict[str, Any]:
-        return self._call("GET", "/faults")
+        return self._json("GET", "/faults")
 
     def clear_faults(self) -> dict[str, Any]:
         return self.set_faults()
 
     def counters(self) -> dict[str, Any]:
         """``{total, reads, writes, by_operation, by_status}`` of /v1 requests."""
-        return self._call("GET", "/counters")
+        return self._json("GET", "/counters")
 
     def reset_counters(self) -> None:
         self._call("POST", "/counters:reset")
 
     def set_operation_delay(self, seconds: float) -> dict[str, Any]:
-        return self._call("PUT", "/config", {"operation_delay_seconds": seconds})
+        return self._json("PUT", "/config", {"operation_delay_seconds": seconds})
 
     def set_config(self, **settings: Any) -> dict[str, Any]:
         """``PUT /_local/config``: operation_delay_seconds, secret_retention_seconds, subdomain_base_domain."""
-        return self._call("PUT", "/config", settings)
+        return self._json("PUT", "/config", settings)
 
     def fail_next_operation(self, op_type: str, message: str = "injected failure") -> None:
         """Make the next operation of metadata type ``op_type`` end FAILED with ``message``."""
@@ -98,15 +103,32 @@ class LocalAdmin:
 
     def get_object(self, object_id: str) -> dict[str, Any]:
         """Raw stored object, including internal fields: ``{kind, data}``."""
-        return self._call("GET", f"/objects/{_segment(object_id)}")
+        return self._json("GET", f"/objects/{_segment(object_id)}")
 
     def patch_object(self, object_id: str, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into a stored object out of band (drift) and bump its etag."""
-        return self._call("PATCH", f"/objects/{_segment(object_id)}", fields)
+        return self._json("PATCH", f"/objects/{_segment(object_id)}", fields)
 
     def delete_object(self, object_id: str) -> None:
         """Remove one object out of band."""
         self._call("DELETE", f"/objects/{_segment(object_id)}")
+
+    def seed_order_draft(
+        self, offer_id: str, customer_user_id: str, customer_email: str | None = None
+    ) -> dict[str, Any]:
+        """Create an order draft in ``auth`` on an offer, as a customer would (API.md §7.8)."""
+        body: dict[str, Any] = {"offer_id": offer_id, "customer_user_id": customer_user_id}
+        if customer_email is not None:
+            body["customer_email"] = customer_email
+        return dict(self._call("POST", "/order_drafts", body))
+
+    def advance_order_draft(self, draft_id: str, **fields: Any) -> dict[str, Any]:
+        """Move an order draft one phase on (``workspace_id``, ``cluster_id``, ``field_values``, ``pay``)."""
+        return dict(self._call("POST", f"/order_drafts/{_segment(draft_id)}:advance", fields))
+
+    def terminate_order_draft(self, draft_id: str, reason: str = "revoked") -> dict[str, Any]:
+        """Terminate an order draft (through ``cleaning_up``) with ``reason``."""
+        return dict(self._call("POST", f"/order_drafts/{_segment(draft_id)}:terminate", {"reason": reason}))
 
     def reset(self) -> None:
         """Wipe everything; the bootstrap owner keeps its token."""

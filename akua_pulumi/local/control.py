@@ -16,6 +16,7 @@ from ..contract import is_email
 from . import checks
 from .backend import Runtime, bump
 from .backend.operations import advance
+from .backend.order_drafts import CONTROL as ORDER_DRAFT_CONTROL
 from .backend.packages import publish_artifact
 from .backend.tokens import issue_session
 from .backend.workspaces import grant_management
@@ -243,3 +244,12 @@ def _delete_object(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
 def _reset(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
     app.reset()
     return 200, {"ok": True}
+
+
+# Order drafts (API.md §7.8): seeded and moved through their phases here, as only a customer makes one for real.
+def _on_store(fn: Callable[[Store, Runtime, dict[str, str], Any], tuple[int, Any]]) -> Handler:
+    return lambda app, p, b: fn(app.store, app.rt, p, b)
+
+
+for _method, _pattern, _fn in ORDER_DRAFT_CONTROL:
+    control(_method, _pattern)(_on_store(_fn))

@@ -219,6 +219,15 @@ def load_all() -> dict[str, Route]:
         "offers",
         "entitlements",
         "explain",
+        # contract v4 (API.md §7); they attach to the modules above through .hooks, so they load last
+        "machines",
+        "bootstraps",
+        "agents",
+        "snippets",
+        "dashboard_revisions",
+        "dashboards",
+        "seller_lookups",
+        "order_drafts",
     ):
         importlib.import_module(f"{__name__}.{mod}")
     return ROUTES
