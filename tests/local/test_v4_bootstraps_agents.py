@@ -80,7 +80,7 @@ AGENT = {"name": "watcher", "instructions": "Watch installs.", "capabilities": [
 
 
 def test_agent_lifecycle_archive_and_enable(api: Api) -> None:
-    w, ws = new_workspace(api)
+    w, _ = new_workspace(api)
     r = w.post("/agents", json=AGENT)
     assert r.status_code == 201, r.text
     a = r.json()
@@ -108,7 +108,7 @@ def test_agent_lifecycle_archive_and_enable(api: Api) -> None:
 
 
 def test_agent_validation_names_the_field(api: Api) -> None:
-    w, ws = new_workspace(api)
+    w, _ = new_workspace(api)
     cases = [
         ({**AGENT, "capabilities": ["CHAT", "CHAT"]}, ["body", "capabilities"]),
         (
