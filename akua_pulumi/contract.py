@@ -72,7 +72,8 @@ class Operation:
         body = self.spec.get("requestBody")
         if not body:
             return None
-        return body.get("content", {}).get("application/json", {}).get("schema")
+        schema = body.get("content", {}).get("application/json", {}).get("schema")
+        return schema if isinstance(schema, Mapping) else None
 
     @property
     def body_required(self) -> bool:
@@ -83,7 +84,8 @@ class Operation:
         resp = self.spec.get("responses", {}).get(str(status))
         if resp is None:
             raise KeyError(status)
-        return resp.get("content", {}).get("application/json", {}).get("schema")
+        schema = resp.get("content", {}).get("application/json", {}).get("schema")
+        return schema if isinstance(schema, Mapping) else None
 
     @property
     def statuses(self) -> set[int]:

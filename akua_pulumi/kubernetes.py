@@ -86,9 +86,10 @@ def kubernetes_provider(
         default_name = "akua-k8s"
     if "kubeconfig" in provider_args:
         raise TypeError("pass the kubeconfig as the first argument, not as kubeconfig=")
-    return k8s.Provider(
+    provider: pulumi_kubernetes.Provider = k8s.Provider(
         name or default_name,
         kubeconfig=pulumi.Output.secret(kubeconfig),
         opts=opts,
         **provider_args,
     )
+    return provider

@@ -80,7 +80,8 @@ class AkuaLookupError(AkuaError, LookupError):
 class _AsDict:
     def as_dict(self) -> dict[str, Any]:
         """The fields as a plain dict, e.g. for ``pulumi.export``."""
-        return asdict(self)  # type: ignore[call-overload]
+        out: dict[str, Any] = asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
+        return out
 
     @classmethod
     def from_api(cls: type[R], obj: Mapping[str, Any], **overrides: Any) -> R:

@@ -61,7 +61,7 @@ def should_retry(
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential backoff before attempt ``attempt + 1`` (``attempt`` >= 1)."""
-    return rng() * min(cap, base * (2 ** (attempt - 1)))
+    return rng() * min(cap, base * (2.0 ** (attempt - 1)))
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

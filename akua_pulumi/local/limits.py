@@ -57,7 +57,7 @@ def read_body(environ: dict[str, Any]) -> tuple[bool, bytes]:
     Raises 400 for a bad ``Content-Length`` or a JSON-looking body nested deeper than :data:`MAX_DEPTH`,
     413 for a body over the limit (checked on the declared length, before reading).
     """
-    cached = environ.get("akua.body")
+    cached: tuple[bool, bytes] | None = environ.get("akua.body")
     if cached is not None:
         return cached
     length = check_content_length(environ)
@@ -66,8 +66,9 @@ def read_body(environ: dict[str, Any]) -> tuple[bool, bytes]:
         raise PayloadTooLarge(f"request body exceeds the limit of {MAX_BODY} bytes")
     if json_too_deep(raw):
         raise ValidationFailed(f"request body nests deeper than {MAX_DEPTH} levels", path=["body"])
-    environ["akua.body"] = (bool(raw.strip()), raw)
-    return environ["akua.body"]
+    body = (bool(raw.strip()), raw)
+    environ["akua.body"] = body
+    return body
 
 
 def json_too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:

@@ -50,7 +50,7 @@ class _ShortTracebacks:
         return getattr(self._real, name)
 
     def format_exc(self, *args: Any, **kwargs: Any) -> str:
-        full = self._real.format_exc(*args, **kwargs)
+        full: str = self._real.format_exc(*args, **kwargs)
         current = sys.exc_info()[1]
         message = short_error(current) if current is not None else None
         if message is None:

@@ -257,7 +257,7 @@ def build_app() -> Any:
     # Subscriptions: items[].price -> items[].plan (the price is stored as a plan of the same id).
     original_sub_create = ls.Subscription._api_create.__func__
 
-    def sub_create(cls: Any, **data: Any) -> Any:
+    def sub_create(cls: type[Any], /, **data: Any) -> Any:
         items = data.get("items")
         if isinstance(items, list):
             for item in items:

@@ -206,7 +206,7 @@ def remove_member(r: Req) -> tuple[int, Any]:
 
 
 def _pending(inv: Obj) -> bool:
-    return inv["status"] == "pending" and inv["expires_at"] > now()
+    return bool(inv["status"] == "pending" and inv["expires_at"] > now())
 
 
 @route("organizations.listInvitations", scope="user")
