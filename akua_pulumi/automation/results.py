@@ -116,7 +116,7 @@ class PipelineReport:
             table.add_row(
                 r.customer_id,
                 Text("ok", style="green") if r.ok else Text("failed", style="bold red"),
-                str(r.resources_changed),
+                "unchanged, no engine run" if r.skipped else str(r.resources_changed),
                 f"{r.duration_s:.1f}s",
                 Text(r.error or "", style="red"),
             )
@@ -127,6 +127,6 @@ class PipelineReport:
         for r in self.results:
             status = "ok" if r.ok else "FAILED"
             tail = f"  {r.error}" if r.error else ""
-            changed = f"{r.resources_changed:>4} changed"
+            changed = "unchanged, no engine run" if r.skipped else f"{r.resources_changed:>4} changed"
             lines.append(f"  {r.customer_id:<24} {status:<6} {changed} {r.duration_s:6.1f}s{tail}")
         return "\n".join(lines)
