@@ -17,7 +17,7 @@ from akua_pulumi.contract import Operation, contract
 from akua_pulumi.local import App, create_app
 from akua_pulumi.roles import ROLE_TABLE, RoleRule, cancel_role, permits
 
-from .roles_world import ORG_ROLE, TOKENS, WS_ROLE, World, build
+from .roles_world import ORG_ROLE, TOKENS, WS_ROLE, World, build, wait
 
 pytestmark = pytest.mark.xdist_group(__name__)
 PRINCIPALS = tuple(WS_ROLE)  # ascending workspace rank
@@ -28,6 +28,11 @@ SUB_IDS = {
     "preview_hostname_id": "phn_nope",
     "custom_domain_id": "cdm_nope",
     "req_id": "scr_nope",
+    # v4 (API.md §7): sub-objects are looked up after the role check, so unknown ids cannot hide a denial
+    "wbs_id": "wbs_nope",
+    "wgt_id": "wgt_nope",
+    "revision_id": "drev_nope",
+    "render_id": "rnd_nope",
 }
 EXPLAIN = {"permission": "packages.create", "resource": {"workspace_id": "<ws>"}}
 
@@ -91,10 +96,37 @@ def _context(op_id: str, who: str, w: World) -> str | None:
 OPERATIONS = sorted(contract(), key=lambda o: o.operation_id)
 
 
+def v4_objects(w: World) -> World:
+    """One real object per ``{id}`` kind that contract v4 adds (API.md §7), in the world's workspace."""
+    owner, ids = w.api("owner"), w.ids
+
+    def ok(resp: Any) -> Any:
+        assert resp.status_code < 300, resp.text
+        return resp.json() if resp.content else None
+
+    cluster = wait(owner, ok(owner.post("/clusters", json={"name": "managed", "region_id": ids["region"]})))
+    body = {
+        "cluster_id": cluster["response"]["cluster_id"],
+        "compute_config_id": ids["compute_configs"],
+        "instance_type": "cx23",
+    }
+    ids["machines"] = wait(owner, ok(owner.post("/machines", json=body)))["response"]["machine_id"]
+    agent = {"name": "a", "instructions": "watch", "capabilities": ["CHAT"]}
+    ids["agents"] = ok(owner.post("/agents", json=agent))["id"]
+    ids["agent_skills"] = ok(owner.get("/agent_skills"))["data"][0]["id"]
+    ids["agent_templates"] = ok(owner.get("/agent_templates"))["data"][0]["id"]
+    snippet = {"name": "s", "code": "return 1", "display_type": "stat"}
+    ids["snippets"] = ok(owner.post("/snippets", json=snippet))["snippet_id"]
+    ids["dashboards"] = ok(owner.post("/dashboards", json={"name": "d"}))["dashboard_id"]
+    ids["repositories"] = ok(owner.get("/repositories"))["data"][0]["id"]
+    ids["order_drafts"] = w.local.seed_order_draft(ids["offers"], w.users["target"])["id"]
+    return w
+
+
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda o: o.operation_id)
 def test_every_principal_gets_what_the_table_says(app: App, op: Operation) -> None:
     app.reset()
-    w = build(app)
+    w = v4_objects(build(app))
     outcomes = {who: expected(op.operation_id, who, w) for who in PRINCIPALS}
     order = [who for who in PRINCIPALS if outcomes[who]] + [who for who in PRINCIPALS if not outcomes[who]]
     for who in order:  # every denial first: a permitted call may change the objects
