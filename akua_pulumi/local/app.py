@@ -298,6 +298,8 @@ class App:
 
 
 _FALLBACK = {400: (422,), 422: (400,)}
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
