@@ -331,6 +331,74 @@ CALLS: dict[str, Call] = {
     "clusters.updateComputeSettings": lambda c: c.patch(
         "/clusters/clu_1/compute_settings", json={"max_machines": 2}, if_match=E
     ),
+    # the seller's operating surface (API.md section 7)
+    "machines.list": lambda c: list(c.paginate("/machines", params={"cluster_id": "clu_1", "state": "ACTIVE"})),
+    "machines.create": lambda c: c.post(
+        "/machines",
+        json={"cluster_id": "clu_1", "compute_config_id": "ccf_1", "instance_type": "cx23", "name": "w1"},
+        idempotency_key=K,
+    ),
+    "machines.get": lambda c: c.get("/machines/mch_1"),
+    "machines.update": lambda c: c.patch("/machines/mch_1", json={"name": None}, if_match=E, idempotency_key=K),
+    "machines.delete": lambda c: c.delete("/machines/mch_1", if_match=E, idempotency_key=K),
+    "machines.suspend": lambda c: c.post(
+        "/machines/mch_1:suspend", json={"reason": "manual"}, if_match=E, idempotency_key=K
+    ),
+    "machines.resume": lambda c: c.post("/machines/mch_1:resume", json={}, if_match=E, idempotency_key=K),
+    "clusters.createWorkerBootstrap": lambda c: c.post(
+        "/clusters/clu_1/worker_bootstraps", json={"ttl_seconds": 600}, idempotency_key=K
+    ),
+    "clusters.listWorkerBootstraps": lambda c: list(c.paginate("/clusters/clu_1/worker_bootstraps")),
+    "clusters.getWorkerBootstrap": lambda c: c.get("/clusters/clu_1/worker_bootstraps/wbs_1"),
+    "clusters.revokeWorkerBootstrap": lambda c: c.post(
+        "/clusters/clu_1/worker_bootstraps/wbs_1:revoke", if_match=E, idempotency_key=K
+    ),
+    "agents.list": lambda c: list(c.paginate("/agents")),
+    "agents.create": lambda c: c.post(
+        "/agents", json={"name": "a", "instructions": "watch", "capabilities": ["CHAT", "AMBIENT"]}
+    ),
+    "agents.get": lambda c: c.get("/agents/agt_1"),
+    "agents.update": lambda c: c.patch("/agents/agt_1", json={"description": "d"}, if_match=E),
+    "agents.archive": lambda c: c.delete("/agents/agt_1"),
+    "agents.enable": lambda c: c.post("/agents/agt_1:enable"),
+    "agentSkills.list": lambda c: list(c.paginate("/agent_skills")),
+    "agentSkills.get": lambda c: c.get("/agent_skills/skl_1"),
+    "agentTemplates.list": lambda c: list(c.paginate("/agent_templates")),
+    "agentTemplates.get": lambda c: c.get("/agent_templates/agtpl_1"),
+    "dashboards.list": lambda c: list(c.paginate("/dashboards")),
+    "dashboards.create": lambda c: c.post(
+        "/dashboards", json={"name": "Ops", "widgets": [{"snippet_id": "snp_1", "title": "t"}]}
+    ),
+    "dashboards.getWorkspaceOverview": lambda c: c.get("/dashboards/workspace_overview"),
+    "dashboards.get": lambda c: c.get("/dashboards/dash_1"),
+    "dashboards.update": lambda c: c.patch("/dashboards/dash_1", json={"description": "d"}, if_match=E),
+    "dashboards.delete": lambda c: c.delete("/dashboards/dash_1", if_match=E),
+    "dashboards.listRevisions": lambda c: list(c.paginate("/dashboards/dash_1/revisions", params={"limit": 10})),
+    "dashboards.getRevision": lambda c: c.get("/dashboards/dash_1/revisions/drev_1"),
+    "dashboards.createWidget": lambda c: c.post(
+        "/dashboards/dash_1/widgets",
+        json={"widget_type": "snippet", "snippet_id": "snp_1", "col_span": 2},
+        idempotency_key=K,
+    ),
+    "dashboards.listWidgets": lambda c: list(c.paginate("/dashboards/dash_1/widgets")),
+    "dashboards.getWidget": lambda c: c.get("/dashboards/dash_1/widgets/wgt_1"),
+    "dashboards.updateWidget": lambda c: c.patch(
+        "/dashboards/dash_1/widgets/wgt_1", json={"title": "t"}, if_match=E, idempotency_key=K
+    ),
+    "dashboards.deleteWidget": lambda c: c.delete("/dashboards/dash_1/widgets/wgt_1", if_match=E),
+    "snippets.list": lambda c: list(c.paginate("/snippets")),
+    "snippets.create": lambda c: c.post("/snippets", json={"name": "s", "code": "return 1", "display_type": "stat"}),
+    "snippets.listUsage": lambda c: c.get("/snippets:usage"),
+    "snippets.getUsage": lambda c: c.get("/snippets/snp_1:usage"),
+    "snippets.get": lambda c: c.get("/snippets/snp_1"),
+    "snippets.update": lambda c: c.patch("/snippets/snp_1", json={"name": "n"}, if_match=E),
+    "snippets.delete": lambda c: c.delete("/snippets/snp_1", if_match=E),
+    "installs.listRenders": lambda c: list(c.paginate("/installs/inst_1/renders")),
+    "installs.getRender": lambda c: c.get("/installs/inst_1/renders/rnd_1"),
+    "repositories.list": lambda c: list(c.paginate("/repositories", params={"purpose": "deploy", "view": "full"})),
+    "repositories.get": lambda c: c.get("/repositories/repo_1", params={"view": "full"}),
+    "orderDrafts.list": lambda c: list(c.paginate("/order_drafts", params={"offer": "offer_1"})),
+    "orderDrafts.get": lambda c: c.get("/order_drafts/odft_1"),
 }
 
 
