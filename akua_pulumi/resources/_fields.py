@@ -11,6 +11,18 @@ A resource module lists its fields once. The lifecycle in :mod:`._provider` inte
 ``Field.write_only``   the API never returns it: refresh carries the value over from state.
 ``Field.server_default``  may be omitted: the server picks a value, and omission never diffs.
 ==================  ============================================================================
+
+The same line says how the field reaches the API (see :mod:`._wire`, which builds the request bodies):
+
+* ``send``: ``"create"``, ``"update"``, ``"both"`` or ``"never"`` (default: create-only fields on
+  create, updatable ones on both, outputs and options never);
+* ``wire``: the API's name, a dotted path for a nested shape (``"recurring.interval"``,
+  ``"items.0.price"``: a number indexes a list);
+* ``encode``: the value's wire shape (e.g. ``"1.2.3"`` -> ``{"kind": "pinned", "version": "1.2.3"}``);
+* ``normalize``: applied in ``check``, so the value is compared and sent normalized (e.g. ``str.lower``);
+* ``replace_if``: an updatable field whose change replaces only when ``replace_if(old, new)`` holds;
+* ``cleared``: what an update sends when the value was removed (None: the family's choice, JSON null
+  for Akua, ``""`` for Stripe; :data:`OMIT`: nothing).
 """
 
 from __future__ import annotations
@@ -32,6 +44,7 @@ __all__ = [
     "ETAG",
     "HTML_URL",
     "IS_ACTIVE",
+    "OMIT",
     "OPERATION_TIMEOUT",
     "SEMVER",
     "TRAFFIC",
@@ -106,6 +119,24 @@ class _KindConstructor:
         return make
 
 
+class _Omit:
+    """The :data:`OMIT` sentinel: a cleared value is not sent at all."""
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+#: ``Field(cleared=OMIT)``: removing the value sends nothing (the API keeps what it has).
+OMIT: Any = _Omit()
+
+#: When a field is sent, per ``send`` value.
+_SEND = {
+    "create": frozenset({"create"}),
+    "update": frozenset({"update"}),
+    "both": frozenset({"create", "update"}),
+    "never": frozenset(),
+}
+
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object", list: "a list"}
 
 
@@ -154,6 +185,16 @@ class Field:
     #: The API's name when it differs from ``name``.
     wire: str | None = None
     validator: Callable[[Any], str | None] | None = field(default=None, compare=False)
+    #: When the value is sent: ``create``, ``update``, ``both``, ``never`` (None: from the kind).
+    send: str | None = None
+    #: The value's wire shape (applied to a set value before it is sent).
+    encode: Callable[[Any], Any] | None = field(default=None, compare=False)
+    #: Applied in ``check``: the value is compared and sent normalized.
+    normalize: Callable[[Any], Any] | None = field(default=None, compare=False)
+    #: An updatable field whose change replaces when ``replace_if(old, new)`` is true.
+    replace_if: Callable[[Any, Any], bool] | None = field(default=None, compare=False)
+    #: What an update sends when the value was removed (None: the family's choice; OMIT: nothing).
+    cleared: Any = None
     #: The constraints (Field attribute names) taken from the contract; filled by :meth:`with_contract`.
     from_contract: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -164,9 +205,25 @@ class Field:
     output = _KindConstructor(Kind.OUTPUT)
     option = _KindConstructor(Kind.OPTION)
 
+    def __post_init__(self) -> None:
+        if self.send is not None and self.send not in _SEND:
+            raise ValueError(f"{self.name}: send must be one of {', '.join(_SEND)}, got {self.send!r}")
+
     @property
     def wire_name(self) -> str:
         return self.wire or self.name
+
+    @property
+    def wire_path(self) -> tuple[str | int, ...]:
+        """The wire name as a path: ``"items.0.price"`` -> ``("items", 0, "price")``."""
+        return tuple(int(p) if p.isdigit() else p for p in self.wire_name.split("."))
+
+    @property
+    def sent_on(self) -> frozenset[str]:
+        """The writes that carry this field: ``{"create"}``, ``{"update"}``, both, or none."""
+        if self.send is not None:
+            return _SEND[self.send]
+        return {Kind.CREATE_ONLY: _SEND["create"], Kind.UPDATABLE: _SEND["both"]}.get(self.kind, _SEND["never"])
 
     def declared_constraints(self) -> dict[str, Any]:
         """The hand-written constraints (attribute name -> value)."""
@@ -213,6 +270,13 @@ class Field:
         """Undo the engine's number encoding (1 arrives as 1.0) and similar wire quirks."""
         if self.type is int and isinstance(value, float) and value.is_integer():
             return int(value)
+        return value
+
+    def normalized(self, value: Any) -> Any:
+        """``value`` coerced, then normalized as declared (unknown and unset values pass as they are)."""
+        value = self.coerce(value)
+        if self.normalize is not None and value is not None and not is_unknown(value):
+            return self.normalize(value)
         return value
 
     def validate(self, value: Any) -> str | None:

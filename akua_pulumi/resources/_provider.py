@@ -46,7 +46,7 @@ import pulumi.dynamic as dyn
 
 from ..connection import CONNECTION_PROPERTY, Connection, client_for, default_workspace, set_stack_defaults
 from ..errors import UNKNOWN_OUTCOME, AkuaError, Conflict, EtagMismatch, NotFound, OperationFailed
-from . import _diagnostics, _preflight  # noqa: F401  (_diagnostics: one short message per provider error)
+from . import _diagnostics, _preflight, _wire  # noqa: F401  (_diagnostics: one short message per provider error)
 from ._fields import Field, Kind, is_unknown
 
 if TYPE_CHECKING:
@@ -78,7 +78,12 @@ OPTION_FIELDS: tuple[Field, ...] = (
 SEED_FIELD = Field.option("akua_seed", str, "Seed for deterministic idempotency keys (set by the Resource).")
 #: The workspace a scoped resource lives in; defaults to the ``akua:workspace`` provider config.
 WORKSPACE_FIELD = Field.create_only(
-    "workspace_id", str, "Workspace that owns the object (defaults to akua:workspace).", max_length=53, ours=True
+    "workspace_id",
+    str,
+    "Workspace that owns the object (defaults to akua:workspace).",
+    max_length=53,
+    ours=True,
+    send="never",  # sent as the akua-context header, not in bodies
 )
 #: Hidden explicit connection (``opts=ResourceOptions(provider=akua_pulumi.Provider(...))``), a secret.
 CONNECTION_FIELD = Field.option(
@@ -169,6 +174,10 @@ class LifecycleProvider(dyn.ResourceProvider):
     call_budget: ClassVar[Mapping[str, CallBudget]] = {}
     #: Delete the old object before creating its replacement (API-enforced uniqueness, e.g. slug).
     delete_before_replace: ClassVar[bool] = False
+    #: What an update sends for a removed value (Akua: JSON null clears it); a field's ``cleared`` wins.
+    clear_value: ClassVar[Any] = None
+    #: ``project`` reads each field from its wire path (an API that echoes its request shapes).
+    read_by_wire: ClassVar[bool] = False
     #: The provider pickles by reference with no instance state.
     serialize_as_secret_always = False
 
@@ -252,8 +261,26 @@ class LifecycleProvider(dyn.ResourceProvider):
         return None
 
     def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        """Map an API object onto field names. Default: same-named top-level keys."""
-        return {name: obj[name] for name in self.field_map() if name in obj}
+        """Map an API object onto field names. Default: same-named top-level keys (``read_by_wire``:
+        each field's wire path)."""
+        if not self.read_by_wire:
+            return {name: obj[name] for name in self.field_map() if name in obj}
+        out: dict[str, Any] = {}
+        for f in self.all_fields():
+            found, value = _wire.read(obj, f.wire_path)
+            if found and f.encode is None:
+                out[f.name] = value
+        return out
+
+    # ---- request bodies, from the declarations ----
+
+    def create_body(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The create request: each field sent on create that has a value, in its wire shape."""
+        return _wire.create_body(self.all_fields(), inputs)
+
+    def update_body(self, inputs: Mapping[str, Any], changed: set[str]) -> dict[str, Any]:
+        """The update request for the ``changed`` fields sent on update (removed ones cleared)."""
+        return _wire.update_body(self.all_fields(), inputs, changed, self.clear_value)
 
     def object_id(self, obj: Mapping[str, Any]) -> str:
         return str(obj["id"])
@@ -300,7 +327,7 @@ class LifecycleProvider(dyn.ResourceProvider):
         for name, f in fields.items():
             if f.kind is Kind.OUTPUT:
                 continue
-            value = f.coerce(news.get(name))
+            value = f.normalized(news.get(name))
             if value is None:
                 value, missing = self.default_for(f, news)
                 if missing:
@@ -344,7 +371,7 @@ class LifecycleProvider(dyn.ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
         changed = self.changed_fields(olds, news)
-        replaces = [f.name for f in changed if f.kind is Kind.CREATE_ONLY]
+        replaces = [f.name for f in changed if self.replaces(f, olds, news)]
         if changed:
             _preflight.before_change(self, _id, olds, news, bool(replaces))  # opt-in (akua:preflight)
         return dyn.DiffResult(
@@ -352,6 +379,13 @@ class LifecycleProvider(dyn.ResourceProvider):
             replaces=replaces,
             delete_before_replace=self.replace_deletes_first(olds, news) if replaces else None,
         )
+
+    def replaces(self, f: Field, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """Whether the change of ``f`` replaces: create-only fields, and ``replace_if`` when it holds."""
+        if f.kind is Kind.CREATE_ONLY:
+            return True
+        new = news.get(f.name)
+        return f.replace_if is not None and not is_unknown(new) and f.replace_if(olds.get(f.name), new)
 
     def replace_deletes_first(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         """Whether a replacement must delete the old object first (the new one would clash with it)."""
@@ -639,7 +673,8 @@ class LifecycleProvider(dyn.ResourceProvider):
     # ---- helpers ----
 
     def _inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        return {f.name: props.get(f.name) for f in self.all_fields() if f.is_input}
+        # The engine hands numbers over as floats (1500.0): coerce back to the declared type.
+        return {f.name: f.coerce(props.get(f.name)) for f in self.all_fields() if f.is_input}
 
     def _outputs(self, inputs: Mapping[str, Any], obj: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, Any]:
         """All inputs plus the computed outputs; write-only fields keep the declared/stored value."""

@@ -74,8 +74,7 @@ class CloudflareConnectionProvider(AkuaProvider):
         return next((c for c in self._list(ctx) if (c["name"], c["account_id"]) == key), None)
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body = {k: inputs[k] for k in ("name", "account_id", "origin_zone_id", "origin_hostname_suffix", "api_token")}
-        ctx.client.post("/cloudflare_connections", json=body)
+        ctx.client.post("/cloudflare_connections", json=self.create_body(inputs))
         found = self._match(ctx, inputs)
         if found is None:
             raise AkuaResourceError(f"Cloudflare connection {inputs['name']!r} was created but is not listed")

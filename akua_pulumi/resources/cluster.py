@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
-from ._fields import CREATED_AT, ETAG, HTML_URL, Field
+from ._fields import CREATED_AT, ETAG, HTML_URL, OMIT, Field
 from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
 from ._provider import AkuaProvider, Context
 
@@ -51,8 +51,15 @@ class ClusterProvider(AkuaProvider):
             secret=True,
             write_only=True,
             wire="kubeconfig",
+            cleared=OMIT,  # removing it keeps the cluster as it is
         ),
-        Field.updatable("suspended", bool, "Suspend (true) or resume (false) the cluster.", server_default=True),
+        Field.updatable(
+            "suspended",
+            bool,
+            "Suspend (true) or resume (false) the cluster.",
+            server_default=True,
+            send="never",  # the :suspend / :resume actions, not the PATCH
+        ),
         Field.option("fetch_kubeconfig", bool, "Fetch the kubeconfig after create.", default=True),
         Field.output("kubeconfig", str, "Kubeconfig for the cluster (secret).", secret=True, write_only=True),
         Field.output("state", str, "pending, provisioning, active, suspended or deleting."),
@@ -68,20 +75,15 @@ class ClusterProvider(AkuaProvider):
         return out
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        base = {"name": inputs["name"], "region_id": inputs["region_id"]}
+        body = self.create_body(inputs)
+        # Two endpoints: the import takes the kubeconfig, the managed create the network profile.
         if inputs.get("import_kubeconfig"):
-            created = ctx.client.post(
-                "/clusters:import",
-                json={**base, "kubeconfig": inputs["import_kubeconfig"]},
-                idempotency_key=ctx.idempotency_key("import"),
-            )
+            body.pop("network_profile", None)
+            created = ctx.client.post("/clusters:import", json=body, idempotency_key=ctx.idempotency_key("import"))
             cluster_id = created["id"]
         else:
-            op = ctx.client.post(
-                "/clusters",
-                json={**base, "network_profile": inputs["network_profile"]},
-                idempotency_key=ctx.idempotency_key("create"),
-            )
+            body.pop("kubeconfig", None)
+            op = ctx.client.post("/clusters", json=body, idempotency_key=ctx.idempotency_key("create"))
             done = ctx.client.wait_operation(op)
             cluster_id = done["response"]["cluster_id"]
         cluster: dict[str, Any] = ctx.client.get(api_path("/clusters/{}", cluster_id))  # 404 here: a stale replay
@@ -110,9 +112,7 @@ class ClusterProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body: dict[str, Any] = {k: inputs[k] for k in ("name", "region_id") if k in changed}
-        if "import_kubeconfig" in changed and inputs.get("import_kubeconfig"):
-            body["kubeconfig"] = inputs["import_kubeconfig"]
+        body = self.update_body(inputs, changed)
         etag = state["etag"]
         if body:
             etag = ctx.client.patch(api_path("/clusters/{}", id_), json=body, if_match=etag)["etag"]

@@ -60,16 +60,11 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     def _path(self, cluster_id: Any) -> str:
         return api_path("/clusters/{}/compute_settings", cluster_id)
 
-    def _body(self, inputs: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
-        return {
-            k: inputs[k] for k in ("auto_scaling_enabled", "max_machines") if k in names and inputs.get(k) is not None
-        }
-
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         cid = inputs["cluster_id"]
         current = {**ctx.client.get(self._path(cid)), "cluster_id": cid}
         changed = {f.name for f in self.changed_fields({**inputs, **self.project(current)}, inputs)}
-        body = self._body(inputs, changed)
+        body = self.update_body(inputs, changed)
         if body:
             current = {**ctx.client.patch(self._path(cid), json=body, if_match=current["etag"]), "cluster_id": cid}
         return current
@@ -83,7 +78,7 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body = self._body(inputs, changed)
+        body = self.update_body(inputs, changed)
         if body:
             ctx.client.patch(self._path(id_), json=body, if_match=state["etag"])
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi.dynamic as dyn
-
 from ..client import api_path
-from ._fields import CREATED_AT, ETAG, Field, is_unknown
+from ._fields import CREATED_AT, ETAG, Field, Kind, is_unknown
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
 from ._provider import AkuaProvider, Context
 
@@ -23,6 +21,11 @@ def _provider_config_problem(value: Any) -> str | None:
         if not is_unknown(item) and (not isinstance(item, str) or not item):
             return f"provider_config.{key} must be a non-empty string"
     return None
+
+
+def _drops_a_key(old: Any, new: Any) -> bool:
+    """``provider_config`` lost a top-level key (the API merges them: it cannot be removed in place)."""
+    return isinstance(old, Mapping) and isinstance(new, Mapping) and bool(set(old) - set(new))
 
 
 class ComputeConfigProvider(AkuaProvider):
@@ -54,12 +57,27 @@ class ComputeConfigProvider(AkuaProvider):
             "{region, image, machine_type_filter?} for the provider.",
             required=True,
             validator=_provider_config_problem,
+            # The API merges its top-level keys: removing one cannot be done in place.
+            replace_if=_drops_a_key,
+        ),
+        # Both are sent as one credential_scope object whose kind depends on them (see _scope).
+        Field.updatable(
+            "secret_id",
+            str,
+            "byom: Secret with the provider token.",
+            min_length=1,
+            max_length=54,
+            ours=True,
+            send="never",
         ),
         Field.updatable(
-            "secret_id", str, "byom: Secret with the provider token.", min_length=1, max_length=54, ours=True
-        ),
-        Field.updatable(
-            "secret_version_id", str, "byom: pin this version of the secret.", min_length=1, max_length=55, ours=True
+            "secret_version_id",
+            str,
+            "byom: pin this version of the secret.",
+            min_length=1,
+            max_length=55,
+            ours=True,
+            send="never",
         ),
         CREATED_AT,
         ETAG,
@@ -69,14 +87,6 @@ class ComputeConfigProvider(AkuaProvider):
         if inputs.get("secret_version_id") is not None and inputs.get("secret_id") is None:
             return [("secret_version_id", "secret_version_id needs secret_id (byom credentials)")]
         return []
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        result = super().diff(_id, olds, news)
-        old, new = olds.get("provider_config"), news.get("provider_config")
-        if isinstance(old, Mapping) and isinstance(new, Mapping) and not is_unknown(new) and set(old) - set(new):
-            replaces = sorted({*(result.replaces or []), "provider_config"})
-            return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
-        return result
 
     def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         out = super().project(obj)
@@ -94,12 +104,7 @@ class ComputeConfigProvider(AkuaProvider):
         return scope
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body = {
-            "name": inputs["name"],
-            "provider": inputs["provider"],
-            "provider_config": inputs["provider_config"],
-            "credential_scope": self._scope(inputs),
-        }
+        body = {**self.create_body(inputs), "credential_scope": self._scope(inputs)}
         created = ctx.client.post("/compute_configs", json=body, idempotency_key=ctx.idempotency_key("create"))
         # A replayed key answers with the config it made, which may have been deleted since: a 404
         # here makes the lifecycle use the next key.
@@ -111,8 +116,8 @@ class ComputeConfigProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body: dict[str, Any] = {k: inputs[k] for k in ("name", "provider_config") if k in changed}
-        if changed & {"secret_id", "secret_version_id"}:
+        body = self.update_body(inputs, changed)
+        if changed & {f.name for f in self.all_fields() if f.kind is Kind.UPDATABLE and not f.sent_on}:
             body["credential_scope"] = self._scope(inputs)
         ctx.client.patch(api_path("/compute_configs/{}", id_), json=body, if_match=state["etag"])
 

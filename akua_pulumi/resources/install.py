@@ -17,6 +17,10 @@ __all__ = ["Install", "InstallArgs", "InstallArgsDict", "InstallProvider"]
 _SETTLED = ("healthy", "degraded", "failed")
 
 
+def _pin(version: str) -> dict[str, str]:
+    return {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
+
+
 class InstallProvider(AkuaProvider):
     """Lifecycle of ``/installs``.
 
@@ -39,19 +43,33 @@ class InstallProvider(AkuaProvider):
     fields = (
         Field.create_only("product_id", str, "Install this product (product-based install)."),
         Field.create_only("package_id", str, "Install this package directly (direct install).", write_only=True),
-        Field.create_only("version", str, "Direct installs: 'latest' or a SemVer version.", write_only=True),
+        Field.create_only(
+            "version",
+            str,
+            "Direct installs: 'latest' or a SemVer version.",
+            write_only=True,
+            wire="package_version_pin",
+            encode=_pin,
+        ),
         Field.create_only("region_id", str, "Region to install into.", required=True, write_only=True),
         Field.create_only(
             "cluster_id", str, "Cluster to install into (the server picks one when omitted).", server_default=True
         ),
         Field.create_only("initial_values", dict, "Initial chart values (write-only).", write_only=True),
-        Field.updatable("package_version_id", str, "Pin the install to this package version.", server_default=True),
+        Field.updatable(
+            "package_version_id",
+            str,
+            "Pin the install to this package version.",
+            server_default=True,
+            send="update",  # the :update action after the create (which installs what the pin resolves to)
+        ),
         Field.updatable(
             "automatic_updates",
             bool,
             "Let Akua update the install automatically.",
             server_default=True,
             write_only=True,
+            send="never",  # its own endpoint (setAutomaticUpdates), after create and on update
         ),
         Field.option("wait_for_healthy", bool, "Wait until the install is healthy after create.", default=True),
         replace(OPERATION_TIMEOUT, description="How long to wait for operations and health."),
@@ -72,18 +90,9 @@ class InstallProvider(AkuaProvider):
         return []
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body: dict[str, Any] = {"region_id": inputs["region_id"]}
-        if inputs.get("product_id"):
-            body["product_id"] = inputs["product_id"]
-        else:
-            version = inputs.get("version") or "latest"
-            body["package_id"] = inputs["package_id"]
-            body["package_version_pin"] = (
-                {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
-            )
-        for key in ("cluster_id", "initial_values"):
-            if inputs.get(key) is not None:
-                body[key] = inputs[key]
+        body = self.create_body(inputs)
+        if inputs.get("package_id") and not inputs.get("version"):
+            body["package_version_pin"] = _pin("latest")  # a direct install's default (product installs have none)
         timeout = operation_timeout(inputs)
         op = ctx.client.post("/installs", json=body, idempotency_key=ctx.idempotency_key("create"))
         install_id = ctx.client.wait_operation(op, timeout=timeout)["response"]["install_id"]

@@ -117,7 +117,9 @@ class OfferProvider(AkuaProvider):
         Field.create_only(
             "max_uses", int, "Redemptions allowed (default 1).", minimum=1, server_default=True, ours=True
         ),
-        Field.create_only("unlimited_uses", bool, "No redemption limit (max_uses null).", write_only=True),
+        Field.create_only(
+            "unlimited_uses", bool, "No redemption limit (max_uses null).", write_only=True, send="never"
+        ),
         Field.create_only(
             "order_ttl_minutes",
             int,
@@ -159,23 +161,8 @@ class OfferProvider(AkuaProvider):
         return out
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        keys = (
-            "product_id",
-            "package_version_id",
-            "allowed_emails",
-            "field_values",
-            "customer",
-            "internal_note",
-            "notes",
-            "commercial_mode",
-            "pricing_request",
-            "tier",
-            "expires_at",
-            "max_uses",
-            "order_ttl_minutes",
-        )
-        body: dict[str, Any] = {k: inputs[k] for k in keys if inputs.get(k) is not None}
-        if inputs.get("unlimited_uses"):
+        body = self.create_body(inputs)
+        if inputs.get("unlimited_uses"):  # no declaration says "a flag sends another field's null"
             body["max_uses"] = None
         created = ctx.client.post("/offers", json=body, idempotency_key=ctx.idempotency_key("create"))
         offer: dict[str, Any] = ctx.client.get(api_path("/offers/{}", created["id"]))

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi.dynamic as dyn
-
 from ..client import api_path
-from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, Kind, operation_timeout
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, operation_timeout
 from ._generated import PreviewHostnameArgs, PreviewHostnameArgsDict, PreviewHostnameBase
 from ._provider import AkuaProvider, Context
 
@@ -38,7 +36,16 @@ class PreviewHostnameProvider(AkuaProvider):
     precheck_natural_key = True
     idempotent_create = True
     fields = (
-        Field.create_only("install_id", str, "The install.", required=True, min_length=1, max_length=55, ours=True),
+        Field.create_only(
+            "install_id",
+            str,
+            "The install.",
+            required=True,
+            min_length=1,
+            max_length=55,
+            ours=True,
+            send="never",  # a path segment: /installs/{install_id}/preview_hostnames
+        ),
         Field.create_only("track", str, "Floating: the track this hostname follows."),
         Field.updatable("render_id", str, "The render to serve (floating: rebinding moves it).", required=True),
         *TRAFFIC,
@@ -50,11 +57,9 @@ class PreviewHostnameProvider(AkuaProvider):
         ETAG,
     )
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        changed = self.changed_fields(olds, news)
-        pinned = news.get("track") is None
-        replaces = [f.name for f in changed if f.kind is Kind.CREATE_ONLY or pinned]
-        return dyn.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=None)
+    def replaces(self, f: Field, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        # A resource-wide rule, not a field's: a pinned hostname (no track) stays on one render for good.
+        return news.get("track") is None or super().replaces(f, olds, news)
 
     def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         out = super().project(obj)
@@ -69,9 +74,7 @@ class PreviewHostnameProvider(AkuaProvider):
         return base if hostname_id is None else base + api_path("/{}", hostname_id)
 
     def _bind(self, ctx: Context, inputs: Mapping[str, Any], purpose: str) -> dict[str, Any]:
-        body: dict[str, Any] = {k: inputs[k] for k in ("render_id", "protocol", "routing_mode")}
-        if inputs.get("track") is not None:
-            body["track"] = inputs["track"]
+        body = self.create_body(inputs)  # a rebind sends the whole binding again, as the create does
         action = "bindFloating" if inputs.get("track") is not None else "bindPinned"
         op = ctx.client.post(f"{self._base(inputs)}:{action}", json=body, idempotency_key=ctx.idempotency_key(purpose))
         return ctx.client.wait_operation(op, timeout=operation_timeout(inputs))

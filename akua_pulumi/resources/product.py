@@ -8,7 +8,7 @@ from typing import Any
 
 from ..client import api_path
 from ..errors import Conflict, EtagMismatch
-from ._fields import ETAG, HTML_URL, SEMVER, Field
+from ._fields import ETAG, HTML_URL, OMIT, SEMVER, Field
 from ._generated import ProductArgs, ProductArgsDict, ProductBase
 from ._provider import AkuaProvider, Context, StaleReplayError
 
@@ -52,10 +52,19 @@ class ProductProvider(AkuaProvider):
             "'latest' or a pinned SemVer version of the package.",
             default="latest",
             validator=_version_ok,
+            wire="package_version_pin",
+            encode=_pin,
         ),
         Field.updatable("custom_image", str, "Image URL."),
         Field.updatable("custom_description", str, "Description."),
-        Field.updatable("marketplace_published", bool, "List on the marketplace.", server_default=True),
+        Field.updatable(
+            "marketplace_published",
+            bool,
+            "List on the marketplace.",
+            server_default=True,
+            wire="marketplace.published",
+            cleared=OMIT,
+        ),
         Field.output("default_version_id", str, "Version the pin resolves to now."),
         Field.output("state", str, "active or archived."),
         HTML_URL,
@@ -79,27 +88,9 @@ class ProductProvider(AkuaProvider):
             "workspace_id": obj.get("workspace_id"),
         }
 
-    def _body(self, inputs: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
-        body: dict[str, Any] = {}
-        for name in sorted(names):
-            value = inputs.get(name)
-            if name == "version":
-                body["package_version_pin"] = _pin(str(value))
-            elif name == "marketplace_published":
-                if value is not None:
-                    body["marketplace"] = {"published": value}
-            elif name in ("name", "package_id") or value is not None:
-                body[name] = value
-            else:
-                body[name] = None  # clearing an optional field
-        return body
-
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        names = {"name", "package_id", "version"} | {
-            n for n in ("custom_image", "custom_description", "marketplace_published") if inputs.get(n) is not None
-        }
         created = ctx.client.post(
-            "/products", json=self._body(inputs, names), idempotency_key=ctx.idempotency_key("create")
+            "/products", json=self.create_body(inputs), idempotency_key=ctx.idempotency_key("create")
         )
         product = self._read_active(ctx, created["id"])
         if product is None:  # a replayed key named a product archived since: use the next key
@@ -126,7 +117,7 @@ class ProductProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        ctx.client.patch(api_path("/products/{}", id_), json=self._body(inputs, changed), if_match=state["etag"])
+        ctx.client.patch(api_path("/products/{}", id_), json=self.update_body(inputs, changed), if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         try:

@@ -91,7 +91,7 @@ class RegistryConnectionProvider(AkuaProvider):
         return list(ctx.client.paginate("/registry_connections"))
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body = {k: inputs[k] for k in ("name", "registry_url", "type", "credentials")}
+        body = self.create_body(inputs)
         ctx.client.post("/registry_connections", json=body, idempotency_key=ctx.idempotency_key("create"))
         key = (inputs["name"], inputs["registry_url"], inputs["type"])
         found = next((c for c in self._list(ctx) if (c["name"], c["registry_url"], c["type"]) == key), None)

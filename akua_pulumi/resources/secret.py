@@ -87,11 +87,19 @@ class SecretProvider(AkuaProvider):
             ours=True,
             secret=True,
             write_only=True,
+            send="create",  # a change rotates a new version in (createVersion), never a PATCH
         ),
         Field.updatable("description", str, "Description.", server_default=True),
         Field.updatable("labels", dict, "Labels: string to string (values up to 200 characters).", server_default=True),
-        Field.updatable("mime_type", str, "MIME type of the value.", server_default=True),
-        Field.updatable("version_aliases", dict, "Alias to version number (e.g. {'current': 2}).", server_default=True),
+        # The create takes neither: api_create PATCHes them right after.
+        Field.updatable("mime_type", str, "MIME type of the value.", server_default=True, send="update"),
+        Field.updatable(
+            "version_aliases",
+            dict,
+            "Alias to version number (e.g. {'current': 2}).",
+            server_default=True,
+            send="update",
+        ),
         Field.create_only(
             "aws_access_key_id", str, "cloud_provider/aws only: the access key id.", secret=True, write_only=True
         ),
@@ -172,20 +180,15 @@ class SecretProvider(AkuaProvider):
 
     # ---- hooks ----
 
-    def _body(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        body: dict[str, Any] = {"name": inputs["name"], "kind": inputs["kind"], "value": inputs["value"]}
-        for key in ("description", "labels", "aws_access_key_id", "username"):
-            if inputs.get(key) is not None:
-                body[key] = inputs[key]
-        return body
-
-    def _metadata(self, inputs: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
-        return {k: inputs[k] for k in ("name", "description", "labels", "mime_type", "version_aliases") if k in names}
+    def _set(self, inputs: Mapping[str, Any]) -> set[str]:
+        """The updatable fields ``inputs`` sets."""
+        return {f.name for f in self.all_fields() if "update" in f.sent_on and inputs.get(f.name) is not None}
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        body = self.create_body(inputs)
         try:
             secret: dict[str, Any] = ctx.client.post(
-                "/secrets", json=self._body(inputs), idempotency_key=ctx.idempotency_key("create")
+                "/secrets", json=body, idempotency_key=ctx.idempotency_key("create")
             )
         except Conflict:
             deleted = self._soft_deleted(ctx, str(inputs["name"]))
@@ -194,7 +197,7 @@ class SecretProvider(AkuaProvider):
             return self._undelete(ctx, deleted, inputs)
         if secret.get("state") == "soft_deleted":
             raise StaleReplayError(f"secret {secret['id']} was deleted")
-        extra = self._metadata(inputs, {"mime_type", "version_aliases"} & {k for k in inputs if inputs[k] is not None})
+        extra = {k: v for k, v in self.update_body(inputs, self._set(inputs)).items() if k not in body}
         if extra:
             secret = ctx.client.patch(api_path("/secrets/{}", secret["id"]), json=extra, if_match=secret["etag"])
         return secret
@@ -215,7 +218,7 @@ class SecretProvider(AkuaProvider):
             if_match=deleted["etag"],
             idempotency_key=ctx.idempotency_key(f"undelete:{sid}"),
         )
-        names = {k for k in ("description", "labels", "mime_type", "version_aliases") if inputs.get(k) is not None}
+        names = self._set(inputs) - set(self.natural_key)  # the restored secret has the name already
         self.api_update(ctx, sid, restored, dict(inputs), {"value", *names})
         return dict(ctx.client.get(api_path("/secrets/{}", sid)))
 
@@ -245,7 +248,7 @@ class SecretProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        metadata = self._metadata(inputs, changed)
+        metadata = self.update_body(inputs, changed)
         if metadata:
             ctx.client.patch(api_path("/secrets/{}", id_), json=metadata, if_match=state["etag"])
         if "value" in changed:

@@ -38,7 +38,10 @@ _LINKS = (LINK_WORKSPACE, LINK_RESOURCE)
 
 #: The Akua workspace the object bills for; recorded in the object's metadata.
 WORKSPACE_LINK_FIELD = Field.create_only(
-    "workspace_id", str, "Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."
+    "workspace_id",
+    str,
+    "Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata.",
+    send="never",  # it travels in the metadata links
 )
 #: Hidden, secret explicit Stripe connection (reserved; the stack config / environment are the defaults).
 STRIPE_CONNECTION_FIELD = Field.option(
@@ -46,7 +49,11 @@ STRIPE_CONNECTION_FIELD = Field.option(
 )
 #: The user's own metadata (the link keys are managed by the provider and never shown here).
 METADATA_FIELD = Field.updatable(
-    "metadata", dict, "Your metadata (string values); the akua_* link keys are added by the provider.", default={}
+    "metadata",
+    dict,
+    "Your metadata (string values); the akua_* link keys are added by the provider.",
+    default={},
+    send="never",  # the family merges the link keys in on create and sends removed keys as "" on update
 )
 
 
@@ -55,12 +62,14 @@ class StripeProvider(LifecycleProvider):
 
     #: The SDK's v1 service (``customers``...).
     resource: ClassVar[str] = ""
-    #: Fields sent as they are when they change (``""`` clears one); ``metadata`` is merged by the base.
-    sent_on_update: ClassVar[tuple[str, ...]] = ()
     #: Destroy archives (``active=false``) instead of deleting: Stripe keeps products and prices.
     archive_on_delete: ClassVar[bool] = False
     connection_field = STRIPE_CONNECTION_FIELD
     idempotent_create = True
+    #: Stripe clears a field sent as ``""`` (and shows an unset one as ``""``).
+    clear_value = ""
+    #: Stripe's objects echo the request shapes (``recurring.interval``...).
+    read_by_wire = True
 
     @classmethod
     def scope_fields(cls) -> tuple[Field, ...]:
@@ -94,9 +103,15 @@ class StripeProvider(LifecycleProvider):
                     return [("metadata", f"metadata[{key!r}] must be a string, got {type(value).__name__}")]
         return []
 
-    def _inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        # The engine hands numbers over as floats (1500.0); Stripe's form encoding needs 1500.
-        return {f.name: f.coerce(props.get(f.name)) for f in self.all_fields() if f.is_input}
+    # ---- the wire: declared bodies plus the metadata links ----
+
+    def create_body(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        body = {k: v for k, v in super().create_body(inputs).items() if v != ""}  # "" means unset
+        return {**body, "metadata": self.create_metadata(inputs)}
+
+    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        seen = {k: None if v == "" else v for k, v in super().project(obj).items()}
+        return {**seen, **self.project_links(obj)}
 
     # ---- metadata links ----
 
@@ -162,7 +177,7 @@ class StripeProvider(LifecycleProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        params: dict[str, Any] = {n: inputs.get(n) or "" for n in self.sent_on_update if n in changed}
+        params = self.update_body(inputs, changed)
         if "metadata" in changed:
             params["metadata"] = self.metadata_update(state.get("metadata"), inputs.get("metadata"))
         if params:

@@ -27,7 +27,6 @@ class StripeCustomerProvider(StripeProvider):
     natural_key = ("email",)
     precheck_natural_key = True
     adopt_on_conflict = True
-    sent_on_update = ("email", "name", "description")
     fields = (
         Field.updatable("email", str, "Billing email.", required=True, pattern=r"^[^@\s]+@[^@\s]+$", ours=True),
         Field.updatable("name", str, "Customer name (shown on invoices)."),
@@ -35,20 +34,8 @@ class StripeCustomerProvider(StripeProvider):
         METADATA_FIELD,
     )
 
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "email": obj.get("email"),
-            "name": obj.get("name") or None,
-            "description": obj.get("description") or None,
-            **self.project_links(obj),
-        }
-
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {"email": inputs["email"], "metadata": self.create_metadata(inputs)}
-        for name in ("name", "description"):
-            if inputs.get(name):
-                params[name] = inputs[name]
-        return self.create_object(ctx, params)
+        return self.create_object(ctx, self.create_body(inputs))
 
     def gone(self, obj: Mapping[str, Any]) -> bool:
         return bool(obj.get("deleted"))

@@ -25,10 +25,9 @@ class StripePriceProvider(StripeProvider):
     natural_key = ("product_id", "unit_amount", "currency", "interval")
     precheck_natural_key = True
     adopt_on_conflict = True
-    sent_on_update = ("nickname",)
     archive_on_delete = True
     fields = (
-        Field.create_only("product_id", str, "Its product.", required=True, min_length=1, ours=True),
+        Field.create_only("product_id", str, "Its product.", required=True, min_length=1, ours=True, wire="product"),
         Field.create_only(
             "unit_amount",
             int,
@@ -45,37 +44,32 @@ class StripePriceProvider(StripeProvider):
             pattern=r"^[a-z]{3}$",
             ours=True,
         ),
-        Field.create_only("interval", str, "Billing interval.", default="month", choices=INTERVALS, ours=True),
-        Field.create_only("interval_count", int, "Intervals per bill.", default=1, minimum=1, maximum=365, ours=True),
+        Field.create_only(
+            "interval",
+            str,
+            "Billing interval.",
+            default="month",
+            choices=INTERVALS,
+            ours=True,
+            wire="recurring.interval",
+        ),
+        Field.create_only(
+            "interval_count",
+            int,
+            "Intervals per bill.",
+            default=1,
+            minimum=1,
+            maximum=365,
+            ours=True,
+            wire="recurring.interval_count",
+        ),
         Field.updatable("nickname", str, "Internal name."),
         METADATA_FIELD,
         Field.output("active", bool, "False once archived."),
     )
 
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        recurring = obj.get("recurring") or {}
-        return {
-            "product_id": obj.get("product"),
-            "unit_amount": obj.get("unit_amount"),
-            "currency": obj.get("currency"),
-            "interval": recurring.get("interval"),
-            "interval_count": recurring.get("interval_count"),
-            "nickname": obj.get("nickname") or None,
-            "active": obj.get("active"),
-            **self.project_links(obj),
-        }
-
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "product": inputs["product_id"],
-            "unit_amount": inputs["unit_amount"],
-            "currency": inputs["currency"],
-            "recurring": {"interval": inputs["interval"], "interval_count": inputs["interval_count"]},
-            "metadata": self.create_metadata(inputs),
-        }
-        if inputs.get("nickname"):
-            params["nickname"] = inputs["nickname"]
-        return self.create_object(ctx, params)
+        return self.create_object(ctx, self.create_body(inputs))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         want = {k: inputs.get(k) for k in ("product_id", "unit_amount", "currency", "interval", "interval_count")}

@@ -25,7 +25,6 @@ class StripeProductProvider(StripeProvider):
     natural_key = ("name",)
     precheck_natural_key = True
     adopt_on_conflict = True
-    sent_on_update = ("name", "description")
     archive_on_delete = True
     fields = (
         Field.updatable("name", str, "Product name shown to customers.", required=True, min_length=1, ours=True),
@@ -34,19 +33,8 @@ class StripeProductProvider(StripeProvider):
         Field.output("active", bool, "False once archived."),
     )
 
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "name": obj.get("name"),
-            "description": obj.get("description") or None,
-            "active": obj.get("active"),
-            **self.project_links(obj),
-        }
-
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {"name": inputs["name"], "metadata": self.create_metadata(inputs)}
-        if inputs.get("description"):
-            params["description"] = inputs["description"]
-        return self.create_object(ctx, params)
+        return self.create_object(ctx, self.create_body(inputs))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return self.find_live(ctx, inputs, {"active": True}, lambda p: p.get("name") == inputs.get("name"))

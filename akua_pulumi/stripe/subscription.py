@@ -30,11 +30,17 @@ class StripeSubscriptionProvider(StripeProvider):
     natural_key = ("customer_id", "price_id")
     precheck_natural_key = True
     adopt_on_conflict = True
-    # Only metadata is sent on update: cancel_on_destroy is ours alone (kept in state, read by delete).
+    # cancel_on_destroy is ours alone (kept in state, read by delete): never sent.
     fields = (
-        Field.create_only("customer_id", str, "The customer billed.", required=True, min_length=1, ours=True),
-        Field.create_only("price_id", str, "The recurring price.", required=True, min_length=1, ours=True),
-        Field.create_only("quantity", int, "Units of the price.", default=1, minimum=1, ours=True),
+        Field.create_only(
+            "customer_id", str, "The customer billed.", required=True, min_length=1, ours=True, wire="customer"
+        ),
+        Field.create_only(
+            "price_id", str, "The recurring price.", required=True, min_length=1, ours=True, wire="items.0.price"
+        ),
+        Field.create_only(
+            "quantity", int, "Units of the price.", default=1, minimum=1, ours=True, wire="items.0.quantity"
+        ),
         Field.create_only(
             "collection_method",
             str,
@@ -53,6 +59,7 @@ class StripeSubscriptionProvider(StripeProvider):
             default="immediately",
             choices=CANCEL_MODES,
             ours=True,
+            send="never",
         ),
         METADATA_FIELD,
         Field.output("status", str, "Stripe's status."),
@@ -71,30 +78,16 @@ class StripeSubscriptionProvider(StripeProvider):
         return result
 
     def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        items = ((obj.get("items") or {}).get("data")) or [{}]
-        item = items[0]
+        # Stripe answers items as a list object ({data: [...]}) with the price expanded (or a legacy plan).
+        item = (((obj.get("items") or {}).get("data")) or [{}])[0]
         price = item.get("price") or item.get("plan") or {}
-        return {
-            "customer_id": obj.get("customer"),
-            "price_id": price.get("id") if isinstance(price, Mapping) else price,
-            "quantity": item.get("quantity"),
-            "collection_method": obj.get("collection_method"),
-            "days_until_due": obj.get("days_until_due"),
-            "status": obj.get("status"),
-            "cancel_at_period_end": obj.get("cancel_at_period_end"),
-            **self.project_links(obj),
-        }
+        out = super().project(obj)
+        out["price_id"] = price.get("id") if isinstance(price, Mapping) else price
+        out["quantity"] = item.get("quantity")
+        return out
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "customer": inputs["customer_id"],
-            "items": [{"price": inputs["price_id"], "quantity": inputs["quantity"]}],
-            "collection_method": inputs["collection_method"],
-            "metadata": self.create_metadata(inputs),
-        }
-        if inputs["collection_method"] == "send_invoice":
-            params["days_until_due"] = inputs["days_until_due"]
-        return self.create_object(ctx, params)
+        return self.create_object(ctx, self.create_body(inputs))  # days_until_due: set for send_invoice only
 
     def gone(self, obj: Mapping[str, Any]) -> bool:
         return obj.get("status") in _ENDED
