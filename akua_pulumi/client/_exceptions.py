@@ -297,6 +297,12 @@ def _entry_from_body(body: Any) -> tuple[dict[str, Any] | None, list[dict[str, A
 
 
 def _is_etag_mismatch(entry: Mapping[str, Any] | None) -> bool:
+    """A 409 that is a stale ``If-Match``: the current etag in ``metadata``, else the name ``ABORTED``.
+
+    The one place the client reads message text: API.md (§4) names this case only ``ABORTED`` and gives
+    it no numeric code, so a server that omits the metadata can be recognised by that word alone. Past
+    this point the decision rides on the class (``EtagMismatchError``), never on the text.
+    """
     if entry is None:
         return False
     metadata = entry.get("metadata")
