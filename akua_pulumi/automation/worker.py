@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import json
 import os
 import re
@@ -52,18 +51,14 @@ DEFAULT_SECRET_ENV = {
 
 
 def _job_process(wire: dict[str, Any], results: Any) -> None:  # pragma: no cover - runs in the job process
-    """A job process, forked from the worker's fork server: its own session (so the worker can end
-    the whole run: engine, language host, providers) that ends when the fork server does, which is
-    when the worker does (Linux ``PR_SET_PDEATHSIG``). The result goes back on ``results``."""
+    """A job process, forked from the worker's fork server (which dies with the worker): it leads its
+    own session and ends its whole run (engine, language host, providers) when the fork server dies
+    or the worker sends SIGTERM (:func:`.lifeline.lead_run`). The result goes back on ``results``."""
     from akua_pulumi.automation.job import Job
+    from akua_pulumi.automation.lifeline import lead_run
     from akua_pulumi.automation.stack_run import run_job
 
-    server = os.getppid()
-    os.setsid()
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGKILL)
-    if os.getppid() != server:  # the fork server died before the line above
-        os._exit(1)
+    lead_run(expected_parent=os.getppid())
     result = run_job(Job.from_wire(wire))
     results.send(json.dumps(asdict(result), default=str))
     results.close()
@@ -152,7 +147,7 @@ class WorkerSettings:
             while not await loop.run_in_executor(None, results.poll, HEARTBEAT_EVERY):
                 activity.heartbeat(cid)
         except asyncio.CancelledError:
-            with_group_killed(proc.pid)
+            await loop.run_in_executor(None, end_job, proc)
             raise
         try:
             result: dict[str, Any] = json.loads(results.recv())
@@ -167,10 +162,14 @@ class WorkerSettings:
         return result
 
 
-def with_group_killed(pid: int) -> None:
-    """SIGKILL a job's whole process group (the engine, language host and providers with it)."""
+def end_job(proc: Any, grace: float = 5.0) -> None:
+    """End a job's whole run: SIGTERM makes the job process kill every descendant (the engine,
+    language host, providers) and exit; its process group is SIGKILLed if it has not after ``grace``."""
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
+        os.kill(proc.pid, signal.SIGTERM)
+    proc.join(grace)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 _worker: WorkerSettings | None = None

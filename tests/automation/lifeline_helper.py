@@ -1,0 +1,42 @@
+"""A stand-in worker for tests/automation/test_lifeline.py: a fork server, and one job process that
+leads its run like a real one and starts an engine-like tree (a child in its own process group, as
+Pulumi starts its plugins, and a grandchild). Prints one JSON line of pids, then waits to be killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+
+def job(pids_path: str) -> None:
+    """The job process: lead the run, start the tree, record the pids."""
+    from akua_pulumi.automation.lifeline import lead_run
+
+    lead_run(expected_parent=os.getppid())
+    plugin = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    engine = subprocess.Popen(["sh", "-c", "sleep 300 & sleep 300 & wait"])
+    time.sleep(0.5)
+    with open(pids_path + ".tmp", "w") as out:
+        json.dump({"job": os.getpid(), "plugin": plugin.pid, "engine": engine.pid}, out)
+    os.replace(pids_path + ".tmp", pids_path)
+    time.sleep(300)
+
+
+def main() -> None:
+    from multiprocessing import forkserver
+
+    from akua_pulumi.automation.fork_server import fork_server_context
+
+    ctx: Any = fork_server_context()
+    proc = ctx.Process(target=job, args=(sys.argv[1],))
+    proc.start()
+    print(json.dumps({"worker": os.getpid(), "fork_server": forkserver._forkserver._forkserver_pid}), flush=True)
+    time.sleep(300)
+
+
+if __name__ == "__main__":
+    main()
