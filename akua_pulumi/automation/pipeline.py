@@ -203,6 +203,18 @@ class OnboardingPipeline:
         """Offboard: delete every customer's resources, then remove the stack. Missing stacks are ok."""
         return self.run("destroy", customers, only)
 
+    def drift(
+        self,
+        customers: Iterable[Customer | InvalidCustomer],
+        only: Iterable[str] | None = None,
+        on_result: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Compare every customer's stack with the live API, changing nothing: a
+        :class:`~akua_pulumi.automation.drift_report.DriftReport` (no engine run; see :mod:`.drift`)."""
+        from akua_pulumi.automation.drift import pipeline_drift
+
+        return pipeline_drift(self, customers, only, on_result)
+
     def log_path(self, customer_id: str, command: str) -> Path:
         """Where the full engine output of ``command`` for ``customer_id`` is written."""
         return self.state_dir / "logs" / f"{customer_id}.{command}.log"
