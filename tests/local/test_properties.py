@@ -167,7 +167,8 @@ def _objects() -> tuple[Api, dict[str, str]]:
     pkg = w.post("/packages:import", json={"name": "fmt", "oci_ref": "oci://registry.test/fmt", "version": version})
     pin = {"kind": "pinned", "version": "1.0.0"}
     prod = w.post("/products", json={"name": "Formats", "package_id": pkg.json()["id"], "package_version_pin": pin})
-    return w, {"clusters": clu, "organizations": org, "products": prod.json()["id"]}
+    dash = w.post("/dashboards", json={"name": "Formats"}).json()["dashboard_id"]  # contract v4 (API.md §7.4)
+    return w, {"clusters": clu, "organizations": org, "products": prod.json()["id"], "dashboards": dash}
 
 
 FMT, FMT_IDS = _objects()
