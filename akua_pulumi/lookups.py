@@ -28,9 +28,12 @@ your own. Clients come from the one cache of :func:`akua_pulumi.connection.clien
 The results are plain dataclasses, not Outputs: export single fields, or ``as_dict()``.
 """
 
+# ruff: noqa: F405  (names of __all__ defined elsewhere come from the star imports under TYPE_CHECKING, at the end)
+
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -44,25 +47,57 @@ from .errors import AkuaError
 __all__ = [
     "AccessDecision",
     "AccessReason",
+    "AccessStateInfo",
+    "AgentSkillInfo",
+    "AgentTemplateInfo",
     "AkuaLookupError",
+    "ClusterCapabilitiesInfo",
+    "DashboardInfo",
     "EntitlementInfo",
+    "InstallStatusInfo",
+    "ManagedWorkspaceInfo",
     "ManagementInfo",
+    "OrderDraftInfo",
     "PackageVersionInfo",
     "QuotaInfo",
+    "RenderInfo",
+    "RepositoryInfo",
     "WorkspaceInfo",
     "get_access_decision",
     "get_access_decision_output",
+    "get_access_state",
+    "get_access_state_output",
+    "get_agent_skills",
+    "get_agent_skills_output",
+    "get_agent_templates",
+    "get_agent_templates_output",
+    "get_cluster_capabilities",
+    "get_cluster_capabilities_output",
     "get_current_workspace",
     "get_current_workspace_output",
     "get_entitlements",
     "get_entitlements_output",
+    "get_install_status",
+    "get_install_status_output",
+    "get_managed_workspaces",
+    "get_managed_workspaces_output",
+    "get_order_drafts",
+    "get_order_drafts_output",
     "get_package_version",
+    "get_package_version_inputs",
+    "get_package_version_inputs_output",
     "get_package_version_output",
     "get_quota",
     "get_quotas",
     "get_quotas_output",
+    "get_render",
+    "get_render_output",
+    "get_repositories",
+    "get_repositories_output",
     "get_workspace_management",
     "get_workspace_management_output",
+    "get_workspace_overview",
+    "get_workspace_overview_output",
     "lookup_client",
 ]
 
@@ -377,36 +412,22 @@ def get_package_version_output(
     )
 
 
-# -- access decisions and entitlements: defined in akua_pulumi._access (this module stays small) ----------
+# -- lookups defined in other modules (this one stays small), loaded on first use --------------------------
 
-_ACCESS = frozenset(
-    {
-        "AccessDecision",
-        "AccessReason",
-        "EntitlementInfo",
-        "get_access_decision",
-        "get_access_decision_output",
-        "get_entitlements",
-        "get_entitlements_output",
-    }
-)
+#: access decisions and entitlements; installs, clusters, packages, workspaces (v4); seller lookups (v4).
+_ELSEWHERE = ("_access", "_lookups_v4", "_lookups_seller")
 
 if TYPE_CHECKING:
-    from ._access import (
-        AccessDecision,
-        AccessReason,
-        EntitlementInfo,
-        get_access_decision,
-        get_access_decision_output,
-        get_entitlements,
-        get_entitlements_output,
-    )
+    from ._access import *  # noqa: F403
+    from ._lookups_seller import *  # noqa: F403
+    from ._lookups_v4 import *  # noqa: F403
 
 
 def __getattr__(name: str) -> Any:
-    """``get_access_decision``, ``get_entitlements`` (and ``_output`` twins, result types), loaded on use."""
-    if name in _ACCESS:
-        from . import _access
-
-        return getattr(_access, name)
+    """The lookups and result types of :data:`_ELSEWHERE` (their ``__all__``), imported on first use."""
+    if not name.startswith("__"):
+        for module in _ELSEWHERE:
+            loaded = importlib.import_module(f".{module}", __package__)
+            if name in loaded.__all__:
+                return getattr(loaded, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
