@@ -8,7 +8,9 @@ key ``akua:token``); it is never stored in a stack or printed. Without ``PULUMI_
 (or ``_FILE``) it refuses to run unless the backend is a local file backend and the API a loopback
 akua-local. With ``--engine temporal`` the workers hold every setting (API URL, backend, program
 modules, secrets); this command sends only the customers, the command and a program name.
-Exit codes: 0 all customers ok, 1 some customer failed, 2 usage or input error.
+Exit codes: 0 all customers ok, 1 some customer failed, 2 usage or input error, 3 (``drift``) some
+customer drifted. ``akua-onboard drift`` changes nothing (see docs/onboarding.md); ``akua-onboard
+schedule drift --cron ...`` runs it nightly on Temporal.
 """
 
 from __future__ import annotations
@@ -47,9 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         "is required unless the backend is a local file backend and the API a loopback akua-local. With --engine "
         "temporal the workers hold the API URL, backend, project, settings, programs and secrets: only the "
         "customers, the command and a program name are sent. "
-        "Exit codes: 0 ok, 1 a customer failed, 2 usage/input error.",
+        "Exit codes: 0 ok, 1 a customer failed, 2 usage/input error, 3 drift found drift.",
     )
-    p.add_argument("command", choices=["up", "preview", "refresh", "destroy"])
+    p.add_argument("command", choices=["up", "preview", "refresh", "destroy", "drift"])
     p.add_argument("--customers", required=True, type=Path, metavar="FILE", help="customers file (.yaml/.yml/.json)")
     p.add_argument("--only", metavar="ID,ID", help="only these customer ids (comma-separated)")
     p.add_argument("--parallelism", type=int, default=4, metavar="N", help="stacks at once (default 4)")
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a setting passed to the program factory (repeatable; {_LOCAL_ONLY})",
     )
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
+    p.add_argument("--json", action="store_true", help="drift: the report as JSON (exit 3: drifted)")
     p.add_argument(
         "--force",
         action="store_true",
@@ -159,6 +162,11 @@ def _progress_handler(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["schedule"]:
+        from akua_pulumi.automation.drift_schedule import schedule_main
+
+        return schedule_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -240,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             task_queue=args.task_queue,
         )
         t0 = time.monotonic()
+        if args.command == "drift":
+            from akua_pulumi.automation.drift_cli import print_drift
+
+            return print_drift(pipeline, entries, only, out, as_json=args.json)
         with progress:
             report: PipelineReport = pipeline.run(args.command, entries, only)
     except (ValueError, TypeError) as exc:

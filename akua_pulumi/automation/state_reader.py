@@ -28,7 +28,15 @@ from urllib.parse import unquote, urlsplit
 from akua_pulumi.automation.environment import PulumiEnvironment, is_file_backend
 from akua_pulumi.errors import AkuaError
 
-__all__ = ["SECRET_SIG", "StackState", "StateReadError", "StateResource", "is_secret_value", "read_stack_state"]
+__all__ = [
+    "SECRET_SIG",
+    "StackState",
+    "StateReadError",
+    "StateResource",
+    "is_secret_value",
+    "list_stacks",
+    "read_stack_state",
+]
 
 #: The key Pulumi marks a secret value with in serialized state.
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -134,3 +142,27 @@ def read_stack_state(
         return _parse_deployment(json.loads(proc.stdout or "{}"), stack)
     except ValueError as exc:
         raise StateReadError(f"stack {stack}: pulumi stack export printed no JSON: {exc}") from None
+
+
+def list_stacks(
+    project: str, *, state_dir: Path, backend_url: str | None = None, penv: PulumiEnvironment | None = None
+) -> list[str]:
+    """Every stack of ``project`` in the backend, sorted (file backend: its directory; else ``stack ls``).
+
+    Raises:
+        StateReadError: the backend cannot be listed.
+    """
+    if is_file_backend(backend_url):
+        base = _file_root(backend_url, state_dir) / ".pulumi" / "stacks" / project
+        if not base.is_dir():
+            return []
+        names = {p.name.removesuffix(".gz").removesuffix(".json") for p in base.iterdir()}
+        return sorted(n for n in names if (base / f"{n}.json").exists() or (base / f"{n}.json.gz").exists())
+    if penv is None:
+        raise StateReadError("listing a non-file backend needs the Pulumi CLI environment")
+    from akua_pulumi.automation.executors.local import listed_stacks
+
+    found = listed_stacks(penv, project)
+    if found is None:
+        raise StateReadError(f"cannot list the stacks of project {project} in the backend")
+    return sorted(found)

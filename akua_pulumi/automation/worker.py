@@ -228,12 +228,14 @@ async def _serve(args: argparse.Namespace) -> None:
     from temporalio.client import Client
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+    from akua_pulumi.automation.drift_temporal import DriftFleet, drift_scan  # the nightly drift schedule
+
     client = await Client.connect(args.address, namespace=args.namespace)
     worker = Worker(
         client,
         task_queue=args.task_queue,
-        workflows=[OnboardCustomer],
-        activities=[run_customer],
+        workflows=[OnboardCustomer, DriftFleet],
+        activities=[run_customer, drift_scan],
         max_concurrent_activities=args.slots,
         # The workflow only checks its input and schedules one activity: nothing for the sandbox to guard.
         workflow_runner=UnsandboxedWorkflowRunner(),
