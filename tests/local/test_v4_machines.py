@@ -193,6 +193,22 @@ def test_failed_create_removes_the_machine(api: Api, admin: LocalAdmin) -> None:
     assert w.get(f"/machines/{op['owner_id']}").status_code == 404
 
 
+def test_launches_beyond_the_limit_wait_in_a_queue(api: Api, admin: LocalAdmin) -> None:
+    w, ws = new_workspace(api)
+    admin.patch_object(ws["id"], plan={"tier": "enterprise", "billed_by": "platform"})  # 3 launches at once
+    cid, ccf = cluster(w), system_config(w)
+    admin.set_operation_delay(60)
+    ops = [machine(w, cid, ccf) for _ in range(4)]
+    assert [op["steps"][0]["name"] for op in ops] == ["machine.create"] * 3 + ["pending"]
+    launches = w.get("/quotas", params={"cluster_id": cid}).json()["data"]
+    assert next(q for q in launches if q["metric"] == "compute/machine_launches")["usage"] == 3
+    admin.advance_operations()  # the first three finish; the queued one gets its slot
+    assert w.get(f"/operations/{ops[3]['id']}").json()["state"] == "RUNNING"
+    admin.advance_operations()
+    assert w.get(f"/operations/{ops[3]['id']}").json()["state"] == "SUCCEEDED"
+    assert {m["state"] for m in w.get("/machines").json()["data"]} == {"ACTIVE"}
+
+
 def test_roles_machines(api: Api, admin: LocalAdmin, app: App) -> None:
     w, ws = new_workspace(api)
     cid, ccf = cluster(w), system_config(w)

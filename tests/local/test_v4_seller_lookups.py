@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from akua_pulumi.local import LocalAdmin
+from akua_pulumi.local.util import canonical, sha256
 
 from .conftest import Api, assert_exercised, new_workspace
 from .test_conformance import _stack
@@ -50,6 +51,19 @@ def test_renders_on_install_create_and_update(api: Api, admin: LocalAdmin) -> No
     repo2 = w.get(f"/repositories/{repo['id']}", params={"view": "full"}).json()
     assert repo2["last_deploy_sha"] == renders[0]["commit_sha"] and repo2["etag"] != repo["etag"]
     assert "last_deploy_sha" not in w.get(f"/repositories/{repo['id']}").json()  # basic view
+    # the hash is the SHA-256 of install, version and values: the same version again is skipped
+    want = sha256(canonical({"install_id": iid, "package_version_id": s["v2"]["id"], "values": {"replicas": 1}}))
+    assert renders[0]["render_hash"] == want
+    i = w.get(f"/installs/{iid}").json()
+    same = w.post(
+        f"/installs/{iid}:update",
+        json={"package_version_id": s["v2"]["id"]},
+        headers={"If-Match": i["etag"], "Idempotency-Key": "u2"},
+    ).json()["render"]
+    assert same["state"] == "skipped" and same["render_hash"] == want and same["commit_sha"] is None
+    skipped_op = w.get(f"/operations/{same['operation_id']}").json()
+    assert skipped_op["response"]["skipped"] is True
+    assert w.get(f"/repositories/{repo['id']}", params={"view": "full"}).json()["etag"] == repo2["etag"]
 
 
 def test_repositories_follow_clusters_and_packages(api: Api) -> None:

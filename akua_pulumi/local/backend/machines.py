@@ -189,7 +189,7 @@ def create_machine(r: Req) -> tuple[int, Any]:
     }
     m["provider_id"] = _provider_id()
     r.tx.insert("machine", m, workspace_id=r.ws, parent_id=cluster["id"])
-    queued = len(_launching(r.tx, cluster["id"])) >= _launch_limit(r.tx, r.ws)
+    queued = len(_launching(r.tx, cluster["id"])) >= _launch_limit(r.tx, r.ws)  # queued ones count: FIFO
     meta = {
         "workspace_id": r.ws,
         "cluster_id": cluster["id"],
@@ -407,7 +407,7 @@ def _quota_usage(r: Req, status: int, body: Any) -> None:
             row["usage"] = sum(usage(r.tx, row["metric"], w) for w in ws_ids)
             row["remaining"] = max(0, row["limit"] - row["usage"])
         if isinstance(row, dict) and row.get("metric") == "compute/machine_launches" and r.query.get("cluster_id"):
-            row["usage"] = len(_launching(r.tx, r.query["cluster_id"]))
+            row["usage"] = len([o for o in _launching(r.tx, r.query["cluster_id"]) if not o.get("_queued")])
             row["remaining"] = max(0, row["limit"] - row["usage"])
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..db import Obj, Tx
 from ..errors import LocalNotFound
-from ..util import new_id, now
+from ..util import canonical, new_id, now, sha256
 from . import Req, Runtime, bump, public, route
 from .hooks import after, after_effect, object_path
 from .operations import TIMERS
@@ -159,12 +159,22 @@ def sync_renders(tx: Tx, install_id: str) -> None:
         return
     repo = deploy_repository(tx, str(i.get("cluster_id")))
     running = False
+    last_hash: str | None = None
     for rnd in reversed(tx.find("render", parent_id=install_id)):  # oldest first
         if rnd["state"] == "running":
             running = True
             continue
         if rnd.get("_synced"):
+            if rnd["state"] == "deployed":
+                last_hash = rnd.get("render_hash")
             continue
+        if rnd["state"] == "deployed":
+            digest = render_hash(install_id, rnd.get("package_version_id"), i.get("_initial_values") or {})
+            rnd["render_hash"] = digest
+            if digest == last_hash:  # nothing new: skipped, and no commit reaches the repository
+                rnd.update(state="skipped", commit_sha=None, message="the render produced nothing new")
+            else:
+                last_hash = digest
         parent = rnd.get("operation_id")
         ts = now()
         oid = new_id("op")
@@ -209,13 +219,23 @@ def sync_renders(tx: Tx, install_id: str) -> None:
             tx.save(fresh)
 
 
+def render_hash(install_id: str, version_id: str | None, values: Obj) -> str:
+    """Hex SHA-256 of the install id, the package version and the install's initial values (§7.6)."""
+    return sha256(canonical({"install_id": install_id, "package_version_id": version_id, "values": values}))
+
+
 def _after_install_created(tx: Tx, op: Obj) -> None:
     sync_renders(tx, op["owner_id"])
 
 
 def _after_render_call(r: Req, status: int, body: Any) -> None:
+    """Sync the install's renders; the response's ``render`` shows the render as stored afterwards."""
     if status < 300:
         sync_renders(r.tx, r.path["id"])
+        if isinstance(body, dict) and isinstance(body.get("render"), dict):
+            fresh = r.tx.get("render", body["render"]["id"])
+            if fresh is not None:
+                body["render"] = public(fresh)
 
 
 _finish = TIMERS["render"]
