@@ -11,7 +11,8 @@ envelopes by akua-local, never seen by a client) in :mod:`akua_pulumi.local.erro
     AkuaError
     ├── NotFound                    the object does not exist (or is not visible)
     │   ├── client.NotFoundError        404
-    │   └── stripe.StripeNotFound
+    │   ├── stripe.StripeNotFound
+    │   └── resources.StaleReplayError  a replayed create's object is gone (the lifecycle creates again)
     ├── Conflict                    uniqueness / state precondition refused the write
     │   ├── client.ConflictError        409
     │   ├── stripe.StripeConflict
@@ -20,7 +21,8 @@ envelopes by akua-local, never seen by a client) in :mod:`akua_pulumi.local.erro
     ├── PermissionDenied            the credential's role may not do this
     │   └── client.PermissionDeniedError  403
     ├── Transport                   no response: the outcome of a write is unknown
-    │   └── client.TransportError
+    │   ├── client.TransportError
+    │   └── stripe.StripeTransport
     ├── ServerFailure               the server failed (5xx): the outcome of a write is unknown
     │   ├── client.ServerError          5xx
     │   └── stripe.StripeServerFailure
@@ -39,18 +41,20 @@ envelopes by akua-local, never seen by a client) in :mod:`akua_pulumi.local.erro
     ├── lookups.AkuaLookupError         (also a LookupError)
     ├── components.LayoutError          (also a ValueError) └── LayoutArgsError
     ├── automation.CustomersFileError, InvalidWorkflowInput, MissingPassphraseError (also ValueErrors)
-    ├── automation.PulumiNotFoundError  (also a RuntimeError)
+    ├── automation.PulumiNotFoundError  (also a RuntimeError), automation.StateReadError
     ├── toolchain.ToolchainError, toolchain.langhost.ProgramPythonError (also RuntimeErrors)
     ├── testing.fake_stripe: a missing ``localstripe`` (``pip install akua-pulumi[testing]``)
     └── local.errors.LocalApiError      the emulator's answers: ValidationFailed, Unprocessable,
         Unauthenticated, Forbidden (RoleDenied, ContextRequired), LocalNotFound, LocalConflict
-        (QuotaExceeded, LocalEtagMismatch), Internal
+        (QuotaExceeded, LocalEtagMismatch), Internal; and, at its HTTP edge, MethodNotAllowed (405)
+        and PayloadTooLarge (413)
 
 Decisions ride on the class (and the attributes it documents: ``status``, ``code``, ``current_etag``),
 never on message text. Calling an API wrongly (a programming error: a missing required argument)
 raises the builtin ``ValueError``/``TypeError``, as the standard library does. Private control-flow
 exceptions that never leave their module (``_AdoptInstead``, akua-local's ``DropConnection``) are not
-errors the package raises. tests/test_error_tree.py checks that every public exception class is here.
+errors the package raises. tests/test_error_tree.py checks that every public exception class of the
+package is an ``AkuaError`` and is named here.
 
 This module imports nothing heavy, so every layer can use it.
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from collections import defaultdict
 
 import akua_pulumi
@@ -62,3 +63,17 @@ def test_categories_carry_the_client_and_stripe_classes() -> None:
     assert issubclass(stripe.StripeNotFound, errors.NotFound)
     for name in ("LocalApiError", "LocalNotFound", "LocalConflict", "LocalEtagMismatch", "PermissionDeniedError"):
         assert name in (errors.__doc__ or ""), f"{name} is drawn in the tree"
+
+
+def test_the_tree_in_errors_names_every_public_exception() -> None:
+    from akua_pulumi import errors
+
+    drawn = errors.__doc__ or ""
+    missing = [
+        f"{c.__module__}.{c.__qualname__}"
+        for c in _exception_classes()
+        if not c.__name__.startswith("_")
+        and f"{c.__module__}.{c.__qualname__}" not in _NOT_RAISED_TO_CALLERS
+        and not re.search(rf"\b{c.__name__}\b", drawn)
+    ]
+    assert missing == [], f"add these to the tree in akua_pulumi/errors.py: {missing}"
