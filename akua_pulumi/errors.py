@@ -50,11 +50,13 @@ envelopes by akua-local, never seen by a client) in :mod:`akua_pulumi.local.erro
         and PayloadTooLarge (413)
 
 Decisions ride on the class (and the attributes it documents: ``status``, ``code``, ``current_etag``),
-never on message text. Calling an API wrongly (a programming error: a missing required argument)
-raises the builtin ``ValueError``/``TypeError``, as the standard library does. Private control-flow
-exceptions that never leave their module (``_AdoptInstead``, akua-local's ``DropConnection``) are not
-errors the package raises. tests/test_error_tree.py checks that every public exception class of the
-package is an ``AkuaError`` and is named here.
+never on message text (two places read text that carries no code: the client recognises the contract's
+``ABORTED`` 409 in ``_is_etag_mismatch``, and ``automation.cli_messages`` matches Pulumi CLI output).
+Calling an API wrongly (a programming error: a missing required argument) raises the builtin
+``ValueError``/``TypeError``, as the standard library does. Private control-flow exceptions that never
+leave their module (``_AdoptInstead``, akua-local's ``DropConnection``) are not errors the package
+raises. tests/test_error_tree.py checks that every public exception class of the package is an
+``AkuaError`` and is named here.
 
 This module imports nothing heavy, so every layer can use it.
 """
