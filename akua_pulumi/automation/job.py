@@ -35,8 +35,12 @@ class Job:
     bin_dir: str | None
     preview_first: bool = False
     force: bool = False
-    #: ``up`` clears a stale lock of a dead run first (``pulumi cancel``): set on a retried attempt.
-    clear_lock: bool = False
+    #: A retried attempt: settle the dead attempt's lock and pending operations first (:mod:`.stack_lock`).
+    retry: bool = False
+    #: On a retry, a lock older than this (seconds) belongs to a dead run; None: break no lock.
+    break_locks_older_than: float | None = None
+    #: On a retry, how long to wait for a lock that may be a live run's before failing.
+    lock_wait_s: float = 30.0
     #: Whether the stack exists, when the caller listed the backend's stacks (None: not known).
     stack_exists: bool | None = None
 

@@ -26,7 +26,15 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["FORK_SERVER_PARENT_ENV", "descendants", "end_run", "lead_run", "tie_fork_server", "tie_to_parent"]
+__all__ = [
+    "FORK_SERVER_PARENT_ENV",
+    "descendants",
+    "end_run",
+    "kill_session",
+    "lead_run",
+    "tie_fork_server",
+    "tie_to_parent",
+]
 
 #: The pid whose child (the fork server) must die with it.
 FORK_SERVER_PARENT_ENV = "AKUA_FORK_SERVER_PARENT"
@@ -58,20 +66,34 @@ def tie_fork_server() -> None:
         os._exit(1)
 
 
+def _stats() -> list[tuple[int, list[str]]]:
+    """``(pid, fields after the command name)`` of every process in ``/proc`` (none elsewhere)."""
+    out = []
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
+        if entry.name.isdigit():
+            try:
+                out.append((int(entry.name), (entry / "stat").read_text().rpartition(")")[2].split()))
+            except OSError:
+                continue
+    return out
+
+
+def kill_session(sid: int) -> int:
+    """SIGKILL every live process of session ``sid`` (a job's run: plugins change their process group,
+    not their session); how many there were."""
+    members = [pid for pid, f in _stats() if len(f) > 3 and f[0] != "Z" and f[3] == str(sid)]
+    for pid in members:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return len(members)
+
+
 def descendants(root: int) -> list[int]:
     """Every live (non-zombie) descendant of ``root``, from ``/proc`` (empty where there is none)."""
     children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if len(fields) < 2 or fields[0] == "Z":
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    for pid, fields in _stats():
+        if len(fields) >= 2 and fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(pid)
     found: list[int] = []
     todo = [root]
     while todo:

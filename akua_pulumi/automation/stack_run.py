@@ -44,6 +44,7 @@ from akua_pulumi.automation.fingerprint import FINGERPRINT_OUTPUT, fingerprint, 
 from akua_pulumi.automation.job import Job, split_config
 from akua_pulumi.automation.program_ref import resolve_program
 from akua_pulumi.automation.results import CustomerResult
+from akua_pulumi.automation.stack_lock import lock_holders, settle
 
 __all__ = ["COMMANDS", "Emit", "destroy", "preview", "refresh", "run_job", "up"]
 
@@ -71,10 +72,8 @@ def run_job(job: Job, emit: Emit | None = None) -> CustomerResult:
         log.flush()
         run = _Run(job, log, result, send)
         try:
-            if job.clear_lock:
-                # A retried attempt: the dead run's lock would refuse this one. For a self-managed backend
-                # `pulumi cancel` deletes the stack's lock files (the engine that held them is gone).
-                run.cli("cancel", "--yes")
+            if job.retry:  # the dead attempt's lock and pending operations (never a live run's lock)
+                run.adoptions = settle(run, break_older_than=job.break_locks_older_than, wait_s=job.lock_wait_s)
             if command not in COMMANDS:  # pragma: no cover - guarded by the plan and the workflow input
                 raise ValueError(f"unknown command {command!r}")
             COMMANDS[command](run)
@@ -87,6 +86,9 @@ def run_job(job: Job, emit: Emit | None = None) -> CustomerResult:
             else:
                 found = [m for m in (last_meaningful(d) for d in run.diagnostics) if m]
                 message = found[-1] if found else error_from_output(str(exc))
+            if cli_messages.is_locked(str(exc)):
+                holders = "; ".join(map(str, lock_holders(str(exc)))) or "a lock the CLI did not describe"
+                message = f"stack {cid} is locked by another run ({holders})"
             result.error = shorten(message)
             if isinstance(exc, KeyboardInterrupt):
                 result.error = "interrupted"
@@ -107,6 +109,8 @@ class _Run:
     send: Callable[[str, str], None]
     diagnostics: list[str] = field(default_factory=list)
     program_errors: list[str] = field(default_factory=list)
+    #: The dead run's in-flight creates to adopt, ``{akua_seed: id}`` (a retried ``up``).
+    adoptions: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         job = self.job
@@ -180,8 +184,7 @@ def up(run: _Run) -> None:
         exists = _read_recorded_input(run)
         if run.result.skipped:
             return
-    adoptions = _pending_creates(run) if job.clear_lock else {}
-    stack = _open(run, _program(run, adoptions), exists, create=True)
+    stack = _open(run, _program(run, run.adoptions), exists, create=True)
     assert stack is not None
     if job.preview_first:
         # For programs without an in-process `validate`: invalid input fails every resource's
@@ -254,19 +257,6 @@ def _read_recorded_input(run: _Run) -> bool | None:
         run.result.resources_changed = 0
         run.result.skipped = True
     return True
-
-
-def _pending_creates(run: _Run) -> dict[str, str]:
-    """After a dead run: the objects its in-flight creates made, ``{akua_seed: id}``, to adopt
-    (:func:`akua_pulumi.resources._pending.pending_create_adoptions`)."""
-    from akua_pulumi.resources._pending import pending_create_adoptions
-
-    exported = run.cli("stack", "export", "--show-secrets")
-    if exported.returncode != 0:
-        return {}
-    pending = (json.loads(exported.stdout).get("deployment") or {}).get("pending_operations") or []
-    run.note(f"{len(pending)} pending operation(s) from the dead run")
-    return pending_create_adoptions(pending, run.note)
 
 
 def _program(run: _Run, adoptions: Mapping[str, str]) -> Callable[[], None]:

@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, OnboardCustomer
+from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, HEARTBEAT_TIMEOUT, OnboardCustomer
 from akua_pulumi.automation.results import CustomerResult
 from akua_pulumi.automation.workflow_input import (
     DEFAULT_PROGRAM_NAME,
@@ -79,8 +80,11 @@ class WorkerSettings:
     passphrase: str | None = None
     engine_parallel: int | None = None
 
-    def job(self, wire: object, attempt: int) -> dict[str, Any] | CustomerResult:
+    def job(
+        self, wire: object, attempt: int, break_locks_older_than: float | None = None
+    ) -> dict[str, Any] | CustomerResult:
         """The job for a workflow input (a wire dict), or the failed result of an invalid customer.
+        ``attempt`` > 1 is a retry: it settles the dead attempt's lock (:mod:`.stack_lock`).
 
         Raises:
             InvalidWorkflowInput: the input has another shape, or names a program not allowed here.
@@ -120,14 +124,22 @@ class WorkerSettings:
             bin_dir=str(find_pulumi_bin()),
             preview_first=not has_validator(program),
             force=request.force,
-            clear_lock=attempt > 1,
+            retry=attempt > 1,
+            break_locks_older_than=break_locks_older_than,
+            lock_wait_s=2 * HEARTBEAT_TIMEOUT.total_seconds(),
         )
         return job.to_wire()
 
     async def run(self, wire: object) -> dict[str, Any]:
+        from akua_pulumi.automation.attempts import other_live_runs
+
         info = activity.info()
         try:
-            job = self.job(wire, info.attempt)
+            cid = parse_workflow_input(wire).customer.id
+            # A retry may break the dead attempt's lock only when no other run of the customer is live.
+            live = await other_live_runs(activity.client(), info, cid) if info.attempt > 1 else []
+            older_than = None if live else HEARTBEAT_TIMEOUT.total_seconds()
+            job = self.job(wire, info.attempt, older_than)
         except InvalidWorkflowInput as exc:
             raise ApplicationError(str(exc), type="InvalidWorkflowInput", non_retryable=True) from None
         worker = os.environ.get("AKUA_WORKER_NAME") or f"{os.uname().nodename}:{os.getpid()}"
@@ -143,16 +155,14 @@ class WorkerSettings:
         child_end.close()
         loop = asyncio.get_running_loop()
         try:
-            # The result, or end of file when the job process dies without one.
-            while not await loop.run_in_executor(None, results.poll, HEARTBEAT_EVERY):
-                activity.heartbeat(cid)
-        except asyncio.CancelledError:
+            await _watch(proc, results, info, cid)
+        except BaseException:  # cancelled, superseded or cut off from Temporal: end the run first
             await loop.run_in_executor(None, end_job, proc)
             raise
         try:
             result: dict[str, Any] = json.loads(results.recv())
         except (EOFError, OSError, ValueError):
-            await loop.run_in_executor(None, proc.join, 10)
+            await loop.run_in_executor(None, end_job, proc)  # what is left of its run (its session)
             raise RuntimeError(f"job process for {cid} exited {proc.exitcode}") from None
         finally:
             results.close()
@@ -162,12 +172,39 @@ class WorkerSettings:
         return result
 
 
+async def _watch(proc: Any, results: Any, info: Any, cid: str) -> None:
+    """Heartbeat until the job's result (or end of file) is on ``results``. Every heartbeat asks
+    Temporal whether this attempt is still the current one (:func:`.attempts.still_current`).
+
+    Raises:
+        RuntimeError: Temporal moved on (a later attempt runs elsewhere) or has not answered for
+            :data:`.attempts.FENCE_AFTER` seconds: the run must end (the caller ends it).
+    """
+    from akua_pulumi.automation.attempts import FENCE_AFTER, still_current
+
+    loop = asyncio.get_running_loop()
+    client = activity.client()
+    last_answer = time.monotonic()
+    while not await loop.run_in_executor(None, results.poll, HEARTBEAT_EVERY):
+        activity.heartbeat(cid)
+        current = await still_current(client, info)
+        if current is False:
+            raise RuntimeError(f"attempt {info.attempt} for {cid} is no longer the current one: run ended")
+        if current is None and time.monotonic() - last_answer > FENCE_AFTER:
+            raise RuntimeError(f"no answer from Temporal for {FENCE_AFTER:.0f}s: ended the run of {cid}")
+        if current:
+            last_answer = time.monotonic()
+
+
 def end_job(proc: Any, grace: float = 5.0) -> None:
     """End a job's whole run: SIGTERM makes the job process kill every descendant (the engine,
-    language host, providers) and exit; its process group is SIGKILLed if it has not after ``grace``."""
+    language host, providers) and exit; whatever is left of its session is SIGKILLed after ``grace``."""
+    from akua_pulumi.automation.lifeline import kill_session
+
     with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGTERM)
     proc.join(grace)
+    kill_session(proc.pid)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 

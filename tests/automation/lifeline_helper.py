@@ -40,3 +40,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def empty_program(customer: Any, settings: Any) -> None:
+    """A program that declares nothing (tests/automation/test_stack_lock.py)."""

@@ -16,8 +16,9 @@ plaintext): each worker reads them from its own environment (``AKUA_API_TOKEN``.
 Each workflow runs one activity (``akua-run-customer``, :func:`.worker.run_customer`), which runs the
 same stack run as the local process pool (:func:`akua_pulumi.automation.stack_run.run_job`) in a job process
 and heartbeats while it runs. A worker that dies stops heartbeating; after ``HEARTBEAT_TIMEOUT``
-Temporal retries the activity on another worker, which first clears the dead run's stack lock
-(``pulumi cancel``) and then runs ``up`` again: Pulumi's state plus the deterministic idempotency
+Temporal retries the activity on another worker, which first settles the dead run's stack lock
+and pending operations (:mod:`..stack_lock`: never a lock a live run may hold) and then runs
+``up`` again: Pulumi's state plus the deterministic idempotency
 keys of the resources (``akua_seed``) make the retry finish the work without duplicating anything.
 """
 
