@@ -194,7 +194,7 @@ def test_drift_agrees_with_refresh_preview(
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AKUA_API_TOKEN", akua.owner_token)
         mp.setenv("COLUMNS", "250")
-        code = onboard_main(argv[:-3] + ["--api-url", akua.api_url])
+        code = onboard_main([*argv[:-3], "--api-url", akua.api_url])
     table = capsys.readouterr().out
     assert code == 3
     assert "renamed-elsewhere" in table and "deleted" in table and "refresh --only cust-0,cust-1" in table
