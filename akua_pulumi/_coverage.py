@@ -62,7 +62,7 @@ UNUSED: Mapping[str, str] = {
     "installs.list": _LIST,
     "installs.restore": (
         "an imperative rollback to an earlier render, not state: declare `Install.package_version_id` "
-        "instead (which renders again); `get_render` finds the render to restore with the client"
+        "instead (which renders again), or restore with the client, taking the render's id from `get_render`"
     ),
     "offers.list": _LIST,
     "offers.resolve": "the customer's side of an offer link (what redeeming it would show), not the seller's",
