@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from akua_pulumi.local import App, LocalAdmin
 
 from .conftest import Api, assert_exercised, code, new_workspace
 from .test_v4_machines import _wait, cluster
+
+# its last test checks what the others exercised in this process: one xdist worker runs the module
+pytestmark = pytest.mark.xdist_group(__name__)
 
 
 def test_bootstrap_secrets_are_shown_once(api: Api, app: App) -> None:

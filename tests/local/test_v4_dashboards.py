@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from akua_pulumi.local import LocalAdmin
 
 from .conftest import Api, assert_exercised, code, new_workspace
+
+# its last test checks what the others exercised in this process: one xdist worker runs the module
+pytestmark = pytest.mark.xdist_group(__name__)
 
 SNIPPET = {"name": "installs", "code": "return await platform.request('/installs')", "display_type": "table"}
 

@@ -14,6 +14,9 @@ from .conftest import Api, assert_exercised, new_workspace
 from .test_conformance import _stack
 from .test_v4_machines import _wait
 
+# its last test checks what the others exercised in this process: one xdist worker runs the module
+pytestmark = pytest.mark.xdist_group(__name__)
+
 
 def _install(s: dict[str, Any]) -> str:
     w = s["w"]
