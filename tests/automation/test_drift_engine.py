@@ -198,3 +198,16 @@ def test_drift_agrees_with_refresh_preview(
     table = capsys.readouterr().out
     assert code == 3
     assert "renamed-elsewhere" in table and "deleted" in table and "refresh --only cust-0,cust-1" in table
+
+    # Without a terminal, `up` names a customer it skipped as unchanged (issue 22): not "0" changed.
+    up_argv = ["up", "--customers", str(fleet["path"]), "--state-dir", str(fleet["state_dir"]), "--only", "cust-2"]
+    up_argv += ["--api-url", akua.api_url, "--program", "tests.automation.test_drift_engine:drift_program"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AKUA_API_TOKEN", akua.owner_token)
+        mp.setenv("COLUMNS", "250")
+        code = onboard_main(up_argv)
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    [row] = [line for line in printed.out.splitlines() if "cust-2" in line]
+    assert "unchanged, no engine run" in row and " 0 " not in row, printed.out
+    assert "cust-2 (unchanged, no engine run" in printed.err
