@@ -144,7 +144,8 @@ class App:
                 return _respond(start_response, exc.status, exc.envelope())
             status, body = self.handle_v1(method, path[3:], environ)
             allow = self.allowed_methods(path[3:]) if status == 405 else None
-            return _respond(start_response, status, body, allow=allow)
+            location = self.location(method, path, status, body)
+            return _respond(start_response, status, body, allow=allow, location=location)
         return _respond(start_response, 404, LocalNotFound(f"no such path {path}").envelope())
 
     def handle_v1(self, method: str, rel: str, environ: dict[str, Any]) -> tuple[int, Any]:
@@ -181,6 +182,14 @@ class App:
                 c["by_operation"][op.operation_id] += 1
                 c["by_status"][status] += 1
         return status, body
+
+    def location(self, method: str, path: str, status: int, body: Any) -> str | None:
+        """The ``Location`` of a 201 whose operation declares one: the created object's path (API.md §7.2)."""
+        if status != 201 or not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            return None
+        matched = self.contract.match(method, path[3:])
+        declared = matched[0].spec.get("responses", {}).get("201", {}).get("headers", {}) if matched else {}
+        return f"{path.rstrip('/')}/{body['id']}" if "Location" in declared else None
 
     def allowed_methods(self, rel: str) -> list[str]:
         """The methods the contract declares for the path ``rel`` (the ``Allow`` header of a 405)."""
@@ -374,11 +383,15 @@ _REASONS = {
 }
 
 
-def _respond(start_response: StartResponse, status: int, body: Any, allow: list[str] | None = None) -> list[bytes]:
+def _respond(
+    start_response: StartResponse, status: int, body: Any, allow: list[str] | None = None, location: str | None = None
+) -> list[bytes]:
     data = b"" if body is None or status == 204 else json.dumps(body).encode()
     headers = [("Content-Length", str(len(data)))]
     if allow is not None:
         headers.append(("Allow", ", ".join(allow)))
+    if location is not None:
+        headers.append(("Location", location))
     if data:
         headers.append(("Content-Type", "application/json"))
     if status == 429 and isinstance(body, dict) and isinstance(body.get("retry_after"), (int, float)):

@@ -19,6 +19,7 @@ def test_bootstrap_secrets_are_shown_once(api: Api, app: App) -> None:
     r = w.post(f"/clusters/{cid}/worker_bootstraps", json={"ttl_seconds": 600})
     assert r.status_code == 201, r.text
     b = r.json()
+    assert r.headers["location"] == f"/v1/clusters/{cid}/worker_bootstraps/{b['id']}"
     token = b["token"]
     assert len(token) == 64 and token in b["command"] and token in b["cloud_init"]
     assert b["artifacts"]["linux"]["amd64"]["shell"] == "bash" and b["artifacts"]["windows"]["amd64"] == {
