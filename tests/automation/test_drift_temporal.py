@@ -86,7 +86,7 @@ def drift_worker(tmp_path: Path, temporal_address: str, akua: LocalServer, onboa
 
 async def _triggered_result(address: str, sid: str) -> tuple[dict[str, Any], bytes, Any]:
     """The result of the run the trigger started, the run's history, and the schedule's action input."""
-    from temporalio.client import Client
+    from temporalio.client import Client, ScheduleActionExecutionStartWorkflow, ScheduleActionStartWorkflow
 
     client = await Client.connect(address)
     handle = client.get_schedule_handle(sid)
@@ -98,10 +98,12 @@ async def _triggered_result(address: str, sid: str) -> tuple[dict[str, Any], byt
         assert time.monotonic() < deadline, "the triggered run never started"
         await asyncio.sleep(0.5)
     action = desc.info.recent_actions[0].action
+    assert isinstance(action, ScheduleActionExecutionStartWorkflow)
     run = client.get_workflow_handle(action.workflow_id, run_id=action.first_execution_run_id)
     result = await asyncio.wait_for(run.result(), 120)
     history = await run.fetch_history()
-    args = desc.schedule.action.args  # type: ignore[union-attr]
+    assert isinstance(desc.schedule.action, ScheduleActionStartWorkflow)
+    args = desc.schedule.action.args
     await handle.delete()
     return result, history.to_json().encode(), args
 
