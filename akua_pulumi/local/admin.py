@@ -130,6 +130,14 @@ class LocalAdmin:
         """Terminate an order draft (through ``cleaning_up``) with ``reason``."""
         return dict(self._call("POST", f"/order_drafts/{_segment(draft_id)}:terminate", {"reason": reason}))
 
+    def add_agent_skill(self, workspace_id: str, name: str, **fields: Any) -> dict[str, Any]:
+        """Publish one more agent skill in a workspace (``description``, ``version``, ``capabilities``)."""
+        return dict(self._call("POST", "/agent_skills", {"workspace_id": workspace_id, "name": name, **fields}))
+
+    def add_agent_template(self, name: str, instructions: str, **fields: Any) -> dict[str, Any]:
+        """Add a platform agent template (``description``, ``capabilities``), the same in every workspace."""
+        return dict(self._call("POST", "/agent_templates", {"name": name, "instructions": instructions, **fields}))
+
     def reset(self) -> None:
         """Wipe everything; the bootstrap owner keeps its token."""
         self._call("POST", "/reset")

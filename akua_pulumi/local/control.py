@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from ..contract import is_email
 from . import checks
 from .backend import Runtime, bump
+from .backend.agents import CONTROL as AGENT_CONTROL
 from .backend.operations import advance
 from .backend.order_drafts import CONTROL as ORDER_DRAFT_CONTROL
 from .backend.packages import publish_artifact
@@ -246,10 +247,10 @@ def _reset(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
     return 200, {"ok": True}
 
 
-# Order drafts (API.md §7.8): seeded and moved through their phases here, as only a customer makes one for real.
+# Order drafts (API.md §7.8) and the agent catalogues (§7.3): only a customer or the platform makes them for real.
 def _on_store(fn: Callable[[Store, Runtime, dict[str, str], Any], tuple[int, Any]]) -> Handler:
     return lambda app, p, b: fn(app.store, app.rt, p, b)
 
 
-for _method, _pattern, _fn in ORDER_DRAFT_CONTROL:
+for _method, _pattern, _fn in (*ORDER_DRAFT_CONTROL, *AGENT_CONTROL):
     control(_method, _pattern)(_on_store(_fn))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from akua_pulumi.local import App, LocalAdmin
@@ -194,6 +195,13 @@ def test_skills_and_templates(api: Api, admin: LocalAdmin) -> None:
     )
     assert made.status_code == 201, made.text
     assert w.get("/agent_templates/agtpl_nope").status_code == 404
+    added = admin.add_agent_skill(ws["id"], "Cost review", capabilities=["CHAT"])
+    assert added["id"] in {s["id"] for s in w.get("/agent_skills").json()["data"]}
+    tpl = admin.add_agent_template("Quota watch", "Watch quotas.")
+    assert w.get(f"/agent_templates/{tpl['id']}").json()["name"] == "Quota watch"
+    with pytest.raises(httpx.HTTPStatusError) as bad:
+        admin.add_agent_skill(ws["id"], "x", bogus=1)
+    assert bad.value.response.status_code == 400
 
 
 def test_agent_roles(api: Api, admin: LocalAdmin) -> None:

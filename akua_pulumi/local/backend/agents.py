@@ -6,12 +6,15 @@ Agents archive instead of being deleted; skills are seeded per workspace and tem
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ..db import Obj, Tx
-from ..errors import LocalConflict, LocalNotFound, Unprocessable
+from ..db import Obj, Store, Tx
+from ..errors import LocalConflict, Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Req, bump, check_etag, public, route
+from . import Req, Runtime, bump, check_etag, public, route
+from . import secrets as _secrets  # noqa: F401  (loaded first: its delete is wrapped below)
+from . import workspaces as _workspaces  # noqa: F401  (loaded first: its create is wrapped below)
 from .authz import accessible_workspaces
 from .hooks import after, before, object_path
 
@@ -312,12 +315,97 @@ def _secret_unused(r: Req) -> None:
         raise LocalConflict(f"secret {sid} is the model credential of agent(s): {', '.join(holders[:5])}")
 
 
-def skill_or_404(tx: Tx, sid: str) -> Obj:
-    """A skill by id (any workspace), for ``/_local``."""
-    s = tx.get("agent_skill", sid)
-    if s is None:
-        raise LocalNotFound(f"agent skill {sid} not found")
-    return s
-
-
 before("secrets.delete", _secret_unused)
+
+
+# -- the control plane ------------------------------------------------------------------------------
+
+
+def _text(b: Obj, key: str, default: str | None = None, limit: int = 2000) -> str:
+    v = b.get(key, default)
+    if not isinstance(v, str) or not v or len(v) > limit:
+        raise ValidationFailed(f"{key}: a string of 1-{limit} characters is required", path=["body", key])
+    return v
+
+
+def _capabilities(b: Obj) -> list[str]:
+    caps = b.get("capabilities", ["CHAT"])
+    if not isinstance(caps, list) or not caps or any(c not in ("CHAT", "CODING", "AMBIENT") for c in caps):
+        raise ValidationFailed("capabilities: a non-empty list of CHAT, CODING, AMBIENT", path=["body", "capabilities"])
+    return list(dict.fromkeys(caps))
+
+
+def _closed(b: Any, allowed: set[str]) -> Obj:
+    if not isinstance(b, dict):
+        raise ValidationFailed("body: a JSON object is required", path=["body"])
+    for key in b:
+        if key not in allowed:
+            raise ValidationFailed(f"{key}: unknown field", path=["body", key])
+    return b
+
+
+def add_skill(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, Any]:
+    """``POST /_local/agent_skills {workspace_id, name, description?, version?, capabilities?}``."""
+    b = _closed(b, {"workspace_id", "name", "description", "version", "capabilities"})
+    ws_id, name = _text(b, "workspace_id", limit=53), _text(b, "name", limit=120)
+    with store.tx() as tx:
+        if tx.get("workspace", ws_id) is None:
+            raise Unprocessable(f"workspace {ws_id} not found", path=["body", "workspace_id"])
+        seed_workspace(tx, ws_id)
+        ts = now()
+        skill: Obj = {
+            "id": new_id("skl"),
+            "workspace_id": ws_id,
+            "name": name,
+            "version": _text(b, "version", "1.0.0", 64),
+            "description": _text(b, "description", name),
+            "state": "PUBLISHED",
+            "required_grants": [],
+            "supported_capabilities": _capabilities(b),
+            "created_at": ts,
+            "updated_at": ts,
+            "etag": "1",
+        }
+        tx.insert("agent_skill", skill, workspace_id=ws_id)
+    return 201, skill
+
+
+def add_template(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, Any]:
+    """``POST /_local/agent_templates {name, instructions, description?, capabilities?}`` (global)."""
+    b = _closed(b, {"name", "instructions", "description", "capabilities"})
+    name = _text(b, "name", limit=120)
+    with store.tx() as tx:
+        seed_templates(tx)
+        ts = now()
+        template: Obj = {
+            "id": new_id("agtpl"),
+            "name": name,
+            "description": _text(b, "description", name),
+            "instructions": _text(b, "instructions", limit=20000),
+            "state": "PUBLISHED",
+            "capabilities": _capabilities(b),
+            "ambient": dict(DEFAULT_AMBIENT),
+            "trigger_filters": [],
+            "model_policy": dict(DEFAULT_POLICY),
+            "runtime_policy": {
+                "execution_environment": "CODE_MODE_FIRST",
+                "filesystem": "read_only",
+                "shell": "none",
+                "browser": "none",
+            },
+            "remediation_policy": None,
+            "grants": [],
+            "created_at": ts,
+            "updated_at": ts,
+            "etag": "1",
+        }
+        tx.insert("agent_template", template)
+    return 201, template
+
+
+ControlFn = Callable[[Store, Runtime, dict[str, str], Any], tuple[int, Any]]
+#: (method, path pattern under /_local, handler) for :mod:`akua_pulumi.local.control`.
+CONTROL: tuple[tuple[str, str, ControlFn], ...] = (
+    ("POST", "/agent_skills", add_skill),
+    ("POST", "/agent_templates", add_template),
+)

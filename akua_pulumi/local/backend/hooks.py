@@ -32,6 +32,11 @@ def object_path(segment: str, kind: str, label: str) -> None:
 
 
 def _once(kind: str, target: str, name: str) -> bool:
+    """False when this hook is already attached; raises when its target is not registered yet (the hooking
+    module must import the module that owns the target first, or a later registration would drop the hook)."""
+    registry: dict[str, Any] = EFFECTS if kind == "effect" else ROUTES
+    if target not in registry:
+        raise RuntimeError(f"{name}: {target} is not registered yet; import its module first")
     key = (kind, target, name)
     if key in _WRAPPED:
         return False
@@ -70,11 +75,11 @@ def after_effect(op_type: str, extra: Callable[[Tx, Obj], None]) -> None:
     """Run ``extra(tx, op)`` after the completion effect of ``op_type`` (before the Operation is saved)."""
     if not _once("effect", op_type, extra.__qualname__):
         return
-    old = EFFECTS.get(op_type)
+    old = EFFECTS[op_type]
 
     def complete(tx: Tx, op: Obj) -> Any:
-        response = old.complete(tx, op) if old else None
+        response = old.complete(tx, op)
         extra(tx, op)
         return response
 
-    EFFECTS[op_type] = Effect(complete, old.abort if old else None)
+    EFFECTS[op_type] = Effect(complete, old.abort)
