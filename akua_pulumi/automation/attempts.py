@@ -17,7 +17,7 @@ from typing import Any
 
 from akua_pulumi.automation.executors.temporal import HEARTBEAT_TIMEOUT, workflow_id
 
-__all__ = ["FENCE_AFTER", "RPC_TIMEOUT", "other_live_runs", "still_current"]
+__all__ = ["FENCE_AFTER", "RPC_TIMEOUT", "other_live_runs", "still_current", "workflow_started"]
 
 #: A worker that has not heard from Temporal for this long ends its runs (Temporal retries them
 #: after ``HEARTBEAT_TIMEOUT`` without a heartbeat, which is longer).
@@ -70,3 +70,14 @@ async def other_live_runs(client: Any, info: Any, customer_id: str) -> list[str]
             if pending.state == _STARTED and now - beat < HEARTBEAT_TIMEOUT.total_seconds():
                 live.append(wid)
     return live
+
+
+async def workflow_started(client: Any, info: Any) -> float | None:
+    """When this activity's workflow started (epoch s; None when Temporal does not answer)."""
+    try:
+        desc = await client.get_workflow_handle(info.workflow_id, run_id=info.workflow_run_id).describe(
+            rpc_timeout=RPC_TIMEOUT
+        )
+    except Exception:
+        return None
+    return float(desc.start_time.timestamp())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["error_from_output", "last_meaningful", "shorten"]
+__all__ = ["backend_problem", "error_from_output", "last_meaningful", "shorten"]
 
 _ERROR_MAX = 300
 # Engine lines that say *that* something failed, never *why*.
@@ -51,3 +51,27 @@ def error_from_output(text: str) -> str:
         if line.startswith("error:") and not _GENERIC_ERRORS.search(line[6:].strip()):
             return line[6:].strip()
     return last_meaningful(text) or "pulumi failed (see log)"
+
+
+# The backend's own error codes the CLI passes on (S3: NoSuchBucket, AccessDenied...; the Go CDK's
+# blob errors as "code=NotFound"), and what to do about each.
+_BACKEND_CODES = re.compile(r"\b(NoSuchBucket|AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|code=NotFound)\b")
+_BACKEND_HINTS = {
+    "NoSuchBucket": "the backend's bucket does not exist: create it (docs/onboarding.md, Fleet scale)",
+    "code=NotFound": "the backend's bucket does not exist: create it (docs/onboarding.md, Fleet scale)",
+    "AccessDenied": "the backend refused the credentials: check the AWS_* variables of the worker",
+    "InvalidAccessKeyId": "the backend does not know the access key: check AWS_ACCESS_KEY_ID",
+    "SignatureDoesNotMatch": "the backend refused the secret key: check AWS_SECRET_ACCESS_KEY",
+}
+
+
+def backend_problem(text: str) -> str | None:
+    """A one-line, code-first message for a failure of the state backend (a missing bucket...), or
+    None: the code and its hint lead, so a cut report line still shows them."""
+    found = _BACKEND_CODES.search(text)
+    if found is None or ("bucket" not in text.lower() and "s3" not in text.lower()):
+        return None
+    code = "NoSuchBucket" if found[1] == "code=NotFound" else found[1]
+    bucket = re.search(r"bucket[: ]+\"?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])", text, re.IGNORECASE)
+    where = f" ({bucket[1]})" if bucket and bucket[1].lower() not in ("blob", "does") else ""
+    return f"backend {code}{where}: {_BACKEND_HINTS[found[1]]}"

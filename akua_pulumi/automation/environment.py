@@ -228,6 +228,10 @@ def _cli_version(binary: Path) -> tuple[int, ...]:
     return _version_tuple(out)
 
 
+#: The AWS SDK's checksum settings, ``when_required`` unless set (see :meth:`PulumiEnvironment.variables`).
+_AWS_CHECKSUM_ENV = ("AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION")
+
+
 @dataclass
 class PulumiEnvironment:
     """Environment for running the Pulumi engine offline.
@@ -289,6 +293,9 @@ class PulumiEnvironment:
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
             "PULUMI_PYTHON_CMD": self.python,
             "PATH": f"{self.bin_dir}{os.pathsep}{path}" if path else str(self.bin_dir),
+            # S3-compatible servers that send no checksum (moto, MinIO...) otherwise make the AWS SDK
+            # print a warning into every command's output; checksums stay on where an API requires them.
+            **{var: os.environ.get(var, "when_required") for var in _AWS_CHECKSUM_ENV},
             **self.extra,
         }
 

@@ -41,6 +41,8 @@ class Job:
     break_locks_older_than: float | None = None
     #: On a retry, how long to wait for a lock that may be a live run's before failing.
     lock_wait_s: float = 30.0
+    #: On a retry, when the workflow started (epoch s): what earlier attempts changed is reported too.
+    changed_since: float | None = None
     #: Whether the stack exists, when the caller listed the backend's stacks (None: not known).
     stack_exists: bool | None = None
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from akua_pulumi.automation import cli_messages
 
-__all__ = ["LockHolder", "lock_holders", "settle"]
+__all__ = ["LockHolder", "earlier_changes", "lock_holders", "settle"]
 
 #: ``  s3://.../locks/organization/p/s/<uuid>.json: created by user@host (pid 12) at 2026-12-06T05:00:00Z``
 _HOLDER = re.compile(r"created by (?P<who>\S+) \(pid (?P<pid>\d+)\) at (?P<at>\S+)")
@@ -86,6 +86,8 @@ def settle(
             raise RuntimeError(f"could not read the state of stack {run.cid}: {exported.stderr.strip()[-300:]}")
         state = json.loads(exported.stdout)
         deployment = state.get("deployment") or {}
+        if run.job.changed_since is not None:
+            run.prior_changes = earlier_changes(deployment, run.job.changed_since)
         pending = deployment.get("pending_operations") or []
         adoptions = _pending_creates(run) if run.job.command == "up" and pending else {}
         if break_older_than is None:  # another run may be live: touch neither its lock nor the state
@@ -120,6 +122,25 @@ def settle(
             )
         run.note("the stack is locked by a run that may still be live: waiting")
         sleep(poll_s)
+
+
+def earlier_changes(deployment: dict[str, Any], since: float) -> dict[str, int]:
+    """What earlier attempts of this workflow changed, from the state's resource timestamps: the
+    program's resources created (``create``) or else modified (``update``) at or after ``since``."""
+    counts: dict[str, int] = {}
+    for res in deployment.get("resources") or []:
+        if str(res.get("type", "")).startswith(("pulumi:pulumi:", "pulumi:providers:")):
+            continue
+        for key, op in (("created", "create"), ("modified", "update")):
+            stamp = res.get(key)
+            try:
+                when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp() if stamp else None
+            except ValueError:
+                when = None
+            if when is not None and when >= since:
+                counts[op] = counts.get(op, 0) + 1
+                break
+    return counts
 
 
 def _import_without(run: Any, state: dict[str, Any]) -> Any:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from akua_pulumi.automation import cli_messages
-from akua_pulumi.automation.diagnostics import error_from_output, last_meaningful, shorten
+from akua_pulumi.automation.diagnostics import backend_problem, error_from_output, last_meaningful, shorten
 from akua_pulumi.automation.engine_stack import EventStreamStack, ExistingStackWorkspace, StackInitMode, op_name
 from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.automation.fingerprint import FINGERPRINT_OUTPUT, fingerprint, forget_fingerprint
@@ -77,6 +77,8 @@ def run_job(job: Job, emit: Emit | None = None) -> CustomerResult:
             if command not in COMMANDS:  # pragma: no cover - guarded by the plan and the workflow input
                 raise ValueError(f"unknown command {command!r}")
             COMMANDS[command](run)
+            if run.prior_changes:
+                _add_earlier_changes(run)
             result.ok = True
         except BaseException as exc:
             log.write("\n# ---- failure ----\n")
@@ -86,7 +88,10 @@ def run_job(job: Job, emit: Emit | None = None) -> CustomerResult:
             else:
                 found = [m for m in (last_meaningful(d) for d in run.diagnostics) if m]
                 message = found[-1] if found else error_from_output(str(exc))
-            if cli_messages.is_locked(str(exc)):
+            problem = backend_problem(f"{message}\n{exc}")
+            if problem:
+                message = problem
+            elif cli_messages.is_locked(str(exc)):
                 holders = "; ".join(map(str, lock_holders(str(exc)))) or "a lock the CLI did not describe"
                 message = f"stack {cid} is locked by another run ({holders})"
             result.error = shorten(message)
@@ -111,6 +116,8 @@ class _Run:
     program_errors: list[str] = field(default_factory=list)
     #: The dead run's in-flight creates to adopt, ``{akua_seed: id}`` (a retried ``up``).
     adoptions: dict[str, str] = field(default_factory=dict)
+    #: What earlier attempts of a retried run changed (:func:`.stack_lock.earlier_changes`).
+    prior_changes: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         job = self.job
@@ -335,6 +342,21 @@ def _open(run: _Run, program: Callable[[], None], exists: bool | None, *, create
             stack.set_all_config({k: ConfigValue(value=v, secret=s) for k, (v, s) in run.stack_config.items()})
             marker.write_text(config_digest)
     return stack
+
+
+def _add_earlier_changes(run: _Run) -> None:
+    """A retried run reports what the whole workflow changed: the earlier attempts' creates and
+    updates (seen as ``same`` by this attempt) are added to this attempt's summary."""
+    res, earlier = run.result, run.prior_changes
+    changes = dict(res.changes)
+    for op, n in earlier.items():
+        changes[op] = changes.get(op, 0) + n
+    if "same" in changes:
+        changes["same"] = max(0, changes["same"] - sum(earlier.values()))
+    res.changes = changes
+    res.resources_changed = sum(v for k, v in changes.items() if k != "same")
+    res.skipped = False  # the engine ran, in an earlier attempt
+    run.note("earlier attempts changed: " + ", ".join(f"{k} {v}" for k, v in sorted(earlier.items())))
 
 
 def _own_step(step: Any) -> bool:

@@ -81,7 +81,11 @@ class WorkerSettings:
     engine_parallel: int | None = None
 
     def job(
-        self, wire: object, attempt: int, break_locks_older_than: float | None = None
+        self,
+        wire: object,
+        attempt: int,
+        break_locks_older_than: float | None = None,
+        changed_since: float | None = None,
     ) -> dict[str, Any] | CustomerResult:
         """The job for a workflow input (a wire dict), or the failed result of an invalid customer.
         ``attempt`` > 1 is a retry: it settles the dead attempt's lock (:mod:`.stack_lock`).
@@ -127,11 +131,12 @@ class WorkerSettings:
             retry=attempt > 1,
             break_locks_older_than=break_locks_older_than,
             lock_wait_s=2 * HEARTBEAT_TIMEOUT.total_seconds(),
+            changed_since=changed_since if attempt > 1 else None,
         )
         return job.to_wire()
 
     async def run(self, wire: object) -> dict[str, Any]:
-        from akua_pulumi.automation.attempts import other_live_runs
+        from akua_pulumi.automation.attempts import other_live_runs, workflow_started
 
         info = activity.info()
         try:
@@ -139,7 +144,8 @@ class WorkerSettings:
             # A retry may break the dead attempt's lock only when no other run of the customer is live.
             live = await other_live_runs(activity.client(), info, cid) if info.attempt > 1 else []
             older_than = None if live else HEARTBEAT_TIMEOUT.total_seconds()
-            job = self.job(wire, info.attempt, older_than)
+            since = await workflow_started(activity.client(), info) if info.attempt > 1 else None
+            job = self.job(wire, info.attempt, older_than, since)
         except InvalidWorkflowInput as exc:
             raise ApplicationError(str(exc), type="InvalidWorkflowInput", non_retryable=True) from None
         worker = os.environ.get("AKUA_WORKER_NAME") or f"{os.uname().nodename}:{os.getpid()}"
@@ -335,6 +341,22 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
     )
 
 
+def check_backend(settings: WorkerSettings) -> str | None:
+    """One ``stack ls`` on the backend before serving: what is wrong with it (naming the backend
+    without its credentials, and what to do), or None."""
+    from akua_pulumi.automation.diagnostics import backend_problem
+    from akua_pulumi.automation.environment import PulumiEnvironment, _redact
+
+    kw = {"passphrase": settings.passphrase} if settings.passphrase else {}
+    penv = PulumiEnvironment(state_dir=settings.state_dir, backend_url=settings.backend_url, **kw)
+    proc = penv.run("stack", "ls", "--all", "--json", cwd=settings.state_dir, check=False)
+    if proc.returncode == 0:
+        return None
+    detail = " ".join(proc.stderr.split())[-400:]
+    hint = backend_problem(proc.stderr) or "fix --backend or the AWS_* variables"
+    return f"backend {_redact(penv.backend)} is not usable: {hint}. The CLI said: {detail}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``akua-onboard-worker``."""
     global _worker
@@ -350,6 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prefix}{message}", file=sys.stderr)
         return 2
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    problem = check_backend(settings)
+    if problem:
+        print(f"akua-onboard-worker: {problem}", file=sys.stderr)
+        return 2
     _worker = settings
     try:
         asyncio.run(_serve(args))

@@ -1,0 +1,166 @@
+"""A worker killed by its pid alone: its runs die with it, the retry never overlaps them, the stacks
+end clean, and the report tells what the run changed (issue 24).
+
+A Temporal dev server, moto's S3 server and two ``akua-onboard-worker`` processes on 127.0.0.1;
+akua-local answers every call 1 s late so worker A dies in the middle of its updates. While the
+customers onboard, a sampler reads ``/proc`` every 0.1 s for ``pulumi`` engine commands and their
+stack; worker A is then SIGKILLed by its pid alone (not its group).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from akua_pulumi.automation.customers import parse_customers_file
+from akua_pulumi.automation.environment import PulumiEnvironment
+from akua_pulumi.automation.pipeline import OnboardingPipeline
+from akua_pulumi.client import AkuaClient
+from akua_pulumi.local import LocalServer
+from tests.automation.conftest import stop
+from tests.automation.test_temporal_fleet import PASSPHRASE, S3_ENV, _unfinished_logs, s3_backend, start_worker
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+__all__ = ["s3_backend"]  # the fixture, used by name
+
+ENGINE_COMMANDS = {"up", "preview", "refresh", "destroy"}
+PROJECT = "akua-onboarding"
+
+
+def _proc_info(pid: str) -> tuple[list[str], dict[str, str]] | None:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        if state == "Z":
+            return None
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    environ = dict(e.decode(errors="replace").partition("=")[::2] for e in env if b"=" in e)
+    return [a.decode(errors="replace") for a in argv if a], environ
+
+
+def processes_of(state_dir: Path) -> list[int]:
+    """Live processes started by the worker of ``state_dir`` (everything below it inherits its
+    ``PULUMI_HOME``; other tests on this machine have their own)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            info = _proc_info(entry.name)
+            if info and info[1].get("PULUMI_HOME", "").startswith(str(state_dir)):
+                found.append(int(entry.name))
+    return found
+
+
+class EngineSampler:
+    """Samples ``pulumi <engine command> --stack organization/<project>/<cid>`` processes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self.samples: list[dict[str, set[int]]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            running: dict[str, set[int]] = defaultdict(set)
+            for entry in Path("/proc").iterdir():
+                info = _proc_info(entry.name) if entry.name.isdigit() else None
+                if not info or not info[0] or Path(info[0][0]).name != "pulumi":
+                    continue
+                if not info[1].get("PULUMI_HOME", "").startswith(self.root):
+                    continue  # another test's
+                argv = info[0]
+                if ENGINE_COMMANDS & set(argv[1:3]) and "--stack" in argv:
+                    running[argv[argv.index("--stack") + 1].rsplit("/", 1)[-1]].add(int(entry.name))
+            self.samples.append(dict(running))
+            time.sleep(0.1)
+
+    def overlaps(self) -> list[dict[str, set[int]]]:
+        both = [{cid: pids for cid, pids in s.items() if len(pids) > 1} for s in self.samples]
+        return [s for s in both if s]
+
+    def stacks_seen(self) -> set[str]:
+        return {cid for s in self.samples for cid in s}
+
+
+def test_a_worker_killed_by_pid_ends_its_runs_and_the_retry_is_clean(
+    tmp_path: Path, akua: LocalServer, api: AkuaClient, s3_backend: str, temporal_address: str
+) -> None:
+    akua.admin.set_faults(latency_ms=1000)
+    customers = [
+        {"id": f"dead-{i}", "name": f"Dead {i}", "slug": f"dead-{i}", "cluster": {"name": f"dead-{i}-main"}}
+        for i in range(3)
+    ]
+    entries = parse_customers_file({"defaults": {"region": {"name": "eu-west"}}, "customers": customers}).entries
+    pipeline = OnboardingPipeline("default", state_dir=tmp_path / "client", engine="temporal", address=temporal_address)
+    workers = {"worker-a": start_worker("worker-a", temporal_address, s3_backend, akua, tmp_path)}
+    sampler = EngineSampler(tmp_path)
+    sampler.thread.start()
+    try:
+        box: dict[str, object] = {}
+        runner = threading.Thread(target=lambda: box.update(report=pipeline.up(entries)))
+        runner.start()
+        deadline = time.monotonic() + 300
+        while not _unfinished_logs(tmp_path / "worker-a", started=True) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # Worker B joins only now: worker A holds every customer when it dies.
+        workers["worker-b"] = start_worker("worker-b", temporal_address, s3_backend, akua, tmp_path)
+        interrupted = _unfinished_logs(tmp_path / "worker-a")
+        assert interrupted, "worker A never started a customer"
+        before = processes_of(tmp_path / "worker-a")
+        assert len(before) > 3, before  # the worker, its fork server, job processes, pulumi, plugins
+
+        os.kill(workers["worker-a"].pid, signal.SIGKILL)  # its pid alone, as an OOM kill does
+        killed_at = time.monotonic()
+        while processes_of(tmp_path / "worker-a") and time.monotonic() - killed_at < 5:
+            time.sleep(0.1)
+        left = {pid: (_proc_info(str(pid)) or [[]])[0] for pid in processes_of(tmp_path / "worker-a")}
+        assert left == {}, f"processes of the dead worker still running: {left}"
+
+        runner.join(600)
+        report = box["report"]
+        assert isinstance(report, type(pipeline.up([])))
+        assert report.exit_code == 0, str(report)
+        sampler.stop.set()
+        sampler.thread.join(5)
+        assert sampler.overlaps() == [], "two engine runs on one stack at once"
+        assert interrupted <= sampler.stacks_seen()
+
+        b_logs = tmp_path / "worker-b" / "logs"
+        for cid in interrupted:
+            log = (b_logs / f"{cid}.up.log").read_text()
+            assert "# result: ok" in log, log
+            assert "pulumi cancel" not in log or "breaking the lock of a dead run" in log, log
+            # The report counts what the dead attempt created too: nothing is reported unchanged.
+            res = report[cid]
+            assert res.resources_changed >= 3 and not res.skipped, (cid, res)
+
+        # Clean stacks: no pending operation, and later commands warn about none.
+        penv = PulumiEnvironment(
+            state_dir=tmp_path / "check", backend_url=s3_backend, passphrase=PASSPHRASE, extra=dict(S3_ENV)
+        )
+        for cid in interrupted:
+            exported = penv.run("stack", "export", "--stack", f"organization/{PROJECT}/{cid}", cwd=penv.state_dir)
+            assert not json.loads(exported.stdout)["deployment"].get("pending_operations"), cid
+            # The S3 SDK's checksum warning is not shown (moto sends no checksums).
+            assert "checksum" not in exported.stderr.lower(), exported.stderr
+        akua.admin.clear_faults()
+        spaces = [w for w in api.paginate("/workspaces") if str(w["slug"]).startswith("dead-")]
+        assert sorted(str(w["slug"]) for w in spaces) == [f"dead-{i}" for i in range(3)]
+        offboard = pipeline.destroy(entries)
+        assert offboard.exit_code == 0, str(offboard)
+        for cid in interrupted:
+            assert "pending operation" not in (b_logs / f"{cid}.destroy.log").read_text().lower()
+    finally:
+        sampler.stop.set()
+        for proc in workers.values():
+            if proc.poll() is None:
+                stop(proc)
