@@ -342,10 +342,13 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
 
 
 def check_backend(settings: WorkerSettings) -> str | None:
-    """One ``stack ls`` on the backend before serving: what is wrong with it (naming the backend
-    without its credentials, and what to do), or None."""
+    """One ``stack ls`` on a shared backend before serving: what is wrong with it (naming the backend
+    without its credentials, and what to do), or None. A local file backend is made on first use."""
     from akua_pulumi.automation.diagnostics import backend_problem
-    from akua_pulumi.automation.environment import PulumiEnvironment, _redact
+    from akua_pulumi.automation.environment import PulumiEnvironment, _redact, is_file_backend
+
+    if is_file_backend(settings.backend_url):
+        return None
 
     kw = {"passphrase": settings.passphrase} if settings.passphrase else {}
     penv = PulumiEnvironment(state_dir=settings.state_dir, backend_url=settings.backend_url, **kw)
