@@ -214,6 +214,23 @@ def test_launches_beyond_the_limit_wait_in_a_queue(api: Api, admin: LocalAdmin) 
     assert {m["state"] for m in w.get("/machines").json()["data"]} == {"ACTIVE"}
 
 
+def test_back_on_free_suspends_system_machines(api: Api, admin: LocalAdmin) -> None:
+    w, ws = new_workspace(api)
+    sub = f"/workspaces/{ws['id']}/subscription"
+    etag = w.get(f"/workspaces/{ws['id']}").json()["etag"]
+    w.post(f"{sub}:changeTier", json={"tier": "pro"}, headers={"If-Match": etag})
+    admin.advance_operations()
+    cid, ccf = cluster(w), system_config(w)
+    mid = _wait(w, machine(w, cid, ccf))["response"]["machine_id"]
+    etag = w.get(f"/workspaces/{ws['id']}").json()["etag"]
+    assert w.post(f"{sub}:changeTier", json={"tier": "free"}, headers={"If-Match": etag}).status_code == 202
+    admin.advance_operations()
+    m = w.get(f"/machines/{mid}").json()
+    assert m["state"] == "SUSPENDED" and m["current_suspension"]["reason"] == "downgrade"
+    ops = w.get("/operations", params={"owner_type": "machine", "owner_id": mid}).json()["data"]
+    assert ops[0]["metadata"]["type"] == "machine.suspend" and ops[0]["state"] == "SUCCEEDED"
+
+
 def test_roles_machines(api: Api, admin: LocalAdmin, app: App) -> None:
     w, ws = new_workspace(api)
     cid, ccf = cluster(w), system_config(w)

@@ -221,6 +221,7 @@ def load_all() -> dict[str, Route]:
         "explain",
         # contract v4 (API.md §7); they attach to the modules above through .hooks, so they load last
         "machines",
+        "machine_hooks",
         "bootstraps",
         "agents",
         "snippets",

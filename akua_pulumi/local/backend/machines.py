@@ -11,7 +11,7 @@ from ..errors import LocalConflict, QuotaExceeded, Unprocessable
 from ..util import canonical, new_id, now, sha256
 from . import Req, bump, check_etag, public, route
 from .entitlements import allocation, limit, tier
-from .hooks import after, before, object_path
+from .hooks import object_path
 from .operations import effect, start
 from .operations import render as render_op
 
@@ -113,7 +113,7 @@ def on_cluster(tx: Tx, cluster_id: str) -> list[Obj]:
     return [m for m in tx.find("machine") if m["cluster_id"] == cluster_id]
 
 
-def _launching(tx: Tx, cluster_id: str) -> list[Obj]:
+def launching(tx: Tx, cluster_id: str) -> list[Obj]:
     ops = [o for o in tx.find("operation", parent_id=cluster_id) if o["metadata"]["type"] == "machine.create"]
     return [o for o in ops if not o["done"]]
 
@@ -189,7 +189,7 @@ def create_machine(r: Req) -> tuple[int, Any]:
     }
     m["provider_id"] = _provider_id()
     r.tx.insert("machine", m, workspace_id=r.ws, parent_id=cluster["id"])
-    queued = len(_launching(r.tx, cluster["id"])) >= _launch_limit(r.tx, r.ws)  # queued ones count: FIFO
+    queued = len(launching(r.tx, cluster["id"])) >= _launch_limit(r.tx, r.ws)  # queued ones count: FIFO
     meta = {
         "workspace_id": r.ws,
         "cluster_id": cluster["id"],
@@ -298,7 +298,7 @@ def _settle(tx: Tx, op: Obj, **fields: Any) -> Obj | None:
 
 def _promote(tx: Tx, cluster_id: str) -> None:
     """A launch slot freed: schedule the oldest queued ``machine.create`` of the cluster."""
-    queued = [o for o in _launching(tx, cluster_id) if o.get("_queued")]
+    queued = [o for o in launching(tx, cluster_id) if o.get("_queued")]
     if queued:
         op = queued[-1]  # find() is newest first
         op.pop("_queued")
@@ -370,50 +370,3 @@ def _resumed(tx: Tx, op: Obj) -> Any:
         tx.save(m)
         _settle(tx, op, state="ACTIVE")
     return {"type": "machine.resume", "machine_id": op["owner_id"]}
-
-
-# -- what machines change elsewhere ------------------------------------------------------------------
-
-
-def _cluster_without_machines(r: Req) -> None:
-    held = on_cluster(r.tx, r.path["id"])
-    if held:
-        names = ", ".join(m["id"] for m in held[:5])
-        raise LocalConflict(f"cluster {r.path['id']} still has {len(held)} machine(s): {names}; delete them first")
-
-
-def _config_unused(r: Req) -> None:
-    held = [m["id"] for m in r.tx.find("machine", workspace_id=r.ws) if m["compute_config_id"] == r.path["id"]]
-    if held:
-        raise LocalConflict(f"compute config {r.path['id']} is used by machine(s): {', '.join(held[:5])}")
-
-
-def _settings_count(r: Req, status: int, body: Any) -> None:
-    if status == 200 and isinstance(body, dict):
-        body["machines"] = len([m for m in on_cluster(r.tx, r.path["id"]) if m["state"] != "DELETING"])
-
-
-def _quota_usage(r: Req, status: int, body: Any) -> None:
-    """``/quotas`` reports the machines, cores and memory in use (quotas.py predates machines)."""
-    if status != 200 or not isinstance(body, dict):
-        return
-    rows = body.get("data", [body])
-    scope = [r.workspace_id] if r.workspace_id else None
-    for row in rows:
-        if isinstance(row, dict) and row.get("metric") in ("compute/machines", "compute/cpu", "compute/memory"):
-            from .authz import accessible_workspaces
-
-            ws_ids = scope or accessible_workspaces(r.tx, r.principal)
-            row["usage"] = sum(usage(r.tx, row["metric"], w) for w in ws_ids)
-            row["remaining"] = max(0, row["limit"] - row["usage"])
-        if isinstance(row, dict) and row.get("metric") == "compute/machine_launches" and r.query.get("cluster_id"):
-            row["usage"] = len([o for o in _launching(r.tx, r.query["cluster_id"]) if not o.get("_queued")])
-            row["remaining"] = max(0, row["limit"] - row["usage"])
-
-
-before("clusters.delete", _cluster_without_machines)
-before("computeConfigs.delete", _config_unused)
-after("clusters.getComputeSettings", _settings_count)
-after("clusters.updateComputeSettings", _settings_count)
-after("quotas.list", _quota_usage)
-after("quotas.get", _quota_usage)
