@@ -25,7 +25,9 @@ keys of the resources (``akua_seed``) make the retry finish the work without dup
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
@@ -76,6 +78,12 @@ class OnboardCustomer:
                 backoff_coefficient=1.0,
             ),
         )
+        if not result.get("ok", True):
+            # A failed customer fails its workflow (visible as Failed in `temporal workflow list`, the
+            # UI, `describe`): the one-line error is the message, the result (no secrets) the details.
+            raise ApplicationError(
+                str(result.get("error") or "failed"), result, type="CustomerFailed", non_retryable=True
+            )
         return result
 
 
@@ -104,19 +112,26 @@ async def _run_all(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
         try:
-            data = await handle.result()
-            data.pop("attempt", None)
-            data.pop("worker", None)
-            res = CustomerResult(**data)
+            res = _result(await handle.result())
         except WorkflowFailureError as exc:
             cause: Any = exc.cause
-            while getattr(cause, "cause", None) is not None:
-                cause = cause.cause
-            res = CustomerResult(cid, command, ok=False, error=f"workflow {wid} failed: {cause}")
+            details = getattr(cause, "details", None) or ()
+            if getattr(cause, "type", None) == "CustomerFailed" and details and isinstance(details[0], dict):
+                res = _result(details[0])  # the customer's own failure: its report as the worker made it
+            else:
+                while getattr(cause, "cause", None) is not None:
+                    cause = cause.cause
+                res = CustomerResult(cid, command, ok=False, error=f"workflow {wid} failed: {cause}")
         on_finished(res)
         return res
 
     return list(await asyncio.gather(*(one(j) for j in jobs)))
+
+
+def _result(data: dict[str, Any]) -> CustomerResult:
+    """A worker's result dict as a :class:`CustomerResult` (without the worker's own fields)."""
+    known = {f.name for f in fields(CustomerResult)}
+    return CustomerResult(**{k: v for k, v in data.items() if k in known})
 
 
 def run_on_temporal(
@@ -131,4 +146,7 @@ def run_on_temporal(
     customer id. Everything else is the workers' own configuration."""
     wires = [parse_workflow_input(i.to_wire()).to_wire() for i in inputs]  # the shape a worker accepts
     results = asyncio.run(_run_all(address, namespace, task_queue, wires, on_finished or (lambda r: None)))
+    # The client (and its core threads' references into Python) goes now, not at interpreter exit,
+    # where temporalio's threads race finalization (SIGABRT/SIGSEGV after the report).
+    gc.collect()
     return {r.customer_id: r for r in results}
