@@ -29,6 +29,7 @@ from akua_pulumi.local import LocalServer
 from akua_pulumi.local.seed import arrange_seller
 from akua_pulumi.resources.secret import Secret as AkuaSecret
 from akua_pulumi.resources.secret import SecretArgs
+from tests.automation.test_temporal_fleet import S3_ENV, s3_backend  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -211,3 +212,35 @@ def test_drift_agrees_with_refresh_preview(
     [row] = [line for line in printed.out.splitlines() if "cust-2" in line]
     assert "unchanged, no engine run" in row and " 0 " not in row, printed.out
     assert "cust-2 (unchanged, no engine run" in printed.err
+
+
+def test_drift_reads_s3_state_through_the_backend(
+    tmp_path: Path,
+    s3_backend: str,  # noqa: F811  (the fixture imported above)
+    akua: LocalServer,
+    api: AkuaClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another backend than files (moto's S3): the state comes through `pulumi stack export`."""
+    for key, value in S3_ENV.items():
+        monkeypatch.setenv(key, value)
+    one = {"id": "s3-cust", "name": "S3 Customer", "slug": "s3-cust", "api_token": {"name": "ci"}}
+    doc = {"defaults": {"region": {"name": "eu-west"}}, "customers": [one]}
+    entries = parse_customers_file(doc).entries
+    pipeline = OnboardingPipeline(
+        "akua_pulumi.automation.programs:customer_program",
+        state_dir=tmp_path / "state",
+        backend_url=s3_backend,
+        passphrase="drift-s3-passphrase",
+        config={"akua:apiUrl": akua.api_url, "akua:token": Secret(akua.owner_token)},
+    )
+    up = pipeline.up(entries)
+    assert up.exit_code == 0, str(up)
+    assert pipeline.drift(entries).exit_code == 0
+    ws = api.for_workspace(up["s3-cust"].outputs["workspace_id"])
+    [token] = ws.paginate("/api_tokens")
+    ws.delete(f"/api_tokens/{token['id']}")
+    report = pipeline.drift([*entries, "never-onboarded"])
+    assert report.exit_code == 3, report.dumps()
+    assert [(r.name, r.status) for r in report["s3-cust"].resources] == [("s3-cust-token", "deleted")]
+    assert report["never-onboarded"].stack_found is False and report["never-onboarded"].ok
