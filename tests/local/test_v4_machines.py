@@ -153,6 +153,12 @@ def test_plan_limits_name_the_limit(api: Api, admin: LocalAdmin) -> None:
     assert "compute.max_machines" in over.json()["errors"][0]["message"]
     q = w.get("/quotas/compute%2Fmachines").json()
     assert q["usage"] == 1 and q["remaining"] == 0
+    explained = w.post(
+        "/access_decisions",
+        json={"permission": "machines.create", "resource": {"workspace_id": ws["id"], "cluster_id": cid}},
+    ).json()
+    assert explained["decision"]["result"] == "denied"  # explain reads the same usage as the call
+    assert "compute/machines" in explained["decision"]["message"]
     pro(admin, ws["id"])  # 3 machines, 8 cores, 16 GiB
     _wait(w, machine(w, cid, ccf, "cax21"))  # 2 + 4 cores, 4 + 8 GiB
     cpu = w.post("/machines", json={"cluster_id": cid, "compute_config_id": ccf, "instance_type": "cx33"})

@@ -1,7 +1,8 @@
 """What machines change in the older families (API.md §7.1, §6.5), attached through :mod:`.hooks`.
 
 ``clusters.delete`` and ``computeConfigs.delete`` refuse while machines use them, the compute settings count
-them, ``/quotas`` reports their usage, and a workspace back on Free suspends its system machines.
+them, ``/quotas?cluster_id=`` reports the launches in flight, and a workspace back on Free suspends its system
+machines.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from ..db import Obj, Tx
 from ..errors import LocalConflict
 from ..util import canonical, new_id, now, sha256
 from . import Req, bump
-from .authz import accessible_workspaces
 from .hooks import after, after_effect, before
-from .machines import launching, on_cluster, usage
+from .machines import launching, on_cluster
 from .operations import finish
 
 # -- what machines change elsewhere ------------------------------------------------------------------
@@ -38,18 +38,13 @@ def _settings_count(r: Req, status: int, body: Any) -> None:
         body["machines"] = len([m for m in on_cluster(r.tx, r.path["id"]) if m["state"] != "DELETING"])
 
 
-def _quota_usage(r: Req, status: int, body: Any) -> None:
-    """``/quotas`` reports the machines, cores and memory in use (quotas.py predates machines)."""
-    if status != 200 or not isinstance(body, dict):
+def _launch_usage(r: Req, status: int, body: Any) -> None:
+    """``/quotas?cluster_id=`` reports the creates holding a launch slot (the other ``compute/*`` usage comes
+    from :func:`.quotas.usage`, which asks :func:`.machines.usage`)."""
+    if status != 200 or not isinstance(body, dict) or not r.query.get("cluster_id"):
         return
-    rows = body.get("data", [body])
-    scope = [r.workspace_id] if r.workspace_id else None
-    for row in rows:
-        if isinstance(row, dict) and row.get("metric") in ("compute/machines", "compute/cpu", "compute/memory"):
-            ws_ids = scope or accessible_workspaces(r.tx, r.principal)
-            row["usage"] = sum(usage(r.tx, row["metric"], w) for w in ws_ids)
-            row["remaining"] = max(0, row["limit"] - row["usage"])
-        if isinstance(row, dict) and row.get("metric") == "compute/machine_launches" and r.query.get("cluster_id"):
+    for row in body.get("data", []):
+        if isinstance(row, dict) and row.get("metric") == "compute/machine_launches":
             row["usage"] = len([o for o in launching(r.tx, r.query["cluster_id"]) if not o.get("_queued")])
             row["remaining"] = max(0, row["limit"] - row["usage"])
 
@@ -100,5 +95,4 @@ after_effect("workspace.subscription.change_tier", _downgraded)
 before("computeConfigs.delete", _config_unused)
 after("clusters.getComputeSettings", _settings_count)
 after("clusters.updateComputeSettings", _settings_count)
-after("quotas.list", _quota_usage)
-after("quotas.get", _quota_usage)
+after("quotas.list", _launch_usage)

@@ -19,7 +19,11 @@ def usage(tx: Tx, metric: str, ws_id: str) -> int:
     """Units of ``metric`` in use in ``ws_id`` (imported clusters are not managed ones)."""
     if metric == "kaas/clusters":
         return tx.count("cluster", ws_id, lambda c: c["provider"] == "managed_kaas")
-    return 0  # machines are not part of the bundled contract
+    if metric.startswith("compute/"):
+        from .machines import usage as machine_usage  # contract v4 (API.md §7.1); machines never import quotas
+
+        return machine_usage(tx, metric, ws_id)
+    return 0
 
 
 def _info(f: Feature, lim: int, used: int) -> dict[str, Any]:
