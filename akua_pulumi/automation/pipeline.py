@@ -205,12 +205,13 @@ class OnboardingPipeline:
 
     def drift(
         self,
-        customers: Iterable[Customer | InvalidCustomer],
+        customers: Iterable[Customer | InvalidCustomer | str],
         only: Iterable[str] | None = None,
         on_result: Callable[[Any], None] | None = None,
     ) -> Any:
-        """Compare every customer's stack with the live API, changing nothing: a
-        :class:`~akua_pulumi.automation.drift_report.DriftReport` (no engine run; see :mod:`.drift`)."""
+        """Compare every customer's stack (customers, or bare customer ids) with the live API, changing
+        nothing: a :class:`~akua_pulumi.automation.drift_report.DriftReport` (no engine run; see :mod:`.drift`).
+        ``on_result`` gets each customer's :class:`~akua_pulumi.automation.drift_report.CustomerDrift`."""
         from akua_pulumi.automation.drift import pipeline_drift
 
         return pipeline_drift(self, customers, only, on_result)
