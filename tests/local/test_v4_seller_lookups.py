@@ -141,4 +141,22 @@ def test_order_drafts_seeded_through_local(api: Api, admin: LocalAdmin) -> None:
     assert {x["id"] for x in done} == {d2["id"], d3["id"]}
     with pytest.raises(httpx.HTTPStatusError):
         admin.seed_order_draft("off_nope", cust["id"])
+    # a test order skips payment and is delivered as non-billable with a TTL cleanup
+    test_offer = w.post(
+        "/offers", json={"product_id": s["product"]["id"], "max_uses": None, "commercial_mode": "non_billable_test"}
+    ).json()
+    t = admin.seed_order_draft(test_offer["id"], cust["id"])
+    for step in ({}, {"workspace_id": ws["id"]}, {"cluster_id": s["cluster_id"]}, {}):
+        t = admin.advance_order_draft(t["id"], **step)
+    t = admin.advance_order_draft(t["id"], field_values={"replicas": 3})
+    assert t["status"] == "done" and t["payment_completed"] is False
+    assert t["delivery"]["authorization_kind"] == "non_billable_test_order"
+    assert t["order"]["cleanup_policy"]["kind"] == "temporal_actor_ttl"
+    # the cluster is allocated in the customer's workspace: one of another workspace is refused, naming it
+    u = admin.seed_order_draft(test_offer["id"], cust["id"])
+    for step in ({}, {"workspace_id": other["id"]}):
+        u = admin.advance_order_draft(u["id"], **step)
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        admin.advance_order_draft(u["id"], cluster_id=s["cluster_id"])
+    assert refused.value.response.json()["errors"][0]["path"] == ["body", "cluster_id"]
     assert_exercised(("installs.listRenders", "installs.getRender", "repositories.", "orderDrafts."))
