@@ -350,8 +350,9 @@ def check_backend(settings: WorkerSettings) -> str | None:
     if is_file_backend(settings.backend_url):
         return None
 
-    kw = {"passphrase": settings.passphrase} if settings.passphrase else {}
-    penv = PulumiEnvironment(state_dir=settings.state_dir, backend_url=settings.backend_url, **kw)
+    penv = PulumiEnvironment(state_dir=settings.state_dir, backend_url=settings.backend_url)
+    if settings.passphrase:  # else the environment's (or its file's), as for a run
+        penv.passphrase = settings.passphrase
     proc = penv.run("stack", "ls", "--all", "--json", cwd=settings.state_dir, check=False)
     if proc.returncode == 0:
         return None
