@@ -69,6 +69,39 @@ def test_renders_on_install_create_and_update(api: Api, admin: LocalAdmin) -> No
     assert w.get(f"/repositories/{repo['id']}", params={"view": "full"}).json()["etag"] == repo2["etag"]
 
 
+def test_a_failed_render_leaves_the_install_failed_with_its_desired_version(api: Api, admin: LocalAdmin) -> None:
+    s = _stack(api, admin)
+    w = s["w"]
+    iid = _install(s)
+    before = w.get(f"/installs/{iid}").json()
+    admin.fail_next_operation("install.render", "chart rendering failed: values invalid")
+    out = w.post(
+        f"/installs/{iid}:update",
+        json={"package_version_id": s["v2"]["id"]},
+        headers={"If-Match": before["etag"], "Idempotency-Key": "f1"},
+    ).json()
+    assert out["render"]["state"] == "failed" and out["render"]["message"] == "chart rendering failed: values invalid"
+    assert out["install"]["desired_version"]["id"] == s["v2"]["id"]
+    assert out["install"]["current_version"]["id"] == before["package_version_id"]
+    i = w.get(f"/installs/{iid}").json()
+    assert i["state"] == "failed" and i["package_version_id"] == before["package_version_id"]
+    op = w.get(f"/operations/{out['render']['operation_id']}").json()
+    assert op["state"] == "FAILED" and op["error"]["message"] == "chart rendering failed: values invalid"
+    # with an operation delay the render runs first, then fails when its timer fires
+    admin.set_operation_delay(60)
+    admin.fail_next_operation("install.render", "boom")
+    out = w.post(
+        f"/installs/{iid}:update",
+        json={"package_version_id": s["v2"]["id"]},
+        headers={"If-Match": i["etag"], "Idempotency-Key": "f2"},
+    ).json()
+    assert out["render"]["state"] == "running"
+    admin.advance_operations()
+    got = w.get(f"/installs/{iid}/renders/{out['render']['id']}").json()
+    assert got["state"] == "failed" and got["message"] == "boom"
+    assert w.get(f"/installs/{iid}").json()["state"] == "failed"
+
+
 def test_repositories_follow_clusters_and_packages(api: Api) -> None:
     w, _ = new_workspace(api)
     src = [{"kind": "helm", "repo_url": "oci://r/x", "target_revision": "2.0.0"}]

@@ -229,7 +229,25 @@ def _after_install_created(tx: Tx, op: Obj) -> None:
 
 
 def _after_render_call(r: Req, status: int, body: Any) -> None:
-    """Sync the install's renders; the response's ``render`` shows the render as stored afterwards."""
+    """Apply an armed failure, sync the install's renders; the response shows the render and the install's
+    lifecycle as stored afterwards."""
+    rendered = status < 300 and isinstance(body, dict) and isinstance(body.get("render"), dict)
+    message = r.rt.fail_next.pop(RENDER_FAIL, None) if rendered else None
+    if message is not None:
+        rnd = r.tx.get("render", body["render"]["id"])
+        if rnd is not None and rnd["state"] == "running":
+            rnd["_fail"] = message  # failed when its timer fires
+            r.tx.save(rnd)
+        elif rnd is not None:
+            _fail_render(r.tx, rnd, message, moved=True)
+        i = r.tx.get("install", r.path["id"])
+        if i is not None and isinstance(body.get("install"), dict):
+            body["install"].update(
+                current_version=i.get("_current"),
+                desired_version=i.get("_desired"),
+                updated_at=i["updated_at"],
+                etag=i["etag"],
+            )
     if status < 300:
         sync_renders(r.tx, r.path["id"])
         if isinstance(body, dict) and isinstance(body.get("render"), dict):
@@ -239,10 +257,38 @@ def _after_render_call(r: Req, status: int, body: Any) -> None:
 
 
 _finish = TIMERS["render"]
+RENDER_FAIL = "install.render"  # the type `/_local/operations:fail-next` takes to make the next render fail
+
+
+def _fail_render(tx: Tx, rnd: Obj, message: str, moved: bool = False) -> None:
+    """The render ends ``failed``; the install goes to ``failed`` on its previous version with its desired
+    version still set (§7.6, §2.13). ``moved``: the render already moved the install (no operation delay)."""
+    rnd.update(state="failed", message=message, commit_sha=None, updated_at=now())
+    rnd.pop("_fail", None)
+    tx.save(rnd)
+    i = tx.get("install", rnd["install_id"])
+    if i is None:
+        return
+    if moved:
+        prev = next(
+            (x for x in tx.find("render", parent_id=i["id"]) if x["id"] != rnd["id"] and x["state"] == "deployed"),
+            None,
+        )
+        v = tx.get("package_version", prev["package_version_id"]) if prev else None
+        i["_desired"] = i.get("_current")
+        i["_current"] = {"id": v["id"], "semver": v["semver"]} if v else None
+        if v is not None:
+            i["package_version_id"] = v["id"]
+    i.update(state="failed", reconciling=False)
+    tx.save(bump(i))
 
 
 def _render_timer(tx: Tx, rt: Runtime, ref: str) -> None:
-    _finish(tx, rt, ref)
+    rnd = tx.get("render", ref)
+    if rnd is not None and rnd.get("_fail") and rnd["state"] == "running":
+        _fail_render(tx, rnd, str(rnd["_fail"]))
+    else:
+        _finish(tx, rt, ref)
     rnd = tx.get("render", ref)
     if rnd is not None:
         sync_renders(tx, rnd["install_id"])
