@@ -2,7 +2,7 @@
 
 ``akua-onboard schedule drift --cron '0 3 * * *' --address HOST:PORT`` (:mod:`.drift_schedule`)
 creates a Temporal Schedule whose action starts :class:`DriftFleet`. Its one activity
-(``akua-drift-scan``, :func:`drift_scan`) runs :class:`~.drift.DriftScan` on a worker with *that
+(``akua-drift-scan``, :func:`drift_activity`) runs :class:`~.drift.DriftScan` on a worker with *that
 worker's* backend, project, API URL and token, over every stack of the project (or the customer ids
 the input names). The workflow's result is the JSON drift report (secret fields as ``[secret]``), so
 each night's findings are in the Temporal UI and ``temporal workflow show``.
@@ -27,7 +27,7 @@ from temporalio.exceptions import ApplicationError
 from akua_pulumi.automation.customers_schema import ID_PATTERN
 from akua_pulumi.automation.workflow_input import InvalidWorkflowInput
 
-__all__ = ["DRIFT_ACTIVITY", "DRIFT_WORKFLOW", "DriftFleet", "drift_scan", "parse_drift_input"]
+__all__ = ["DRIFT_ACTIVITY", "DRIFT_WORKFLOW", "DriftFleet", "drift_activity", "parse_drift_input"]
 
 DRIFT_WORKFLOW = "akua-onboard-drift"
 DRIFT_ACTIVITY = "akua-drift-scan"
@@ -125,22 +125,24 @@ def _scan(settings: Any, only: list[str] | None) -> dict[str, Any]:
     }
 
 
-@activity.defn(name=DRIFT_ACTIVITY)
-async def drift_scan(data: Any) -> dict[str, Any]:
-    """Scan with this worker's settings (``akua-onboard-worker``), heartbeating while it runs."""
-    from akua_pulumi.automation import worker
+def drift_activity(settings: Any) -> Any:
+    """The ``akua-drift-scan`` activity scanning with ``settings`` (an ``akua-onboard-worker``'s
+    :class:`~.worker.WorkerSettings`), heartbeating while it runs."""
 
-    settings = worker._worker
-    if settings is None:
-        raise ApplicationError("akua-drift-scan runs inside akua-onboard-worker", non_retryable=True)
-    try:
-        only = parse_drift_input(data)
-    except InvalidWorkflowInput as exc:
-        raise ApplicationError(str(exc), type="InvalidWorkflowInput", non_retryable=True) from None
-    loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(None, _scan, settings, only)
-    while True:
-        done, _ = await asyncio.wait({future}, timeout=2.0)
-        if done:
-            return future.result()
-        activity.heartbeat("scanning")
+    @activity.defn(name=DRIFT_ACTIVITY)
+    async def drift_scan(data: Any) -> dict[str, Any]:
+        if settings is None:
+            raise ApplicationError("akua-drift-scan runs inside akua-onboard-worker", non_retryable=True)
+        try:
+            only = parse_drift_input(data)
+        except InvalidWorkflowInput as exc:
+            raise ApplicationError(str(exc), type="InvalidWorkflowInput", non_retryable=True) from None
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, _scan, settings, only)
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=2.0)
+            if done:
+                return future.result()
+            activity.heartbeat("scanning")
+
+    return drift_scan

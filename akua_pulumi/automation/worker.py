@@ -271,14 +271,14 @@ async def _serve(args: argparse.Namespace) -> None:
     from temporalio.client import Client
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-    from akua_pulumi.automation.drift_temporal import DriftFleet, drift_scan  # the nightly drift schedule
+    from akua_pulumi.automation.drift_temporal import DriftFleet, drift_activity  # the nightly drift schedule
 
     client = await Client.connect(args.address, namespace=args.namespace)
     worker = Worker(
         client,
         task_queue=args.task_queue,
         workflows=[OnboardCustomer, DriftFleet],
-        activities=[run_customer, drift_scan],
+        activities=[run_customer, drift_activity(_worker)],
         max_concurrent_activities=args.slots,
         # The workflow only checks its input and schedules one activity: nothing for the sandbox to guard.
         workflow_runner=UnsandboxedWorkflowRunner(),
