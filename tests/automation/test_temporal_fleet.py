@@ -2,7 +2,8 @@
 
 Ten customers onboard through ``engine="temporal"``; worker A is SIGKILLed (its whole process
 group, as when its machine dies) while it runs customers, and worker B finishes their work after the
-heartbeat timeout, clearing the dead run's stack lock first. akua-local then holds exactly ten
+heartbeat timeout, breaking the dead run's stack lock first (only once it is known dead:
+tests/automation/test_stack_lock.py, test_worker_death.py). akua-local then holds exactly ten
 customers' objects with no duplicate; a re-run changes nothing and writes nothing; offboarding
 leaves the API empty. The Pulumi state lives in a bucket of moto's S3-compatible server.
 """
