@@ -1,0 +1,112 @@
+"""``akua:Snippet``: code a dashboard widget shows (an async JavaScript function body); destroy archives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..client import api_path
+from ._fields import CREATED_AT, ETAG, HTML_URL, Field
+from ._generated import SnippetArgs, SnippetArgsDict, SnippetBase
+from ._provider import AkuaProvider, Context
+
+__all__ = ["Snippet", "SnippetArgs", "SnippetArgsDict", "SnippetProvider"]
+
+#: The second (contract 1) shape of the create and update bodies: these three travel together.
+_CONTRACT_1 = ("result_type", "default_visualization")
+
+
+class SnippetProvider(AkuaProvider):
+    """Lifecycle of ``/snippets``.
+
+    * Create and update answer only ``{snippet_id}``: the snippet (and its etag) is read back.
+    * Create takes no Idempotency-Key and the API has no unique field, so the name is unique per
+      workspace by our convention: create checks it is free first, and a create whose response was lost
+      is found by name instead of repeated.
+    * DELETE archives (``archived_at``): an archived snippet is final and reads as gone. While a widget
+      of any dashboard shows it the API answers 409 naming them; a ``DashboardWidget`` whose
+      ``snippet_id`` is this snippet's id is destroyed first, through that dependency.
+    * ``result_type`` with ``default_visualization`` selects the contract-1 shape
+      (``result_contract_version: 1``); a snippet never returns to the legacy shape.
+    """
+
+    type_name = "akua:Snippet"
+    step_operations = {
+        "create": ("snippets.list", "snippets.create", "snippets.get"),
+        "read": ("snippets.get",),
+        "update": ("snippets.update",),
+        "delete": ("snippets.delete",),
+    }
+    natural_key = ("name",)
+    precheck_natural_key = True
+    contract_ops = ("snippets.create", "snippets.update")
+    fields = (
+        Field.updatable("name", str, "Snippet name, unique in the workspace by our convention.", required=True),
+        Field.updatable("description", str, "What the snippet shows."),
+        Field.updatable("code", str, "Body of an async JavaScript function (calls the API via platform.request()).",
+                        required=True),
+        Field.updatable("display_type", str, "table, stat, json, logs or timeseries.", required=True),
+        Field.updatable("inputs", list, "Input definitions ({key, label, kind, ...}), at most 16.",
+                        server_default=True),
+        Field.updatable("purpose", str, "general, prepared_action, reactive_read or widget.", server_default=True),
+        Field.updatable("result_type", str, "Result type of a contract-1 snippet (with default_visualization).",
+                        server_default=True),
+        Field.updatable("default_visualization", str, "Default visualization of a contract-1 snippet.",
+                        server_default=True),
+        Field.output("visibility", str, "workspace (a dashboard can show it)."),
+        HTML_URL,
+        CREATED_AT,
+        ETAG,
+    )  # fmt: skip
+
+    def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        given = [k for k in _CONTRACT_1 if inputs.get(k) is not None]
+        if len(given) == 1:
+            missing = next(k for k in _CONTRACT_1 if k not in given)
+            return [(missing, f"{given[0]} and {missing} go together (the contract-1 snippet shape)")]
+        return []
+
+    def _contract_1(self, body: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        # The second body shape needs the version marker beside its two fields.
+        if any(k in body for k in _CONTRACT_1):
+            body = {**body, "result_contract_version": 1, **{k: inputs.get(k) for k in _CONTRACT_1}}
+        return body
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        created = ctx.client.post("/snippets", json=self._contract_1(self.create_body(inputs), inputs))
+        return dict(ctx.client.get(api_path("/snippets/{}", created["snippet_id"])))
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        obj = dict(ctx.client.get(api_path("/snippets/{}", id_)))
+        return None if obj.get("archived_at") is not None else obj  # archived is final: gone
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next(
+            (
+                s
+                for s in ctx.client.paginate("/snippets")
+                if s["name"] == inputs["name"] and s.get("archived_at") is None
+            ),
+            None,
+        )
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        body = self._contract_1(self.update_body(inputs, changed), inputs)
+        ctx.client.patch(api_path("/snippets/{}", id_), json=body, if_match=state["etag"])
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.delete(api_path("/snippets/{}", id_), if_match=state["etag"])
+
+    def delete_conflict_hint(self, error: Any) -> str:
+        return (
+            f"{error.message}. Remove the widgets that show this snippet first (a DashboardWidget whose "
+            "snippet_id is this snippet's id is destroyed before it)."
+        )
+
+
+class Snippet(SnippetBase, module="akua", name="Snippet"):
+    """A snippet: the code a dashboard widget runs and shows. Destroy archives it (archived is final)."""
+
+    provider_class = SnippetProvider
