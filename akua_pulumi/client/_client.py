@@ -231,7 +231,9 @@ class AkuaClient:
                 and (not idempotency_key)
             ):
                 raise ValueError(f"{label} requires idempotency_key")
-            sends_context = "akua-context" in header_params
+            # snippets.create names no workspace, yet the spec does not declare the header on it (API.md
+            # §7.0); a user credential must still say which workspace: send it there too.
+            sends_context = "akua-context" in header_params or op.operation_id == "snippets.create"
         else:
             sends_context = True
 
