@@ -115,13 +115,18 @@ def _scan(settings: Any, only: list[str] | None) -> dict[str, Any]:
         parallelism=4,
     )
     report = scan.run(ids)
+    # In full only the customers that need a look, so that a thousand in-sync customers stay well
+    # inside Temporal's payload limit (2 MB); the others by id.
+    notable = [r for r in report if r.drifted or not r.ok or r.unchecked]
     return {
         "exit_code": report.exit_code,
         "drifted": [r.customer_id for r in report.drifted],
         "failed": [r.customer_id for r in report.failed],
+        "in_sync": [r.customer_id for r in report if r.ok and r.stack_found and not r.drifted and not r.unchecked],
+        "no_stack": [r.customer_id for r in report if r.ok and not r.stack_found],
         "checked": len(report),
         "duration_s": report.duration_s,
-        "customers": report.to_json(),
+        "customers": [r.to_json() for r in notable],
     }
 
 
