@@ -138,6 +138,11 @@ class LocalAdmin:
         """Add a platform agent template (``description``, ``capabilities``), the same in every workspace."""
         return dict(self._call("POST", "/agent_templates", {"name": name, "instructions": instructions, **fields}))
 
+    def seed_repository(self, workspace_id: str, purpose: str, name: str, **owner: str) -> dict[str, Any]:
+        """A repository of any purpose (``cluster_id``, ``package_id`` or ``repository_change_request_id``)."""
+        body = {"workspace_id": workspace_id, "purpose": purpose, "name": name, **owner}
+        return dict(self._call("POST", "/repositories", body))
+
     def reset(self) -> None:
         """Wipe everything; the bootstrap owner keeps its token."""
         self._call("POST", "/reset")

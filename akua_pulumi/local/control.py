@@ -19,6 +19,7 @@ from .backend.agents import CONTROL as AGENT_CONTROL
 from .backend.operations import advance
 from .backend.order_drafts import CONTROL as ORDER_DRAFT_CONTROL
 from .backend.packages import publish_artifact
+from .backend.seller_lookups import CONTROL as REPOSITORY_CONTROL
 from .backend.tokens import issue_session
 from .backend.workspaces import grant_management
 from .db import Obj, Store, Tx
@@ -247,10 +248,10 @@ def _reset(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
     return 200, {"ok": True}
 
 
-# Order drafts (API.md §7.8) and the agent catalogues (§7.3): only a customer or the platform makes them for real.
+# Order drafts (§7.8), agent catalogues (§7.3), repositories (§7.7): only a customer or the platform makes them.
 def _on_store(fn: Callable[[Store, Runtime, dict[str, str], Any], tuple[int, Any]]) -> Handler:
     return lambda app, p, b: fn(app.store, app.rt, p, b)
 
 
-for _method, _pattern, _fn in (*ORDER_DRAFT_CONTROL, *AGENT_CONTROL):
+for _method, _pattern, _fn in (*ORDER_DRAFT_CONTROL, *AGENT_CONTROL, *REPOSITORY_CONTROL):
     control(_method, _pattern)(_on_store(_fn))

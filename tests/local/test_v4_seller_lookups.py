@@ -102,8 +102,8 @@ def test_a_failed_render_leaves_the_install_failed_with_its_desired_version(api:
     assert w.get(f"/installs/{iid}").json()["state"] == "failed"
 
 
-def test_repositories_follow_clusters_and_packages(api: Api) -> None:
-    w, _ = new_workspace(api)
+def test_repositories_follow_clusters_and_packages(api: Api, admin: LocalAdmin) -> None:
+    w, ws = new_workspace(api)
     src = [{"kind": "helm", "repo_url": "oci://r/x", "target_revision": "2.0.0"}]
     op = _wait(w, w.post("/packages", json={"name": "hosted", "sources": src}).json())
     rid = op["response"]["repository_id"]
@@ -127,6 +127,12 @@ def test_repositories_follow_clusters_and_packages(api: Api) -> None:
     child = w.get("/operations", params={"owner_type": "repository", "owner_id": deploy[0]["id"]}).json()["data"]
     assert child[0]["metadata"]["type"] == "repository.delete" and child[0]["parent_operation_id"] == gone["id"]
     assert child[0]["response"]["purged_at"] > 0
+    rcr = admin.seed_repository(ws["id"], "repository_change_request", "rcr-1", repository_change_request_id="rcr_1")
+    got = w.get(f"/repositories/{rcr['id']}").json()
+    assert got["purpose"] == "repository_change_request" and got["repository_change_request_id"] == "rcr_1"
+    with pytest.raises(httpx.HTTPStatusError) as bad:
+        admin.seed_repository(ws["id"], "deploy", "d", package_id="pkg_x")
+    assert bad.value.response.json()["errors"][0]["path"] == ["body", "package_id"]
 
 
 def test_order_drafts_seeded_through_local(api: Api, admin: LocalAdmin) -> None:

@@ -8,12 +8,16 @@ per hosted package (the ``repository_id`` of ``package.create``); both go with t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ..db import Obj, Tx
-from ..errors import LocalNotFound
+from ..db import Obj, Store, Tx
+from ..errors import LocalNotFound, Unprocessable, ValidationFailed
 from ..util import canonical, new_id, now, sha256
 from . import Req, Runtime, bump, public, route
+from . import clusters as _clusters  # noqa: F401  (loaded first: the modules whose calls are wrapped below)
+from . import installs as _installs  # noqa: F401
+from . import packages as _packages  # noqa: F401
 from .hooks import after, after_effect, object_path
 from .operations import TIMERS
 
@@ -319,3 +323,45 @@ def get_render(r: Req) -> tuple[int, Any]:
     if rnd is None or rnd["install_id"] != i["id"]:
         raise LocalNotFound(f"render {r.path['render_id']} of install {i['id']} not found")
     return 200, public(rnd)
+
+
+# -- the control plane -------------------------------------------------------------------------------
+
+_OWNER_FIELD = {
+    "deploy": "cluster_id",
+    "package": "package_id",
+    "repository_change_request": "repository_change_request_id",
+}
+
+
+def seed_repository(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, Any]:
+    """``POST /_local/repositories {workspace_id, purpose, name, cluster_id|package_id|repository_change_request_id}``:
+    a repository of any variant, e.g. a ``repository_change_request`` one, which no public call makes (§7.7)."""
+    if not isinstance(b, dict):
+        raise ValidationFailed("body: a JSON object is required", path=["body"])
+    purpose = b.get("purpose")
+    if purpose not in _OWNER_FIELD:
+        raise ValidationFailed(f"purpose: one of {', '.join(_OWNER_FIELD)}", path=["body", "purpose"])
+    owner_field = _OWNER_FIELD[purpose]
+    allowed = {"workspace_id", "purpose", "name", owner_field}
+    for key in b:
+        if key not in allowed:
+            raise ValidationFailed(f"{key}: unknown field for purpose {purpose}", path=["body", key])
+    for key in ("workspace_id", "name", owner_field):
+        if not isinstance(b.get(key), str) or not 1 <= len(b[key]) <= 200:
+            raise ValidationFailed(f"{key}: a string of 1-200 characters is required", path=["body", key])
+    with store.tx() as tx:
+        if tx.get("workspace", b["workspace_id"]) is None:
+            raise Unprocessable(f"workspace {b['workspace_id']} not found", path=["body", "workspace_id"])
+        kind = {"cluster_id": "cluster", "package_id": "package"}.get(owner_field)
+        owner = tx.get(kind, b[owner_field]) if kind else None
+        if kind and (owner is None or owner["workspace_id"] != b["workspace_id"]):
+            raise Unprocessable(f"{kind} {b[owner_field]} not found in the workspace", path=["body", owner_field])
+        extra = {"last_deploy_sha": None, "last_render_hash": None} if purpose == "deploy" else {}
+        repo = _repository(tx, b["workspace_id"], purpose, b["name"], **{owner_field: b[owner_field]}, **extra)
+    return 201, repo
+
+
+ControlFn = Callable[[Store, Runtime, dict[str, str], Any], tuple[int, Any]]
+#: (method, path pattern under /_local, handler) for :mod:`akua_pulumi.local.control`.
+CONTROL: tuple[tuple[str, str, ControlFn], ...] = (("POST", "/repositories", seed_repository),)
