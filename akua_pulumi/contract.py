@@ -6,6 +6,11 @@ Both sides are checked against this file, never against each other:
   and its tests use :meth:`Contract.validate_response` on every response they provoke;
 * the client's tests use :meth:`Contract.validate_request` on every request the client sends.
 
+It is also the one schema walker: :meth:`Contract.resolve` follows ``$ref``, :meth:`Contract.properties`
+merges a schema's properties across ``allOf``/``anyOf``/``oneOf``, and :meth:`Contract.request_property`
+finds a (nested) request property. The resource declarations take their constraints from it, and
+akua-local its format checks.
+
 The bundled copy is byte-identical to ``shared/akua-api/openapi.json`` (a test checks this).
 """
 
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -128,6 +133,58 @@ class Contract:
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations.values())
+
+    # ---- the schema walker ----
+
+    def resolve(self, schema: Any) -> Mapping[str, Any]:
+        """``schema`` with its ``$ref`` chain followed (``{}`` for a dangling ref or a non-object)."""
+        schemas = self.document.get("components", {}).get("schemas", {})
+        while isinstance(schema, Mapping) and "$ref" in schema:
+            schema = schemas.get(str(schema["$ref"]).rsplit("/", 1)[-1], {})
+        return schema if isinstance(schema, Mapping) else {}
+
+    def properties(self, schema: Any, depth: int = 4) -> dict[str, Any]:
+        """Every property ``schema`` declares: its own, then its ``anyOf``/``oneOf``/``allOf`` branches'
+        (a later one wins), ``depth`` levels of branches deep. Values are unresolved schemas."""
+        resolved = self.resolve(schema)
+        out = dict(resolved.get("properties") or {})
+        if depth > 0:
+            for key in ("anyOf", "oneOf", "allOf"):
+                for branch in resolved.get(key) or ():
+                    out.update(self.properties(branch, depth - 1))
+        return out
+
+    def property_at(self, schema: Any, path: Sequence[str | int]) -> Mapping[str, Any] | None:
+        """The resolved schema of the property at ``path`` (a number steps into ``items``): own properties
+        first, then the ``allOf``/``anyOf``/``oneOf`` branches in order; None when none has it."""
+        resolved = self.resolve(schema)
+        if not path:
+            return resolved
+        step, rest = path[0], path[1:]
+        if isinstance(step, int):
+            items = resolved.get("items")
+            return self.property_at(items, rest) if items is not None else None
+        prop = (resolved.get("properties") or {}).get(step)
+        if prop is not None:
+            return self.property_at(prop, rest)
+        for key in ("allOf", "anyOf", "oneOf"):
+            for branch in resolved.get(key) or ():
+                found = self.property_at(branch, path)
+                if found is not None:
+                    return found
+        return None
+
+    def request_property(self, operation_ids: Sequence[str], path: Sequence[str | int]) -> Mapping[str, Any] | None:
+        """The schema of the request body property at ``path`` in the first of ``operation_ids`` that has
+        it; None when none has it. An unknown operation id is a :class:`KeyError`."""
+        for op_id in operation_ids:
+            op = self.operations.get(op_id)
+            if op is None:
+                raise KeyError(f"contract has no operation {op_id!r}")
+            found = self.property_at(op.request_schema, path)
+            if found is not None:
+                return found
+        return None
 
     def template_for(self, path: str) -> str | None:
         """The most specific path template matching ``path``: literal segments win over templated ones,

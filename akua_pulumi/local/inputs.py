@@ -68,28 +68,15 @@ def _response_formats(op: Operation) -> dict[str, str]:
 
 @functools.cache
 def _formats_of(operation_id: str) -> dict[str, str]:
-    doc = contract().document
-    op = contract().operations[operation_id]
-    schemas = doc["components"]["schemas"]
-
-    def props(schema: Any, depth: int = 0) -> dict[str, Any]:
-        while isinstance(schema, dict) and "$ref" in schema:
-            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
-        if not isinstance(schema, dict) or depth > 4:
-            return {}
-        out = dict(schema.get("properties", {}))
-        for branch in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
-            out.update(props(branch, depth + 1))
-        return out
-
-    request = props(op.request_schema) if op.request_schema else {}
+    c = contract()  # the one schema walker (akua_pulumi.contract)
+    op = c.operations[operation_id]
+    request = c.properties(op.request_schema) if op.request_schema else {}
     found: dict[str, str] = {}
     for status in op.statuses:
         if 200 <= status < 300:
-            response = props(op.response_schema(status))
-            for name, sub in response.items():
-                while isinstance(sub, dict) and "$ref" in sub:
-                    sub = schemas[sub["$ref"].rsplit("/", 1)[1]]
-                if name in request and isinstance(sub, dict) and isinstance(sub.get("format"), str):
+            response = c.properties(op.response_schema(status))
+            for name, raw in response.items():
+                sub = c.resolve(raw)
+                if name in request and isinstance(sub.get("format"), str):
                     found[name] = sub["format"]
     return found

@@ -19,6 +19,8 @@ The same line says how the field reaches the API (see :mod:`._wire`, which build
 * ``wire``: the API's name, a dotted path for a nested shape (``"recurring.interval"``,
   ``"items.0.price"``: a number indexes a list);
 * ``encode``: the value's wire shape (e.g. ``"1.2.3"`` -> ``{"kind": "pinned", "version": "1.2.3"}``);
+* ``read`` / ``decode``: where the API object shows the value (a dotted path; default: the field's
+  name, or its wire path for a family that reads by wire) and how to turn it back into the value;
 * ``normalize``: applied in ``check``, so the value is compared and sent normalized (e.g. ``str.lower``);
 * ``replace_if``: an updatable field whose change replaces only when ``replace_if(old, new)`` holds;
 * ``cleared``: what an update sends when the value was removed (None: the family's choice, JSON null
@@ -195,6 +197,10 @@ class Field:
     replace_if: Callable[[Any, Any], bool] | None = field(default=None, compare=False)
     #: What an update sends when the value was removed (None: the family's choice; OMIT: nothing).
     cleared: Any = None
+    #: Where the API object shows the value (dotted path); None: the name (or the wire path, by family).
+    read: str | None = None
+    #: Turns what the API object shows back into the value (the inverse of ``encode``).
+    decode: Callable[[Any], Any] | None = field(default=None, compare=False)
     #: The constraints (Field attribute names) taken from the contract; filled by :meth:`with_contract`.
     from_contract: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -217,6 +223,11 @@ class Field:
     def wire_path(self) -> tuple[str | int, ...]:
         """The wire name as a path: ``"items.0.price"`` -> ``("items", 0, "price")``."""
         return tuple(int(p) if p.isdigit() else p for p in self.wire_name.split("."))
+
+    def read_path(self, by_wire: bool = False) -> tuple[str | int, ...]:
+        """Where the API object shows the value: ``read``, else the wire path (``by_wire``) or the name."""
+        path = self.read or (self.wire_name if by_wire else self.name)
+        return tuple(int(p) if p.isdigit() else p for p in path.split("."))
 
     @property
     def sent_on(self) -> frozenset[str]:

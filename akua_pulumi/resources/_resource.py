@@ -27,8 +27,8 @@ class LifecycleResource(dyn.Resource):
     how a connection arrives, in :meth:`take_connection`.
     """
 
-    provider_class: ClassVar[type[LifecycleProvider]]
-    _provider_instance: ClassVar[LifecycleProvider | None] = None
+    provider_class: ClassVar[type[LifecycleProvider[Any]]]
+    _provider_instance: ClassVar[LifecycleProvider[Any] | None] = None
 
     @classmethod
     def take_connection(cls, opts: pulumi.ResourceOptions | None) -> tuple[pulumi.ResourceOptions | None, Any]:

@@ -61,7 +61,7 @@ def python_type(f: Field) -> str:
     return _TYPES.get(f.type, f.type.__name__)
 
 
-def constructor_fields(provider: type[LifecycleProvider]) -> list[Field]:
+def constructor_fields(provider: type[LifecycleProvider[Any]]) -> list[Field]:
     """The fields a program may set: every input but the hidden ones; ``adopt`` only with a natural key."""
     hidden = {SEED_FIELD.name, provider.connection_field.name}
     if not getattr(provider, "natural_key", ()):
@@ -69,7 +69,7 @@ def constructor_fields(provider: type[LifecycleProvider]) -> list[Field]:
     return [f for f in provider.all_fields() if f.is_input and f.name not in hidden]
 
 
-def output_fields(provider: type[LifecycleProvider]) -> list[Field]:
+def output_fields(provider: type[LifecycleProvider[Any]]) -> list[Field]:
     """The attributes a resource exposes: its declared fields except options and hidden ones."""
     return [f for f in provider.all_fields() if f.kind is not Kind.OPTION]
 
@@ -79,7 +79,9 @@ def _doc(text: str, indent: str) -> list[str]:
     return [f'{indent}"""{text}"""']
 
 
-def render_class(name: str, type_name: str, provider: type[LifecycleProvider], base: str = "AkuaResource") -> list[str]:
+def render_class(
+    name: str, type_name: str, provider: type[LifecycleProvider[Any]], base: str = "AkuaResource"
+) -> list[str]:
     ctor = constructor_fields(provider)
     out = [
         "",
@@ -171,7 +173,7 @@ AKUA = Family("AkuaResource", HEADER, "akua_pulumi/resources/_generated.py")
 STRIPE = Family("StripeResource", STRIPE_HEADER, "akua_pulumi/stripe/_generated.py")
 
 
-def render_module(classes: list[tuple[str, str, type[LifecycleProvider]]], family: Family = AKUA) -> str:
+def render_module(classes: list[tuple[str, str, type[LifecycleProvider[Any]]]], family: Family = AKUA) -> str:
     """The generated module of ``family`` for ``(class name, type name, provider)`` triples."""
     names = sorted(f"{n}{suffix}" for n, _, _ in classes for suffix in ("Args", "ArgsDict", "Base"))
     out = [family.header.rstrip("\n"), "", "__all__ = [", *(f'    "{n}",' for n in names), "]"]

@@ -8,9 +8,9 @@ import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._fields import OMIT, Field
+from ._fields import OMIT, Field, Kind
 
-__all__ = ["create_body", "put", "read", "update_body"]
+__all__ = ["create_body", "project", "put", "read", "update_body"]
 
 
 def put(body: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
@@ -77,3 +77,29 @@ def update_body(
             continue
         put(body, f.wire_path, _wire_value(f, value))
     return body
+
+
+def project(
+    fields: Iterable[Field], obj: Mapping[str, Any], by_wire: bool = False, absent_is_none: bool = False
+) -> dict[str, Any]:
+    """The fields an API object shows, by field name: each read from its path and decoded.
+
+    A field absent from the object is left out (its value is kept), except a nested one whose parent
+    object is there, and any field but options and write-only ones with ``absent_is_none`` (an API that
+    omits a cleared value): the API shows it unset, so it reads as None.
+    """
+    out: dict[str, Any] = {}
+    for f in fields:
+        if absent_is_none and f.kind is not Kind.OPTION and not f.write_only:
+            found, value = read(obj, f.read_path(by_wire))
+            out[f.name] = f.decode(value) if found and f.decode is not None and value is not None else value
+            continue
+        if by_wire and f.encode is not None and f.decode is None and f.read is None:
+            continue  # sent in another shape than it is shown: nothing to read back
+        path = f.read_path(by_wire)
+        found, value = read(obj, path)
+        if not found and len(path) > 1:
+            found, value = read(obj, path[:-1])[0], None
+        if found:
+            out[f.name] = f.decode(value) if f.decode is not None and value is not None else value
+    return out

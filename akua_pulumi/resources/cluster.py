@@ -107,7 +107,7 @@ class ClusterProvider(AkuaProvider):
         ctx.client.wait_operation(op)
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(api_path("/clusters/{}", id_))
+        return dict(ctx.client.get(api_path("/clusters/{}", id_)))
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]

@@ -40,19 +40,20 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     contract_ops = ("clusters.updateComputeSettings",)
     fields = (
         Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54, ours=True),
-        Field.updatable("auto_scaling_enabled", bool, "Let Akua add and remove machines.", server_default=True),
+        Field.updatable(
+            "auto_scaling_enabled",
+            bool,
+            "Let Akua add and remove machines.",
+            server_default=True,
+            read="auto_scaling",  # written as a boolean, shown as active|paused
+            decode=lambda shown: shown == "active",
+        ),
         Field.updatable("max_machines", int, "Machine limit (0-100, at most the plan's).", server_default=True),
         Field.output("machines", int, "Machines the cluster has now."),
         Field.output("auto_scaling", str, "active or paused, as the API reports it."),
         Field.output("updated_at", int, "Last change, Unix seconds."),
         Field.output("etag", str, "Revision of the settings."),
     )
-
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        out = super().project(obj)
-        if "auto_scaling" in obj:
-            out["auto_scaling_enabled"] = obj["auto_scaling"] == "active"
-        return out
 
     def object_id(self, obj: Mapping[str, Any]) -> str:
         return str(obj["cluster_id"])

@@ -69,6 +69,7 @@ class ComputeConfigProvider(AkuaProvider):
             max_length=54,
             ours=True,
             send="never",
+            read="credential_scope.secret_id",
         ),
         Field.updatable(
             "secret_version_id",
@@ -78,6 +79,7 @@ class ComputeConfigProvider(AkuaProvider):
             max_length=55,
             ours=True,
             send="never",
+            read="credential_scope.secret_version_id",
         ),
         CREATED_AT,
         ETAG,
@@ -87,13 +89,6 @@ class ComputeConfigProvider(AkuaProvider):
         if inputs.get("secret_version_id") is not None and inputs.get("secret_id") is None:
             return [("secret_version_id", "secret_version_id needs secret_id (byom credentials)")]
         return []
-
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        out = super().project(obj)
-        scope = obj.get("credential_scope") or {}
-        out["secret_id"] = scope.get("secret_id")
-        out["secret_version_id"] = scope.get("secret_version_id")
-        return out
 
     def _scope(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         if inputs.get("secret_id") is None:

@@ -24,7 +24,9 @@ __all__ = [
 PROTOCOLS = ("http", "websocket", "grpc")
 ROUTING_MODES = ("through_dispatcher", "bypass_dispatcher")
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_TARGETS = ("install_id", "cluster_id", "endpoint")
+#: The target fields and the ``target.kind`` each stands for.
+_TARGETS = {"install_id": "install", "cluster_id": "cluster", "endpoint": "external"}
+_MTLS = "mtls_secret_id"
 
 
 def hostname_problem(value: Any) -> str | None:
@@ -73,9 +75,35 @@ class CustomDomainProvider(AkuaProvider):
             required=True,
             validator=hostname_problem,
         ),
-        Field.updatable("install_id", str, "Route to this install.", min_length=1, max_length=55, ours=True),
-        Field.updatable("cluster_id", str, "Route to this cluster.", min_length=1, max_length=54, ours=True),
-        Field.updatable("endpoint", str, "Route to this external URL.", validator=_endpoint_problem),
+        # The four are sent as one tagged ``target`` object (see _target) and shown inside it.
+        Field.updatable(
+            "install_id",
+            str,
+            "Route to this install.",
+            min_length=1,
+            max_length=55,
+            ours=True,
+            send="never",
+            read="target.install_id",
+        ),
+        Field.updatable(
+            "cluster_id",
+            str,
+            "Route to this cluster.",
+            min_length=1,
+            max_length=54,
+            ours=True,
+            send="never",
+            read="target.cluster_id",
+        ),
+        Field.updatable(
+            "endpoint",
+            str,
+            "Route to this external URL.",
+            validator=_endpoint_problem,
+            send="never",
+            read="target.endpoint",
+        ),
         Field.updatable(
             "mtls_secret_id",
             str,
@@ -83,6 +111,8 @@ class CustomDomainProvider(AkuaProvider):
             min_length=1,
             max_length=54,
             ours=True,
+            send="never",
+            read="target.mtls_secret_id",
         ),
         *TRAFFIC,
         OPERATION_TIMEOUT,
@@ -100,21 +130,12 @@ class CustomDomainProvider(AkuaProvider):
             return [("mtls_secret_id", "mtls_secret_id applies to an endpoint target only")]
         return []
 
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        out = super().project(obj)
-        target = obj.get("target") or {}
-        for key in (*_TARGETS, "mtls_secret_id"):
-            out[key] = target.get(key)
-        return out
-
     def _target(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        if inputs.get("install_id") is not None:
-            return {"kind": "install", "install_id": inputs["install_id"]}
-        if inputs.get("cluster_id") is not None:
-            return {"kind": "cluster", "cluster_id": inputs["cluster_id"]}
-        target = {"kind": "external", "endpoint": inputs["endpoint"]}
-        if inputs.get("mtls_secret_id") is not None:
-            target["mtls_secret_id"] = inputs["mtls_secret_id"]
+        # A tagged union: its kind says which target field is set (validate allows exactly one).
+        name = next((n for n in _TARGETS if inputs.get(n) is not None), "endpoint")
+        target = {"kind": _TARGETS[name], name: inputs.get(name)}
+        if _TARGETS[name] == "external" and inputs.get(_MTLS) is not None:
+            target[_MTLS] = inputs[_MTLS]
         return target
 
     def _base(self, inputs: Mapping[str, Any], domain_id: str | None = None) -> str:
@@ -126,12 +147,7 @@ class CustomDomainProvider(AkuaProvider):
         return operation_timeout(inputs)
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body = {
-            "hostname": inputs["hostname"],
-            "target": self._target(inputs),
-            "protocol": inputs["protocol"],
-            "routing_mode": inputs["routing_mode"],
-        }
+        body = {**self.create_body(inputs), "target": self._target(inputs)}
         op = ctx.client.post(self._base(inputs), json=body, idempotency_key=ctx.idempotency_key("create"))
         done = ctx.client.wait_operation(op, timeout=self._timeout(inputs))
         domain: dict[str, Any] = ctx.client.get(self._base(inputs, done["response"]["custom_domain_id"]))
@@ -151,8 +167,8 @@ class CustomDomainProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body: dict[str, Any] = {k: inputs[k] for k in ("protocol", "routing_mode") if k in changed}
-        if changed & {*_TARGETS, "mtls_secret_id"}:
+        body = self.update_body(inputs, changed)
+        if changed & {*_TARGETS, _MTLS}:
             body["target"] = self._target(inputs)
         etag = str(state["etag"])
         op = ctx.client.patch(

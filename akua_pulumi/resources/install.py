@@ -149,7 +149,7 @@ class InstallProvider(AkuaProvider):
         if "package_version_id" in changed:
             result = ctx.client.post(
                 api_path("/installs/{}:update", id_),
-                json={"package_version_id": inputs["package_version_id"]},
+                json=self.update_body(inputs, changed),  # the pin: the one field the :update action takes
                 if_match=etag,
                 idempotency_key=ctx.idempotency_key(f"update:{etag}"),
             )

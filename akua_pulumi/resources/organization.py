@@ -50,7 +50,7 @@ class OrganizationProvider(AkuaProvider):
         return org
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(api_path("/organizations/{}", id_))
+        return dict(ctx.client.get(api_path("/organizations/{}", id_)))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug, name = inputs.get("slug"), inputs.get("name")

@@ -42,7 +42,14 @@ class OrganizationInvitationProvider(AkuaProvider):
     delete_before_replace = True
     fields = (
         Field.create_only(
-            "organization_id", str, "The organization.", required=True, min_length=1, max_length=54, ours=True
+            "organization_id",
+            str,
+            "The organization.",
+            required=True,
+            min_length=1,
+            max_length=54,
+            ours=True,
+            send="never",  # a path segment: /organizations/{organization_id}/invitations
         ),
         Field.create_only(
             "email",
@@ -73,10 +80,7 @@ class OrganizationInvitationProvider(AkuaProvider):
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         org = inputs["organization_id"]
-        return ctx.client.post(
-            api_path("/organizations/{}/invitations", org),
-            json={"email": inputs["email"], "role": inputs["role"]},
-        )
+        return dict(ctx.client.post(api_path("/organizations/{}/invitations", org), json=self.create_body(inputs)))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         return next((i for i in self._pending(ctx, state["organization_id"]) if i["id"] == id_), None)

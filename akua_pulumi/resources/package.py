@@ -36,7 +36,12 @@ class PackageProvider(AkuaProvider):
         Field.create_only("description", str, "Description (import only)."),
         Field.create_only("display_image_url", str, "Image URL."),
         Field.create_only(
-            "helm", dict, "Helm source: repo_url (oci://), target_revision, chart, path, values.", write_only=True
+            "helm",
+            dict,
+            "Helm source: repo_url (oci://), target_revision, chart, path, values.",
+            write_only=True,
+            wire="sources.0",
+            encode=lambda helm: {"kind": "helm", **helm},
         ),
         Field.create_only("oci_ref", str, "Published OCI artifact to import (oci://...).", write_only=True),
         Field.create_only("version", dict, "Version to import: semver, ref, input_schema.", write_only=True),
@@ -81,25 +86,18 @@ class PackageProvider(AkuaProvider):
         return bool(olds.get("oci_ref") or news.get("oci_ref"))
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        common = {k: inputs[k] for k in ("name", "display_image_url") if inputs.get(k) is not None}
+        body = self.create_body(inputs)  # validate allows the fields of one of the two endpoints only
         if inputs.get("helm") is not None:
-            op = ctx.client.post(
-                "/packages",
-                json={**common, "sources": [{"kind": "helm", **inputs["helm"]}]},
-                idempotency_key=ctx.idempotency_key("create"),
-            )
+            op = ctx.client.post("/packages", json=body, idempotency_key=ctx.idempotency_key("create"))
             package_id = ctx.client.wait_operation(op)["response"]["package_id"]
         else:
-            body = {**common, "oci_ref": inputs["oci_ref"], "version": inputs["version"]}
-            if inputs.get("description") is not None:
-                body["description"] = inputs["description"]
             package_id = ctx.client.post("/packages:import", json=body, idempotency_key=ctx.idempotency_key("import"))[
                 "id"
             ]
-        return ctx.client.get(api_path("/packages/{}", package_id))
+        return dict(ctx.client.get(api_path("/packages/{}", package_id)))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(api_path("/packages/{}", id_))
+        return dict(ctx.client.get(api_path("/packages/{}", id_)))
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         ctx.client.delete(api_path("/packages/{}", id_), if_match=state.get("etag"))

@@ -46,8 +46,14 @@ class PreviewHostnameProvider(AkuaProvider):
             ours=True,
             send="never",  # a path segment: /installs/{install_id}/preview_hostnames
         ),
-        Field.create_only("track", str, "Floating: the track this hostname follows."),
-        Field.updatable("render_id", str, "The render to serve (floating: rebinding moves it).", required=True),
+        Field.create_only("track", str, "Floating: the track this hostname follows.", read="binding.track"),
+        Field.updatable(
+            "render_id",
+            str,
+            "The render to serve (floating: rebinding moves it).",
+            required=True,
+            read="binding.render_id",
+        ),
         *TRAFFIC,
         OPERATION_TIMEOUT,
         Field.output("hostname", str, "The hostname the server chose."),
@@ -60,13 +66,6 @@ class PreviewHostnameProvider(AkuaProvider):
     def replaces(self, f: Field, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         # A resource-wide rule, not a field's: a pinned hostname (no track) stays on one render for good.
         return news.get("track") is None or super().replaces(f, olds, news)
-
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        out = super().project(obj)
-        binding = obj.get("binding") or {}
-        out["render_id"] = binding.get("render_id")
-        out["track"] = binding.get("track")
-        return out
 
     def _base(self, inputs: Mapping[str, Any], hostname_id: str | None = None) -> str:
         """The install's preview hostnames, or one of them."""

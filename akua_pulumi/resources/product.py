@@ -25,6 +25,10 @@ def _pin(version: str) -> dict[str, str]:
     return {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
 
 
+def _unpin(pin: Mapping[str, Any]) -> str | None:
+    return "latest" if pin.get("kind") == "latest" else pin.get("version")
+
+
 class ProductProvider(AkuaProvider):
     """Lifecycle of ``/products``: create, PATCH with If-Match, and ``:archive`` on destroy.
 
@@ -43,9 +47,10 @@ class ProductProvider(AkuaProvider):
     precheck_natural_key = True
     idempotent_create = True
     contract_ops = ("products.create", "products.update")
+    absent_is_none = True  # a cleared custom_image / custom_description is omitted from the product
     fields = (
         Field.updatable("name", str, "Product name.", required=True),
-        Field.create_only("package_id", str, "Backing package.", required=True),
+        Field.create_only("package_id", str, "Backing package.", required=True, read="package.id"),
         Field.updatable(
             "version",
             str,
@@ -54,6 +59,8 @@ class ProductProvider(AkuaProvider):
             validator=_version_ok,
             wire="package_version_pin",
             encode=_pin,
+            read="package.version_pin",
+            decode=_unpin,
         ),
         Field.updatable("custom_image", str, "Image URL."),
         Field.updatable("custom_description", str, "Description."),
@@ -63,30 +70,14 @@ class ProductProvider(AkuaProvider):
             "List on the marketplace.",
             server_default=True,
             wire="marketplace.published",
+            read="marketplace.published",
             cleared=OMIT,
         ),
-        Field.output("default_version_id", str, "Version the pin resolves to now."),
+        Field.output("default_version_id", str, "Version the pin resolves to now.", read="package.default_version_id"),
         Field.output("state", str, "active or archived."),
         HTML_URL,
         ETAG,
     )
-
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        package = obj.get("package") or {}
-        pin = package.get("version_pin") or {}
-        return {
-            "name": obj.get("name"),
-            "package_id": package.get("id"),
-            "version": "latest" if pin.get("kind") == "latest" else pin.get("version"),
-            "custom_image": obj.get("custom_image"),
-            "custom_description": obj.get("custom_description"),
-            "marketplace_published": (obj.get("marketplace") or {}).get("published"),
-            "default_version_id": package.get("default_version_id"),
-            "state": obj.get("state"),
-            "html_url": obj.get("html_url"),
-            "etag": obj.get("etag"),
-            "workspace_id": obj.get("workspace_id"),
-        }
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         created = ctx.client.post(

@@ -222,7 +222,9 @@ class SecretProvider(AkuaProvider):
         self.api_update(ctx, sid, restored, dict(inputs), {"value", *names})
         return dict(ctx.client.get(api_path("/secrets/{}", sid)))
 
-    def _with_live_hash(self, ctx: Context, secret: dict[str, Any] | None, state: Mapping[str, Any]) -> Any:
+    def _with_live_hash(
+        self, ctx: Context, secret: dict[str, Any] | None, state: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
         """For adoption (no hash known yet): read the latest value once and keep only its hash."""
         if secret is None or secret.get("state") == "soft_deleted":
             return None

@@ -50,10 +50,10 @@ class WorkspaceProvider(AkuaProvider):
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         # workspaces.create takes no Idempotency-Key; the unique slug (always sent) is what makes a
         # retry detectable, see AkuaProvider._create_new.
-        return ctx.client.post("/workspaces", json={"name": inputs["name"], "slug": self._slug(inputs)})
+        return dict(ctx.client.post("/workspaces", json={"name": inputs["name"], "slug": self._slug(inputs)}))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(api_path("/workspaces/{}", id_))
+        return dict(ctx.client.get(api_path("/workspaces/{}", id_)))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug = self._slug(inputs)

@@ -95,7 +95,7 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
         return sub
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return ctx.client.get(api_path("/workspaces/{}/subscription", id_))
+        return dict(ctx.client.get(api_path("/workspaces/{}/subscription", id_)))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         """After an interrupted create: the subscription when it already has the declared tier."""

@@ -19,8 +19,9 @@ import pulumi.dynamic as dyn
 
 from ..connection import default_workspace
 from ..connection import set_stack_defaults as set_akua_defaults
+from ..resources._context import Context, StaleReplayError
 from ..resources._fields import Field, Kind, is_unknown
-from ..resources._provider import Context, LifecycleProvider, StaleReplayError
+from ..resources._lifecycle import LifecycleProvider
 from ..resources._resource import LifecycleResource
 from ._client import StripeApi, api_for, set_stack_defaults
 
@@ -28,9 +29,13 @@ __all__ = [
     "LINK_RESOURCE",
     "LINK_WORKSPACE",
     "METADATA_FIELD",
+    "StripeContext",
     "StripeProvider",
     "StripeResource",
 ]
+
+#: What a Stripe hook gets: ``ctx.client`` is the :class:`~._client.StripeApi` adapter.
+StripeContext = Context[StripeApi]
 
 LINK_WORKSPACE = "akua_workspace_id"
 LINK_RESOURCE = "akua_pulumi_resource"
@@ -57,7 +62,7 @@ METADATA_FIELD = Field.updatable(
 )
 
 
-class StripeProvider(LifecycleProvider):
+class StripeProvider(LifecycleProvider[StripeApi]):
     """Lifecycle of one Stripe object type. Subclasses declare ``resource`` (the SDK service) and fields."""
 
     #: The SDK's v1 service (``customers``...).
@@ -154,7 +159,7 @@ class StripeProvider(LifecycleProvider):
 
     # ---- shared hook pieces ----
 
-    def create_object(self, ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    def create_object(self, ctx: StripeContext, params: Mapping[str, Any]) -> dict[str, Any]:
         """POST with the deterministic key; a replay naming an object that is gone spends the key."""
         api: StripeApi = ctx.client
         obj = api.create(self.resource, params, idempotency_key=ctx.idempotency_key("create"))
@@ -165,7 +170,7 @@ class StripeProvider(LifecycleProvider):
             return live
         return obj
 
-    def enrich(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def enrich(self, ctx: StripeContext, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """After create or adopt: an adopted object gets its link metadata."""
         want = self.links(inputs)
         have = obj.get("metadata") or {}
@@ -175,7 +180,7 @@ class StripeProvider(LifecycleProvider):
         return obj
 
     def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+        self, ctx: StripeContext, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
         params = self.update_body(inputs, changed)
         if "metadata" in changed:
@@ -183,7 +188,7 @@ class StripeProvider(LifecycleProvider):
         if params:
             ctx.client.update(self.resource, id_, params)
 
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+    def api_delete(self, ctx: StripeContext, id_: str, state: Mapping[str, Any]) -> None:
         if self.archive_on_delete:
             ctx.client.update(self.resource, id_, {"active": False})
         else:
@@ -193,12 +198,12 @@ class StripeProvider(LifecycleProvider):
         """The object no longer counts as existing; by default it is archived (``active`` false)."""
         return not obj.get("active")
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+    def api_read(self, ctx: StripeContext, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         obj = self.retrieve(ctx, id_)
         return None if self.gone(obj) else obj
 
     def find_live(
-        self, ctx: Context, inputs: Mapping[str, Any], params: Mapping[str, Any], adoptable: Callable[[Any], bool]
+        self, ctx: StripeContext, inputs: Mapping[str, Any], params: Mapping[str, Any], adoptable: Callable[[Any], bool]
     ) -> dict[str, Any] | None:
         """Among the live objects listed with ``params``: the one linked to this resource, else (with
         ``adopt``) the first ``adoptable`` one."""
@@ -208,7 +213,7 @@ class StripeProvider(LifecycleProvider):
             found = next((dict(obj) for obj in live if adoptable(obj)), None)
         return found
 
-    def retrieve(self, ctx: Context, id_: str) -> dict[str, Any]:
+    def retrieve(self, ctx: StripeContext, id_: str) -> dict[str, Any]:
         obj = ctx.client.retrieve(self.resource, id_)
         obj.pop("_replayed", None)
         return dict(obj)

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..resources._fields import Field
-from ..resources._provider import Context
-from ._base import METADATA_FIELD, StripeProvider
+from ._base import METADATA_FIELD, StripeContext, StripeProvider
 from ._generated import StripeCustomerBase
 
 __all__ = ["StripeCustomer", "StripeCustomerProvider"]
@@ -34,13 +33,13 @@ class StripeCustomerProvider(StripeProvider):
         METADATA_FIELD,
     )
 
-    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
         return self.create_object(ctx, self.create_body(inputs))
 
     def gone(self, obj: Mapping[str, Any]) -> bool:
         return bool(obj.get("deleted"))
 
-    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    def api_find(self, ctx: StripeContext, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return self.find_live(ctx, inputs, {"email": inputs["email"]}, lambda c: True)  # same email: adoptable
 
 

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..resources._fields import Field
-from ..resources._provider import Context
-from ._base import METADATA_FIELD, StripeProvider
+from ._base import METADATA_FIELD, StripeContext, StripeProvider
 from ._generated import StripePriceBase
 
 __all__ = ["INTERVALS", "StripePrice", "StripePriceProvider"]
@@ -68,10 +67,10 @@ class StripePriceProvider(StripeProvider):
         Field.output("active", bool, "False once archived."),
     )
 
-    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
         return self.create_object(ctx, self.create_body(inputs))
 
-    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    def api_find(self, ctx: StripeContext, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         want = {k: inputs.get(k) for k in ("product_id", "unit_amount", "currency", "interval", "interval_count")}
         params = {"product": inputs["product_id"], "active": True}
         return self.find_live(ctx, inputs, params, lambda p: {k: self.project(p)[k] for k in want} == want)

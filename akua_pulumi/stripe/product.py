@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..resources._fields import Field
-from ..resources._provider import Context
-from ._base import METADATA_FIELD, StripeProvider
+from ._base import METADATA_FIELD, StripeContext, StripeProvider
 from ._generated import StripeProductBase
 
 __all__ = ["StripeProduct", "StripeProductProvider"]
@@ -33,10 +32,10 @@ class StripeProductProvider(StripeProvider):
         Field.output("active", bool, "False once archived."),
     )
 
-    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
         return self.create_object(ctx, self.create_body(inputs))
 
-    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    def api_find(self, ctx: StripeContext, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return self.find_live(ctx, inputs, {"active": True}, lambda p: p.get("name") == inputs.get("name"))
 
 

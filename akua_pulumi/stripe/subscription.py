@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..resources._fields import Field
-from ..resources._provider import Context
-from ._base import METADATA_FIELD, StripeProvider
+from ._base import METADATA_FIELD, StripeContext, StripeProvider
 from ._generated import StripeSubscriptionBase
 
 __all__ = ["CANCEL_MODES", "StripeSubscription", "StripeSubscriptionProvider"]
@@ -86,17 +85,17 @@ class StripeSubscriptionProvider(StripeProvider):
         out["quantity"] = item.get("quantity")
         return out
 
-    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
         return self.create_object(ctx, self.create_body(inputs))  # days_until_due: set for send_invoice only
 
     def gone(self, obj: Mapping[str, Any]) -> bool:
         return obj.get("status") in _ENDED
 
-    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    def api_find(self, ctx: StripeContext, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         params = {"customer": inputs["customer_id"]}
         return self.find_live(ctx, inputs, params, lambda s: self.project(s)["price_id"] == inputs["price_id"])
 
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+    def api_delete(self, ctx: StripeContext, id_: str, state: Mapping[str, Any]) -> None:
         if state.get("cancel_on_destroy") == "period_end":
             ctx.client.update(self.resource, id_, {"cancel_at_period_end": True})
         else:

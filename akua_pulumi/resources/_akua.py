@@ -1,0 +1,92 @@
+"""The Akua family on the generic lifecycle: the Akua client per connection, workspace scoping (the
+``workspace_id`` field and the ``akua-context`` header) and the contract as the source of constraints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pulumi.dynamic as dyn
+
+from ..connection import CONNECTION_PROPERTY, Connection, client_for, default_workspace, set_stack_defaults
+from ..contract import contract
+from . import _preflight
+from ._budgets import CALL_BUDGETS
+from ._context import Context
+from ._fields import Field, is_unknown
+from ._lifecycle import LifecycleProvider
+
+if TYPE_CHECKING:
+    from ..client import AkuaClient
+
+    #: What an Akua hook gets: ``ctx.client`` is the workspace-bound :class:`~akua_pulumi.client.AkuaClient`.
+    AkuaContext = Context[AkuaClient]
+else:
+    AkuaContext = Context
+
+__all__ = ["WORKSPACE_FIELD", "AkuaContext", "AkuaProvider"]
+
+#: The workspace a scoped resource lives in; defaults to the ``akua:workspace`` provider config.
+WORKSPACE_FIELD = Field.create_only(
+    "workspace_id",
+    str,
+    "Workspace that owns the object (defaults to akua:workspace).",
+    max_length=53,
+    ours=True,
+    send="never",  # sent as the akua-context header, not in bodies
+)
+
+
+class AkuaProvider(LifecycleProvider["AkuaClient"]):
+    """The lifecycle for an Akua object: the Akua client per connection, and workspace scoping."""
+
+    #: Scoped to a workspace: adds ``workspace_id`` and sends ``akua-context``.
+    workspace_scoped: ClassVar[bool] = True
+    #: Contract operations (``workspaces.create``...) whose request bodies state the fields' constraints,
+    #: searched in order by each field's wire name.
+    contract_ops: ClassVar[tuple[str, ...]] = ()
+    #: The operationIds each step calls (``create``, ``read``, ``update``, ``delete``...): the role each
+    #: step needs (docs/resources/, from akua_pulumi.roles) and what the opt-in preflight asks about.
+    step_operations: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type_name" in cls.__dict__ and "call_budget" not in cls.__dict__:
+            cls.call_budget = CALL_BUDGETS.get(cls.type_name, {})  # the one table (none: {})
+
+    @classmethod
+    def scope_fields(cls) -> tuple[Field, ...]:
+        return (WORKSPACE_FIELD,) if cls.workspace_scoped else ()
+
+    @classmethod
+    def property_schema(cls, f: Field) -> Mapping[str, Any] | None:
+        return contract().request_property(cls.contract_ops, f.wire_path)
+
+    def configure(self, req: dyn.ConfigureRequest) -> None:
+        set_stack_defaults(req.config)
+        _preflight.configure(req.config)
+
+    def connect(self, connection: Any, inputs: Mapping[str, Any]) -> AkuaClient:
+        client = client_for(Connection.from_property(connection))
+        ws = self.workspace_of(inputs)
+        client = client.for_workspace(ws) if ws is not None else client
+        # A server may echo a value it rejects: errors scrub every declared secret this call carries (the
+        # connection's secret is its token, the client's own, always scrubbed; its URL and workspace are not).
+        secret = [inputs.get(f.name) for f in self.all_fields() if f.secret and f is not self.connection_field]
+        return client.with_secrets(*secret)
+
+    def workspace_of(self, inputs: Mapping[str, Any]) -> str | None:
+        return inputs.get("workspace_id") if self.workspace_scoped else None
+
+    def default_for(self, f: Field, news: Mapping[str, Any]) -> tuple[Any, str | None]:
+        if f.name != "workspace_id" or not self.workspace_scoped:
+            return super().default_for(f, news)
+        connection = news.get(CONNECTION_PROPERTY)
+        if is_unknown(connection):
+            return connection, None  # the connection's workspace is not known yet (preview)
+        ws = default_workspace(Connection.from_property(connection))
+        if ws is None:
+            return None, (
+                "workspace_id is required: pass workspace_id= or run `pulumi config set akua:workspace <ws_id>`"
+            )
+        return ws, None
