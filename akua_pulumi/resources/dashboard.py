@@ -1,0 +1,72 @@
+"""``akua:Dashboard``: a custom dashboard of the workspace; its widgets are ``DashboardWidget`` s."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..client import api_path
+from ._fields import CREATED_AT, ETAG, HTML_URL, Field
+from ._generated import DashboardArgs, DashboardArgsDict, DashboardBase
+from ._provider import AkuaProvider, Context
+
+__all__ = ["Dashboard", "DashboardArgs", "DashboardArgsDict", "DashboardProvider"]
+
+
+class DashboardProvider(AkuaProvider):
+    """Lifecycle of ``/dashboards`` (custom dashboards; the workspace overview is the platform's).
+
+    * Create and update answer only ``{dashboard_id}``: the dashboard (and its etag) is read back.
+    * Names are unique per workspace (a duplicate gets 409): ``adopt=True`` finds one by name, and a
+      create whose response was lost (no Idempotency-Key is accepted) is found by name.
+    * Widgets are separate resources (``DashboardWidget``): the dashboard's own fields never diff on
+      them. Deleting a dashboard is permanent and leaves its snippets alone.
+    """
+
+    type_name = "akua:Dashboard"
+    step_operations = {
+        "create": ("dashboards.create", "dashboards.get"),
+        "read": ("dashboards.get",),
+        "update": ("dashboards.update",),
+        "delete": ("dashboards.delete",),
+    }
+    natural_key = ("name",)
+    contract_ops = ("dashboards.create", "dashboards.update")
+    fields = (
+        Field.updatable("name", str, "Dashboard name, unique in the workspace.", required=True),
+        Field.updatable("description", str, "What the dashboard shows."),
+        Field.output("purpose", str, "custom (the workspace overview is the platform's)."),
+        Field.output("active_revision_id", str, "The revision the dashboard shows (every write records one)."),
+        HTML_URL,
+        CREATED_AT,
+        ETAG,
+    )
+
+    def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
+        created = ctx.client.post("/dashboards", json=self.create_body(inputs))
+        return dict(ctx.client.get(api_path("/dashboards/{}", created["dashboard_id"])))
+
+    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return dict(ctx.client.get(api_path("/dashboards/{}", id_)))
+
+    def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        return next(
+            (d for d in ctx.client.paginate("/dashboards") if d["name"] == inputs["name"] and d["purpose"] == "custom"),
+            None,
+        )
+
+    def api_update(
+        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        ctx.client.patch(
+            api_path("/dashboards/{}", id_), json=self.update_body(inputs, changed), if_match=state["etag"]
+        )
+
+    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        ctx.client.delete(api_path("/dashboards/{}", id_), if_match=state["etag"])
+
+
+class Dashboard(DashboardBase, module="akua", name="Dashboard"):
+    """A custom dashboard. Add widgets with ``DashboardWidget(dashboard_id=..., snippet_id=...)``."""
+
+    provider_class = DashboardProvider

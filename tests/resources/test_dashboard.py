@@ -1,0 +1,127 @@
+"""Dashboard: the invariants, name conflicts and adoption, lost responses, through the real engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from akua_pulumi.client import AkuaClient
+from akua_pulumi.local import LocalServer
+from akua_pulumi.resources.dashboard import Dashboard, DashboardProvider
+from akua_pulumi.testing import fixtures
+from akua_pulumi.testing.stacks import AkuaStack
+
+from ._estate import assert_bad_input_fails_at_preview
+from .conftest import CallCounter
+
+
+def dashboards(api: AkuaClient, ws: str) -> dict[str, dict[str, Any]]:
+    """The workspace's custom dashboards (not the platform's overview), by id."""
+    return {d["id"]: d for d in api.paginate("/dashboards", workspace=ws) if d["purpose"] == "custom"}
+
+
+def _program(**kw: Any) -> Callable[[], None]:
+    args = {"name": "Customer installs", "description": "What the installs do", **kw}
+    return lambda: (Dashboard("d", **args), None)[1]
+
+
+def test_dashboard_lifecycle(
+    make_stack: Callable[..., AkuaStack],
+    api: AkuaClient,
+    akua: LocalServer,
+    workspace_id: str,
+    calls: Callable[[], CallCounter],
+) -> None:
+    ws = workspace_id
+    stack = make_stack(_program(), workspace=ws)
+    fixtures.up_within_budget(stack, calls, DashboardProvider, "create")
+    did = stack.state_of("Dashboard")["id"]
+    live = dashboards(api, ws)
+    assert list(live) == [did] and live[did]["description"] == "What the installs do"
+
+    fixtures.assert_steady_state(stack, calls, DashboardProvider)
+
+    api.patch(f"/dashboards/{did}", json={"name": "elsewhere"}, if_match=live[did]["etag"], workspace=ws)
+    fixtures.assert_refresh_shows(stack, "Dashboard", name="elsewhere")
+    fixtures.up_within_budget(stack, calls, DashboardProvider, "update")
+    assert dashboards(api, ws)[did]["name"] == "Customer installs"
+    stack.preview(expect_no_changes=True)
+
+    api.delete(f"/dashboards/{did}", if_match=dashboards(api, ws)[did]["etag"], workspace=ws)
+    fixtures.assert_refresh_drops(stack, "Dashboard")
+    stack.up()
+    did2 = stack.state_of("Dashboard")["id"]
+    assert list(dashboards(api, ws)) == [did2]
+
+    fixtures.destroy_within_budget(stack, calls, DashboardProvider)
+    assert dashboards(api, ws) == {}
+    assert api.get("/dashboards/workspace_overview", workspace=ws)["purpose"] == "workspace_overview"
+
+
+@pytest.mark.parametrize(
+    ("operation", "programs", "expected"),
+    [
+        ("dashboards.create", ({},), ["Customer installs"]),
+        ("dashboards.update", ({}, {"name": "Renamed"}), ["Renamed"]),
+        ("dashboards.delete", ({}, None), []),
+    ],
+)
+def test_dashboard_one_lost_response_converges(
+    operation: str,
+    programs: tuple[dict[str, Any] | None, ...],
+    expected: list[str],
+    make_stack: Callable[..., AkuaStack],
+    api: AkuaClient,
+    akua: LocalServer,
+    workspace_id: str,
+) -> None:
+    ws = workspace_id
+    stack = make_stack(_program(**(programs[0] or {})), workspace=ws)
+    for kw in programs[:-1]:
+        stack.program = _program(**(kw or {}))
+        stack.up()
+    akua.admin.set_faults(operations=[operation], drop_after_commit_rate=1.0, max_faults=1)
+    try:
+        if programs[-1] is None:
+            stack.destroy()
+        else:
+            stack.program = _program(**programs[-1])
+            stack.up()
+    finally:
+        faults = akua.admin.get_faults()
+        akua.admin.clear_faults()
+    assert faults["injected"] == 1, f"{operation} was never called"
+    assert [d["name"] for d in dashboards(api, ws).values()] == expected
+    if programs[-1] is not None:
+        stack.preview(expect_no_changes=True)
+
+
+def test_dashboard_adoption_and_bad_input(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
+) -> None:
+    ws = workspace_id
+    existing = api.post(
+        "/dashboards", json={"name": "Customer installs", "description": "What the installs do"}, workspace=ws
+    )["dashboard_id"]
+
+    # The name is taken (the API's 409): the error says how to adopt, and nothing is created.
+    stack = make_stack(_program(), workspace=ws)
+    with pytest.raises(auto.CommandError) as err:
+        stack.up()
+    assert "adopt=True" in str(err.value) and existing in str(err.value)
+
+    # Adoption by name: no write, no diff.
+    stack.program = _program(adopt=True)
+    fixtures.assert_adopts_without_writes(stack, akua, "Dashboard", existing)
+    assert list(dashboards(api, ws)) == [existing]
+
+    assert_bad_input_fails_at_preview(
+        make_stack,
+        akua,
+        ws,
+        lambda kw: lambda: Dashboard("bad", **{"name": "x", **kw}),
+        {"name": {"name": ""}, "description": {"description": "d" * 501}},
+    )
