@@ -6,13 +6,17 @@ Every resource shares the lifecycle in :mod:`._provider`; a module declares fiel
 from __future__ import annotations
 
 from ._provider import AkuaProvider, AkuaResourceError
+from .agent import Agent
 from .api_token import ApiToken
 from .cloudflare_connection import CloudflareConnection
 from .cluster import Cluster
 from .cluster_compute_settings import ClusterComputeSettings
 from .compute_config import ComputeConfig
 from .custom_domain import CustomDomain
+from .dashboard import Dashboard
+from .dashboard_widget import DashboardWidget
 from .install import Install
+from .machine import Machine
 from .offer import Offer
 from .organization import Organization
 from .organization_invitation import OrganizationInvitation
@@ -23,6 +27,8 @@ from .product import Product
 from .region import Region
 from .registry_connection import RegistryConnection
 from .secret import Secret
+from .snippet import Snippet
+from .worker_bootstrap import WorkerBootstrap
 from .workspace import Workspace
 from .workspace_member import WorkspaceMember
 from .workspace_subdomain import WorkspaceSubdomain
@@ -51,11 +57,18 @@ ALL_RESOURCES = (
     CloudflareConnection,
     ComputeConfig,
     ClusterComputeSettings,
+    Machine,
+    WorkerBootstrap,
+    Snippet,
+    Dashboard,
+    DashboardWidget,
+    Agent,
 )
 
 # A literal list, so type checkers see the re-exports (tests/test_package_exports.py checks it).
 __all__ = [
     "ALL_RESOURCES",
+    "Agent",
     "AkuaProvider",
     "AkuaResourceError",
     "ApiToken",
@@ -64,7 +77,10 @@ __all__ = [
     "ClusterComputeSettings",
     "ComputeConfig",
     "CustomDomain",
+    "Dashboard",
+    "DashboardWidget",
     "Install",
+    "Machine",
     "Offer",
     "Organization",
     "OrganizationInvitation",
@@ -75,6 +91,8 @@ __all__ = [
     "Region",
     "RegistryConnection",
     "Secret",
+    "Snippet",
+    "WorkerBootstrap",
     "Workspace",
     "WorkspaceMember",
     "WorkspaceSubdomain",

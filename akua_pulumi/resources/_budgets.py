@@ -162,4 +162,39 @@ CALL_BUDGETS: Mapping[str, Mapping[str, CallBudget]] = {
         "update": CallBudget(1, 1, "PATCH with If-Match, GET to read back"),
         "delete": CallBudget(0, 0, "none: the settings stay with the cluster"),
     },
+    "akua:Machine": {
+        "create": CallBudget(1, 1, "POST /machines with Idempotency-Key (202 Operation; :wait while it runs), GET"),
+        "refresh": CallBudget(1, 0, "GET /machines/{id}"),
+        "update": CallBudget(1, 1, "PATCH name or POST :suspend / :resume with If-Match, GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE with If-Match and Idempotency-Key (202 Operation; :wait while it runs)"),
+    },
+    "akua:WorkerBootstrap": {
+        "create": CallBudget(1, 1, "POST with Idempotency-Key (the response shows the token once), GET (still active)"),
+        "refresh": CallBudget(1, 0, "GET /clusters/{id}/worker_bootstraps/{wbs_id}"),
+        "delete": CallBudget(0, 1, "POST :revoke with If-Match (202 Operation; :wait only while it runs)"),
+    },
+    "akua:Snippet": {
+        "create": CallBudget(2, 1, "GET /snippets (the name is free), POST (answers {snippet_id}), GET"),
+        "refresh": CallBudget(1, 0, "GET /snippets/{id}"),
+        "update": CallBudget(1, 1, "PATCH with If-Match (answers {snippet_id}), GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE with If-Match (archives)"),
+    },
+    "akua:Dashboard": {
+        "create": CallBudget(1, 1, "POST /dashboards (answers {dashboard_id}), GET"),
+        "refresh": CallBudget(1, 0, "GET /dashboards/{id}"),
+        "update": CallBudget(1, 1, "PATCH with If-Match (answers {dashboard_id}), GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE with If-Match"),
+    },
+    "akua:DashboardWidget": {
+        "create": CallBudget(1, 1, "POST widgets with Idempotency-Key, GET (a replayed key may name a deleted one)"),
+        "refresh": CallBudget(1, 0, "GET /dashboards/{id}/widgets/{wgt_id}"),
+        "update": CallBudget(1, 1, "PATCH with the widget's If-Match, GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE with the widget's If-Match"),
+    },
+    "akua:Agent": {
+        "create": CallBudget(1, 1, "GET /agents (the name is free), POST (the response is the agent)"),
+        "refresh": CallBudget(1, 0, "GET /agents/{id}"),
+        "update": CallBudget(1, 1, "PATCH with If-Match, or POST :enable / DELETE (archive), GET to read back"),
+        "delete": CallBudget(0, 1, "DELETE (archives; the agent stays, ARCHIVED)"),
+    },
 }

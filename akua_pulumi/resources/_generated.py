@@ -15,6 +15,9 @@ from ._resource import AkuaResource
 from ._surface import not_generated_yet as __getattr__  # noqa: F401 (stand-ins for new modules)
 
 __all__ = [
+    "AgentArgs",
+    "AgentArgsDict",
+    "AgentBase",
     "ApiTokenArgs",
     "ApiTokenArgsDict",
     "ApiTokenBase",
@@ -33,9 +36,18 @@ __all__ = [
     "CustomDomainArgs",
     "CustomDomainArgsDict",
     "CustomDomainBase",
+    "DashboardArgs",
+    "DashboardArgsDict",
+    "DashboardBase",
+    "DashboardWidgetArgs",
+    "DashboardWidgetArgsDict",
+    "DashboardWidgetBase",
     "InstallArgs",
     "InstallArgsDict",
     "InstallBase",
+    "MachineArgs",
+    "MachineArgsDict",
+    "MachineBase",
     "OfferArgs",
     "OfferArgsDict",
     "OfferBase",
@@ -66,6 +78,12 @@ __all__ = [
     "SecretArgs",
     "SecretArgsDict",
     "SecretBase",
+    "SnippetArgs",
+    "SnippetArgsDict",
+    "SnippetBase",
+    "WorkerBootstrapArgs",
+    "WorkerBootstrapArgsDict",
+    "WorkerBootstrapBase",
     "WorkspaceArgs",
     "WorkspaceArgsDict",
     "WorkspaceBase",
@@ -1675,6 +1693,512 @@ class ClusterComputeSettingsBase(AkuaResource):
         *,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Unpack[ClusterComputeSettingsArgsDict],
+    ) -> None: ...
+    def __init__(self, resource_name: str, args: Any = None, opts: Any = None, **kwargs: Any) -> None:
+        super().__init__(resource_name, args, opts, **kwargs)
+
+
+class MachineArgsDict(TypedDict, total=False):
+    """Arguments of akua:Machine, as keywords."""
+
+    workspace_id: NotRequired[pulumi.Input[str] | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    cluster_id: Required[pulumi.Input[str]]
+    """The managed cluster the machine joins."""
+    compute_config_id: Required[pulumi.Input[str]]
+    """The compute config (machine provider settings) it is built with."""
+    instance_type: Required[pulumi.Input[str]]
+    """Provider instance type, e.g. cx23 (not returned by the API)."""
+    node_claim: NotRequired[pulumi.Input[dict[str, Any]] | None]
+    """Extra node claim settings (not returned by the API)."""
+    name: NotRequired[pulumi.Input[str] | None]
+    """Machine name (optional; names may repeat)."""
+    suspended: NotRequired[pulumi.Input[bool] | None]
+    """Suspend (true: the server is snapshotted and deleted, billing stops) or resume (false)."""
+    timeout_seconds: NotRequired[pulumi.Input[int] | None]
+    """How long to wait for each operation."""
+    adopt_id: NotRequired[pulumi.Input[str] | None]
+    """Take over the existing object with this id instead of creating one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MachineArgs:
+    """Arguments of akua:Machine."""
+
+    workspace_id: pulumi.Input[str] | None = None
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    cluster_id: pulumi.Input[str]
+    """The managed cluster the machine joins."""
+    compute_config_id: pulumi.Input[str]
+    """The compute config (machine provider settings) it is built with."""
+    instance_type: pulumi.Input[str]
+    """Provider instance type, e.g. cx23 (not returned by the API)."""
+    node_claim: pulumi.Input[dict[str, Any]] | None = None
+    """Extra node claim settings (not returned by the API)."""
+    name: pulumi.Input[str] | None = None
+    """Machine name (optional; names may repeat)."""
+    suspended: pulumi.Input[bool] | None = None
+    """Suspend (true: the server is snapshotted and deleted, billing stops) or resume (false)."""
+    timeout_seconds: pulumi.Input[int] | None = None
+    """How long to wait for each operation."""
+    adopt_id: pulumi.Input[str] | None = None
+    """Take over the existing object with this id instead of creating one."""
+
+
+class MachineBase(AkuaResource):
+    """The typed surface of akua:Machine."""
+
+    workspace_id: pulumi.Output[str | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    cluster_id: pulumi.Output[str]
+    """The managed cluster the machine joins."""
+    compute_config_id: pulumi.Output[str]
+    """The compute config (machine provider settings) it is built with."""
+    instance_type: pulumi.Output[str]
+    """Provider instance type, e.g. cx23 (not returned by the API)."""
+    node_claim: pulumi.Output[dict[str, Any] | None]
+    """Extra node claim settings (not returned by the API)."""
+    name: pulumi.Output[str | None]
+    """Machine name (optional; names may repeat)."""
+    suspended: pulumi.Output[bool]
+    """Suspend (true: the server is snapshotted and deleted, billing stops) or resume (false)."""
+    state: pulumi.Output[str]
+    """ACTIVE, PROVISIONING, SUSPENDING, SUSPENDED, RESUMING or DELETING."""
+    provider_id: pulumi.Output[str]
+    """Canonical provider URI of the server, e.g. compute://hcloud/server-1."""
+    node_name: pulumi.Output[str]
+    """The Kubernetes node name."""
+    public_ip: pulumi.Output[str]
+    """Public IPv4 (null while suspended)."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+    etag: pulumi.Output[str]
+    """Revision used for optimistic concurrency."""
+
+    @overload
+    def __init__(self, resource_name: str, args: MachineArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+    @overload
+    def __init__(
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **kwargs: Unpack[MachineArgsDict]
+    ) -> None: ...
+    def __init__(self, resource_name: str, args: Any = None, opts: Any = None, **kwargs: Any) -> None:
+        super().__init__(resource_name, args, opts, **kwargs)
+
+
+class WorkerBootstrapArgsDict(TypedDict, total=False):
+    """Arguments of akua:WorkerBootstrap, as keywords."""
+
+    workspace_id: NotRequired[pulumi.Input[str] | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    cluster_id: Required[pulumi.Input[str]]
+    """The managed cluster the worker joins."""
+    ttl_seconds: NotRequired[pulumi.Input[int] | None]
+    """Lifetime of the credential (API default 3600)."""
+    adopt_id: NotRequired[pulumi.Input[str] | None]
+    """Take over the existing object with this id instead of creating one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerBootstrapArgs:
+    """Arguments of akua:WorkerBootstrap."""
+
+    workspace_id: pulumi.Input[str] | None = None
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    cluster_id: pulumi.Input[str]
+    """The managed cluster the worker joins."""
+    ttl_seconds: pulumi.Input[int] | None = None
+    """Lifetime of the credential (API default 3600)."""
+    adopt_id: pulumi.Input[str] | None = None
+    """Take over the existing object with this id instead of creating one."""
+
+
+class WorkerBootstrapBase(AkuaResource):
+    """The typed surface of akua:WorkerBootstrap."""
+
+    workspace_id: pulumi.Output[str | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    cluster_id: pulumi.Output[str]
+    """The managed cluster the worker joins."""
+    ttl_seconds: pulumi.Output[int]
+    """Lifetime of the credential (API default 3600)."""
+    token: pulumi.Output[str]
+    """The join token (secret; shown once, to the stack that created it)."""
+    command: pulumi.Output[str]
+    """A bash command joining a machine, token inside (secret)."""
+    cloud_init: pulumi.Output[str]
+    """cloud-init YAML joining a machine, e.g. a VM's user_data (secret)."""
+    artifacts: pulumi.Output[dict[str, Any]]
+    """Join commands per OS and architecture (secret)."""
+    status: pulumi.Output[str]
+    """active (revoked and expired bootstraps read as gone)."""
+    expires_at: pulumi.Output[int]
+    """Expiry, Unix seconds."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+    etag: pulumi.Output[str]
+    """Revision used for optimistic concurrency."""
+
+    @overload
+    def __init__(
+        self, resource_name: str, args: WorkerBootstrapArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[WorkerBootstrapArgsDict],
+    ) -> None: ...
+    def __init__(self, resource_name: str, args: Any = None, opts: Any = None, **kwargs: Any) -> None:
+        super().__init__(resource_name, args, opts, **kwargs)
+
+
+class SnippetArgsDict(TypedDict, total=False):
+    """Arguments of akua:Snippet, as keywords."""
+
+    workspace_id: NotRequired[pulumi.Input[str] | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: Required[pulumi.Input[str]]
+    """Snippet name, unique in the workspace by our convention."""
+    description: NotRequired[pulumi.Input[str] | None]
+    """What the snippet shows."""
+    code: Required[pulumi.Input[str]]
+    """Body of an async JavaScript function (calls the API via platform.request())."""
+    display_type: Required[pulumi.Input[str]]
+    """table, stat, json, logs or timeseries."""
+    inputs: NotRequired[pulumi.Input[list[Any]] | None]
+    """Input definitions ({key, label, kind, ...}), at most 16."""
+    purpose: NotRequired[pulumi.Input[str] | None]
+    """general, prepared_action, reactive_read or widget."""
+    result_type: NotRequired[pulumi.Input[str] | None]
+    """Result type of a contract-1 snippet (with default_visualization)."""
+    default_visualization: NotRequired[pulumi.Input[str] | None]
+    """Default visualization of a contract-1 snippet."""
+    adopt: NotRequired[pulumi.Input[bool] | None]
+    """Take over an existing object found by its natural key instead of creating one."""
+    adopt_id: NotRequired[pulumi.Input[str] | None]
+    """Take over the existing object with this id instead of creating one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SnippetArgs:
+    """Arguments of akua:Snippet."""
+
+    workspace_id: pulumi.Input[str] | None = None
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: pulumi.Input[str]
+    """Snippet name, unique in the workspace by our convention."""
+    description: pulumi.Input[str] | None = None
+    """What the snippet shows."""
+    code: pulumi.Input[str]
+    """Body of an async JavaScript function (calls the API via platform.request())."""
+    display_type: pulumi.Input[str]
+    """table, stat, json, logs or timeseries."""
+    inputs: pulumi.Input[list[Any]] | None = None
+    """Input definitions ({key, label, kind, ...}), at most 16."""
+    purpose: pulumi.Input[str] | None = None
+    """general, prepared_action, reactive_read or widget."""
+    result_type: pulumi.Input[str] | None = None
+    """Result type of a contract-1 snippet (with default_visualization)."""
+    default_visualization: pulumi.Input[str] | None = None
+    """Default visualization of a contract-1 snippet."""
+    adopt: pulumi.Input[bool] | None = None
+    """Take over an existing object found by its natural key instead of creating one."""
+    adopt_id: pulumi.Input[str] | None = None
+    """Take over the existing object with this id instead of creating one."""
+
+
+class SnippetBase(AkuaResource):
+    """The typed surface of akua:Snippet."""
+
+    workspace_id: pulumi.Output[str | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: pulumi.Output[str]
+    """Snippet name, unique in the workspace by our convention."""
+    description: pulumi.Output[str | None]
+    """What the snippet shows."""
+    code: pulumi.Output[str]
+    """Body of an async JavaScript function (calls the API via platform.request())."""
+    display_type: pulumi.Output[str]
+    """table, stat, json, logs or timeseries."""
+    inputs: pulumi.Output[list[Any]]
+    """Input definitions ({key, label, kind, ...}), at most 16."""
+    purpose: pulumi.Output[str]
+    """general, prepared_action, reactive_read or widget."""
+    result_type: pulumi.Output[str]
+    """Result type of a contract-1 snippet (with default_visualization)."""
+    default_visualization: pulumi.Output[str]
+    """Default visualization of a contract-1 snippet."""
+    visibility: pulumi.Output[str]
+    """workspace (a dashboard can show it)."""
+    html_url: pulumi.Output[str]
+    """Dashboard URL."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+    etag: pulumi.Output[str]
+    """Revision used for optimistic concurrency."""
+
+    @overload
+    def __init__(self, resource_name: str, args: SnippetArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+    @overload
+    def __init__(
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **kwargs: Unpack[SnippetArgsDict]
+    ) -> None: ...
+    def __init__(self, resource_name: str, args: Any = None, opts: Any = None, **kwargs: Any) -> None:
+        super().__init__(resource_name, args, opts, **kwargs)
+
+
+class DashboardArgsDict(TypedDict, total=False):
+    """Arguments of akua:Dashboard, as keywords."""
+
+    workspace_id: NotRequired[pulumi.Input[str] | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: Required[pulumi.Input[str]]
+    """Dashboard name, unique in the workspace."""
+    description: NotRequired[pulumi.Input[str] | None]
+    """What the dashboard shows."""
+    adopt: NotRequired[pulumi.Input[bool] | None]
+    """Take over an existing object found by its natural key instead of creating one."""
+    adopt_id: NotRequired[pulumi.Input[str] | None]
+    """Take over the existing object with this id instead of creating one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DashboardArgs:
+    """Arguments of akua:Dashboard."""
+
+    workspace_id: pulumi.Input[str] | None = None
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: pulumi.Input[str]
+    """Dashboard name, unique in the workspace."""
+    description: pulumi.Input[str] | None = None
+    """What the dashboard shows."""
+    adopt: pulumi.Input[bool] | None = None
+    """Take over an existing object found by its natural key instead of creating one."""
+    adopt_id: pulumi.Input[str] | None = None
+    """Take over the existing object with this id instead of creating one."""
+
+
+class DashboardBase(AkuaResource):
+    """The typed surface of akua:Dashboard."""
+
+    workspace_id: pulumi.Output[str | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: pulumi.Output[str]
+    """Dashboard name, unique in the workspace."""
+    description: pulumi.Output[str | None]
+    """What the dashboard shows."""
+    purpose: pulumi.Output[str]
+    """custom (the workspace overview is the platform's)."""
+    active_revision_id: pulumi.Output[str]
+    """The revision the dashboard shows (every write records one)."""
+    html_url: pulumi.Output[str]
+    """Dashboard URL."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+    etag: pulumi.Output[str]
+    """Revision used for optimistic concurrency."""
+
+    @overload
+    def __init__(self, resource_name: str, args: DashboardArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+    @overload
+    def __init__(
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **kwargs: Unpack[DashboardArgsDict]
+    ) -> None: ...
+    def __init__(self, resource_name: str, args: Any = None, opts: Any = None, **kwargs: Any) -> None:
+        super().__init__(resource_name, args, opts, **kwargs)
+
+
+class DashboardWidgetArgsDict(TypedDict, total=False):
+    """Arguments of akua:DashboardWidget, as keywords."""
+
+    workspace_id: NotRequired[pulumi.Input[str] | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    dashboard_id: Required[pulumi.Input[str]]
+    """The dashboard the widget is on."""
+    snippet_id: Required[pulumi.Input[str]]
+    """The snippet the widget shows (a Snippet's id)."""
+    title: NotRequired[pulumi.Input[str] | None]
+    """Widget title (default: none)."""
+    col_span: NotRequired[pulumi.Input[int] | None]
+    """Width in columns, 1-4."""
+    position: NotRequired[pulumi.Input[int] | None]
+    """0-based position (default: appended)."""
+    height: NotRequired[pulumi.Input[str] | None]
+    """compact, standard or tall."""
+    visualization: NotRequired[pulumi.Input[str] | None]
+    """How the result is drawn (stat, line, table...)."""
+    display_type: NotRequired[pulumi.Input[str] | None]
+    """table, stat, json, logs or timeseries."""
+    input_bindings: NotRequired[pulumi.Input[dict[str, Any]] | None]
+    """Snippet input key to {mode: inherit|fixed|unbound, ...}."""
+    refresh_policy: NotRequired[pulumi.Input[dict[str, Any]] | None]
+    """{mode: on_load|manual|interval, interval_seconds?}."""
+    adopt_id: NotRequired[pulumi.Input[str] | None]
+    """Take over the existing object with this id instead of creating one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DashboardWidgetArgs:
+    """Arguments of akua:DashboardWidget."""
+
+    workspace_id: pulumi.Input[str] | None = None
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    dashboard_id: pulumi.Input[str]
+    """The dashboard the widget is on."""
+    snippet_id: pulumi.Input[str]
+    """The snippet the widget shows (a Snippet's id)."""
+    title: pulumi.Input[str] | None = None
+    """Widget title (default: none)."""
+    col_span: pulumi.Input[int] | None = None
+    """Width in columns, 1-4."""
+    position: pulumi.Input[int] | None = None
+    """0-based position (default: appended)."""
+    height: pulumi.Input[str] | None = None
+    """compact, standard or tall."""
+    visualization: pulumi.Input[str] | None = None
+    """How the result is drawn (stat, line, table...)."""
+    display_type: pulumi.Input[str] | None = None
+    """table, stat, json, logs or timeseries."""
+    input_bindings: pulumi.Input[dict[str, Any]] | None = None
+    """Snippet input key to {mode: inherit|fixed|unbound, ...}."""
+    refresh_policy: pulumi.Input[dict[str, Any]] | None = None
+    """{mode: on_load|manual|interval, interval_seconds?}."""
+    adopt_id: pulumi.Input[str] | None = None
+    """Take over the existing object with this id instead of creating one."""
+
+
+class DashboardWidgetBase(AkuaResource):
+    """The typed surface of akua:DashboardWidget."""
+
+    workspace_id: pulumi.Output[str | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    dashboard_id: pulumi.Output[str]
+    """The dashboard the widget is on."""
+    snippet_id: pulumi.Output[str]
+    """The snippet the widget shows (a Snippet's id)."""
+    title: pulumi.Output[str | None]
+    """Widget title (default: none)."""
+    col_span: pulumi.Output[int | None]
+    """Width in columns, 1-4."""
+    position: pulumi.Output[int]
+    """0-based position (default: appended)."""
+    height: pulumi.Output[str]
+    """compact, standard or tall."""
+    visualization: pulumi.Output[str]
+    """How the result is drawn (stat, line, table...)."""
+    display_type: pulumi.Output[str]
+    """table, stat, json, logs or timeseries."""
+    input_bindings: pulumi.Output[dict[str, Any]]
+    """Snippet input key to {mode: inherit|fixed|unbound, ...}."""
+    refresh_policy: pulumi.Output[dict[str, Any]]
+    """{mode: on_load|manual|interval, interval_seconds?}."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+    etag: pulumi.Output[str]
+    """Revision used for optimistic concurrency."""
+
+    @overload
+    def __init__(
+        self, resource_name: str, args: DashboardWidgetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[DashboardWidgetArgsDict],
+    ) -> None: ...
+    def __init__(self, resource_name: str, args: Any = None, opts: Any = None, **kwargs: Any) -> None:
+        super().__init__(resource_name, args, opts, **kwargs)
+
+
+class AgentArgsDict(TypedDict, total=False):
+    """Arguments of akua:Agent, as keywords."""
+
+    workspace_id: NotRequired[pulumi.Input[str] | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: Required[pulumi.Input[str]]
+    """Agent name, unique among the workspace's enabled agents by our convention."""
+    description: NotRequired[pulumi.Input[str] | None]
+    """What the agent is for."""
+    instructions: Required[pulumi.Input[str]]
+    """The agent's instructions."""
+    capabilities: Required[pulumi.Input[list[Any]]]
+    """CHAT, CODING and/or AMBIENT (AMBIENT for triggers)."""
+    ambient: NotRequired[pulumi.Input[dict[str, Any]] | None]
+    """{enabled, policy?, triggers: [{trigger_id, type, state, runtime_hint}...]}."""
+    model_policy: NotRequired[pulumi.Input[dict[str, Any]] | None]
+    """{default_model, billing_mode, credential_secret_id (a Secret's id, or null), allowed_models}."""
+    enabled: NotRequired[pulumi.Input[bool] | None]
+    """Enabled (true) or archived (false)."""
+    adopt: NotRequired[pulumi.Input[bool] | None]
+    """Take over an existing object found by its natural key instead of creating one."""
+    adopt_id: NotRequired[pulumi.Input[str] | None]
+    """Take over the existing object with this id instead of creating one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentArgs:
+    """Arguments of akua:Agent."""
+
+    workspace_id: pulumi.Input[str] | None = None
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: pulumi.Input[str]
+    """Agent name, unique among the workspace's enabled agents by our convention."""
+    description: pulumi.Input[str] | None = None
+    """What the agent is for."""
+    instructions: pulumi.Input[str]
+    """The agent's instructions."""
+    capabilities: pulumi.Input[list[Any]]
+    """CHAT, CODING and/or AMBIENT (AMBIENT for triggers)."""
+    ambient: pulumi.Input[dict[str, Any]] | None = None
+    """{enabled, policy?, triggers: [{trigger_id, type, state, runtime_hint}...]}."""
+    model_policy: pulumi.Input[dict[str, Any]] | None = None
+    """{default_model, billing_mode, credential_secret_id (a Secret's id, or null), allowed_models}."""
+    enabled: pulumi.Input[bool] | None = None
+    """Enabled (true) or archived (false)."""
+    adopt: pulumi.Input[bool] | None = None
+    """Take over an existing object found by its natural key instead of creating one."""
+    adopt_id: pulumi.Input[str] | None = None
+    """Take over the existing object with this id instead of creating one."""
+
+
+class AgentBase(AkuaResource):
+    """The typed surface of akua:Agent."""
+
+    workspace_id: pulumi.Output[str | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+    name: pulumi.Output[str]
+    """Agent name, unique among the workspace's enabled agents by our convention."""
+    description: pulumi.Output[str | None]
+    """What the agent is for."""
+    instructions: pulumi.Output[str]
+    """The agent's instructions."""
+    capabilities: pulumi.Output[list[Any]]
+    """CHAT, CODING and/or AMBIENT (AMBIENT for triggers)."""
+    ambient: pulumi.Output[dict[str, Any]]
+    """{enabled, policy?, triggers: [{trigger_id, type, state, runtime_hint}...]}."""
+    model_policy: pulumi.Output[dict[str, Any]]
+    """{default_model, billing_mode, credential_secret_id (a Secret's id, or null), allowed_models}."""
+    enabled: pulumi.Output[bool | None]
+    """Enabled (true) or archived (false)."""
+    state: pulumi.Output[str]
+    """ENABLED or ARCHIVED."""
+    origin: pulumi.Output[str]
+    """USER for agents created through the API."""
+    created_at: pulumi.Output[int]
+    """Creation time, Unix seconds."""
+    etag: pulumi.Output[str]
+    """Revision used for optimistic concurrency."""
+
+    @overload
+    def __init__(self, resource_name: str, args: AgentArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+    @overload
+    def __init__(
+        self, resource_name: str, *, opts: pulumi.ResourceOptions | None = None, **kwargs: Unpack[AgentArgsDict]
     ) -> None: ...
     def __init__(self, resource_name: str, args: Any = None, opts: Any = None, **kwargs: Any) -> None:
         super().__init__(resource_name, args, opts, **kwargs)
