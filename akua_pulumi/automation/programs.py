@@ -37,6 +37,7 @@ def customer_program(customer: Customer, settings: Mapping[str, Any]) -> None:
     pulumi.export("region_id", layout.region_id)
     pulumi.export("cluster_id", layout.cluster_id)
     pulumi.export("install_ids", layout.install_ids)
+    pulumi.export("machine_ids", layout.machine_ids)
     pulumi.export("kubeconfig", layout.kubeconfig)
     pulumi.export("api_token", layout.api_token)
     pulumi.export("management_ok", layout.management_ok)

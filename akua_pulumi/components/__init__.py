@@ -6,7 +6,7 @@ from ._args import Bound, LayoutArgs, LayoutArgsError, LayoutError
 from .customer import CustomerWorkspace, CustomerWorkspaceArgs
 from .environments import EnvironmentArgs, EnvironmentWorkspaces, EnvironmentWorkspacesArgs
 from .estate import CustomDomainArgs, OfferArgs, RegistryConnectionArgs, SecretArgs
-from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
+from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MachinesArgs, MemberArgs, RegionArgs
 
 __all__ = [
     "ApiTokenArgs",
@@ -22,6 +22,7 @@ __all__ = [
     "LayoutArgs",
     "LayoutArgsError",
     "LayoutError",
+    "MachinesArgs",
     "MemberArgs",
     "OfferArgs",
     "RegionArgs",

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pulumi
 
 from ..connection import Provider, split_provider
-from ..resources import ApiToken, Offer, Workspace, WorkspaceSubscription
+from ..resources import ApiToken, ComputeConfig, Machine, Offer, Workspace, WorkspaceSubscription
 from ._args import BillingPlan, Bound, LayoutArgs, LayoutError
 from ._contents import WorkspaceContents, build_contents, output_map
 from .estate import CustomDomainArgs, Estate, OfferArgs, SecretArgs, build_estate
-from .specs import ApiTokenArgs, ClusterArgs, InstallArgs, MemberArgs, RegionArgs
+from .specs import DEFAULT_PROVIDER_CONFIG, ApiTokenArgs, ClusterArgs, InstallArgs, MachinesArgs, MemberArgs, RegionArgs
 
 __all__ = ["CustomerWorkspace", "CustomerWorkspaceArgs"]
 
@@ -29,6 +29,8 @@ class CustomerWorkspaceArgs(LayoutArgs):
         members: The customer's users.
         region: The region the customer runs in (its ``clusters`` are added to ``cluster``).
         cluster: The customer's cluster (optional).
+        machines: Workers of ``cluster``: how many, of which instance type, built with which compute
+            config (an existing one's id, or provider settings for one the layout creates).
         installs: Installs of the seller's (marketplace-published) products or of packages.
         api_token: Mint an API token for the customer (secret output ``api_token``).
         managing_organization_id: The organization expected to manage this workspace (an id or an
@@ -51,6 +53,7 @@ class CustomerWorkspaceArgs(LayoutArgs):
     slug: Annotated[str | None, Bound(Workspace)] = None
     members: Sequence[MemberArgs] = ()
     cluster: ClusterArgs | None = None
+    machines: MachinesArgs | None = None
     installs: Sequence[InstallArgs] = ()
     api_token: ApiTokenArgs | None = None
     managing_organization_id: pulumi.Input[str] | None = None
@@ -63,11 +66,19 @@ class CustomerWorkspaceArgs(LayoutArgs):
     adopt: Annotated[bool | None, Bound(Workspace)] = None
     adopt_id: Annotated[pulumi.Input[str] | None, Bound(Workspace)] = None
 
+    @classmethod
+    def check_values(cls, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = super().check_values(values)
+        count: int = getattr(values.get("machines"), "count", 0)
+        if count and values.get("cluster") is None:
+            problems.append(("machines", "machines are workers of the customer's cluster: set cluster too"))
+        return problems
+
 
 class CustomerWorkspace(pulumi.ComponentResource):
     """One customer's workspace. Outputs what the next step needs: ``workspace_id``, ``workspace_slug``,
     ``region_id``, ``cluster_id``, ``kubeconfig`` (secret), ``api_token`` (secret), ``install_ids``,
-    ``install_urls`` and ``managed_by`` / ``management_ok``. Re-running it is a no-op; growing it
+    ``install_urls``, ``machine_ids`` and ``managed_by`` / ``management_ok``. Re-running it is a no-op; growing it
     (another member or install) adds only the new resources.
     """
 
@@ -79,6 +90,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
     billing: pulumi.ComponentResource | None
     estate: Estate
     offer: Offer | None
+    machines: list[Machine]
     workspace_id: pulumi.Output[str]
     workspace_slug: pulumi.Output[str | None]
     region_id: pulumi.Output[str]
@@ -87,6 +99,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
     api_token: pulumi.Output[str | None]
     install_ids: pulumi.Output[dict[str, str]]
     install_urls: pulumi.Output[dict[str, Any]]
+    machine_ids: pulumi.Output[list[str]]
     managed_by: pulumi.Output[str | None]
     management_ok: pulumi.Output[bool]
     offer_short_hash: pulumi.Output[str | None]
@@ -136,6 +149,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
             self.offer = Offer(f"{name}-offer", **offer_inputs, opts=child)
 
         first_cluster = next(iter(self.contents.clusters.values()), None)
+        self.machines = self._machines(name, args, child)
         self.workspace_id = self.workspace.id
         self.workspace_slug = self.workspace.slug
         self.region_id = self.contents.regions[region.name].id
@@ -148,6 +162,7 @@ class CustomerWorkspace(pulumi.ComponentResource):
         self.offer_short_hash = self.offer.short_hash if self.offer else pulumi.Output.from_input(None)
         self.custom_domain_ids = output_map({k: d.id for k, d in self.estate.custom_domains.items()})
         self.secret_ids = output_map({k: s.id for k, s in self.estate.secrets.items()})
+        self.machine_ids = pulumi.Output.all(*(m.id for m in self.machines))
         self.register_outputs(
             {
                 "workspace_id": self.workspace_id,
@@ -162,8 +177,42 @@ class CustomerWorkspace(pulumi.ComponentResource):
                 "offer_short_hash": self.offer_short_hash,
                 "custom_domain_ids": self.custom_domain_ids,
                 "secret_ids": self.secret_ids,
+                "machine_ids": self.machine_ids,
             }
         )
+
+    def _machines(self, name: str, args: CustomerWorkspaceArgs, child: pulumi.ResourceOptions) -> list[Machine]:
+        """The workers of the customer's cluster (they depend on it and on their compute config, so
+        destroy removes them first)."""
+        spec = args.machines
+        if spec is None or spec.count == 0:
+            return []
+        if args.cluster is None:
+            raise LayoutError(f"CustomerWorkspace {name}: machines need a cluster (set cluster=ClusterArgs(...))")
+        cluster = self.contents.clusters[args.cluster.name]
+        config_id = spec.compute_config_id
+        if config_id is None:
+            provider_config = dict(spec.provider_config or DEFAULT_PROVIDER_CONFIG)
+            config = ComputeConfig(
+                f"{name}-machines",
+                name=f"{args.cluster.name}-machines",
+                provider_config=provider_config,
+                workspace_id=self.workspace.id,
+                opts=child,
+            )
+            config_id = config.id
+        return [
+            Machine(
+                f"{name}-machine-{i}",
+                cluster_id=cluster.id,
+                compute_config_id=config_id,
+                instance_type=spec.instance_type,
+                name=f"{args.cluster.name}-{i}",
+                workspace_id=self.workspace.id,
+                opts=child,
+            )
+            for i in range(1, spec.count + 1)
+        ]
 
     def _management(
         self, name: str, args: CustomerWorkspaceArgs

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 import pulumi
 
-from ..resources import ApiToken, Cluster, Install, Region, WorkspaceMember
+from ..resources import ApiToken, Cluster, ComputeConfig, Install, Machine, Region, WorkspaceMember
 from ._args import Bound, LayoutArgs
 
-__all__ = ["ApiTokenArgs", "ClusterArgs", "InstallArgs", "MemberArgs", "RegionArgs"]
+__all__ = ["ApiTokenArgs", "ClusterArgs", "InstallArgs", "MachinesArgs", "MemberArgs", "RegionArgs"]
 
 # Every argument annotated ``Bound(Resource)`` takes its constraints and docs from that resource's
 # declared field and is passed to it as is; ``adopt`` (by natural key, for resources that have one)
@@ -38,6 +38,32 @@ class ClusterArgs(LayoutArgs):
     import_kubeconfig: Annotated[pulumi.Input[str] | None, Bound(Cluster, in_file=False)] = None
     suspended: Annotated[bool | None, Bound(Cluster)] = None
     adopt_id: Annotated[pulumi.Input[str] | None, Bound(Cluster)] = None
+
+
+#: The compute config a layout creates for its machines when given neither an id nor provider settings.
+DEFAULT_PROVIDER_CONFIG: Mapping[str, str] = {"region": "fsn1", "image": "ubuntu-24.04"}
+
+
+@dataclass(frozen=True)
+class MachinesArgs(LayoutArgs):
+    """The workers of a layout's cluster: ``count`` machines of ``instance_type``, built with the existing
+    compute config ``compute_config_id``, or with one the layout creates from ``provider_config``
+    (default :data:`DEFAULT_PROVIDER_CONFIG`, Akua-managed credentials)."""
+
+    count: int = 1
+    instance_type: Annotated[str, Bound(Machine)] = "cx23"
+    compute_config_id: Annotated[pulumi.Input[str] | None, Bound(Machine)] = None
+    provider_config: Annotated[Mapping[str, Any] | None, Bound(ComputeConfig)] = None
+
+    @classmethod
+    def check_values(cls, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = super().check_values(values)
+        count = values.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100:
+            problems.append(("count", f"count must be an integer from 0 to 100, got {count!r}"))
+        if values.get("compute_config_id") is not None and values.get("provider_config") is not None:
+            problems.append(("provider_config", "give compute_config_id (an existing config) or provider_config"))
+        return problems
 
 
 @dataclass(frozen=True)
