@@ -269,6 +269,16 @@ def test_seller_estate_example(
     assert config["credential_scope"]["kind"] == "byom"
     names = {s["name"] for s in scoped.paginate("/secrets") if s["state"] == "active"}
     assert {"webhook-signing", "hcloud-token"} <= names
+    # Operating the product: the agent watching customer installs, the dashboard showing the snippet, and
+    # the preview hostname bound to the preview install's deployed render.
+    assert [(a["id"], a["state"]) for a in scoped.paginate("/agents")] == [(out["agent_id"], "ENABLED")]
+    [dash] = [d for d in scoped.paginate("/dashboards") if d["purpose"] == "custom"]
+    [widget] = dash["widgets"]
+    assert scoped.get(f"/snippets/{widget['snippet_id']}")["name"] == "customer-installs-by-state"
+    [preview] = scoped.paginate("/installs")
+    [host] = scoped.paginate(f"/installs/{preview['id']}/preview_hostnames")
+    render = scoped.get(f"/installs/{preview['id']}/renders/{host['binding']['render_id']}")
+    assert render["state"] == "deployed" and out["preview_hostname"] == host["hostname"]
     exported = pulumi("stack", "export")
     for value in secrets.values():
         assert value not in exported and value not in up
@@ -281,3 +291,7 @@ def test_seller_estate_example(
     assert list(scoped.paginate(f"/workspaces/{ws}/custom_domains")) == []
     assert [s for s in scoped.paginate("/secrets") if s["name"] in ("webhook-signing", "hcloud-token")] == []
     assert api.get(f"/workspaces/{ws}/subdomain")["name"] == "acme-apps"  # documented: the name stays
+    assert [a["state"] for a in scoped.paginate("/agents")] == ["ARCHIVED"]  # documented: destroy archives
+    assert [d for d in scoped.paginate("/dashboards") if d["purpose"] == "custom"] == []
+    assert [s["archived_at"] is not None for s in scoped.paginate("/snippets")] == [True]
+    assert list(scoped.paginate("/installs")) == []
