@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi.dynamic as dyn
-
 from ..client import api_path
-from ._fields import ETAG, Field, is_unknown
+from ._fields import ETAG, Field
 from ._generated import OrganizationInvitationArgs, OrganizationInvitationArgsDict, OrganizationInvitationBase
 from ._provider import AkuaProvider, Context
 
@@ -18,6 +16,11 @@ __all__ = [
     "OrganizationInvitationArgsDict",
     "OrganizationInvitationProvider",
 ]
+
+
+def _email_as_stored(email: Any) -> Any:
+    """The API stores emails lower-cased: compare and store them that way, or every refresh diffs."""
+    return email.strip().lower() if isinstance(email, str) else email
 
 
 class OrganizationInvitationProvider(AkuaProvider):
@@ -60,6 +63,7 @@ class OrganizationInvitationProvider(AkuaProvider):
             max_length=320,
             pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
             ours=True,
+            normalize=_email_as_stored,
         ),
         Field.create_only("role", str, "Role granted on acceptance.", default="member"),
         Field.output("status", str, "pending, accepted or canceled."),
@@ -67,13 +71,6 @@ class OrganizationInvitationProvider(AkuaProvider):
         Field.output("expires_at", int, "Expiry, Unix seconds."),
         ETAG,
     )
-
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
-        # The API stores emails lower-cased: compare and store them that way, or every refresh diffs.
-        email = news.get("email")
-        if isinstance(email, str) and not is_unknown(email):
-            news = {**news, "email": email.strip().lower()}
-        return super().check(olds, news)
 
     def _pending(self, ctx: Context, org: str) -> list[dict[str, Any]]:
         return list(ctx.client.paginate(api_path("/organizations/{}/invitations", org)))

@@ -150,6 +150,7 @@ class SecretProvider(AkuaProvider):
     # ---- the value: compared by hash, never stored in outputs ----
 
     def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[Field]:
+        # State keeps only a salted hash of the value, so the value compares by hash (no declaration says that).
         out = [f for f in super().changed_fields(olds, news) if f.name != "value"]
         new = news.get("value")
         if new is not None and (is_unknown(new) or not _same_value(str(new), olds.get("value_hash"))):
@@ -157,6 +158,7 @@ class SecretProvider(AkuaProvider):
         return out
 
     def _outputs(self, inputs: Mapping[str, Any], obj: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, Any]:
+        # The value never enters outputs; its hash and version do, by rules no declaration expresses.
         outs = super()._outputs(inputs, obj, prior)
         outs.pop("value", None)
         declared = inputs.get("value")

@@ -71,6 +71,7 @@ class StripeSubscriptionProvider(StripeProvider):
         return super().validate(inputs)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> Any:
+        # A default that depends on another field (net 30 for send_invoice only): no declaration says that.
         result = super().check(olds, news)
         if result.inputs.get("collection_method") == "send_invoice" and result.inputs.get("days_until_due") is None:
             result.inputs["days_until_due"] = 30  # our default: net 30
