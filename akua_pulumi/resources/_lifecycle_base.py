@@ -145,6 +145,11 @@ class LifecycleBase(dyn.ResourceProvider, Generic[ClientT]):
         """The create request: each field sent on create that has a value, in its wire shape."""
         return _wire.create_body(self.all_fields(), inputs)
 
+    def sent_after_create(self, inputs: Mapping[str, Any]) -> set[str]:
+        """The fields ``inputs`` sets that only an update sends (``send="update"``): a create follows up
+        with ``update_body(inputs, sent_after_create(inputs))``."""
+        return {f.name for f in self.all_fields() if f.sent_on == {"update"} and inputs.get(f.name) is not None}
+
     def update_body(self, inputs: Mapping[str, Any], changed: set[str]) -> dict[str, Any]:
         """The update request for the ``changed`` fields sent on update (removed ones cleared)."""
         return _wire.update_body(self.all_fields(), inputs, changed, self.clear_value)

@@ -47,7 +47,7 @@ class MembershipProvider(AkuaProvider):
         parent, user = inputs[self.parent_field], inputs["user_id"]
         ctx.client.post(
             self._path(parent),
-            json={"user_id": user, "role": inputs["role"]},
+            json=self.create_body(inputs),
             if_match=self.parent_etag(ctx, parent),
             idempotency_key=ctx.idempotency_key("add"),
         )
@@ -67,7 +67,7 @@ class MembershipProvider(AkuaProvider):
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
         parent, _, user = id_.partition("/")
-        ctx.client.patch(self._path(parent, user), json={"role": inputs["role"]}, if_match=state.get("etag"))
+        ctx.client.patch(self._path(parent, user), json=self.update_body(inputs, changed), if_match=state.get("etag"))
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         parent, _, user = id_.partition("/")

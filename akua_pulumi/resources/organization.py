@@ -32,19 +32,20 @@ class OrganizationProvider(AkuaProvider):
     fields = (
         Field.updatable("name", str, "Display name (2-50 letters, digits, inner spaces and -'&.).", required=True),
         Field.updatable("slug", str, "URL slug (3-39 lower-case letters, digits, dashes).", server_default=True),
-        Field.updatable("icon", str, "Icon URL (set through update after create).", server_default=True),
+        Field.updatable("icon", str, "Icon URL (set through update after create).", server_default=True, send="update"),
         CREATED_AT,
         ETAG,
     )
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body = {k: inputs[k] for k in ("name", "slug") if inputs.get(k) is not None}
+        body = self.create_body(inputs)
         created = ctx.client.post("/organizations", json=body, idempotency_key=ctx.idempotency_key("create"))
         # Read back: a replayed key may name an organization deleted since (404 -> next key).
         org: dict[str, Any] = ctx.client.get(api_path("/organizations/{}", created["id"]))
-        if inputs.get("icon") is not None:  # the icon is settable only through update
+        later = self.sent_after_create(inputs)  # the icon is settable only through update
+        if later:
             ctx.client.patch(
-                api_path("/organizations/{}", org["id"]), json={"icon": inputs["icon"]}, if_match=org["etag"]
+                api_path("/organizations/{}", org["id"]), json=self.update_body(inputs, later), if_match=org["etag"]
             )
             org = ctx.client.get(api_path("/organizations/{}", org["id"]))
         return org
@@ -62,7 +63,7 @@ class OrganizationProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body = {k: inputs[k] for k in sorted(changed)}
+        body = self.update_body(inputs, changed)
         ctx.client.patch(api_path("/organizations/{}", id_), json=body, if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:

@@ -30,7 +30,14 @@ class OrganizationMemberProvider(MembershipProvider):
     members_path = "/organizations/{parent}/members"
     fields = (
         Field.create_only(
-            "organization_id", str, "The organization.", required=True, min_length=1, max_length=54, ours=True
+            "organization_id",
+            str,
+            "The organization.",
+            required=True,
+            min_length=1,
+            max_length=54,
+            ours=True,
+            send="never",  # a path segment: /organizations/{organization_id}/members
         ),
         Field.create_only("user_id", str, "The user to add.", required=True, min_length=1, ours=True),
         Field.updatable("role", str, "owner, admin or member.", default="member"),

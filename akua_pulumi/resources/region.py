@@ -40,8 +40,7 @@ class RegionProvider(AkuaProvider):
         return list(ctx.client.paginate("/regions"))
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body = {k: inputs[k] for k in ("name", "icon") if inputs.get(k) is not None}
-        return dict(ctx.client.post("/regions", json=body))
+        return dict(ctx.client.post("/regions", json=self.create_body(inputs)))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         return next((r for r in self._list(ctx) if r["id"] == id_), None)

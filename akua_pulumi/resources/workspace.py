@@ -62,7 +62,7 @@ class WorkspaceProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body = {k: inputs[k] for k in sorted(changed)}
+        body = self.update_body(inputs, changed)
         ctx.client.patch(api_path("/workspaces/{}", id_), json=body, if_match=state["etag"])
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
