@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 else:
     AkuaContext = Context
 
-__all__ = ["WORKSPACE_FIELD", "AkuaContext", "AkuaProvider"]
+__all__ = ["WORKSPACE_FIELD", "AkuaContext", "AkuaProvider", "operations"]
 
 #: The workspace a scoped resource lives in; defaults to the ``akua:workspace`` provider config.
 WORKSPACE_FIELD = Field.create_only(
@@ -35,6 +35,28 @@ WORKSPACE_FIELD = Field.create_only(
     ours=True,
     send="never",  # sent as the akua-context header, not in bodies
 )
+
+Steps = tuple[str, ...] | str | None
+
+
+def operations(
+    family: str,
+    *,
+    create: Steps = "create",
+    read: Steps = "get",
+    update: Steps = "update",
+    delete: Steps = "delete",
+    **more: Steps,
+) -> dict[str, tuple[str, ...]]:
+    """A provider's ``step_operations`` from the contract's operationIds within ``family``
+    (``operations("products", delete="archive")``): each step names one operation or a tuple of them,
+    ``()`` when the step calls nothing, ``None`` when the resource has no such step."""
+    steps = {"create": create, "read": read, "update": update, **more, "delete": delete}
+    return {
+        step: tuple(f"{family}.{op}" for op in ((ops,) if isinstance(ops, str) else ops))
+        for step, ops in steps.items()
+        if ops is not None
+    }
 
 
 class AkuaProvider(LifecycleProvider["AkuaClient"]):

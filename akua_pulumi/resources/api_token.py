@@ -8,6 +8,7 @@ from typing import Any
 
 from ..client import api_path
 from ..errors import NotFound
+from ._akua import operations
 from ._fields import CREATED_AT, Field
 from ._generated import ApiTokenArgs, ApiTokenArgsDict, ApiTokenBase
 from ._provider import AkuaProvider, Context, log
@@ -22,7 +23,7 @@ class ApiTokenProvider(AkuaProvider):
     interrupted create is recovered by name, so a retry never mints a second token."""
 
     type_name = "akua:ApiToken"
-    step_operations = {"create": ("apiTokens.create",), "read": ("apiTokens.list",), "delete": ("apiTokens.revoke",)}
+    step_operations = operations("apiTokens", read="list", update=None, delete="revoke")
     natural_key = ("name",)
     contract_ops = ("apiTokens.create",)
     precheck_natural_key = True

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field
 from ._generated import CloudflareConnectionArgs, CloudflareConnectionArgsDict, CloudflareConnectionBase
 from ._provider import AkuaProvider, AkuaResourceError, Context
@@ -34,11 +35,9 @@ class CloudflareConnectionProvider(AkuaProvider):
     """
 
     type_name = "akua:CloudflareConnection"
-    step_operations = {
-        "create": ("cloudflare.createCredential",),
-        "read": ("cloudflare.listCredentials",),
-        "delete": ("cloudflare.deleteCredential",),
-    }
+    step_operations = operations(
+        "cloudflare", create="createCredential", read="listCredentials", update=None, delete="deleteCredential"
+    )
     contract_ops = ("cloudflare.createCredential",)
     natural_key = ("name",)
     fields = (

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, HTML_URL, OMIT, Field
 from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
 from ._provider import AkuaProvider, Context
@@ -24,12 +25,9 @@ class ClusterProvider(AkuaProvider):
     """
 
     type_name = "akua:Cluster"
-    step_operations = {
-        "create": ("clusters.create", "clusters.import", "clusters.getKubeconfig"),
-        "read": ("clusters.get",),
-        "update": ("clusters.update", "clusters.suspend", "clusters.resume"),
-        "delete": ("clusters.delete",),
-    }
+    step_operations = operations(
+        "clusters", create=("create", "import", "getKubeconfig"), update=("update", "suspend", "resume")
+    )
     idempotent_create = True
     contract_ops = ("clusters.create", "clusters.import", "clusters.update")
     fields = (

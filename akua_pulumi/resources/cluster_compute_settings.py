@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import Field
 from ._generated import ClusterComputeSettingsArgs, ClusterComputeSettingsArgsDict, ClusterComputeSettingsBase
 from ._provider import AkuaProvider, Context, log
@@ -31,12 +32,9 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     """
 
     type_name = "akua:ClusterComputeSettings"
-    step_operations = {
-        "create": ("clusters.updateComputeSettings",),
-        "read": ("clusters.getComputeSettings",),
-        "update": ("clusters.updateComputeSettings",),
-        "delete": (),
-    }
+    step_operations = operations(
+        "clusters", create="updateComputeSettings", read="getComputeSettings", update="updateComputeSettings", delete=()
+    )
     contract_ops = ("clusters.updateComputeSettings",)
     fields = (
         Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54, ours=True),

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, Field, Kind, is_unknown
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
 from ._provider import AkuaProvider, Context
@@ -40,12 +41,7 @@ class ComputeConfigProvider(AkuaProvider):
     """
 
     type_name = "akua:ComputeConfig"
-    step_operations = {
-        "create": ("computeConfigs.create",),
-        "read": ("computeConfigs.get",),
-        "update": ("computeConfigs.update",),
-        "delete": ("computeConfigs.delete",),
-    }
+    step_operations = operations("computeConfigs")
     contract_ops = ("computeConfigs.create", "computeConfigs.update")
     idempotent_create = True
     fields = (

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, operation_timeout
 from ._generated import CustomDomainArgs, CustomDomainArgsDict, CustomDomainBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -57,12 +58,7 @@ class CustomDomainProvider(AkuaProvider):
     """
 
     type_name = "akua:CustomDomain"
-    step_operations = {
-        "create": ("customDomains.create",),
-        "read": ("customDomains.get",),
-        "update": ("customDomains.update",),
-        "delete": ("customDomains.delete",),
-    }
+    step_operations = operations("customDomains")
     contract_ops = ("customDomains.create", "customDomains.update")
     natural_key = ("hostname",)
     precheck_natural_key = True

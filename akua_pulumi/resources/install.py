@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import ETAG, HTML_URL, OPERATION_TIMEOUT, SEMVER, Field, operation_timeout
 from ._generated import InstallArgs, InstallArgsDict, InstallBase
 from ._provider import AkuaProvider, AkuaResourceError, Context, StaleReplayError, wait_for
@@ -32,12 +33,7 @@ class InstallProvider(AkuaProvider):
     """
 
     type_name = "akua:Install"
-    step_operations = {
-        "create": ("installs.create",),
-        "read": ("installs.get",),
-        "update": ("installs.updateVersion", "installs.setAutomaticUpdates"),
-        "delete": ("installs.delete",),
-    }
+    step_operations = operations("installs", update=("updateVersion", "setAutomaticUpdates"))
     contract_ops = ("installs.create", "installs.updateVersion")
     idempotent_create = True
     fields = (

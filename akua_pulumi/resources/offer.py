@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, Field, is_unknown
 from ._generated import OfferArgs, OfferArgsDict, OfferBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -75,7 +76,7 @@ class OfferProvider(AkuaProvider):
     """
 
     type_name = "akua:Offer"
-    step_operations = {"create": ("offers.create",), "read": ("offers.get",), "delete": ("offers.archive",)}
+    step_operations = operations("offers", update=None, delete="archive")
     contract_ops = ("offers.create",)
     idempotent_create = True
     fields = (

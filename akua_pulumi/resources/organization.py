@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import OrganizationArgs, OrganizationArgsDict, OrganizationBase
 from ._provider import AkuaProvider, Context
@@ -19,12 +20,7 @@ class OrganizationProvider(AkuaProvider):
     """Lifecycle of ``/organizations``. PATCH answers ``{ok: true}``, so updates are read back."""
 
     type_name = "akua:Organization"
-    step_operations = {
-        "create": ("organizations.create",),
-        "read": ("organizations.get",),
-        "update": ("organizations.update",),
-        "delete": ("organizations.delete",),
-    }
+    step_operations = operations("organizations")
     contract_ops = ("organizations.create", "organizations.update")
     workspace_scoped = False
     natural_key = ("slug",)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import ETAG, Field
 from ._generated import OrganizationInvitationArgs, OrganizationInvitationArgsDict, OrganizationInvitationBase
 from ._provider import AkuaProvider, Context
@@ -32,11 +33,9 @@ class OrganizationInvitationProvider(AkuaProvider):
     """
 
     type_name = "akua:OrganizationInvitation"
-    step_operations = {
-        "create": ("organizations.createInvitation",),
-        "read": ("organizations.listInvitations",),
-        "delete": ("organizations.cancelInvitation",),
-    }
+    step_operations = operations(
+        "organizations", create="createInvitation", read="listInvitations", update=None, delete="cancelInvitation"
+    )
     contract_ops = ("organizations.createInvitation",)
     workspace_scoped = False
     natural_key = ("email",)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import Field
 from ._generated import OrganizationMemberArgs, OrganizationMemberArgsDict, OrganizationMemberBase
 from ._membership import MembershipProvider
@@ -18,12 +19,9 @@ class OrganizationMemberProvider(MembershipProvider):
     changes and removal need the member's. There is no single-member GET: reads list and filter."""
 
     type_name = "akua:OrganizationMember"
-    step_operations = {
-        "create": ("organizations.addMember",),
-        "read": ("organizations.listMembers",),
-        "update": ("organizations.updateMemberRole",),
-        "delete": ("organizations.removeMember",),
-    }
+    step_operations = operations(
+        "organizations", create="addMember", read="listMembers", update="updateMemberRole", delete="removeMember"
+    )
     contract_ops = ("organizations.addMember", "organizations.updateMemberRole")
     workspace_scoped = False
     parent_field = "organization_id"

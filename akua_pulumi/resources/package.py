@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import PackageArgs, PackageArgsDict, PackageBase
 from ._provider import AkuaProvider, Context
@@ -24,11 +25,7 @@ class PackageProvider(AkuaProvider):
     """
 
     type_name = "akua:Package"
-    step_operations = {
-        "create": ("packages.importPublished", "packages.create"),
-        "read": ("packages.get",),
-        "delete": ("packages.delete",),
-    }
+    step_operations = operations("packages", create=("importPublished", "create"), update=None)
     contract_ops = ("packages.create", "packages.importPublished")
     idempotent_create = True
     fields = (

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, operation_timeout
 from ._generated import PreviewHostnameArgs, PreviewHostnameArgsDict, PreviewHostnameBase
 from ._provider import AkuaProvider, Context
@@ -25,12 +26,7 @@ class PreviewHostnameProvider(AkuaProvider):
     """
 
     type_name = "akua:PreviewHostname"
-    step_operations = {
-        "create": ("previewHostnames.bindPinned", "previewHostnames.bindFloating"),
-        "read": ("previewHostnames.get",),
-        "update": ("previewHostnames.bindFloating",),
-        "delete": ("previewHostnames.delete",),
-    }
+    step_operations = operations("previewHostnames", create=("bindPinned", "bindFloating"), update="bindFloating")
     contract_ops = ("previewHostnames.bindFloating", "previewHostnames.bindPinned")
     natural_key = ("install_id", "track")
     precheck_natural_key = True

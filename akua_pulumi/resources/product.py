@@ -8,6 +8,7 @@ from typing import Any
 
 from ..client import api_path
 from ..errors import Conflict, EtagMismatch
+from ._akua import operations
 from ._fields import ETAG, HTML_URL, OMIT, SEMVER, Field
 from ._generated import ProductArgs, ProductArgsDict, ProductBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -37,12 +38,7 @@ class ProductProvider(AkuaProvider):
     """
 
     type_name = "akua:Product"
-    step_operations = {
-        "create": ("products.create",),
-        "read": ("products.get",),
-        "update": ("products.update",),
-        "delete": ("products.archive",),
-    }
+    step_operations = operations("products", delete="archive")
     natural_key = ("name",)
     precheck_natural_key = True
     idempotent_create = True

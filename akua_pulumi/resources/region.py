@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from ._akua import operations
 from ._fields import CREATED_AT, Field
 from ._generated import RegionArgs, RegionArgsDict, RegionBase
 from ._provider import AkuaProvider, Context
@@ -24,7 +25,7 @@ class RegionProvider(AkuaProvider):
     """
 
     type_name = "akua:Region"
-    step_operations = {"create": ("regions.create",), "read": ("regions.list",), "delete": ()}
+    step_operations = operations("regions", read="list", update=None, delete=())
     contract_ops = ("regions.create",)
     natural_key = ("name",)
     precheck_natural_key = True

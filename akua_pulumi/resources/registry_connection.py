@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field, is_unknown
 from ._generated import RegistryConnectionArgs, RegistryConnectionArgsDict, RegistryConnectionBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -40,11 +41,9 @@ class RegistryConnectionProvider(AkuaProvider):
     """
 
     type_name = "akua:RegistryConnection"
-    step_operations = {
-        "create": ("registry.createCredential",),
-        "read": ("registry.listCredentials",),
-        "delete": ("registry.deleteCredential",),
-    }
+    step_operations = operations(
+        "registry", create="createCredential", read="listCredentials", update=None, delete="deleteCredential"
+    )
     contract_ops = ("registry.createCredential",)
     natural_key = ("name",)
     idempotent_create = True

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..client import api_path
 from ..errors import Conflict
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field, is_unknown
 from ._generated import SecretArgs, SecretArgsDict, SecretBase
 from ._provider import AkuaProvider, Context, StaleReplayError, log
@@ -63,13 +64,12 @@ class SecretProvider(AkuaProvider):
     """
 
     type_name = "akua:Secret"
-    step_operations = {
-        "create": ("secrets.create", "secrets.update"),
-        "read": ("secrets.get",),
-        "update": ("secrets.update", "secrets.createVersion", "secrets.disableVersion"),
-        "adopt": ("secrets.accessVersion",),
-        "delete": ("secrets.delete",),
-    }
+    step_operations = operations(
+        "secrets",
+        create=("create", "update"),
+        update=("update", "createVersion", "disableVersion"),
+        adopt="accessVersion",
+    )
     # Not secrets.create: its body is a oneOf per kind, each branch allowing one kind only; kind and
     # value are checked here (the eight kinds, and a webhook_signing value of 16 characters or more).
     contract_ops = ("secrets.update",)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..client import api_path
 from ..rules import SLUG_PATTERN, slugify
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import WorkspaceArgs, WorkspaceArgsDict, WorkspaceBase
 from ._provider import AkuaProvider, Context
@@ -18,12 +19,7 @@ class WorkspaceProvider(AkuaProvider):
     """Lifecycle of ``/workspaces``."""
 
     type_name = "akua:Workspace"
-    step_operations = {
-        "create": ("workspaces.create",),
-        "read": ("workspaces.get",),
-        "update": ("workspaces.update",),
-        "delete": ("workspaces.delete",),
-    }
+    step_operations = operations("workspaces")
     workspace_scoped = False
     natural_key = ("slug",)
     contract_ops = ("workspaces.create", "workspaces.update")

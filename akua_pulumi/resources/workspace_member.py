@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._akua import operations
 from ._fields import Field
 from ._generated import WorkspaceMemberArgs, WorkspaceMemberArgsDict, WorkspaceMemberBase
 from ._membership import MembershipProvider
@@ -17,12 +18,9 @@ class WorkspaceMemberProvider(MembershipProvider):
     write is read back by listing the members (the list is not paginated)."""
 
     type_name = "akua:WorkspaceMember"
-    step_operations = {
-        "create": ("workspaces.addMember",),
-        "read": ("workspaces.listMembers",),
-        "update": ("workspaces.updateMember",),
-        "delete": ("workspaces.removeMember",),
-    }
+    step_operations = operations(
+        "workspaces", create="addMember", read="listMembers", update="updateMember", delete="removeMember"
+    )
     parent_field = "workspace_id"
     members_path = "/workspaces/{parent}/members"
     contract_ops = ("workspaces.addMember", "workspaces.updateMember")

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, Field, operation_timeout
 from ._generated import WorkspaceSubdomainArgs, WorkspaceSubdomainArgsDict, WorkspaceSubdomainBase
 from ._provider import AkuaProvider, Context, log
@@ -28,12 +29,7 @@ class WorkspaceSubdomainProvider(AkuaProvider):
     """
 
     type_name = "akua:WorkspaceSubdomain"
-    step_operations = {
-        "create": ("workspaceSubdomains.setName",),
-        "read": ("workspaceSubdomains.get",),
-        "update": ("workspaceSubdomains.setName",),
-        "delete": (),
-    }
+    step_operations = operations("workspaceSubdomains", create="setName", update="setName", delete=())
     contract_ops = ("workspaceSubdomains.setName",)
     fields = (
         Field.updatable(

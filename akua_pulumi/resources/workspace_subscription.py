@@ -9,6 +9,7 @@ from typing import Any
 from ..client import api_path
 from ..errors import UNKNOWN_OUTCOME
 from ..rules import TIERS
+from ._akua import operations
 from ._fields import Field
 from ._generated import WorkspaceSubscriptionArgs, WorkspaceSubscriptionArgsDict, WorkspaceSubscriptionBase
 from ._provider import AkuaProvider, Context, wait_for
@@ -32,12 +33,13 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
     """
 
     type_name = "akua:WorkspaceSubscription"
-    step_operations = {
-        "create": ("workspaces.changeSubscriptionTier",),
-        "read": ("workspaces.getSubscription",),
-        "update": ("workspaces.changeSubscriptionTier",),
-        "delete": (),
-    }
+    step_operations = operations(
+        "workspaces",
+        create="changeSubscriptionTier",
+        read="getSubscription",
+        update="changeSubscriptionTier",
+        delete=(),
+    )
     fields = (
         Field.updatable("tier", str, "free, pro or enterprise.", required=True, choices=TIERS, ours=True),
         Field.output("status", str, "Subscription status."),
