@@ -73,18 +73,32 @@ def _state(obj: Obj | None, key: str, wanted: set[str], what: str, rid: str) -> 
     )
 
 
+#: The state a permission needs its cluster or product in (a resource_state check after ownership).
+_NEEDS_STATE: dict[str, set[str]] = {
+    "clusters.suspend": {"active"},
+    "clusters.resume": {"suspended"},
+    "installs.create": {"active"},
+    "machines.create": {"active", "pending", "suspended"},
+    "products.archive": {"active"},
+    "products.unarchive": {"archived"},
+    "products.inspect_offer_creation": {"active"},
+}
+
+
+def _owned(tx: Tx, kind: str, rid: str, ws_id: str, name: str) -> tuple[Obj | None, list[Check]]:
+    """The object, and the checks that it is the workspace's and (``_NEEDS_STATE``) in the state ``name`` needs."""
+    obj, owned = _exists(tx, kind, rid, ws_id, kind)
+    out = [owned]
+    if name in _NEEDS_STATE:
+        out.append(_state(obj, "state", _NEEDS_STATE[name], kind, rid))
+    return obj, out
+
+
 def _cluster_checks(tx: Tx, perm: Permission, ws_id: str, res: Reason) -> list[Check]:
     cid = str(res.get("cluster_id"))
-    cluster, owned = _exists(tx, "cluster", cid, ws_id, "cluster")
-    out = [owned]
     name = perm.name
-    if name == "clusters.suspend":
-        out.append(_state(cluster, "state", {"active"}, "cluster", cid))
-    elif name == "clusters.resume":
-        out.append(_state(cluster, "state", {"suspended"}, "cluster", cid))
-    elif name == "installs.create":
-        out.append(_state(cluster, "state", {"active"}, "cluster", cid))
-    elif name == "clusters.delete":
+    cluster, out = _owned(tx, "cluster", cid, ws_id, name)
+    if name == "clusters.delete":
         installs = installs_on(tx, cid) if cluster else []
         out.append(
             Check("resource_state", lambda: not installs, f"cluster {cid} still has installs: {', '.join(installs)}")
@@ -93,7 +107,6 @@ def _cluster_checks(tx: Tx, perm: Permission, ws_id: str, res: Reason) -> list[C
         managed = (cluster or {}).get("provider") == "managed_kaas" and (cluster or {}).get("state") != "deleting"
         out.append(Check("resource_state", lambda: managed, f"cluster {cid} is not a managed_kaas cluster in service"))
     elif name == "machines.create":
-        out.append(_state(cluster, "state", {"active", "pending", "suspended"}, "cluster", cid))
         out += _quota(tx, ws_id, "compute.max_machines", "compute/machines")
     elif name.startswith("machines."):
         mid = str(res.get("machine_id"))
@@ -145,16 +158,9 @@ def _pin_resolves(tx: Tx, product: Obj | None) -> bool:
 
 def _product_checks(tx: Tx, perm: Permission, ws_id: str, res: Reason) -> list[Check]:
     pid = str(res.get("product_id"))
-    product, owned = _exists(tx, "product", pid, ws_id, "product")
-    out = [owned]
     name = perm.name
-    if name == "products.archive":
-        out.append(_state(product, "state", {"active"}, "product", pid))
-    elif name == "products.unarchive":
-        out.append(_state(product, "state", {"archived"}, "product", pid))
-    elif name in ("products.inspect_readiness", "products.inspect_offer_creation"):
-        if name == "products.inspect_offer_creation":
-            out.append(_state(product, "state", {"active"}, "product", pid))
+    product, out = _owned(tx, "product", pid, ws_id, name)
+    if name in ("products.inspect_readiness", "products.inspect_offer_creation"):
         ready = _pin_resolves(tx, product)
         out.append(Check("relationship", lambda: ready, f"product {pid}'s pin resolves to no published version"))
     return out
