@@ -17,7 +17,7 @@ from typing import Any
 
 from ...roles import ROLE_RANK
 from ..db import Obj, Tx
-from ..errors import LocalConflict, LocalEtagMismatch
+from ..errors import LocalConflict, LocalEtagMismatch, ValidationFailed
 from ..util import now
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Runtime",
     "bump",
     "check_etag",
+    "closed_body",
     "list_route",
     "matching",
     "reactivate",
@@ -181,6 +182,16 @@ def check_etag(obj: Obj, if_match: str | None, key: str = "etag") -> None:
     """409 ABORTED when ``If-Match`` is given and differs from ``obj[key]``."""
     if if_match is not None and if_match != obj[key]:
         raise LocalEtagMismatch(obj[key])
+
+
+def closed_body(b: Any, allowed: set[str]) -> Obj:
+    """``b`` as a JSON object holding only ``allowed`` keys (a 400 naming the first other key)."""
+    if not isinstance(b, dict):
+        raise ValidationFailed("body: a JSON object is required", path=["body"])
+    for key in b:
+        if key not in allowed:
+            raise ValidationFailed(f"{key}: unknown field", path=["body", key])
+    return b
 
 
 def bump(obj: Obj, key: str = "etag") -> Obj:

@@ -12,7 +12,7 @@ from typing import Any
 from ..db import Obj, Store, Tx
 from ..errors import LocalConflict, Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Req, Runtime, bump, check_etag, public, route
+from . import Req, Runtime, bump, check_etag, closed_body, public, route
 from . import secrets as _secrets  # noqa: F401  (loaded first: its delete is wrapped below)
 from . import workspaces as _workspaces  # noqa: F401  (loaded first: its create is wrapped below)
 from .authz import accessible_workspaces
@@ -27,6 +27,12 @@ DEFAULT_POLICY: Obj = {
     "billing_mode": "PLATFORM_SUBSCRIPTION",
     "credential_secret_id": None,
     "allowed_models": ["akua-default"],
+}
+DEFAULT_RUNTIME: Obj = {
+    "execution_environment": "CODE_MODE_FIRST",
+    "filesystem": "read_only",
+    "shell": "none",
+    "browser": "none",
 }
 USAGE = {
     "provider_cost_cents": 0,
@@ -125,12 +131,7 @@ def seed_templates(tx: Tx) -> None:
             },
             "trigger_filters": [{"type": trigger, "resource_types": ["install"], "states": ["failed"]}],
             "model_policy": dict(DEFAULT_POLICY),
-            "runtime_policy": {
-                "execution_environment": "CODE_MODE_FIRST",
-                "filesystem": "read_only",
-                "shell": "none",
-                "browser": "none",
-            },
+            "runtime_policy": dict(DEFAULT_RUNTIME),
             "remediation_policy": None,
             "grants": [{"resource": "installs", "actions": ["read"]}],
             "created_at": ts,
@@ -335,18 +336,9 @@ def _capabilities(b: Obj) -> list[str]:
     return list(dict.fromkeys(caps))
 
 
-def _closed(b: Any, allowed: set[str]) -> Obj:
-    if not isinstance(b, dict):
-        raise ValidationFailed("body: a JSON object is required", path=["body"])
-    for key in b:
-        if key not in allowed:
-            raise ValidationFailed(f"{key}: unknown field", path=["body", key])
-    return b
-
-
 def add_skill(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, Any]:
     """``POST /_local/agent_skills {workspace_id, name, description?, version?, capabilities?}``."""
-    b = _closed(b, {"workspace_id", "name", "description", "version", "capabilities"})
+    b = closed_body(b, {"workspace_id", "name", "description", "version", "capabilities"})
     ws_id, name = _text(b, "workspace_id", limit=53), _text(b, "name", limit=120)
     with store.tx() as tx:
         if tx.get("workspace", ws_id) is None:
@@ -372,7 +364,7 @@ def add_skill(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int
 
 def add_template(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, Any]:
     """``POST /_local/agent_templates {name, instructions, description?, capabilities?}`` (global)."""
-    b = _closed(b, {"name", "instructions", "description", "capabilities"})
+    b = closed_body(b, {"name", "instructions", "description", "capabilities"})
     name = _text(b, "name", limit=120)
     with store.tx() as tx:
         seed_templates(tx)
@@ -387,12 +379,7 @@ def add_template(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[
             "ambient": dict(DEFAULT_AMBIENT),
             "trigger_filters": [],
             "model_policy": dict(DEFAULT_POLICY),
-            "runtime_policy": {
-                "execution_environment": "CODE_MODE_FIRST",
-                "filesystem": "read_only",
-                "shell": "none",
-                "browser": "none",
-            },
+            "runtime_policy": dict(DEFAULT_RUNTIME),
             "remediation_policy": None,
             "grants": [],
             "created_at": ts,

@@ -15,7 +15,7 @@ from ...contract import is_email
 from ..db import Obj, Store, Tx
 from ..errors import Forbidden, LocalConflict, LocalNotFound, Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Principal, Req, Runtime, bump, public, route
+from . import Principal, Req, Runtime, bump, closed_body, public, route
 from .authz import effective_role
 from .offers import status_of
 
@@ -129,18 +129,9 @@ def _string(b: Obj, key: str, required: bool = True) -> str | None:
     return v
 
 
-def _closed(b: Any, allowed: set[str]) -> Obj:
-    if not isinstance(b, dict):
-        raise ValidationFailed("body: a JSON object is required", path=["body"])
-    for key in b:
-        if key not in allowed:
-            raise ValidationFailed(f"{key}: unknown field", path=["body", key])
-    return b
-
-
 def seed(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, Any]:
     """``POST /_local/order_drafts {offer_id, customer_user_id, customer_email?}``: a draft in ``auth``."""
-    b = _closed(b, {"offer_id", "customer_user_id", "customer_email"})
+    b = closed_body(b, {"offer_id", "customer_user_id", "customer_email"})
     offer_id, uid = _string(b, "offer_id"), _string(b, "customer_user_id")
     email = _string(b, "customer_email", required=False)
     if email is not None and not is_email(email):
@@ -235,7 +226,7 @@ def _start_install(tx: Tx, rt: Runtime, d: Obj, offer: Obj) -> None:
 
 def advance(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, Any]:
     """``POST /_local/order_drafts/{id}:advance {workspace_id?, cluster_id?, field_values?, pay?}``: one phase on."""
-    b = _closed(b, {"workspace_id", "cluster_id", "field_values", "pay"})
+    b = closed_body(b, {"workspace_id", "cluster_id", "field_values", "pay"})
     with store.tx() as tx:
         d = _draft(tx, p["id"])
         offer = tx.must("offer", d["offer_id"], what="offer")
@@ -298,7 +289,7 @@ def advance(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, 
 
 def terminate(store: Store, rt: Runtime, p: dict[str, str], b: Any) -> tuple[int, Any]:
     """``POST /_local/order_drafts/{id}:terminate {reason}``: through ``cleaning_up`` to ``terminated``."""
-    b = _closed(b, {"reason"})
+    b = closed_body(b, {"reason"})
     reason = _string(b, "reason")
     if reason not in REASONS:
         raise ValidationFailed(f"reason: one of {', '.join(REASONS)}", path=["body", "reason"])
