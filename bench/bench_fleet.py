@@ -240,7 +240,7 @@ def run_fleet(
 
 
 def _median(runs: list[dict[str, Any]], phase: str, key: str) -> float:
-    return statistics.median(r[phase][key] for r in runs)
+    return float(statistics.median(r[phase][key] for r in runs))
 
 
 def main(argv: list[str] | None = None) -> int:
