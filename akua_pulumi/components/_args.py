@@ -7,7 +7,7 @@ customers file then come from that field (``provider_class.field_map()``), never
     @dataclass(frozen=True)
     class MemberArgs(LayoutArgs):
         user_id: Annotated[str, Bound(WorkspaceMember)]
-        role: Annotated[str, Bound(WorkspaceMember)] = "member"
+        role: Annotated[str, Bound(WorkspaceMember)] = declared_default(WorkspaceMember, "role")
 
 Constructing the dataclass checks every bound value with the resource's own ``Field.validate`` and
 then the resource's cross-field rules (``provider.validate``), so a layout rejects exactly what the
@@ -33,7 +33,7 @@ from ..errors import AkuaError
 from ..resources._fields import Field
 from ..resources._resource import AkuaResource
 
-__all__ = ["BillingPlan", "Bound", "LayoutArgs", "LayoutArgsError", "LayoutError"]
+__all__ = ["BillingPlan", "Bound", "LayoutArgs", "LayoutArgsError", "LayoutError", "declared_default"]
 
 
 class LayoutError(AkuaError, ValueError):
@@ -57,6 +57,11 @@ class Bound:
     resource: type[AkuaResource]
     field: str | None = None
     in_file: bool = True
+
+
+def declared_default(resource: type[AkuaResource], field: str) -> Any:
+    """The default ``resource`` declares for ``field``: a bound argument's default, never a copy of it."""
+    return resource.provider_class.field_map()[field].default
 
 
 def bound_of(hint: Any) -> Bound | None:

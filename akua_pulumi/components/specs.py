@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import pulumi
 
 from ..resources import ApiToken, Cluster, ComputeConfig, Install, Machine, Region, WorkspaceMember
-from ._args import Bound, LayoutArgs
+from ._args import Bound, LayoutArgs, declared_default
 
 __all__ = ["ApiTokenArgs", "ClusterArgs", "InstallArgs", "MachinesArgs", "MemberArgs", "RegionArgs"]
 
@@ -24,7 +24,7 @@ class MemberArgs(LayoutArgs):
     """A workspace member: an Akua user id and ``admin`` or ``member``."""
 
     user_id: Annotated[str, Bound(WorkspaceMember)]
-    role: Annotated[str, Bound(WorkspaceMember)] = "member"
+    role: Annotated[str, Bound(WorkspaceMember)] = declared_default(WorkspaceMember, "role")
     adopt: Annotated[bool | None, Bound(WorkspaceMember)] = None
     adopt_id: Annotated[pulumi.Input[str] | None, Bound(WorkspaceMember)] = None
 

@@ -85,6 +85,18 @@ def test_json_file_is_equivalent(tmp_path: Path) -> None:
     assert load_customers(path) == parse_customers(data)
 
 
+def test_member_role_default_is_the_declared_one() -> None:
+    """MemberArgs.role's default, and so the file's, is WorkspaceMember's declared one (no copy)."""
+    from akua_pulumi.components import specs
+    from akua_pulumi.resources import WorkspaceMember
+
+    declared = WorkspaceMember.provider_class.field_map()["role"].default
+    assert specs.MemberArgs(user_id="u").role == declared == "member"
+    (customer,) = parse_customers({"customers": [_customer(members=[{"user_id": "u"}])]})
+    assert [m.role for m in customer.layout_args().members] == [declared]
+    assert specs.declared_default(WorkspaceMember, "role") is declared
+
+
 def test_bad_role_names_customer_and_field() -> None:
     data = {
         "customers": [
