@@ -54,7 +54,9 @@ __all__ = [
     "Field",
     "Kind",
     "is_unknown",
+    "object_id",
     "operation_timeout",
+    "path_id",
 ]
 
 #: Field attribute per JSON Schema keyword: the constraints a request schema can state.
@@ -353,6 +355,18 @@ def _format_ok(fmt: str, value: str) -> bool:
 
 
 # -- outputs many resources share: one declaration per noun ------------------------------------------
+
+
+def object_id(max_length: int) -> dict[str, Any]:
+    """The bounds we put on another object's id where the contract leaves it unbounded: 1 to
+    ``max_length`` characters (the id's prefix and body), ours to check."""
+    return {"min_length": 1, "max_length": max_length, "ours": True}
+
+
+def path_id(name: str, description: str, max_length: int) -> Field:
+    """The id of the object a child lives under: required, and a path segment, so never in a body."""
+    return Field.create_only(name, str, description, required=True, send="never", **object_id(max_length))
+
 
 CREATED_AT = Field.output("created_at", int, "Creation time, Unix seconds.")
 ETAG = Field.output("etag", str, "Revision used for optimistic concurrency.")

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import operations
-from ._fields import Field
+from ._fields import Field, object_id
 from ._generated import ClusterComputeSettingsArgs, ClusterComputeSettingsArgsDict, ClusterComputeSettingsBase
 from ._provider import AkuaProvider, Context, log
 
@@ -37,7 +37,7 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     )
     contract_ops = ("clusters.updateComputeSettings",)
     fields = (
-        Field.create_only("cluster_id", str, "The cluster.", required=True, min_length=1, max_length=54, ours=True),
+        Field.create_only("cluster_id", str, "The cluster.", required=True, **object_id(54)),
         Field.updatable(
             "auto_scaling_enabled",
             bool,

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import operations
-from ._fields import CREATED_AT, ETAG, Field, Kind, is_unknown
+from ._fields import CREATED_AT, ETAG, Field, Kind, is_unknown, object_id
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
 from ._provider import AkuaProvider, Context
 
@@ -61,9 +61,7 @@ class ComputeConfigProvider(AkuaProvider):
             "secret_id",
             str,
             "byom: Secret with the provider token.",
-            min_length=1,
-            max_length=54,
-            ours=True,
+            **object_id(54),
             send="never",
             read="credential_scope.secret_id",
         ),
@@ -71,9 +69,7 @@ class ComputeConfigProvider(AkuaProvider):
             "secret_version_id",
             str,
             "byom: pin this version of the secret.",
-            min_length=1,
-            max_length=55,
-            ours=True,
+            **object_id(55),
             send="never",
             read="credential_scope.secret_version_id",
         ),

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import operations
-from ._fields import ETAG, Field
+from ._fields import ETAG, Field, path_id
 from ._generated import OrganizationInvitationArgs, OrganizationInvitationArgsDict, OrganizationInvitationBase
 from ._provider import AkuaProvider, Context
 
@@ -43,16 +43,7 @@ class OrganizationInvitationProvider(AkuaProvider):
     #: One pending invitation per email: a replacement (new role...) must cancel the old one first.
     delete_before_replace = True
     fields = (
-        Field.create_only(
-            "organization_id",
-            str,
-            "The organization.",
-            required=True,
-            min_length=1,
-            max_length=54,
-            ours=True,
-            send="never",  # a path segment: /organizations/{organization_id}/invitations
-        ),
+        path_id("organization_id", "The organization.", 54),  # /organizations/{organization_id}/invitations
         Field.create_only(
             "email",
             str,

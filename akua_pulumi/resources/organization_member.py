@@ -6,7 +6,7 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import operations
-from ._fields import Field
+from ._fields import Field, path_id
 from ._generated import OrganizationMemberArgs, OrganizationMemberArgsDict, OrganizationMemberBase
 from ._membership import MembershipProvider
 from ._provider import Context
@@ -27,16 +27,7 @@ class OrganizationMemberProvider(MembershipProvider):
     parent_field = "organization_id"
     members_path = "/organizations/{parent}/members"
     fields = (
-        Field.create_only(
-            "organization_id",
-            str,
-            "The organization.",
-            required=True,
-            min_length=1,
-            max_length=54,
-            ours=True,
-            send="never",  # a path segment: /organizations/{organization_id}/members
-        ),
+        path_id("organization_id", "The organization.", 54),  # /organizations/{organization_id}/members
         Field.create_only("user_id", str, "The user to add.", required=True, min_length=1, ours=True),
         Field.updatable("role", str, "owner, admin or member.", default="member"),
         Field.output("email", str, "The member's email, when known."),

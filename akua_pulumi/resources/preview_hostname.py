@@ -7,7 +7,7 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import operations
-from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, operation_timeout
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, operation_timeout, path_id
 from ._generated import PreviewHostnameArgs, PreviewHostnameArgsDict, PreviewHostnameBase
 from ._provider import AkuaProvider, Context
 
@@ -32,16 +32,7 @@ class PreviewHostnameProvider(AkuaProvider):
     precheck_natural_key = True
     idempotent_create = True
     fields = (
-        Field.create_only(
-            "install_id",
-            str,
-            "The install.",
-            required=True,
-            min_length=1,
-            max_length=55,
-            ours=True,
-            send="never",  # a path segment: /installs/{install_id}/preview_hostnames
-        ),
+        path_id("install_id", "The install.", 55),  # /installs/{install_id}/preview_hostnames
         Field.create_only("track", str, "Floating: the track this hostname follows.", read="binding.track"),
         Field.updatable(
             "render_id",
