@@ -60,17 +60,13 @@ class AgentProvider(AkuaProvider):
                         "{default_model, billing_mode, credential_secret_id (a Secret's id, or null), allowed_models}.",
                         server_default=True, normalize=_model_policy, validator=_model_policy_problem),
         Field.updatable("enabled", bool, "Enabled (true) or archived (false).", default=True,
-                        send="never"),  # archive / :enable, not the PATCH
+                        send="never",  # archive / :enable, not the PATCH
+                        read="state", decode=lambda state: state == "ENABLED"),
         Field.output("state", str, "ENABLED or ARCHIVED."),
         Field.output("origin", str, "USER for agents created through the API."),
         CREATED_AT,
         ETAG,
     )  # fmt: skip
-
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        out = super().project(obj)
-        out["enabled"] = obj.get("state") == "ENABLED"
-        return out
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         agent: dict[str, Any] = ctx.client.post("/agents", json=self.create_body(inputs))

@@ -58,6 +58,8 @@ class MachineProvider(AkuaProvider):
             "Suspend (true: the server is snapshotted and deleted, billing stops) or resume (false).",
             server_default=True,
             send="never",  # the :suspend / :resume actions, not the PATCH
+            read="state",
+            decode=lambda state: state in _SUSPENDED,
         ),
         Field.output("state", str, "ACTIVE, PROVISIONING, SUSPENDING, SUSPENDED, RESUMING or DELETING."),
         Field.output("provider_id", str, "Canonical provider URI of the server, e.g. compute://hcloud/server-1."),
@@ -67,11 +69,6 @@ class MachineProvider(AkuaProvider):
         CREATED_AT,
         ETAG,
     )
-
-    def project(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        out = super().project(obj)
-        out["suspended"] = obj.get("state") in _SUSPENDED
-        return out
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         op = ctx.client.post("/machines", json=self.create_body(inputs), idempotency_key=ctx.idempotency_key("create"))

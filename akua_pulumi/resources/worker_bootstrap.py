@@ -62,7 +62,7 @@ class WorkerBootstrapProvider(AkuaProvider):
         live = self.api_read(ctx, created["id"], inputs)
         if live is None:
             raise StaleReplayError(f"worker bootstrap {created['id']} of a replayed create is no longer active")
-        return {**live, **created, "etag": live["etag"], "status": live["status"]}
+        return {**created, **live}  # the read's etag and status; the shown-once values from the create
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         obj = dict(ctx.client.get(api_path("/clusters/{}/worker_bootstraps/{}", state["cluster_id"], id_)))
