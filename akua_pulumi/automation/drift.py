@@ -147,6 +147,41 @@ class DriftScan:
         self.penv = penv
         self.parallelism = max(1, parallelism)
 
+    @classmethod
+    def over(
+        cls,
+        settings: Any,
+        akua: Mapping[str, Any],
+        stripe: Mapping[str, Any],
+        *,
+        parallelism: int = 4,
+        env: Mapping[str, str] | None = None,
+    ) -> DriftScan:
+        """A scan of the stacks a pipeline's or a worker's ``settings`` name (``project_name``,
+        ``state_dir``, ``backend_url``, ``passphrase``): a Pulumi environment (with ``env``) only for a
+        shared backend; the connections without their unset values."""
+        from akua_pulumi.automation.environment import find_pulumi_bin, is_file_backend
+
+        penv = None
+        if not is_file_backend(settings.backend_url):
+            kw: dict[str, Any] = {} if settings.passphrase is None else {"passphrase": settings.passphrase}
+            penv = PulumiEnvironment(
+                state_dir=settings.state_dir,
+                backend_url=settings.backend_url,
+                bin_dir=find_pulumi_bin(),
+                extra=dict(env or {}),
+                **kw,
+            )
+        return cls(
+            project=settings.project_name,
+            state_dir=settings.state_dir,
+            backend_url=settings.backend_url,
+            akua_connection={k: v for k, v in akua.items() if v},
+            stripe_connection={k: v for k, v in stripe.items() if v},
+            penv=penv,
+            parallelism=parallelism,
+        )
+
     def _connection_for(self, provider: Any) -> Any:
         name = provider.connection_field.name
         return self.stripe_connection if name == "stripe_connection" else self.akua_connection
@@ -219,25 +254,5 @@ def pipeline_drift(
 
     akua = {"api_url": pipeline._api_url(), "token": value("akua:token") or pipeline.env.get("AKUA_API_TOKEN")}
     stripe = {"api_key": value("akua:stripeApiKey"), "api_base": value("akua:stripeApiBase")}
-    penv = None
-    if pipeline.backend_url is not None and not pipeline.backend_url.startswith("file://"):
-        from akua_pulumi.automation.environment import find_pulumi_bin
-
-        kw: dict[str, Any] = {} if pipeline.passphrase is None else {"passphrase": pipeline.passphrase}
-        penv = PulumiEnvironment(
-            state_dir=pipeline.state_dir,
-            backend_url=pipeline.backend_url,
-            bin_dir=find_pulumi_bin(),
-            extra=dict(pipeline.env),
-            **kw,
-        )
-    scan = DriftScan(
-        project=pipeline.project_name,
-        state_dir=pipeline.state_dir,
-        backend_url=pipeline.backend_url,
-        akua_connection={k: v for k, v in akua.items() if v},
-        stripe_connection={k: v for k, v in stripe.items() if v},
-        penv=penv,
-        parallelism=pipeline.parallelism,
-    )
+    scan = DriftScan.over(pipeline, akua, stripe, parallelism=pipeline.parallelism, env=pipeline.env)
     return scan.run(ids, on_result)

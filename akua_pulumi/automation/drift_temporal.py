@@ -87,33 +87,18 @@ def _scan(settings: Any, only: list[str] | None) -> dict[str, Any]:
     import os
 
     from akua_pulumi.automation.drift import DriftScan
-    from akua_pulumi.automation.environment import PulumiEnvironment, find_pulumi_bin, is_file_backend
     from akua_pulumi.automation.state_reader import list_stacks
 
-    penv = None
-    if not is_file_backend(settings.backend_url):
-        kw: dict[str, Any] = {} if settings.passphrase is None else {"passphrase": settings.passphrase}
-        penv = PulumiEnvironment(
-            state_dir=settings.state_dir, backend_url=settings.backend_url, bin_dir=find_pulumi_bin(), **kw
-        )
     token_var = settings.secret_env.get("akua:token", "AKUA_API_TOKEN")
     stripe_var = settings.secret_env.get("akua:stripeApiKey", "STRIPE_API_KEY")
     akua = {"api_url": settings.config.get("akua:apiUrl"), "token": os.environ.get(token_var)}
     stripe = {"api_key": os.environ.get(stripe_var), "api_base": settings.config.get("akua:stripeApiBase")}
+    scan = DriftScan.over(settings, akua, stripe)
     ids = only
     if ids is None:
         ids = list_stacks(
-            settings.project_name, state_dir=settings.state_dir, backend_url=settings.backend_url, penv=penv
+            settings.project_name, state_dir=settings.state_dir, backend_url=settings.backend_url, penv=scan.penv
         )
-    scan = DriftScan(
-        project=settings.project_name,
-        state_dir=settings.state_dir,
-        backend_url=settings.backend_url,
-        akua_connection={k: v for k, v in akua.items() if v},
-        stripe_connection={k: v for k, v in stripe.items() if v},
-        penv=penv,
-        parallelism=4,
-    )
     report = scan.run(ids)
     # In full only the customers that need a look, so that a thousand in-sync customers stay well
     # inside Temporal's payload limit (2 MB); the others by id.
