@@ -195,6 +195,6 @@ CALL_BUDGETS: Mapping[str, Mapping[str, CallBudget]] = {
         "create": CallBudget(1, 1, "GET /agents (the name is free), POST (the response is the agent)"),
         "refresh": CallBudget(1, 0, "GET /agents/{id}"),
         "update": CallBudget(1, 1, "PATCH with If-Match, or POST :enable / DELETE (archive), GET to read back"),
-        "delete": CallBudget(0, 1, "DELETE (archives; the agent stays, ARCHIVED)"),
+        "delete": CallBudget(0, 1, "DELETE (archives; the agent stays); + PATCH first to release a credential Secret"),
     },
 }

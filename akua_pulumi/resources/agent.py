@@ -34,8 +34,9 @@ class AgentProvider(AkuaProvider):
       by our convention: create checks it is free first, and a create whose response was lost is found
       by name instead of repeated. An archived agent of the same name does not block a new one.
     * ``model_policy.credential_secret_id`` takes a ``Secret``'s id (``WORKSPACE_BYOK`` billing); the
-      secret cannot be deleted while an agent refers to it. ``ambient`` and ``model_policy`` are
-      replaced whole by an update.
+      secret cannot be deleted while an agent (even an archived one) refers to it, so destroy first
+      releases it (billing ``PLATFORM_SUBSCRIPTION``, no credential; one more write) and then archives.
+      ``ambient`` and ``model_policy`` are replaced whole by an update.
     """
 
     type_name = "akua:Agent"
@@ -105,6 +106,13 @@ class AgentProvider(AkuaProvider):
             ctx.client.post(path)
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
+        policy = state.get("model_policy") or {}
+        if policy.get("credential_secret_id"):
+            # An agent in any state holds its credential Secret (deleting the secret gets 409): release it
+            # first, so destroying the stack can delete the Secret too. An archived agent runs nothing.
+            released = {**policy, "billing_mode": "PLATFORM_SUBSCRIPTION", "credential_secret_id": None}
+            patch = {"model_policy": released}
+            ctx.client.patch(api_path("/agents/{}", id_), json=patch, if_match=state["etag"])
         ctx.client.delete(api_path("/agents/{}", id_))  # archives; repeating it is harmless
 
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pulumi import automation as auto
 
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
@@ -95,11 +94,13 @@ def test_agent_byok_credential_is_a_secret(
     agent = api.get(f"/agents/{stack.state_of('Agent')['id']}", workspace=ws)
     assert agent["model_policy"]["credential_secret_id"] == stack.state_of("Secret")["id"]
     stack.preview(expect_no_changes=True)
-    # Destroy archives the agent; the secret it still names (even archived) cannot be deleted (API.md §7.3),
-    # so the refusal is explained.
-    with pytest.raises(auto.CommandError) as err:
-        stack.destroy()
-    assert "model credential" in str(err.value)
+    # The API refuses to delete a secret any agent (even an archived one) names (API.md §7.3): destroy
+    # releases the credential before it archives the agent, so the Secret goes too.
+    stack.destroy()
+    assert _agents(api, ws) == [("byok", "ARCHIVED")]
+    archived = api.get(f"/agents/{agent['id']}", workspace=ws)["model_policy"]
+    assert archived["credential_secret_id"] is None and archived["allowed_models"] == ["claude"]
+    assert [s for s in api.paginate("/secrets", workspace=ws) if s["state"] == "active"] == []
 
 
 @pytest.mark.parametrize(
