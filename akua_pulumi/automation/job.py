@@ -46,6 +46,22 @@ class Job:
     #: Whether the stack exists, when the caller listed the backend's stacks (None: not known).
     stack_exists: bool | None = None
 
+    @classmethod
+    def on_store(cls, store: Any, program: ProgramFactory, customer: Customer, command: str, **kw: Any) -> Job:
+        """A job on the stacks ``store`` keeps (a pipeline or a worker: its ``project_name``,
+        ``state_dir``, ``backend_url``, ``passphrase`` and ``engine_parallel``); ``kw`` the rest."""
+        return cls(
+            program=program,
+            customer=customer,
+            command=command,
+            project_name=store.project_name,
+            state_dir=str(store.state_dir),
+            backend_url=store.backend_url,
+            passphrase=store.passphrase,
+            engine_parallel=store.engine_parallel,
+            **kw,
+        )
+
     # The customer travels as plain data and is validated again on arrival, so a job pickles
     # (process pool) and serialises (Temporal) whatever classes the customers file derives.
     def __getstate__(self) -> dict[str, Any]:

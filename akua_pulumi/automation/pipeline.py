@@ -272,18 +272,14 @@ class OnboardingPipeline:
         preview_first = self.preview_first
         if preview_first is None:
             preview_first = not has_validator(self.program)
-        return Job(
-            program=self.program,
-            customer=customer,
-            command=command,
-            project_name=self.project_name,
-            state_dir=str(self.state_dir),
-            backend_url=self.backend_url,
+        return Job.on_store(
+            self,
+            self.program,
+            customer,
+            command,
             config=config,
             env=self.env,
             settings=self.settings,
-            passphrase=self.passphrase,
-            engine_parallel=self.engine_parallel,
             bin_dir=bin_dir,
             preview_first=preview_first,
             force=self.force,

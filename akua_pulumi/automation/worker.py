@@ -113,18 +113,14 @@ class WorkerSettings:
         for key, var in self.secret_env.items():
             if os.environ.get(var):
                 config[key] = (os.environ[var], True)
-        job = Job(
-            program=program,
-            customer=customer,
-            command=command,
-            project_name=self.project_name,
-            state_dir=str(self.state_dir),
-            backend_url=self.backend_url,
+        job = Job.on_store(
+            self,
+            program,
+            customer,
+            command,
             config=config,
             env={},
             settings=dict(self.settings),
-            passphrase=self.passphrase,
-            engine_parallel=self.engine_parallel,
             bin_dir=str(find_pulumi_bin()),
             preview_first=not has_validator(program),
             force=request.force,
