@@ -13,9 +13,10 @@ The JSON form (``--json``, the Temporal schedule's workflow result) is::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from akua_pulumi.automation.results import ByCustomer
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -98,27 +99,11 @@ class CustomerDrift:
 
 
 @dataclass
-class DriftReport:
+class DriftReport(ByCustomer[CustomerDrift]):
     """Every selected customer's drift, in input order."""
 
     results: list[CustomerDrift] = field(default_factory=list)
     duration_s: float = 0.0
-
-    def __iter__(self) -> Iterator[CustomerDrift]:
-        return iter(self.results)
-
-    def __len__(self) -> int:
-        return len(self.results)
-
-    def __getitem__(self, customer_id: str) -> CustomerDrift:
-        for r in self.results:
-            if r.customer_id == customer_id:
-                return r
-        raise KeyError(customer_id)
-
-    @property
-    def failed(self) -> list[CustomerDrift]:
-        return [r for r in self.results if not r.ok]
 
     @property
     def drifted(self) -> list[CustomerDrift]:

@@ -5,15 +5,47 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["Command", "CustomerEvent", "CustomerResult", "EventKind", "PipelineReport", "Secret"]
+__all__ = ["ByCustomer", "Command", "CustomerEvent", "CustomerResult", "EventKind", "PipelineReport", "Secret"]
 
 Command = Literal["up", "preview", "refresh", "destroy"]
 EventKind = Literal["started", "plan", "resource", "finished"]
+
+
+class _Outcome(Protocol):
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+
+
+R = TypeVar("R", bound=_Outcome)
+
+
+class ByCustomer(Generic[R]):
+    """A report's ``results``, one per customer in input order: iterated, counted, looked up by id."""
+
+    results: list[R]
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __getitem__(self, customer_id: str) -> R:
+        for r in self.results:
+            if r.customer_id == customer_id:
+                return r
+        raise KeyError(customer_id)
+
+    @property
+    def failed(self) -> list[R]:
+        return [r for r in self.results if not r.ok]
 
 
 @dataclass(frozen=True)
@@ -64,28 +96,12 @@ class CustomerEvent:
 
 
 @dataclass
-class PipelineReport:
+class PipelineReport(ByCustomer[CustomerResult]):
     """The results of one pipeline command, one :class:`CustomerResult` per customer in input order."""
 
     command: str
     results: list[CustomerResult] = field(default_factory=list)
     duration_s: float = 0.0
-
-    def __iter__(self) -> Iterator[CustomerResult]:
-        return iter(self.results)
-
-    def __len__(self) -> int:
-        return len(self.results)
-
-    def __getitem__(self, customer_id: str) -> CustomerResult:
-        for r in self.results:
-            if r.customer_id == customer_id:
-                return r
-        raise KeyError(customer_id)
-
-    @property
-    def failed(self) -> list[CustomerResult]:
-        return [r for r in self.results if not r.ok]
 
     @property
     def succeeded(self) -> list[CustomerResult]:
