@@ -27,13 +27,20 @@ _STARTED = 2  # PENDING_ACTIVITY_STATE_STARTED
 _COMMANDS = ("up", "preview", "refresh", "destroy")
 
 
-async def still_current(client: Any, info: Any) -> bool | None:
-    """True: Temporal shows this attempt running; False: it has moved on (end the run); None: no answer."""
+async def _own_workflow(client: Any, info: Any) -> Any:
+    """Temporal's description of this activity's workflow run (None when Temporal does not answer)."""
     try:
-        desc = await client.get_workflow_handle(info.workflow_id, run_id=info.workflow_run_id).describe(
+        return await client.get_workflow_handle(info.workflow_id, run_id=info.workflow_run_id).describe(
             rpc_timeout=RPC_TIMEOUT
         )
     except Exception:
+        return None
+
+
+async def still_current(client: Any, info: Any) -> bool | None:
+    """True: Temporal shows this attempt running; False: it has moved on (end the run); None: no answer."""
+    desc = await _own_workflow(client, info)
+    if desc is None:
         return None
     from temporalio.client import WorkflowExecutionStatus
 
@@ -74,10 +81,7 @@ async def other_live_runs(client: Any, info: Any, customer_id: str) -> list[str]
 
 async def workflow_started(client: Any, info: Any) -> float | None:
     """When this activity's workflow started (epoch s; None when Temporal does not answer)."""
-    try:
-        desc = await client.get_workflow_handle(info.workflow_id, run_id=info.workflow_run_id).describe(
-            rpc_timeout=RPC_TIMEOUT
-        )
-    except Exception:
+    desc = await _own_workflow(client, info)
+    if desc is None:
         return None
     return float(desc.start_time.timestamp())
