@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
-from ._fields import CREATED_AT, ETAG, Field
+from ._fields import CREATED_AT, ETAG, Field, path_id
 from ._generated import DashboardWidgetArgs, DashboardWidgetArgsDict, DashboardWidgetBase
 from ._provider import AkuaProvider, Context
 
@@ -39,7 +39,7 @@ class DashboardWidgetProvider(AkuaProvider):
     idempotent_create = True
     contract_ops = ("dashboards.createWidget", "dashboards.updateWidget")
     fields = (
-        Field.create_only("dashboard_id", str, "The dashboard the widget is on.", required=True, send="never"),
+        path_id("dashboard_id", "The dashboard the widget is on.", 55),
         Field.create_only("snippet_id", str, "The snippet the widget shows (a Snippet's id).", required=True),
         Field.updatable("title", str, "Widget title (default: none)."),
         # The contract states 1-4 as an anyOf of one-value enums, which the constraint lookup does not read.

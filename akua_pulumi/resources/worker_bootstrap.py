@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
-from ._fields import CREATED_AT, ETAG, Field
+from ._fields import CREATED_AT, ETAG, Field, path_id
 from ._generated import WorkerBootstrapArgs, WorkerBootstrapArgsDict, WorkerBootstrapBase
 from ._provider import AkuaProvider, Context, StaleReplayError
 
@@ -34,9 +34,7 @@ class WorkerBootstrapProvider(AkuaProvider):
     idempotent_create = True
     contract_ops = ("clusters.createWorkerBootstrap",)
     fields = (
-        Field.create_only(
-            "cluster_id", str, "The managed cluster the worker joins.", required=True, send="never"  # the path
-        ),
+        path_id("cluster_id", "The managed cluster the worker joins.", 54),
         Field.create_only(
             "ttl_seconds", int, "Lifetime of the credential (API default 3600).", server_default=True, write_only=True
         ),

@@ -129,5 +129,9 @@ def test_worker_bootstrap_adoption_and_bad_input(
         akua,
         ws,
         lambda kw: lambda: WorkerBootstrap("bad", **kw),
-        {"ttl_seconds": {"cluster_id": cluster, "ttl_seconds": 5}, "cluster_id": {"ttl_seconds": 60}},
+        {
+            "ttl_seconds": {"cluster_id": cluster, "ttl_seconds": 5},
+            "cluster_id": {"ttl_seconds": 60},
+            "cluster_id ": {"cluster_id": ""},
+        },
     )
