@@ -30,6 +30,7 @@ __all__ = [
     "bump",
     "check_etag",
     "closed_body",
+    "get_route",
     "list_route",
     "matching",
     "reactivate",
@@ -210,6 +211,17 @@ def matching(key: str, value: Any) -> Callable[[Obj], bool] | None:
 def public(obj: Obj) -> Obj:
     """The object without internal (``_``-prefixed) fields."""
     return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def get_route(
+    op_id: str, fetch: Callable[[Req], Obj], render: Callable[[Obj], Any] = public, scope: str = "ctx"
+) -> None:
+    """Register ``op_id`` as the plain read of the object ``fetch`` finds (it raises the 404), ``render``ed."""
+
+    def handler(r: Req) -> tuple[int, Any]:
+        return 200, render(fetch(r))
+
+    route(op_id, scope)(handler)
 
 
 def load_all() -> dict[str, Route]:

@@ -12,7 +12,7 @@ from typing import Any
 from ..db import Obj, Store, Tx
 from ..errors import LocalConflict, Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Req, Runtime, bump, check_etag, closed_body, public, route
+from . import Req, Runtime, bump, check_etag, closed_body, get_route, public, route
 from . import secrets as _secrets  # noqa: F401  (loaded first: its delete is wrapped below)
 from . import workspaces as _workspaces  # noqa: F401  (loaded first: its create is wrapped below)
 from .authz import accessible_workspaces
@@ -270,9 +270,7 @@ def create_agent(r: Req) -> tuple[int, Any]:
     return 201, public(agent)
 
 
-@route("agents.get", scope="ctx?")
-def get_agent(r: Req) -> tuple[int, Any]:
-    return 200, public(_agent(r))
+get_route("agents.get", _agent, scope="ctx?")
 
 
 @route("agents.update")

@@ -11,7 +11,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, LocalNotFound
 from ..util import new_id, now, rand, sha256
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, get_route, public, route
 from .hooks import after_effect, before
 from .operations import effect, start
 from .operations import render as render_op
@@ -106,9 +106,7 @@ def list_bootstraps(r: Req) -> tuple[int, Any]:
     return r.page("worker_bootstrap", parent_id=cluster["id"], render=render)
 
 
-@route("clusters.getWorkerBootstrap")
-def get_bootstrap(r: Req) -> tuple[int, Any]:
-    return 200, render(_bootstrap(r))
+get_route("clusters.getWorkerBootstrap", _bootstrap, render)
 
 
 @route("clusters.revokeWorkerBootstrap")

@@ -7,7 +7,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Req, bump, check_etag, list_route, public, route
+from . import Req, bump, check_etag, get_route, list_route, public, route
 from .entitlements import limit as entitlement_limit
 from .secrets import active_secret
 
@@ -56,9 +56,7 @@ def create_config(r: Req) -> tuple[int, Any]:
     return 201, public(c)
 
 
-@route("computeConfigs.get")
-def get_config(r: Req) -> tuple[int, Any]:
-    return 200, public(_config(r))
+get_route("computeConfigs.get", _config)
 
 
 @route("computeConfigs.update")

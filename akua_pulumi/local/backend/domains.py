@@ -15,7 +15,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, LocalNotFound
 from ..util import new_id, now, rand
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, get_route, public, route
 from .operations import effect, start
 from .operations import render as render_op
 from .secrets import active_secret
@@ -97,9 +97,7 @@ def list_domains(r: Req) -> tuple[int, Any]:
     return r.page("custom_domain", workspace_id=r.ws, keep=keep, render=public)
 
 
-@route("customDomains.get", scope="path")
-def get_domain(r: Req) -> tuple[int, Any]:
-    return 200, public(_domain(r))
+get_route("customDomains.get", _domain, scope="path")
 
 
 @route("customDomains.create", scope="path")

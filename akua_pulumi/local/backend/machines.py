@@ -9,7 +9,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, QuotaExceeded, Unprocessable
 from ..util import canonical, new_id, now, sha256
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, get_route, public, route
 from .entitlements import allocation, limit, tier
 from .hooks import object_path
 from .operations import effect, start
@@ -232,9 +232,7 @@ def _machine(r: Req) -> Obj:
     return r.tx.must("machine", r.path["id"], r.ws, "machine")
 
 
-@route("machines.get")
-def get_machine(r: Req) -> tuple[int, Any]:
-    return 200, render(_machine(r))
+get_route("machines.get", _machine, render)
 
 
 @route("machines.update")

@@ -14,7 +14,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Forbidden, LocalNotFound, Unprocessable
 from ..util import new_id, now
-from . import Req, bump, check_etag, matching, public, route
+from . import Req, bump, check_etag, get_route, matching, public, route
 from .packages import resolve_pin
 
 _BASE62 = string.ascii_letters + string.digits
@@ -158,9 +158,7 @@ def _member_offer(r: Req) -> Obj:
     return r.tx.must("offer", r.path["id"], what="offer")
 
 
-@route("offers.get", scope="any")
-def get_offer(r: Req) -> tuple[int, Any]:
-    return 200, render(_member_offer(r))
+get_route("offers.get", _member_offer, render, scope="any")
 
 
 def _set_archived(r: Req, archived: bool) -> tuple[int, Any]:

@@ -12,7 +12,7 @@ from ...contract import contract
 from ..db import Obj, Tx
 from ..errors import LocalNotFound, Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Req, Runtime, public, route
+from . import Req, Runtime, get_route, public, route
 from .authz import accessible_workspaces
 
 Complete = Callable[[Tx, Obj], Any]
@@ -190,9 +190,7 @@ def list_operations(r: Req) -> tuple[int, Any]:
     return r.page("operation", keep=keep, render=lambda o: render(o, steps=False))
 
 
-@route("operations.get", scope="ctx?")
-def get_operation(r: Req) -> tuple[int, Any]:
-    return 200, render(_get(r))
+get_route("operations.get", _get, render, scope="ctx?")
 
 
 @route("operations.cancel", scope="ctx?")

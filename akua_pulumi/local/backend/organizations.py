@@ -12,7 +12,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import Forbidden, LocalConflict, LocalNotFound, ValidationFailed
 from ..util import new_id, now, rand, sha256
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, get_route, public, route
 from .authz import org_role_at_least
 from .tokens import revoke_stale
 
@@ -104,9 +104,7 @@ def create_org(r: Req) -> tuple[int, Any]:
     return 201, org
 
 
-@route("organizations.get", scope="user")
-def get_org(r: Req) -> tuple[int, Any]:
-    return 200, public(_org(r))
+get_route("organizations.get", _org, scope="user")
 
 
 @route("organizations.update", scope="user")

@@ -11,7 +11,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, Unprocessable
 from ..util import new_id, now
-from . import Req, bump, check_etag, public, route
+from . import Req, bump, check_etag, get_route, public, route
 from .hooks import object_path
 
 object_path("snippets", "snippet", "snippet")
@@ -74,9 +74,7 @@ def _check_inputs(inputs: list[Any]) -> None:
         seen.add(str(key))
 
 
-@route("snippets.get", scope="ctx?")
-def get_snippet(r: Req) -> tuple[int, Any]:
-    return 200, public(_snippet(r))
+get_route("snippets.get", _snippet, scope="ctx?")
 
 
 @route("snippets.update", scope="ctx?")
