@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
 from ._akua import operations
-from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field
+from ._connection import ConnectionProvider, connection_fields
+from ._fields import Field
 from ._generated import CloudflareConnectionArgs, CloudflareConnectionArgsDict, CloudflareConnectionBase
-from ._provider import AkuaProvider, AkuaResourceError, Context
+from ._provider import AkuaResourceError, Context
 
 __all__ = [
     "CloudflareConnection",
@@ -21,7 +21,7 @@ __all__ = [
 _ID = r"^[A-Za-z0-9_-]+$"
 
 
-class CloudflareConnectionProvider(AkuaProvider):
+class CloudflareConnectionProvider(ConnectionProvider):
     """Lifecycle of ``/cloudflare_connections``: create, list and delete only.
 
     * No GET by id, no update: refresh lists and filters by id; every input change replaces it
@@ -39,54 +39,30 @@ class CloudflareConnectionProvider(AkuaProvider):
         "cloudflare", create="createCredential", read="listCredentials", update=None, delete="deleteCredential"
     )
     contract_ops = ("cloudflare.createCredential",)
-    natural_key = ("name",)
-    fields = (
-        CONNECTION_NAME,
+    collection = "/cloudflare_connections"
+    fields = connection_fields(
         Field.create_only("account_id", str, "Cloudflare account id.", required=True),
         Field.create_only("origin_zone_id", str, "Zone of the origin hostnames.", required=True),
         Field.create_only(
             "origin_hostname_suffix", str, "Suffix of the origin hostnames, e.g. 'origin.example.com'.", required=True
         ),
-        Field.create_only(
-            "api_token",
-            str,
-            "Cloudflare API token (secret; never returned).",
-            required=True,
-            secret=True,
-            write_only=True,
-        ),
-        IS_ACTIVE,
-        CREATED_AT,
-        Field.output("last_used_at", int, "Last use, Unix seconds (or None)."),
+        credential=("api_token", str, "Cloudflare API token (secret; never returned)."),
+        last_used="Last use, Unix seconds (or None).",
     )
-
-    def replace_deletes_first(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-        # Names are unique per workspace: a replacement keeping the name must free it first (to
-        # rotate without a gap, give the new connection a new name).
-        return bool(olds.get("name") == news.get("name"))
-
-    def _list(self, ctx: Context) -> list[dict[str, Any]]:
-        return list(ctx.client.paginate("/cloudflare_connections"))
 
     def _match(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         key = (inputs.get("name"), inputs.get("account_id"))
         return next((c for c in self._list(ctx) if (c["name"], c["account_id"]) == key), None)
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        ctx.client.post("/cloudflare_connections", json=self.create_body(inputs))
+        ctx.client.post(self.collection, json=self.create_body(inputs))
         found = self._match(ctx, inputs)
         if found is None:
             raise AkuaResourceError(f"Cloudflare connection {inputs['name']!r} was created but is not listed")
         return found
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next((c for c in self._list(ctx) if c["id"] == id_), None)
-
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return self._match(ctx, inputs)
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(api_path("/cloudflare_connections/{}", id_))
 
 
 class CloudflareConnection(CloudflareConnectionBase, module="akua", name="CloudflareConnection"):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
 from ._akua import operations
-from ._fields import CONNECTION_NAME, CREATED_AT, IS_ACTIVE, Field, is_unknown
+from ._connection import ConnectionProvider, connection_fields
+from ._fields import Field, is_unknown
 from ._generated import RegistryConnectionArgs, RegistryConnectionArgsDict, RegistryConnectionBase
-from ._provider import AkuaProvider, Context, StaleReplayError
+from ._provider import Context, StaleReplayError
 
 __all__ = [
     "CREDENTIAL_FIELDS",
@@ -27,7 +27,7 @@ CREDENTIAL_FIELDS: dict[str, dict[str, int]] = {
 }
 
 
-class RegistryConnectionProvider(AkuaProvider):
+class RegistryConnectionProvider(ConnectionProvider):
     """Lifecycle of ``/registry_connections``: create, list and delete only.
 
     * No GET by id, no update: refresh lists and filters by id, and every input change replaces the
@@ -45,23 +45,17 @@ class RegistryConnectionProvider(AkuaProvider):
         "registry", create="createCredential", read="listCredentials", update=None, delete="deleteCredential"
     )
     contract_ops = ("registry.createCredential",)
-    natural_key = ("name",)
+    collection = "/registry_connections"
     idempotent_create = True
-    fields = (
-        CONNECTION_NAME,
+    fields = connection_fields(
         Field.create_only("registry_url", str, "Registry host, e.g. 'ghcr.io'.", required=True),
         Field.create_only("type", str, "Credential type.", required=True),
-        Field.create_only(
+        credential=(
             "credentials",
             dict,
             "basic: {username, password}; token: {token}; oauth: {client_id, client_secret, token_url}.",
-            required=True,
-            secret=True,
-            write_only=True,
         ),
-        IS_ACTIVE,
-        CREATED_AT,
-        Field.output("last_used_at", int, "Last pull through it, Unix seconds (or None)."),
+        last_used="Last pull through it, Unix seconds (or None).",
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -81,31 +75,17 @@ class RegistryConnectionProvider(AkuaProvider):
                 return [("credentials", f"credentials.{key} must be a string of at most {limit} characters")]
         return []
 
-    def replace_deletes_first(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-        # Names are unique per workspace: a replacement keeping the name must free it first (to
-        # rotate without a gap, give the new connection a new name).
-        return bool(olds.get("name") == news.get("name"))
-
-    def _list(self, ctx: Context) -> list[dict[str, Any]]:
-        return list(ctx.client.paginate("/registry_connections"))
-
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         body = self.create_body(inputs)
-        ctx.client.post("/registry_connections", json=body, idempotency_key=ctx.idempotency_key("create"))
+        ctx.client.post(self.collection, json=body, idempotency_key=ctx.idempotency_key("create"))
         key = (inputs["name"], inputs["registry_url"], inputs["type"])
         found = next((c for c in self._list(ctx) if (c["name"], c["registry_url"], c["type"]) == key), None)
         if found is None:  # the key replayed a create whose connection has since been deleted
             raise StaleReplayError(f"registry connection {inputs['name']!r} is not listed after its create")
         return found
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next((c for c in self._list(ctx) if c["id"] == id_), None)
-
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return next((c for c in self._list(ctx) if c["name"] == inputs.get("name")), None)
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(api_path("/registry_connections/{}", id_))
 
 
 class RegistryConnection(RegistryConnectionBase, module="akua", name="RegistryConnection"):
