@@ -251,6 +251,15 @@ def _widget(r: Req, d: Obj) -> Obj:
     return w
 
 
+def _widget_to_change(r: Req) -> tuple[Obj, Obj]:
+    """The dashboard and its widget a write names, once the dashboard may change and If-Match matches."""
+    d = _dashboard(r)
+    _changeable(r, d)
+    w = _widget(r, d)
+    check_etag(w, r.if_match)
+    return d, w
+
+
 def _touched(r: Req, d: Obj) -> None:
     fresh = r.tx.get("dashboard", d["id"]) or d
     r.tx.save(bump(fresh))
@@ -284,10 +293,7 @@ def get_widget(r: Req) -> tuple[int, Any]:
 
 @route("dashboards.updateWidget")
 def update_widget(r: Req) -> tuple[int, Any]:
-    d = _dashboard(r)
-    _changeable(r, d)
-    w = _widget(r, d)
-    check_etag(w, r.if_match)
+    d, w = _widget_to_change(r)
     b = dict(r.body)
     sent = b.pop("widget_type", None)
     if sent is not None and sent != w["widget_type"]:
@@ -307,10 +313,7 @@ def update_widget(r: Req) -> tuple[int, Any]:
 
 @route("dashboards.deleteWidget")
 def delete_widget(r: Req) -> tuple[int, Any]:
-    d = _dashboard(r)
-    _changeable(r, d)
-    w = _widget(r, d)
-    check_etag(w, r.if_match)
+    d, w = _widget_to_change(r)
     r.tx.delete(w["id"])
     _close_gaps(r.tx, d["id"])
     _touched(r, d)
