@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi.dynamic as dyn
 
+from ..client import api_path
 from ..connection import CONNECTION_PROPERTY, Connection, client_for, default_workspace, set_stack_defaults
 from ..contract import contract
 from . import _preflight
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 else:
     AkuaContext = Context
 
-__all__ = ["WORKSPACE_FIELD", "AkuaContext", "AkuaProvider", "operations"]
+__all__ = ["WORKSPACE_FIELD", "AkuaContext", "AkuaProvider", "RestProvider", "operations"]
 
 #: The workspace a scoped resource lives in; defaults to the ``akua:workspace`` provider config.
 WORKSPACE_FIELD = Field.create_only(
@@ -112,3 +113,28 @@ class AkuaProvider(LifecycleProvider["AkuaClient"]):
                 "workspace_id is required: pass workspace_id= or run `pulumi config set akua:workspace <ws_id>`"
             )
         return ws, None
+
+
+class RestProvider(AkuaProvider):
+    """An object at ``{collection}/{id}``: GET reads it, PATCH with the declared update body and
+    If-Match updates it, DELETE with If-Match deletes it (waiting for the operation it answers when
+    ``delete_waits``). A resource overrides only the steps its API does differently."""
+
+    collection: ClassVar[str] = ""
+    delete_waits: ClassVar[bool] = False
+
+    def object_path(self, id_: str) -> str:
+        return api_path(self.collection + "/{}", id_)
+
+    def api_read(self, ctx: AkuaContext, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        return dict(ctx.client.get(self.object_path(id_)))
+
+    def api_update(
+        self, ctx: AkuaContext, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        ctx.client.patch(self.object_path(id_), json=self.update_body(inputs, changed), if_match=state["etag"])
+
+    def api_delete(self, ctx: AkuaContext, id_: str, state: Mapping[str, Any]) -> None:
+        op = ctx.client.delete(self.object_path(id_), if_match=state["etag"])
+        if op and self.delete_waits:
+            ctx.client.wait_operation(op)

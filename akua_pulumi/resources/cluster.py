@@ -6,15 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
-from ._akua import operations
+from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, HTML_URL, OMIT, Field
 from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["Cluster", "ClusterArgs", "ClusterArgsDict", "ClusterProvider"]
 
 
-class ClusterProvider(AkuaProvider):
+class ClusterProvider(RestProvider):
     """Lifecycle of ``/clusters``.
 
     * Managed create is an async Operation: the id is known only from ``response.cluster_id``.
@@ -28,6 +28,8 @@ class ClusterProvider(AkuaProvider):
     step_operations = operations(
         "clusters", create=("create", "import", "getKubeconfig"), update=("update", "suspend", "resume")
     )
+    collection = "/clusters"
+    delete_waits = True
     idempotent_create = True
     contract_ops = ("clusters.create", "clusters.import", "clusters.update")
     fields = (
@@ -104,23 +106,15 @@ class ClusterProvider(AkuaProvider):
         )
         ctx.client.wait_operation(op)
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(api_path("/clusters/{}", id_)))
-
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
         body = self.update_body(inputs, changed)
         etag = state["etag"]
         if body:
-            etag = ctx.client.patch(api_path("/clusters/{}", id_), json=body, if_match=etag)["etag"]
+            etag = ctx.client.patch(self.object_path(id_), json=body, if_match=etag)["etag"]
         if "suspended" in changed and inputs.get("suspended") is not None:
             self._set_suspended(ctx, {"id": id_, "etag": etag}, bool(inputs["suspended"]))
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        op = ctx.client.delete(api_path("/clusters/{}", id_), if_match=state["etag"])
-        if op:
-            ctx.client.wait_operation(op)
 
     def delete_conflict_hint(self, error: Any) -> str:
         return (

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
-from ._akua import operations
+from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, Field, Kind, is_unknown, object_id
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["ComputeConfig", "ComputeConfigArgs", "ComputeConfigArgsDict", "ComputeConfigProvider"]
 
@@ -29,7 +29,7 @@ def _drops_a_key(old: Any, new: Any) -> bool:
     return isinstance(old, Mapping) and isinstance(new, Mapping) and bool(set(old) - set(new))
 
 
-class ComputeConfigProvider(AkuaProvider):
+class ComputeConfigProvider(RestProvider):
     """Lifecycle of ``/compute_configs``.
 
     * ``secret_id`` (and optionally ``secret_version_id``) selects ``byom`` credentials: a Secret
@@ -43,6 +43,7 @@ class ComputeConfigProvider(AkuaProvider):
     type_name = "akua:ComputeConfig"
     step_operations = operations("computeConfigs")
     contract_ops = ("computeConfigs.create", "computeConfigs.update")
+    collection = "/compute_configs"
     idempotent_create = True
     fields = (
         Field.updatable("name", str, "Config name.", required=True),
@@ -97,19 +98,13 @@ class ComputeConfigProvider(AkuaProvider):
         # here makes the lifecycle use the next key.
         return dict(ctx.client.get(api_path("/compute_configs/{}", created["id"])))
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(api_path("/compute_configs/{}", id_)))
-
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
         body = self.update_body(inputs, changed)
         if changed & {f.name for f in self.all_fields() if f.kind is Kind.UPDATABLE and not f.sent_on}:
             body["credential_scope"] = self._scope(inputs)
-        ctx.client.patch(api_path("/compute_configs/{}", id_), json=body, if_match=state["etag"])
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(api_path("/compute_configs/{}", id_), if_match=state["etag"])
+        ctx.client.patch(self.object_path(id_), json=body, if_match=state["etag"])
 
 
 class ComputeConfig(ComputeConfigBase, module="akua", name="ComputeConfig"):

@@ -6,22 +6,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
-from ._akua import operations
+from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import OrganizationArgs, OrganizationArgsDict, OrganizationBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["Organization", "OrganizationArgs", "OrganizationArgsDict", "OrganizationProvider"]
 
 #: The contract's organization-name pattern (Unicode letters/digits; inner spaces and -'&. allowed).
 
 
-class OrganizationProvider(AkuaProvider):
+class OrganizationProvider(RestProvider):
     """Lifecycle of ``/organizations``. PATCH answers ``{ok: true}``, so updates are read back."""
 
     type_name = "akua:Organization"
     step_operations = operations("organizations")
     contract_ops = ("organizations.create", "organizations.update")
+    collection = "/organizations"
     workspace_scoped = False
     natural_key = ("slug",)
     idempotent_create = True
@@ -46,24 +47,12 @@ class OrganizationProvider(AkuaProvider):
             org = ctx.client.get(api_path("/organizations/{}", org["id"]))
         return org
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(api_path("/organizations/{}", id_)))
-
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug, name = inputs.get("slug"), inputs.get("name")
         for org in ctx.client.paginate("/organizations"):
             if (slug and org.get("slug") == slug) or (not slug and org.get("name") == name):
                 return org
         return None
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        body = self.update_body(inputs, changed)
-        ctx.client.patch(api_path("/organizations/{}", id_), json=body, if_match=state["etag"])
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(api_path("/organizations/{}", id_), if_match=state["etag"])
 
 
 class Organization(OrganizationBase, module="akua", name="Organization"):
