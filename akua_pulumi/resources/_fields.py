@@ -57,6 +57,7 @@ __all__ = [
     "object_id",
     "operation_timeout",
     "path_id",
+    "suspended",
 ]
 
 #: Field attribute per JSON Schema keyword: the constraints a request schema can state.
@@ -361,6 +362,12 @@ def object_id(max_length: int) -> dict[str, Any]:
     """The bounds we put on another object's id where the contract leaves it unbounded: 1 to
     ``max_length`` characters (the id's prefix and body), ours to check."""
     return {"min_length": 1, "max_length": max_length, "ours": True}
+
+
+def suspended(description: str, **kw: Any) -> Field:
+    """``suspended``: set through the ``:suspend`` / ``:resume`` actions (never in the PATCH body),
+    the server's state until declared."""
+    return Field.updatable("suspended", bool, description, server_default=True, send="never", **kw)
 
 
 def path_id(name: str, description: str, max_length: int) -> Field:

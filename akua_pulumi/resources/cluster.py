@@ -7,7 +7,7 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import RestProvider, operations
-from ._fields import CREATED_AT, ETAG, HTML_URL, OMIT, Field
+from ._fields import CREATED_AT, ETAG, HTML_URL, OMIT, Field, suspended
 from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
 from ._provider import Context
 
@@ -53,13 +53,7 @@ class ClusterProvider(RestProvider):
             wire="kubeconfig",
             cleared=OMIT,  # removing it keeps the cluster as it is
         ),
-        Field.updatable(
-            "suspended",
-            bool,
-            "Suspend (true) or resume (false) the cluster.",
-            server_default=True,
-            send="never",  # the :suspend / :resume actions, not the PATCH
-        ),
+        suspended("Suspend (true) or resume (false) the cluster."),
         Field.option("fetch_kubeconfig", bool, "Fetch the kubeconfig after create.", default=True),
         Field.output("kubeconfig", str, "Kubeconfig for the cluster (secret).", secret=True, write_only=True),
         Field.output("state", str, "pending, provisioning, active, suspended or deleting."),
