@@ -3,10 +3,39 @@ registered through its ``pytest11`` entry point (pyproject.toml), so nothing is 
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import functools
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+
+_AST_LOCK = threading.RLock()
+
+
+def _serialised_ast_parse(parse: Any) -> Any:
+    """``ast.parse`` one call at a time in this process.
+
+    CPython keeps the AST constructor's recursion counter in one per-interpreter state, so two threads
+    that convert a tree at once (one can drop the GIL inside the conversion when a finalizer runs) make
+    the later one fail with ``SystemError: AST constructor recursion depth mismatch`` (python/cpython
+    gh-106905 and its reports from threaded programs). In this suite the threads are akua-local's server
+    and Pulumi's runtime beside pytest's assertion rewriter and Hypothesis, which parses the source of
+    its strategies' lambdas; the error surfaced at the end of runs.
+    """
+
+    @functools.wraps(parse)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _AST_LOCK:
+            return parse(*args, **kwargs)
+
+    return locked
+
+
+if not hasattr(ast.parse, "__wrapped__"):
+    ast.parse = _serialised_ast_parse(ast.parse)  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
