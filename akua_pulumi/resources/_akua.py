@@ -14,7 +14,7 @@ from ..contract import contract
 from . import _preflight
 from ._budgets import CALL_BUDGETS
 from ._context import Context
-from ._fields import Field, is_unknown
+from ._fields import Field, is_unknown, operation_timeout
 from ._lifecycle import LifecycleProvider
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 else:
     AkuaContext = Context
 
-__all__ = ["WORKSPACE_FIELD", "AkuaContext", "AkuaProvider", "RestProvider", "operations"]
+__all__ = ["WORKSPACE_FIELD", "AkuaContext", "AkuaProvider", "RestProvider", "SuspendableProvider", "operations"]
 
 #: The workspace a scoped resource lives in; defaults to the ``akua:workspace`` provider config.
 WORKSPACE_FIELD = Field.create_only(
@@ -117,11 +117,13 @@ class AkuaProvider(LifecycleProvider["AkuaClient"]):
 
 class RestProvider(AkuaProvider):
     """An object at ``{collection}/{id}``: GET reads it, PATCH with the declared update body and
-    If-Match updates it, DELETE with If-Match deletes it (waiting for the operation it answers when
-    ``delete_waits``). A resource overrides only the steps its API does differently."""
+    If-Match updates it, DELETE with If-Match deletes it (with an Idempotency-Key when
+    ``delete_idempotency``, waiting for the operation it answers when ``delete_waits``, as long as
+    ``timeout_seconds``). A resource overrides only the steps its API does differently."""
 
     collection: ClassVar[str] = ""
     delete_waits: ClassVar[bool] = False
+    delete_idempotency: ClassVar[bool] = False
 
     def object_path(self, id_: str) -> str:
         return api_path(self.collection + "/{}", id_)
@@ -135,6 +137,47 @@ class RestProvider(AkuaProvider):
         ctx.client.patch(self.object_path(id_), json=self.update_body(inputs, changed), if_match=state["etag"])
 
     def api_delete(self, ctx: AkuaContext, id_: str, state: Mapping[str, Any]) -> None:
-        op = ctx.client.delete(self.object_path(id_), if_match=state["etag"])
+        etag = state["etag"]
+        key = ctx.idempotency_key(f"delete:{etag}") if self.delete_idempotency else None
+        op = ctx.client.delete(self.object_path(id_), if_match=etag, idempotency_key=key)
         if op and self.delete_waits:
-            ctx.client.wait_operation(op)
+            ctx.client.wait_operation(op, timeout=operation_timeout(state))
+
+
+class SuspendableProvider(RestProvider):
+    """A :class:`RestProvider` whose ``suspended`` field (``_fields.suspended``) maps onto the async
+    ``:suspend`` / ``:resume`` actions (If-Match, Idempotency-Key), after the PATCH of the other fields."""
+
+    def suspend_body(self, suspended: bool) -> dict[str, Any] | None:
+        """The body of the ``:suspend`` / ``:resume`` call (none by default)."""
+        return None
+
+    def set_suspended(
+        self, ctx: AkuaContext, obj: Mapping[str, Any], suspended: bool, values: Mapping[str, Any]
+    ) -> None:
+        """Suspend or resume ``obj`` (its ``id`` and ``etag``) and wait, as long as ``values`` allow."""
+        action = "suspend" if suspended else "resume"
+        op = ctx.client.post(
+            self.object_path(obj["id"]) + f":{action}",
+            json=self.suspend_body(suspended),
+            if_match=obj["etag"],
+            idempotency_key=ctx.idempotency_key(f"{action}:{obj['etag']}"),
+        )
+        ctx.client.wait_operation(op, timeout=operation_timeout(values))
+
+    def created_suspended(self, ctx: AkuaContext, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """``obj`` just created, suspended and read again when ``inputs`` ask for it."""
+        if not inputs.get("suspended"):
+            return obj
+        self.set_suspended(ctx, obj, True, inputs)
+        return dict(ctx.client.get(self.object_path(obj["id"])))
+
+    def api_update(
+        self, ctx: AkuaContext, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
+    ) -> None:
+        body = self.update_body(inputs, changed)
+        etag = state["etag"]
+        if body:
+            etag = ctx.client.patch(self.object_path(id_), json=body, if_match=etag)["etag"]
+        if "suspended" in changed and inputs.get("suspended") is not None:
+            self.set_suspended(ctx, {"id": id_, "etag": etag}, bool(inputs["suspended"]), inputs)

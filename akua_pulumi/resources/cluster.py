@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
-from ._akua import RestProvider, operations
+from ._akua import SuspendableProvider, operations
 from ._fields import CREATED_AT, ETAG, HTML_URL, OMIT, Field, suspended
 from ._generated import ClusterArgs, ClusterArgsDict, ClusterBase
 from ._provider import Context
@@ -14,7 +14,7 @@ from ._provider import Context
 __all__ = ["Cluster", "ClusterArgs", "ClusterArgsDict", "ClusterProvider"]
 
 
-class ClusterProvider(RestProvider):
+class ClusterProvider(SuspendableProvider):
     """Lifecycle of ``/clusters``.
 
     * Managed create is an async Operation: the id is known only from ``response.cluster_id``.
@@ -80,35 +80,13 @@ class ClusterProvider(RestProvider):
             op = ctx.client.post("/clusters", json=body, idempotency_key=ctx.idempotency_key("create"))
             done = ctx.client.wait_operation(op)
             cluster_id = done["response"]["cluster_id"]
-        cluster: dict[str, Any] = ctx.client.get(api_path("/clusters/{}", cluster_id))  # 404 here: a stale replay
-        if inputs.get("suspended"):
-            self._set_suspended(ctx, cluster, True)
-            cluster = ctx.client.get(api_path("/clusters/{}", cluster_id))
-        return cluster
+        cluster = dict(ctx.client.get(self.object_path(cluster_id)))  # 404 here: a stale replay
+        return self.created_suspended(ctx, cluster, inputs)
 
     def enrich(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         if inputs.get("fetch_kubeconfig", True):
             obj = {**obj, "kubeconfig": ctx.client.get(api_path("/clusters/{}/kubeconfig", obj["id"]))["kubeconfig"]}
         return obj
-
-    def _set_suspended(self, ctx: Context, cluster: Mapping[str, Any], suspended: bool) -> None:
-        action = "suspend" if suspended else "resume"
-        op = ctx.client.post(
-            api_path("/clusters/{}", cluster["id"]) + f":{action}",
-            if_match=cluster["etag"],
-            idempotency_key=ctx.idempotency_key(f"{action}:{cluster['etag']}"),
-        )
-        ctx.client.wait_operation(op)
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        body = self.update_body(inputs, changed)
-        etag = state["etag"]
-        if body:
-            etag = ctx.client.patch(self.object_path(id_), json=body, if_match=etag)["etag"]
-        if "suspended" in changed and inputs.get("suspended") is not None:
-            self._set_suspended(ctx, {"id": id_, "etag": etag}, bool(inputs["suspended"]))
 
     def delete_conflict_hint(self, error: Any) -> str:
         return (

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
+from ._akua import RestProvider
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field
 from ._generated import DashboardArgs, DashboardArgsDict, DashboardBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["Dashboard", "DashboardArgs", "DashboardArgsDict", "DashboardProvider"]
 
 
-class DashboardProvider(AkuaProvider):
+class DashboardProvider(RestProvider):
     """Lifecycle of ``/dashboards`` (custom dashboards; the workspace overview is the platform's).
 
     * Create and update answer only ``{dashboard_id}``: the dashboard (and its etag) is read back.
@@ -30,6 +30,7 @@ class DashboardProvider(AkuaProvider):
         "update": ("dashboards.update",),
         "delete": ("dashboards.delete",),
     }
+    collection = "/dashboards"
     natural_key = ("name",)
     contract_ops = ("dashboards.create", "dashboards.update")
     fields = (
@@ -44,26 +45,13 @@ class DashboardProvider(AkuaProvider):
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         created = ctx.client.post("/dashboards", json=self.create_body(inputs))
-        return dict(ctx.client.get(api_path("/dashboards/{}", created["dashboard_id"])))
-
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(api_path("/dashboards/{}", id_)))
+        return dict(ctx.client.get(self.object_path(created["dashboard_id"])))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return next(
             (d for d in ctx.client.paginate("/dashboards") if d["name"] == inputs["name"] and d["purpose"] == "custom"),
             None,
         )
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        ctx.client.patch(
-            api_path("/dashboards/{}", id_), json=self.update_body(inputs, changed), if_match=state["etag"]
-        )
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(api_path("/dashboards/{}", id_), if_match=state["etag"])
 
 
 class Dashboard(DashboardBase, module="akua", name="Dashboard"):

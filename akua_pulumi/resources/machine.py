@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
-from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, Field, operation_timeout
+from ._akua import SuspendableProvider
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, Field, operation_timeout, suspended
 from ._generated import MachineArgs, MachineArgsDict, MachineBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["Machine", "MachineArgs", "MachineArgsDict", "MachineProvider"]
 
@@ -16,7 +15,7 @@ __all__ = ["Machine", "MachineArgs", "MachineArgsDict", "MachineProvider"]
 _SUSPENDED = frozenset({"SUSPENDED", "SUSPENDING"})
 
 
-class MachineProvider(AkuaProvider):
+class MachineProvider(SuspendableProvider):
     """Lifecycle of ``/machines``.
 
     * Create is an async Operation (``machine.create``) sent with a deterministic Idempotency-Key: the
@@ -36,6 +35,9 @@ class MachineProvider(AkuaProvider):
         "update": ("machines.update", "machines.suspend", "machines.resume"),
         "delete": ("machines.delete",),
     }
+    collection = "/machines"
+    delete_waits = True
+    delete_idempotency = True
     idempotent_create = True
     contract_ops = ("machines.create", "machines.update")
     fields = (
@@ -52,12 +54,8 @@ class MachineProvider(AkuaProvider):
         ),
         Field.create_only("node_claim", dict, "Extra node claim settings (not returned by the API).", write_only=True),
         Field.updatable("name", str, "Machine name (optional; names may repeat)."),
-        Field.updatable(
-            "suspended",
-            bool,
+        suspended(
             "Suspend (true: the server is snapshotted and deleted, billing stops) or resume (false).",
-            server_default=True,
-            send="never",  # the :suspend / :resume actions, not the PATCH
             read="state",
             decode=lambda state: state in _SUSPENDED,
         ),
@@ -73,44 +71,11 @@ class MachineProvider(AkuaProvider):
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         op = ctx.client.post("/machines", json=self.create_body(inputs), idempotency_key=ctx.idempotency_key("create"))
         done = ctx.client.wait_operation(op, timeout=operation_timeout(inputs))
-        machine: dict[str, Any] = ctx.client.get(api_path("/machines/{}", done["response"]["machine_id"]))
-        if inputs.get("suspended"):
-            self._set_suspended(ctx, machine, True, inputs)
-            machine = ctx.client.get(api_path("/machines/{}", machine["id"]))
-        return machine
+        machine = dict(ctx.client.get(self.object_path(done["response"]["machine_id"])))
+        return self.created_suspended(ctx, machine, inputs)
 
-    def _set_suspended(
-        self, ctx: Context, machine: Mapping[str, Any], suspended: bool, values: Mapping[str, Any]
-    ) -> None:
-        action = "suspend" if suspended else "resume"
-        op = ctx.client.post(
-            api_path("/machines/{}", machine["id"]) + f":{action}",
-            json={"reason": "manual"} if suspended else {},
-            if_match=machine["etag"],
-            idempotency_key=ctx.idempotency_key(f"{action}:{machine['etag']}"),
-        )
-        ctx.client.wait_operation(op, timeout=operation_timeout(values))
-
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(api_path("/machines/{}", id_)))
-
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        body = self.update_body(inputs, changed)
-        etag = state["etag"]
-        if body:
-            etag = ctx.client.patch(api_path("/machines/{}", id_), json=body, if_match=etag)["etag"]
-        if "suspended" in changed and inputs.get("suspended") is not None:
-            self._set_suspended(ctx, {"id": id_, "etag": etag}, bool(inputs["suspended"]), inputs)
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        etag = state["etag"]
-        op = ctx.client.delete(
-            api_path("/machines/{}", id_), if_match=etag, idempotency_key=ctx.idempotency_key(f"delete:{etag}")
-        )
-        if op:
-            ctx.client.wait_operation(op, timeout=operation_timeout(state))
+    def suspend_body(self, suspended: bool) -> dict[str, Any] | None:
+        return {"reason": "manual"} if suspended else {}
 
     def delete_conflict_hint(self, error: Any) -> str:
         return (

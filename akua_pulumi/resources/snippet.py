@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
+from ._akua import RestProvider
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field
 from ._generated import SnippetArgs, SnippetArgsDict, SnippetBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["Snippet", "SnippetArgs", "SnippetArgsDict", "SnippetProvider"]
 
@@ -16,7 +16,7 @@ __all__ = ["Snippet", "SnippetArgs", "SnippetArgsDict", "SnippetProvider"]
 _CONTRACT_1 = ("result_type", "default_visualization")
 
 
-class SnippetProvider(AkuaProvider):
+class SnippetProvider(RestProvider):
     """Lifecycle of ``/snippets``.
 
     * Create and update answer only ``{snippet_id}``: the snippet (and its etag) is read back.
@@ -37,6 +37,7 @@ class SnippetProvider(AkuaProvider):
         "update": ("snippets.update",),
         "delete": ("snippets.delete",),
     }
+    collection = "/snippets"
     natural_key = ("name",)
     precheck_natural_key = True
     contract_ops = ("snippets.create", "snippets.update")
@@ -74,11 +75,11 @@ class SnippetProvider(AkuaProvider):
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         created = ctx.client.post("/snippets", json=self._contract_1(self.create_body(inputs), inputs))
-        return dict(ctx.client.get(api_path("/snippets/{}", created["snippet_id"])))
+        return dict(ctx.client.get(self.object_path(created["snippet_id"])))
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        obj = dict(ctx.client.get(api_path("/snippets/{}", id_)))
-        return None if obj.get("archived_at") is not None else obj  # archived is final: gone
+        obj = super().api_read(ctx, id_, state)
+        return None if obj is None or obj.get("archived_at") is not None else obj  # archived is final: gone
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return next(
@@ -90,14 +91,8 @@ class SnippetProvider(AkuaProvider):
             None,
         )
 
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        body = self._contract_1(self.update_body(inputs, changed), inputs)
-        ctx.client.patch(api_path("/snippets/{}", id_), json=body, if_match=state["etag"])
-
-    def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(api_path("/snippets/{}", id_), if_match=state["etag"])
+    def update_body(self, inputs: Mapping[str, Any], changed: set[str]) -> dict[str, Any]:
+        return self._contract_1(super().update_body(inputs, changed), inputs)
 
     def delete_conflict_hint(self, error: Any) -> str:
         return (
