@@ -18,7 +18,7 @@ from typing import Any
 from ...roles import ROLE_RANK
 from ..db import Obj, Tx
 from ..errors import LocalConflict, LocalEtagMismatch, ValidationFailed
-from ..util import now
+from ..util import new_id, now
 
 __all__ = [
     "ROLES",
@@ -35,6 +35,7 @@ __all__ = [
     "matching",
     "reactivate",
     "route",
+    "stamp",
 ]
 
 ROLES = ROLE_RANK
@@ -201,6 +202,13 @@ def bump(obj: Obj, key: str = "etag") -> Obj:
     if "updated_at" in obj or key == "etag":
         obj["updated_at"] = now()
     return obj
+
+
+def stamp(prefix: str, r: Req, /, **fields: Any) -> Obj:
+    """A new object of the request's workspace: a fresh ``{prefix}_`` id, ``workspace_id``, ``fields``,
+    ``created_at`` = ``updated_at`` = now and the first revision's etag ``"1"``."""
+    ts = now()
+    return {"id": new_id(prefix), "workspace_id": r.ws, **fields, "created_at": ts, "updated_at": ts, "etag": "1"}
 
 
 def matching(key: str, value: Any) -> Callable[[Obj], bool] | None:

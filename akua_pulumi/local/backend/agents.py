@@ -12,7 +12,7 @@ from typing import Any
 from ..db import Obj, Store, Tx
 from ..errors import LocalConflict, Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Req, Runtime, bump, check_etag, closed_body, get_route, public, route
+from . import Req, Runtime, bump, check_etag, closed_body, get_route, public, route, stamp
 from . import secrets as _secrets  # noqa: F401  (loaded first: its delete is wrapped below)
 from . import workspaces as _workspaces  # noqa: F401  (loaded first: its create is wrapped below)
 from .authz import accessible_workspaces
@@ -247,25 +247,21 @@ def create_agent(r: Req) -> tuple[int, Any]:
     ambient = b.get("ambient", DEFAULT_AMBIENT)
     policy = b.get("model_policy", DEFAULT_POLICY)
     _policy_checks(r, b["capabilities"], ambient, policy)
-    ts = now()
-    agent: Obj = {
-        "id": new_id("agt"),
-        "workspace_id": r.ws,
-        "organization_id": None,
-        "name": b["name"],
-        "description": b.get("description"),
-        "instructions": b["instructions"],
-        "state": "ENABLED",
-        "origin": "USER",
-        "capabilities": b["capabilities"],
-        "ambient": ambient,
-        "model_policy": policy,
-        "created_by": r.principal.acting_user or "",
-        "usage_summary": dict(USAGE),
-        "created_at": ts,
-        "updated_at": ts,
-        "etag": "1",
-    }
+    agent = stamp(
+        "agt",
+        r,
+        organization_id=None,
+        name=b["name"],
+        description=b.get("description"),
+        instructions=b["instructions"],
+        state="ENABLED",
+        origin="USER",
+        capabilities=b["capabilities"],
+        ambient=ambient,
+        model_policy=policy,
+        created_by=r.principal.acting_user or "",
+        usage_summary=dict(USAGE),
+    )
     r.tx.insert("agent", agent, workspace_id=r.ws)
     return 201, public(agent)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from ..db import Obj, Tx
 from ..errors import Unprocessable, ValidationFailed
-from ..util import new_id, now
-from . import Req, bump, check_etag, get_route, list_route, public, route
+from ..util import now
+from . import Req, bump, check_etag, get_route, list_route, public, route, stamp
 from .entitlements import limit as entitlement_limit
 from .secrets import active_secret
 
@@ -40,18 +40,14 @@ list_route("computeConfigs.list", "compute_config", public)
 def create_config(r: Req) -> tuple[int, Any]:
     b = r.body
     _check_scope(r, b["credential_scope"])
-    ts = now()
-    c: Obj = {
-        "id": new_id("ccf"),
-        "workspace_id": r.ws,
-        "name": b["name"],
-        "provider": b["provider"],
-        "provider_config": b["provider_config"],
-        "credential_scope": b["credential_scope"],
-        "created_at": ts,
-        "updated_at": ts,
-        "etag": "1",
-    }
+    c = stamp(
+        "ccf",
+        r,
+        name=b["name"],
+        provider=b["provider"],
+        provider_config=b["provider_config"],
+        credential_scope=b["credential_scope"],
+    )
     r.tx.insert("compute_config", c, workspace_id=r.ws)
     return 201, public(c)
 

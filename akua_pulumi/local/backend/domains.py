@@ -15,7 +15,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, LocalNotFound
 from ..util import new_id, now, rand
-from . import Req, bump, check_etag, get_route, public, route
+from . import Req, bump, check_etag, get_route, public, route, stamp
 from .operations import effect, start
 from .operations import render as render_op
 from .secrets import active_secret
@@ -117,23 +117,19 @@ def create_domain(r: Req) -> tuple[int, Any]:
         cause = f"hostname {hostname} is already in use"
     if cause is not None:
         return 202, render_op(start(r, "custom_domain.create", "workspace", r.ws, meta, internal={"_fail": cause}))
-    ts = now()
-    d: Obj = {
-        "id": new_id("cdm"),
-        "workspace_id": r.ws,
-        "hostname": hostname,
-        "target": b["target"],
-        "protocol": meta["protocol"],
-        "routing_mode": meta["routing_mode"],
-        "ssl": {
+    d = stamp(
+        "cdm",
+        r,
+        hostname=hostname,
+        target=b["target"],
+        protocol=meta["protocol"],
+        routing_mode=meta["routing_mode"],
+        ssl={
             "status": "pending_validation",
             "validation_records": [{"type": "TXT", "name": f"_acme-challenge.{hostname}", "value": rand(32)}],
         },
-        "status": "provisioning",
-        "created_at": ts,
-        "updated_at": ts,
-        "etag": "1",
-    }
+        status="provisioning",
+    )
     r.tx.insert("custom_domain", d, workspace_id=r.ws, natural_key=hostname, scope="")
     op = start(r, "custom_domain.create", "workspace", r.ws, meta, internal={"_domain_id": d["id"]})
     return 202, render_op(op)

@@ -9,7 +9,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, QuotaExceeded, Unprocessable
 from ..util import canonical, new_id, now, sha256
-from . import Req, bump, check_etag, get_route, public, route
+from . import Req, bump, check_etag, get_route, public, route, stamp
 from .entitlements import allocation, limit, tier
 from .hooks import object_path
 from .operations import effect, start
@@ -168,25 +168,21 @@ def create_machine(r: Req) -> tuple[int, Any]:
     if cluster["state"] == "suspended":  # adding a machine resumes a suspended cluster (§7.1)
         cluster["state"] = "active"
         r.tx.save(bump(cluster))
-    ts = now()
-    m: Obj = {
-        "id": new_id("mch"),
-        "workspace_id": r.ws,
-        "cluster_id": cluster["id"],
-        "compute_config_id": cfg["id"],
-        "provider_id": "",
-        "provider_resource": {"identity_kind": "recyclable", "public_ip": None},
-        "name": b.get("name"),
-        "node_name": None,
-        "state": "PROVISIONING",
-        "reconciling": True,
-        "created_at": ts,
-        "updated_at": ts,
-        "etag": "1",
-        "_instance_type": itype,
-        "_node_claim": b.get("node_claim"),
-        "_managed": managed,
-    }
+    m = stamp(
+        "mch",
+        r,
+        cluster_id=cluster["id"],
+        compute_config_id=cfg["id"],
+        provider_id="",
+        provider_resource={"identity_kind": "recyclable", "public_ip": None},
+        name=b.get("name"),
+        node_name=None,
+        state="PROVISIONING",
+        reconciling=True,
+        _instance_type=itype,
+        _node_claim=b.get("node_claim"),
+        _managed=managed,
+    )
     m["provider_id"] = _provider_id()
     r.tx.insert("machine", m, workspace_id=r.ws, parent_id=cluster["id"])
     queued = len(launching(r.tx, cluster["id"])) >= _launch_limit(r.tx, r.ws)  # queued ones count: FIFO
