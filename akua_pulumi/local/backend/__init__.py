@@ -204,11 +204,14 @@ def bump(obj: Obj, key: str = "etag") -> Obj:
     return obj
 
 
-def stamp(prefix: str, r: Req, /, **fields: Any) -> Obj:
-    """A new object of the request's workspace: a fresh ``{prefix}_`` id, ``workspace_id``, ``fields``,
-    ``created_at`` = ``updated_at`` = now and the first revision's etag ``"1"``."""
+def stamp(prefix: str, r: Req, /, *, html_page: str | None = None, **fields: Any) -> Obj:
+    """A new object of the request's workspace: a fresh ``{prefix}_`` id (and its dashboard
+    ``html_url`` under ``html_page``), ``workspace_id``, ``fields``, ``created_at`` = ``updated_at`` = now
+    and the first revision's etag ``"1"``."""
     ts = now()
-    return {"id": new_id(prefix), "workspace_id": r.ws, **fields, "created_at": ts, "updated_at": ts, "etag": "1"}
+    oid = new_id(prefix)
+    html = {"html_url": f"https://app.akua.local/{html_page}/{oid}"} if html_page else {}
+    return {"id": oid, **html, "workspace_id": r.ws, **fields, "created_at": ts, "updated_at": ts, "etag": "1"}
 
 
 def matching(key: str, value: Any) -> Callable[[Obj], bool] | None:

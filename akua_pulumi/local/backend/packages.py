@@ -8,7 +8,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, LocalNotFound, Unprocessable
 from ..util import new_id, now
-from . import Req, bump, public, reactivate, route
+from . import Req, bump, public, reactivate, route, stamp
 from .operations import effect, start
 from .operations import render as render_op
 
@@ -245,20 +245,15 @@ def create_product(r: Req) -> tuple[int, Any]:
     if pkg is None or pkg["workspace_id"] != r.ws:
         raise Unprocessable(f"unknown package {b['package_id']}", path=["body", "package_id"])
     resolve_pin(r.tx, pkg["id"], b["package_version_pin"], ["body", "package_version_pin"])
-    ts = now()
-    pid = new_id("prod")
-    p: Obj = {
-        "id": pid,
-        "html_url": f"https://app.akua.local/products/{pid}",
-        "name": b["name"],
-        "workspace_id": r.ws,
-        "package": {"id": pkg["id"], "version_pin": b["package_version_pin"]},
-        "marketplace": b.get("marketplace"),
-        "created_at": ts,
-        "updated_at": ts,
-        "etag": "1",
-        "state": "active",
-    }
+    p = stamp(
+        "prod",
+        r,
+        html_page="products",
+        name=b["name"],
+        package={"id": pkg["id"], "version_pin": b["package_version_pin"]},
+        marketplace=b.get("marketplace"),
+        state="active",
+    )
     p.update({k: b[k] for k in ("custom_image", "custom_description") if k in b})
     r.tx.insert("product", p, workspace_id=r.ws)
     return 201, render_product(r.tx, p)

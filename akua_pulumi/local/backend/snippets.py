@@ -10,8 +10,8 @@ from typing import Any
 
 from ..db import Obj, Tx
 from ..errors import LocalConflict, Unprocessable
-from ..util import new_id, now
-from . import Req, bump, check_etag, get_route, public, route
+from ..util import now
+from . import Req, bump, check_etag, get_route, public, route, stamp
 from .hooks import object_path
 
 object_path("snippets", "snippet", "snippet")
@@ -36,32 +36,27 @@ def list_snippets(r: Req) -> tuple[int, Any]:
 @route("snippets.create")
 def create_snippet(r: Req) -> tuple[int, Any]:
     b = r.body
-    ts = now()
-    sid = new_id("snp")
-    s: Obj = {
-        "id": sid,
-        "html_url": f"https://app.akua.local/snippets/{sid}",
-        "name": b["name"],
-        "description": b.get("description"),
-        "code": b["code"],
-        "display_type": b["display_type"],
-        "inputs": b.get("inputs", []),
-        "visibility": b.get("visibility", "workspace"),
-        "origin": b.get("origin", "user"),
-        "agent_session_id": b.get("agent_session_id"),
-        "agent_turn_id": b.get("agent_turn_id"),
-        "purpose": b.get("purpose", "general"),
-        "workspace_id": r.ws,
-        "created_by": r.principal.acting_user or "",
-        "created_at": ts,
-        "updated_at": ts,
-        "archived_at": None,
-        "etag": "1",
+    s = stamp(
+        "snp",
+        r,
+        html_page="snippets",
+        name=b["name"],
+        description=b.get("description"),
+        code=b["code"],
+        display_type=b["display_type"],
+        inputs=b.get("inputs", []),
+        visibility=b.get("visibility", "workspace"),
+        origin=b.get("origin", "user"),
+        agent_session_id=b.get("agent_session_id"),
+        agent_turn_id=b.get("agent_turn_id"),
+        purpose=b.get("purpose", "general"),
+        created_by=r.principal.acting_user or "",
+        archived_at=None,
         **{k: b.get(k) for k in CONTRACT_FIELDS},
-    }
+    )
     _check_inputs(s["inputs"])
     r.tx.insert("snippet", s, workspace_id=r.ws)
-    return 201, {"snippet_id": sid}
+    return 201, {"snippet_id": s["id"]}
 
 
 def _check_inputs(inputs: list[Any]) -> None:
