@@ -24,7 +24,7 @@ def test_every_resource_has_a_page_and_an_index_entry() -> None:
     assert not missing, f"no docs/resources page for {missing}: run scripts/gen-resource-docs"
     for cls in ALL_RESOURCES:
         assert f"]({_page(cls).name})" in index, cls.__name__
-        assert _page(cls).read_text().startswith(f"# {cls.provider_class.type_name}\n")
+        assert _page(cls).read_text().startswith(f"# {cls.__name__}\n")
 
 
 def test_every_stripe_resource_has_a_page_linked_from_the_stripe_docs() -> None:
@@ -36,7 +36,7 @@ def test_every_stripe_resource_has_a_page_linked_from_the_stripe_docs() -> None:
         assert page.exists(), f"no docs/stripe-resources page for {cls.__name__}: run scripts/gen-resource-docs"
         assert f"]({page.name})" in index, cls.__name__
         text = page.read_text()
-        assert text.startswith(f"# {cls.provider_class.type_name}\n")
+        assert text.startswith(f"# {cls.__name__}\n")
         assert f"from akua_pulumi.stripe import {cls.__name__}" in text
     assert "](stripe-resources/README.md)" in (ROOT / "docs" / "stripe.md").read_text()
 

@@ -20,6 +20,7 @@ def _model_policy(value: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _model_policy_problem(value: Any) -> str | None:
+    """Needs ``default_model``, ``billing_mode`` and ``allowed_models``."""
     missing = [k for k in ("default_model", "billing_mode", "allowed_models") if k not in value]
     return f"model_policy needs {', '.join(missing)}" if missing else None
 

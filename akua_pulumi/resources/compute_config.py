@@ -15,6 +15,7 @@ __all__ = ["ComputeConfig", "ComputeConfigArgs", "ComputeConfigArgsDict", "Compu
 
 
 def _provider_config_problem(value: Any) -> str | None:
+    """Needs ``region`` and ``image``, each a non-empty string (and may set ``machine_type_filter``)."""
     for key in ("region", "image"):
         item = value.get(key)
         if item is None:

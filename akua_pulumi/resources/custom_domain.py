@@ -31,8 +31,9 @@ _MTLS = "mtls_secret_id"
 
 
 def hostname_problem(value: Any) -> str | None:
-    """Why ``value`` is not a lower-case DNS host name of two or more labels (the contract gives no
-    pattern; the domain could never validate otherwise), or None."""
+    """A lower-case DNS name of two or more dot-separated labels, each 1 to 63 of ``a-z``, ``0-9`` and
+    ``-``, not starting or ending with ``-`` (e.g. ``shop.example.com``); our choice: the contract gives no
+    pattern, and the domain could never validate otherwise."""
     labels = str(value).split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         return f"hostname {value!r} is not a lower-case DNS name such as 'shop.example.com'"
@@ -40,6 +41,7 @@ def hostname_problem(value: Any) -> str | None:
 
 
 def _endpoint_problem(value: Any) -> str | None:
+    """An http(s) URL with a host, e.g. ``https://origin.example.com`` (our choice)."""
     if not re.match(r"^https?://[^\s/]+", str(value)):
         return f"endpoint must be an http(s) URL such as 'https://origin.example.com', got {value!r}"
     return None

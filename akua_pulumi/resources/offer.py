@@ -18,6 +18,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _emails_problem(value: Any) -> str | None:
+    """At most 50 email addresses, each at most 254 characters."""
     if len(value) > 50:
         return f"allowed_emails holds at most 50 addresses, got {len(value)}"
     for email in value:
@@ -29,6 +30,7 @@ def _emails_problem(value: Any) -> str | None:
 
 
 def _customer_problem(value: Any) -> str | None:
+    """Only ``display_name`` (required) and ``external_id`` (optional), each a string of 1 to 200 characters."""
     unknown = sorted(set(value) - {"display_name", "external_id"})
     if unknown:
         return f"customer has no field {unknown[0]!r} (display_name, external_id)"
@@ -42,6 +44,8 @@ def _customer_problem(value: Any) -> str | None:
 
 
 def _pricing_problem(value: Any) -> str | None:
+    """Exactly ``currency`` (``eur`` or ``usd``), ``unit_amount`` (0 to 100000000 minor units) and
+    ``interval`` (``month`` or ``year``)."""
     if set(value) != {"currency", "unit_amount", "interval"}:
         return "pricing_request needs exactly currency, unit_amount and interval"
     if value["currency"] not in ("eur", "usd"):
@@ -57,6 +61,7 @@ def _pricing_problem(value: Any) -> str | None:
 
 
 def _field_values_problem(value: Any) -> str | None:
+    """Each entry is ``{'value': ..., 'locked': true|false}``."""
     for name, entry in value.items():
         if not isinstance(entry, Mapping) or "value" not in entry or not isinstance(entry.get("locked"), bool):
             return f"field_values[{name!r}] must be {{'value': ..., 'locked': true|false}}"

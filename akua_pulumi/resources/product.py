@@ -17,6 +17,7 @@ __all__ = ["Product", "ProductArgs", "ProductArgsDict", "ProductProvider"]
 
 
 def _version_ok(value: Any) -> str | None:
+    """``latest`` or a SemVer 2.0 version such as ``1.2.3`` (no leading ``v``)."""
     if value == "latest" or re.match(SEMVER, str(value)):
         return None
     return f"version must be 'latest' or a SemVer 2.0 version such as '1.2.3', got {value!r}"
