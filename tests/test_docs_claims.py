@@ -2,7 +2,8 @@
 
 Each page names the type token the engine really shows (computed from the resource class the way the
 Pulumi SDK computes it), and each input row states every rule its field declares: pattern, format,
-choices, bounds, and the validator, normalize and replace_if hooks (each in its docstring's words).
+choices, bounds, and the validator, normalize and replace_if hooks (each in its docstring's words);
+its "Rules across fields" section states every rule of the provider's ``validate`` hooks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from akua_pulumi.resources import ALL_RESOURCES
 from akua_pulumi.resources._fields import Field
+from akua_pulumi.resources._lifecycle_base import LifecycleBase
 from akua_pulumi.resources._surface import constructor_fields
 from akua_pulumi.stripe import ALL_STRIPE_RESOURCES
 
@@ -102,3 +104,31 @@ def test_the_hostname_rule_is_on_the_custom_domain_page() -> None:
     row = _row(_page(CustomDomain, ROOT / "docs" / "resources"), "hostname")
     assert "lower-case DNS name" in row
     assert hostname_problem("Shop.Example.com") is not None and hostname_problem("shop.example.com") is None
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize(("cls", "folder"), RESOURCES, ids=IDS)
+def test_every_cross_field_rule_is_in_the_rules_section(cls: Any, folder: Path) -> None:
+    section = _cell(_section(_page(cls, folder), "Rules across fields"))
+    hooks = [c for c in cls.provider_class.__mro__ if "validate" in c.__dict__ and c is not LifecycleBase]
+    for owner in hooks:
+        text = inspect.cleandoc(owner.__dict__["validate"].__doc__ or "").replace("``", "`")
+        _, _, rules = text.partition("\n\n")
+        assert rules.strip(), f"{owner.__name__}.validate: no docstring stating its rules (a summary, then bullets)"
+        assert _cell(rules) in section, f"{cls.__name__} page leaves out the rules of {owner.__name__}.validate"
+    if not hooks:
+        assert section.strip().startswith("None")
+
+
+def test_a_cross_field_rule_the_page_states_is_the_one_check_applies() -> None:
+    from akua_pulumi.resources.custom_domain import CustomDomainProvider
+
+    page = _page(CustomDomainProvider, ROOT / "docs" / "resources")
+    assert "* Exactly one target: `install_id`, `cluster_id` or `endpoint`." in page
+    two = {"install_id": "inst_1", "cluster_id": "clu_1"}
+    assert CustomDomainProvider().validate(two) == [
+        ("install_id", "set exactly one target: install_id, cluster_id or endpoint")
+    ]

@@ -80,6 +80,10 @@ class ComputeConfigProvider(RestProvider):
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * ``secret_version_id`` needs ``secret_id`` (byom credentials).
+        """
         if inputs.get("secret_version_id") is not None and inputs.get("secret_id") is None:
             return [("secret_version_id", "secret_version_id needs secret_id (byom credentials)")]
         return []

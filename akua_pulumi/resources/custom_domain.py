@@ -105,6 +105,11 @@ class CustomDomainProvider(AkuaProvider):
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * Exactly one target: ``install_id``, ``cluster_id`` or ``endpoint``.
+        * ``mtls_secret_id`` applies to an ``endpoint`` target only.
+        """
         targets = [t for t in _TARGETS if inputs.get(t) is not None]
         if len(targets) != 1:
             return [("install_id", "set exactly one target: install_id, cluster_id or endpoint")]

@@ -76,6 +76,11 @@ class InstallProvider(AkuaProvider):
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * Exactly one of ``product_id`` (a product install) or ``package_id`` (a direct install).
+        * ``version`` applies to direct installs (``package_id``) only, and is ``latest`` or a SemVer 2.0 version.
+        """
         product, package, version = inputs.get("product_id"), inputs.get("package_id"), inputs.get("version")
         if (product is None) == (package is None):
             return [("product_id", "set exactly one of product_id (product install) or package_id (direct install)")]

@@ -144,6 +144,11 @@ class OfferProvider(AkuaProvider):
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * ``product_id`` (a product offer) or ``package_version_id`` (a version offer) is set.
+        * ``max_uses`` and ``unlimited_uses=True`` exclude each other.
+        """
         if inputs.get("product_id") is None and inputs.get("package_version_id") is None:
             return [("product_id", "set product_id (a product offer) or package_version_id (a version offer)")]
         if inputs.get("unlimited_uses") and inputs.get("max_uses") is not None:

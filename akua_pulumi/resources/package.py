@@ -49,6 +49,15 @@ class PackageProvider(AkuaProvider):
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * Exactly one of ``helm`` (a hosted package) or ``oci_ref`` (a published artifact).
+        * With ``helm``: ``helm.repo_url`` starts with ``oci://``, ``helm.target_revision`` is set,
+          ``helm`` has no keys but ``repo_url``, ``chart``, ``target_revision``, ``path`` and ``values``,
+          and ``description`` is not set.
+        * With ``oci_ref``: ``version`` is ``{semver, ref, input_schema}``, with a SemVer 2.0
+          ``semver``, a ``ref`` and an object ``input_schema``.
+        """
         import re
 
         helm, oci = inputs.get("helm"), inputs.get("oci_ref")

@@ -59,6 +59,12 @@ class RegistryConnectionProvider(ConnectionProvider):
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * ``credentials`` holds exactly the keys of its ``type``, each a non-empty string of at most:
+          ``basic``: ``username`` 200, ``password`` 500; ``token``: ``token`` 2000; ``oauth``: ``client_id`` 200,
+          ``client_secret`` 500, ``token_url`` 2048.
+        """
         kind, creds = inputs.get("type"), inputs.get("credentials")
         if kind not in CREDENTIAL_FIELDS or not isinstance(creds, Mapping):
             return []

@@ -126,6 +126,14 @@ class SecretProvider(AkuaProvider):
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * ``aws_access_key_id`` applies to kind ``cloud_provider/aws`` only; ``username`` to kind
+          ``oci_registry`` only.
+        * The ``value`` of a ``webhook_signing`` secret is at least 16 characters.
+        * Each ``labels`` value is a string of at most 200 characters; each ``version_aliases`` value a version
+          number >= 1.
+        """
         kind, value = inputs.get("kind"), inputs.get("value")
         out: list[tuple[str, str]] = []
         if inputs.get("aws_access_key_id") is not None and kind != "cloud_provider/aws":

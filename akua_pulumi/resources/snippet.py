@@ -61,6 +61,10 @@ class SnippetProvider(RestProvider):
     )  # fmt: skip
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * ``result_type`` and ``default_visualization`` go together (the contract-1 snippet shape).
+        """
         given = [k for k in _CONTRACT_1 if inputs.get(k) is not None]
         if len(given) == 1:
             missing = next(k for k in _CONTRACT_1 if k not in given)

@@ -99,6 +99,11 @@ class StripeProvider(LifecycleProvider[StripeApi]):
         return ws, None
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * ``metadata`` values are strings, and its keys are not the provider's links
+          (``akua_workspace_id`` and ``akua_pulumi_resource``).
+        """
         metadata = inputs.get("metadata")
         if isinstance(metadata, Mapping) and not is_unknown(metadata):
             for key, value in metadata.items():

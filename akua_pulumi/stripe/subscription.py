@@ -66,6 +66,10 @@ class StripeSubscriptionProvider(StripeProvider):
     )
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Rules across fields, checked before any call:
+
+        * ``days_until_due`` applies to ``collection_method='send_invoice'`` only.
+        """
         if inputs.get("days_until_due") is not None and inputs.get("collection_method") != "send_invoice":
             return [("days_until_due", "days_until_due applies to collection_method='send_invoice' only")]
         return super().validate(inputs)
