@@ -169,6 +169,18 @@ def up_under_faults(
     return stack
 
 
+def run_with_one_lost_response(akua: LocalServer, operation: str, run: Callable[[], object]) -> None:
+    """``run()`` while akua-local drops the response of the first ``operation`` call after committing it;
+    the fault is cleared after (also on failure), and the call must have happened."""
+    akua.admin.set_faults(operations=[operation], drop_after_commit_rate=1.0, max_faults=1)
+    try:
+        run()
+    finally:
+        faults = akua.admin.get_faults()
+        akua.admin.clear_faults()
+    assert faults["injected"] == 1, f"{operation} was never called"
+
+
 def assert_converged_and_destroyed(stack: AkuaStack, remaining: Callable[[], Collection[Any]]) -> None:
     """``stack`` previews with no changes, and after ``destroy`` ``remaining()`` lists nothing."""
     stack.preview(expect_no_changes=True)

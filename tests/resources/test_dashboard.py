@@ -83,17 +83,9 @@ def test_dashboard_one_lost_response_converges(
     for kw in programs[:-1]:
         stack.program = _program(**(kw or {}))
         stack.up()
-    akua.admin.set_faults(operations=[operation], drop_after_commit_rate=1.0, max_faults=1)
-    try:
-        if programs[-1] is None:
-            stack.destroy()
-        else:
-            stack.program = _program(**programs[-1])
-            stack.up()
-    finally:
-        faults = akua.admin.get_faults()
-        akua.admin.clear_faults()
-    assert faults["injected"] == 1, f"{operation} was never called"
+    if programs[-1] is not None:
+        stack.program = _program(**programs[-1])
+    fixtures.run_with_one_lost_response(akua, operation, stack.destroy if programs[-1] is None else stack.up)
     assert [d["name"] for d in dashboards(api, ws).values()] == expected
     if programs[-1] is not None:
         stack.preview(expect_no_changes=True)

@@ -93,13 +93,7 @@ def test_worker_bootstrap_one_lost_response_converges(
     destroy = operation.endswith("revokeWorkerBootstrap")
     if destroy:
         stack.up()
-    akua.admin.set_faults(operations=[operation], drop_after_commit_rate=1.0, max_faults=1)
-    try:
-        stack.destroy() if destroy else stack.up()
-    finally:
-        faults = akua.admin.get_faults()
-        akua.admin.clear_faults()
-    assert faults["injected"] == 1, f"{operation} was never called"
+    fixtures.run_with_one_lost_response(akua, operation, stack.destroy if destroy else stack.up)
     statuses = list(_bootstraps(api, ws, cluster).values())
     if destroy:
         assert statuses == ["revoked"]
