@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import functools
+import gc
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -24,12 +25,24 @@ def _serialised_ast_parse(parse: Any) -> Any:
     gh-106905 and its reports from threaded programs). In this suite the threads are akua-local's server
     and Pulumi's runtime beside pytest's assertion rewriter and Hypothesis, which parses the source of
     its strategies' lambdas; the error surfaced at the end of runs.
+
+    The same counter breaks within one thread: a garbage collection during the conversion can finalize a
+    leftover coroutine (an inline Pulumi program whose loop was closed), pytest's unraisable hook formats
+    its traceback, and Python 3.11's traceback calls ``ast.parse`` for its carets from inside the outer
+    conversion (CI: ``before=147, after=185`` in tests/test_coverage.py). So no collection runs while a
+    tree is converted; garbage waits for the next one.
     """
 
     @functools.wraps(parse)
     def locked(*args: Any, **kwargs: Any) -> Any:
         with _AST_LOCK:
-            return parse(*args, **kwargs)
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                return parse(*args, **kwargs)
+            finally:
+                if collecting:
+                    gc.enable()
 
     return locked
 
