@@ -333,6 +333,9 @@ class PulumiEnvironment:
         """``LocalWorkspaceOptions`` for the Automation API, with this environment applied."""
         from pulumi import automation as auto
 
+        from .engine_channels import isolate_engine_channels
+
+        isolate_engine_channels()  # inline programs run in this process, one engine after another
         self.prepare()
         return auto.LocalWorkspaceOptions(
             pulumi_home=str(self.home),
