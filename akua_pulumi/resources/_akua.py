@@ -71,6 +71,10 @@ class AkuaProvider(LifecycleProvider["AkuaClient"]):
     #: The operationIds each step calls (``create``, ``read``, ``update``, ``delete``...): the role each
     #: step needs (docs/resources/, from akua_pulumi.roles) and what the opt-in preflight asks about.
     step_operations: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: The key of the API object that holds its id (a singleton under a parent: the parent's id key).
+    id_key: ClassVar[str] = "id"
+    #: What to do when the API refuses a delete (409), said after the API's message.
+    delete_conflict_advice: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -97,6 +101,22 @@ class AkuaProvider(LifecycleProvider["AkuaClient"]):
         # connection's secret is its token, the client's own, always scrubbed; its URL and workspace are not).
         secret = [inputs.get(f.name) for f in self.all_fields() if f.secret and f is not self.connection_field]
         return client.with_secrets(*secret)
+
+    def object_id(self, obj: Mapping[str, Any]) -> str:
+        return str(obj[self.id_key])
+
+    def delete_conflict_hint(self, error: Any) -> str:
+        if not self.delete_conflict_advice:
+            return super().delete_conflict_hint(error)
+        return f"{error.message}. {self.delete_conflict_advice}"
+
+    def patch_changed(
+        self, ctx: AkuaContext, path: str, etag: str, inputs: Mapping[str, Any], changed: set[str]
+    ) -> Any:
+        """PATCH ``path`` (If-Match ``etag``) with the update body of the ``changed`` fields when it has
+        any (a field an action sets is in no body): the API's answer, or None when nothing was sent."""
+        body = self.update_body(inputs, changed)
+        return ctx.client.patch(path, json=body, if_match=etag) if body else None
 
     def workspace_of(self, inputs: Mapping[str, Any]) -> str | None:
         return inputs.get("workspace_id") if self.workspace_scoped else None
@@ -175,9 +195,7 @@ class SuspendableProvider(RestProvider):
     def api_update(
         self, ctx: AkuaContext, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body = self.update_body(inputs, changed)
-        etag = state["etag"]
-        if body:
-            etag = ctx.client.patch(self.object_path(id_), json=body, if_match=etag)["etag"]
+        patched = self.patch_changed(ctx, self.object_path(id_), state["etag"], inputs, changed)
+        etag = patched["etag"] if patched is not None else state["etag"]
         if "suspended" in changed and inputs.get("suspended") is not None:
             self.set_suspended(ctx, {"id": id_, "etag": etag}, bool(inputs["suspended"]), inputs)

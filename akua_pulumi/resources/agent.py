@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
 from ..errors import UNKNOWN_OUTCOME
+from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import AgentArgs, AgentArgsDict, AgentBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["Agent", "AgentArgs", "AgentArgsDict", "AgentProvider"]
 
@@ -25,7 +25,7 @@ def _model_policy_problem(value: Any) -> str | None:
     return f"model_policy needs {', '.join(missing)}" if missing else None
 
 
-class AgentProvider(AkuaProvider):
+class AgentProvider(RestProvider):
     """Lifecycle of ``/agents``.
 
     * There is no hard delete: destroy archives (``DELETE`` answers the agent, ``ARCHIVED``), and the
@@ -41,12 +41,10 @@ class AgentProvider(AkuaProvider):
     """
 
     type_name = "akua:Agent"
-    step_operations = {
-        "create": ("agents.list", "agents.create"),
-        "read": ("agents.get",),
-        "update": ("agents.update", "agents.enable", "agents.archive"),
-        "delete": ("agents.archive",),
-    }
+    step_operations = operations(
+        "agents", create=("list", "create"), update=("update", "enable", "archive"), delete="archive"
+    )
+    collection = "/agents"
     natural_key = ("name",)
     precheck_natural_key = True
     contract_ops = ("agents.create", "agents.update")
@@ -73,11 +71,8 @@ class AgentProvider(AkuaProvider):
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         agent: dict[str, Any] = ctx.client.post("/agents", json=self.create_body(inputs))
         if inputs.get("enabled") is False:
-            agent = ctx.client.delete(api_path("/agents/{}", agent["id"]))
+            agent = ctx.client.delete(self.object_path(agent["id"]))
         return agent
-
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(api_path("/agents/{}", id_)))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         named = [a for a in ctx.client.paginate("/agents") if a["name"] == inputs["name"]]
@@ -89,18 +84,16 @@ class AgentProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body = self.update_body(inputs, changed)
-        if body:
-            ctx.client.patch(api_path("/agents/{}", id_), json=body, if_match=state["etag"])
+        self.patch_changed(ctx, self.object_path(id_), state["etag"], inputs, changed)  # enabled: not in it
         if "enabled" in changed and inputs.get("enabled") is not None:
             if inputs["enabled"]:
                 self._enable(ctx, id_)
             else:
-                ctx.client.delete(api_path("/agents/{}", id_))
+                ctx.client.delete(self.object_path(id_))
 
     def _enable(self, ctx: Context, id_: str) -> None:
         """``:enable``, once more after a lost answer: it takes no key, but repeating it changes nothing."""
-        path = api_path("/agents/{}", id_) + ":enable"
+        path = self.object_path(id_) + ":enable"
         try:
             ctx.client.post(path)
         except UNKNOWN_OUTCOME:
@@ -113,8 +106,8 @@ class AgentProvider(AkuaProvider):
             # first, so destroying the stack can delete the Secret too. An archived agent runs nothing.
             released = {**policy, "billing_mode": "PLATFORM_SUBSCRIPTION", "credential_secret_id": None}
             patch = {"model_policy": released}
-            ctx.client.patch(api_path("/agents/{}", id_), json=patch, if_match=state["etag"])
-        ctx.client.delete(api_path("/agents/{}", id_))  # archives; repeating it is harmless
+            ctx.client.patch(self.object_path(id_), json=patch, if_match=state["etag"])
+        ctx.client.delete(self.object_path(id_))  # archives; repeating it is harmless
 
 
 class Agent(AgentBase, module="akua", name="Agent"):

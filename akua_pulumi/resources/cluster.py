@@ -28,6 +28,10 @@ class ClusterProvider(SuspendableProvider):
     step_operations = operations(
         "clusters", create=("create", "import", "getKubeconfig"), update=("update", "suspend", "resume")
     )
+    delete_conflict_advice = (
+        "A cluster must be empty before it is deleted: destroy its installs first (with Pulumi, make each "
+        "Install depend on the Cluster so destroy orders them)."
+    )
     collection = "/clusters"
     delete_waits = True
     idempotent_create = True
@@ -87,12 +91,6 @@ class ClusterProvider(SuspendableProvider):
         if inputs.get("fetch_kubeconfig", True):
             obj = {**obj, "kubeconfig": ctx.client.get(api_path("/clusters/{}/kubeconfig", obj["id"]))["kubeconfig"]}
         return obj
-
-    def delete_conflict_hint(self, error: Any) -> str:
-        return (
-            f"{error.message}. A cluster must be empty before it is deleted: destroy its installs first "
-            "(with Pulumi, make each Install depend on the Cluster so destroy orders them)."
-        )
 
 
 class Cluster(ClusterBase, module="akua", name="Cluster"):

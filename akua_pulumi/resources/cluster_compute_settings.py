@@ -35,6 +35,7 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     step_operations = operations(
         "clusters", create="updateComputeSettings", read="getComputeSettings", update="updateComputeSettings", delete=()
     )
+    id_key = "cluster_id"
     contract_ops = ("clusters.updateComputeSettings",)
     fields = (
         Field.create_only("cluster_id", str, "The cluster.", required=True, **object_id(54)),
@@ -53,9 +54,6 @@ class ClusterComputeSettingsProvider(AkuaProvider):
         Field.output("etag", str, "Revision of the settings."),
     )
 
-    def object_id(self, obj: Mapping[str, Any]) -> str:
-        return str(obj["cluster_id"])
-
     def _path(self, cluster_id: Any) -> str:
         return api_path("/clusters/{}/compute_settings", cluster_id)
 
@@ -63,10 +61,8 @@ class ClusterComputeSettingsProvider(AkuaProvider):
         cid = inputs["cluster_id"]
         current = {**ctx.client.get(self._path(cid)), "cluster_id": cid}
         changed = {f.name for f in self.changed_fields({**inputs, **self.project(current)}, inputs)}
-        body = self.update_body(inputs, changed)
-        if body:
-            current = {**ctx.client.patch(self._path(cid), json=body, if_match=current["etag"]), "cluster_id": cid}
-        return current
+        patched = self.patch_changed(ctx, self._path(cid), current["etag"], inputs, changed)
+        return {**patched, "cluster_id": cid} if patched is not None else current
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         return {**ctx.client.get(self._path(id_)), "cluster_id": id_}
@@ -77,9 +73,7 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        body = self.update_body(inputs, changed)
-        if body:
-            ctx.client.patch(self._path(id_), json=body, if_match=state["etag"])
+        self.patch_changed(ctx, self._path(id_), state["etag"], inputs, changed)
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         log.info("akua:ClusterComputeSettings %s: left as is (the settings belong to the cluster)", id_)

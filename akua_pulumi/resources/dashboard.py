@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._akua import RestProvider
+from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, HTML_URL, Field
 from ._generated import DashboardArgs, DashboardArgsDict, DashboardBase
 from ._provider import Context
@@ -24,12 +24,7 @@ class DashboardProvider(RestProvider):
     """
 
     type_name = "akua:Dashboard"
-    step_operations = {
-        "create": ("dashboards.create", "dashboards.get"),
-        "read": ("dashboards.get",),
-        "update": ("dashboards.update",),
-        "delete": ("dashboards.delete",),
-    }
+    step_operations = operations("dashboards", create=("create", "get"))
     collection = "/dashboards"
     natural_key = ("name",)
     contract_ops = ("dashboards.create", "dashboards.update")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import api_path
+from ._akua import operations
 from ._fields import CREATED_AT, ETAG, Field, path_id
 from ._generated import DashboardWidgetArgs, DashboardWidgetArgsDict, DashboardWidgetBase
 from ._provider import AkuaProvider, Context
@@ -30,12 +31,13 @@ class DashboardWidgetProvider(AkuaProvider):
     """
 
     type_name = "akua:DashboardWidget"
-    step_operations = {
-        "create": ("dashboards.createWidget", "dashboards.getWidget"),
-        "read": ("dashboards.getWidget",),
-        "update": ("dashboards.updateWidget",),
-        "delete": ("dashboards.deleteWidget",),
-    }
+    step_operations = operations(
+        "dashboards",
+        create=("createWidget", "getWidget"),
+        read="getWidget",
+        update="updateWidget",
+        delete="deleteWidget",
+    )
     idempotent_create = True
     contract_ops = ("dashboards.createWidget", "dashboards.updateWidget")
     fields = (

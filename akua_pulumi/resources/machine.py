@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._akua import SuspendableProvider
+from ._akua import SuspendableProvider, operations
 from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, Field, operation_timeout, suspended
 from ._generated import MachineArgs, MachineArgsDict, MachineBase
 from ._provider import Context
@@ -29,12 +29,11 @@ class MachineProvider(SuspendableProvider):
     """
 
     type_name = "akua:Machine"
-    step_operations = {
-        "create": ("machines.create", "machines.suspend"),
-        "read": ("machines.get",),
-        "update": ("machines.update", "machines.suspend", "machines.resume"),
-        "delete": ("machines.delete",),
-    }
+    step_operations = operations("machines", create=("create", "suspend"), update=("update", "suspend", "resume"))
+    delete_conflict_advice = (
+        "A machine can be deleted only when it is ACTIVE or SUSPENDED; wait for the running suspend, resume "
+        "or create to finish and run destroy again."
+    )
     collection = "/machines"
     delete_waits = True
     delete_idempotency = True
@@ -76,12 +75,6 @@ class MachineProvider(SuspendableProvider):
 
     def suspend_body(self, suspended: bool) -> dict[str, Any] | None:
         return {"reason": "manual"} if suspended else {}
-
-    def delete_conflict_hint(self, error: Any) -> str:
-        return (
-            f"{error.message}. A machine can be deleted only when it is ACTIVE or SUSPENDED; "
-            "wait for the running suspend, resume or create to finish and run destroy again."
-        )
 
 
 class Machine(MachineBase, module="akua", name="Machine"):

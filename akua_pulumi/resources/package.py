@@ -26,6 +26,7 @@ class PackageProvider(AkuaProvider):
 
     type_name = "akua:Package"
     step_operations = operations("packages", create=("importPublished", "create"), update=None)
+    delete_conflict_advice = "Destroy the products and installs that use this package first."
     contract_ops = ("packages.create", "packages.importPublished")
     idempotent_create = True
     fields = (
@@ -107,9 +108,6 @@ class PackageProvider(AkuaProvider):
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         ctx.client.delete(api_path("/packages/{}", id_), if_match=state.get("etag"))
-
-    def delete_conflict_hint(self, error: Any) -> str:
-        return f"{error.message}. Destroy the products and installs that use this package first."
 
 
 class Package(PackageBase, module="akua", name="Package"):

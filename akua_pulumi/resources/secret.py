@@ -70,6 +70,10 @@ class SecretProvider(AkuaProvider):
         update=("update", "createVersion", "disableVersion"),
         adopt="accessVersion",
     )
+    delete_conflict_advice = (
+        "A compute config, custom domain or Cloudflare connection still refers to this secret: destroy it "
+        "first (make it depend on the Secret so destroy orders them)."
+    )
     # Not secrets.create: its body is a oneOf per kind, each branch allowing one kind only; kind and
     # value are checked here (the eight kinds, and a webhook_signing value of 16 characters or more).
     contract_ops = ("secrets.update",)
@@ -260,9 +264,7 @@ class SecretProvider(AkuaProvider):
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
     ) -> None:
-        metadata = self.update_body(inputs, changed)
-        if metadata:
-            ctx.client.patch(api_path("/secrets/{}", id_), json=metadata, if_match=state["etag"])
+        self.patch_changed(ctx, api_path("/secrets/{}", id_), state["etag"], inputs, changed)  # metadata
         if "value" in changed:
             self._rotate(ctx, id_, inputs, str(state["etag"]))
 
@@ -286,12 +288,6 @@ class SecretProvider(AkuaProvider):
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         params = {"force": "true"} if state.get("force_delete") else None
         ctx.client.delete(api_path("/secrets/{}", id_), params=params, if_match=state["etag"])
-
-    def delete_conflict_hint(self, error: Any) -> str:
-        return (
-            f"{error.message}. A compute config, custom domain or Cloudflare connection still refers to this "
-            "secret: destroy it first (make it depend on the Secret so destroy orders them)."
-        )
 
 
 class Secret(SecretBase, module="akua", name="Secret"):

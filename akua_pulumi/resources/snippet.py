@@ -37,6 +37,10 @@ class SnippetProvider(RestProvider):
         "update": ("snippets.update",),
         "delete": ("snippets.delete",),
     }
+    delete_conflict_advice = (
+        "Remove the widgets that show this snippet first (a DashboardWidget whose snippet_id is this "
+        "snippet's id is destroyed before it)."
+    )
     collection = "/snippets"
     natural_key = ("name",)
     precheck_natural_key = True
@@ -97,12 +101,6 @@ class SnippetProvider(RestProvider):
 
     def update_body(self, inputs: Mapping[str, Any], changed: set[str]) -> dict[str, Any]:
         return self._contract_1(super().update_body(inputs, changed), inputs)
-
-    def delete_conflict_hint(self, error: Any) -> str:
-        return (
-            f"{error.message}. Remove the widgets that show this snippet first (a DashboardWidget whose "
-            "snippet_id is this snippet's id is destroyed before it)."
-        )
 
 
 class Snippet(SnippetBase, module="akua", name="Snippet"):

@@ -20,6 +20,7 @@ class WorkspaceProvider(AkuaProvider):
 
     type_name = "akua:Workspace"
     step_operations = operations("workspaces")
+    delete_conflict_advice = "Remove what still blocks the workspace delete, then run `pulumi destroy` again."
     workspace_scoped = False
     natural_key = ("slug",)
     contract_ops = ("workspaces.create", "workspaces.update")
@@ -65,9 +66,6 @@ class WorkspaceProvider(AkuaProvider):
         op = ctx.client.delete(api_path("/workspaces/{}", id_), if_match=state["etag"])
         if state.get("wait_for_deletion", True) and op:
             ctx.client.wait_operation(op)
-
-    def delete_conflict_hint(self, error: Any) -> str:
-        return f"{error.message}. Remove what still blocks the workspace delete, then run `pulumi destroy` again."
 
 
 class Workspace(WorkspaceBase, module="akua", name="Workspace"):

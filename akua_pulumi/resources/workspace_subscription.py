@@ -40,6 +40,7 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
         update="changeSubscriptionTier",
         delete=(),
     )
+    id_key = "workspace_id"
     fields = (
         Field.updatable("tier", str, "free, pro or enterprise.", required=True, choices=TIERS, ours=True),
         Field.output("status", str, "Subscription status."),
@@ -47,9 +48,6 @@ class WorkspaceSubscriptionProvider(AkuaProvider):
         Field.output("current_period_end", str, "End of the current billing period."),
         Field.output("billed_by", str, "platform or seller."),
     )
-
-    def object_id(self, obj: Mapping[str, Any]) -> str:
-        return str(obj["workspace_id"])
 
     def _change_tier(self, ctx: Context, workspace_id: str, tier: str) -> None:
         """``:changeTier`` takes no Idempotency-Key, so the client never retries it. When its outcome
