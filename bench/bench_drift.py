@@ -35,7 +35,8 @@ PROGRAM = "akua_pulumi.automation.programs:customer_program"
 def _phase(args: argparse.Namespace) -> int:
     """The child: run one phase, print ``{"cpu_s", "seconds", "drifted"}`` as JSON on the last line."""
     sys.path.insert(0, str(HERE))
-    from bench_onboarding import become_subreaper, reap_orphans, stop_fork_server
+    from bench_onboarding import stop_fork_server
+    from onboarding_temporal import become_subreaper, reap_orphans
 
     from akua_pulumi.automation.customers import parse_customers_file
     from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret

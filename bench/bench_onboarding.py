@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +30,8 @@ from akua_pulumi.local import LocalServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_fleet import arrange, cpu_seconds
+from bench_support import Scale, TreeRss, cpu_delta, run_drift, s3_state
+from onboarding_temporal import become_subreaper, run_engine_level
 
 HERE = Path(__file__).resolve().parent
 PROGRAM = "akua_pulumi.automation.programs:customer_program"
@@ -58,24 +55,9 @@ def customers_file(prefix: str, n: int, seller: dict[str, Any]) -> dict[str, Any
     }
 
 
-def become_subreaper() -> None:
-    """Adopt orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``): a worker stopped with its
-    process group leaves its fork server behind, whose CPU (and its job processes') reaches this
-    process's children only once :func:`reap_orphans` collects it."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(36, 1)
-
-
-def reap_orphans(timeout: float = 10.0) -> None:
-    """Wait for every remaining child (adopted orphans; call once the known ones are waited for)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.05)
+def entries_of(tag: str, n: int, seller: dict[str, Any]) -> list[Any]:
+    """The parsed customers of :func:`customers_file`."""
+    return list(parse_customers_file(customers_file(tag, n, seller)).entries)
 
 
 def stop_fork_server() -> None:
@@ -98,30 +80,37 @@ def run_level(
     seller: dict[str, Any],
     tag: str,
     rerun: bool = False,
+    scale: Scale | None = None,
 ) -> dict[str, Any]:
-    """Onboard ``n`` new customers at ``parallelism``; with ``rerun``, then run ``up`` on them again."""
+    """Onboard ``n`` new customers at ``parallelism``; with ``rerun``, then run ``up`` on them again
+    (and with ``scale.drift``, change some out of band and scan the fleet for drift)."""
+    scale = scale or Scale()
     entries = parse_customers_file(customers_file(tag, n, seller)).entries
     pipeline = OnboardingPipeline(
         program,
         state_dir=state_dir,
+        backend_url=scale.backend_url,
+        passphrase="bench-passphrase" if scale.backend_url else None,
         parallelism=parallelism,
         config={"akua:apiUrl": srv.api_url, "akua:token": Secret(srv.owner_token)},
     )
     srv.admin.reset_counters()
-    cpu0 = cpu_seconds()
+    scale.mark(f"p{parallelism} up")
+    cpu0, s3_0 = cpu_seconds(), scale.s3_cpu()
     t0 = time.perf_counter()
     report = pipeline.up(entries)
     seconds = time.perf_counter() - t0
     stop_fork_server()
-    cpu1 = cpu_seconds()
-    cpu = (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1])
+    cpu = cpu_delta(cpu0, cpu_seconds())
+    s3_cpu = scale.s3_cpu() - s3_0
     counters = srv.admin.counters()
     if not report.ok:
         raise SystemExit(f"onboarding failed at parallelism {parallelism}:\n{report}")
     again: dict[str, Any] = {}
     if rerun:  # the same customers, nothing changed: what a nightly re-run costs
         srv.admin.reset_counters()
-        c0, t1 = cpu_seconds(), time.perf_counter()
+        scale.mark("rerun")
+        c0, t1, s3_1 = cpu_seconds(), time.perf_counter(), scale.s3_cpu()
         second = pipeline.up(entries)
         rerun_s = time.perf_counter() - t1
         stop_fork_server()
@@ -131,138 +120,39 @@ def run_level(
         again = {
             "rerun_seconds": round(rerun_s, 3),
             "rerun_ratio": round(rerun_s / seconds, 3),
-            "rerun_cpu_s_per_customer": round(((c1[0] - c0[0]) + (c1[1] - c0[1])) / n, 2),
+            "rerun_cpu_s_per_customer": round(cpu_delta(c0, c1) / n, 3),
             "rerun_writes": srv.admin.counters()["writes"],
+            "rerun_s3_server_cpu_s": round(scale.s3_cpu() - s3_1, 1),
         }
-    return {
+        if scale.rss is not None:
+            again["rerun_peak_rss_mb"] = scale.rss.peak_mb("rerun")
+        if scale.drift:
+            again["drift"] = run_drift(srv, pipeline, report, entries, scale)
+    out = {
         "parallelism": parallelism,
         "customers": n,
         "seconds": round(seconds, 3),
         "customers_per_minute": round(n / seconds * 60, 2),
         "median_customer_s": round(statistics.median(r.duration_s for r in report.results), 2),
         "requests": counters["total"],
-        # CPU seconds per customer (workers, engines, language hosts, providers, akua-local).
-        "cpu_s_per_customer": round(cpu / n, 2),
+        # CPU seconds per customer (workers, engines, language hosts, providers, akua-local), not the S3 stand-in.
+        "cpu_s_per_customer": round(cpu / n, 3),
+        "s3_server_cpu_s": round(s3_cpu, 1),
         **again,
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_port(port: int, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"nothing listens on 127.0.0.1:{port}")
-
-
-@contextlib.contextmanager
-def _processes(*commands: tuple[list[str], dict[str, str]]) -> Iterator[list[subprocess.Popen[bytes]]]:
-    procs = [
-        subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for cmd, env in commands
-    ]
-    try:
-        yield procs
-    finally:
-        for proc in procs:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(20)
-
-
-def run_engine_level(
-    srv: LocalServer, tmp: Path, program: str, workers: int, n: int, seller: dict[str, Any], tag: str
-) -> dict[str, Any]:
-    """Onboard ``n`` customers through a Temporal dev server and ``workers`` worker processes (2 slots each)."""
-    temporal = sorted(Path.home().glob(".cache/akua-pulumi/temporal-v*/bin/temporal"))
-    if not temporal:
-        raise SystemExit("no temporal CLI: run scripts/temporal-toolchain")
-    port = _free_port()
-    backend = f"file://{tmp / f'shared-{tag}'}"  # one machine: a shared file backend stands in for S3
-    (tmp / f"shared-{tag}").mkdir()
-    server = (
-        [
-            str(temporal[-1]),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--headless",
-            "--http-port",
-            str(_free_port()),
-            "--metrics-port",
-            str(_free_port()),
-        ],
-        dict(os.environ),
-    )
-    env = {
-        **os.environ,
-        **PulumiEnvironment(state_dir=tmp / f"w-{tag}").variables(),
-        "AKUA_API_TOKEN": srv.owner_token,
-    }
-    env.pop("PULUMI_BACKEND_URL", None)
-    worker_cmds = [
-        (
-            [
-                sys.executable,
-                "-m",
-                "akua_pulumi.automation.temporal",
-                "--address",
-                f"127.0.0.1:{port}",
-                "--backend",
-                backend,
-                "--api-url",
-                srv.api_url,
-                "--program",
-                f"bench={program}",
-                "--state-dir",
-                str(tmp / f"w-{tag}-{i}"),
-                "--slots",
-                "2",
-            ],
-            env,
-        )
-        for i in range(workers)
-    ]
-    entries = parse_customers_file(customers_file(tag, n, seller)).entries
-    with _processes(server):
-        _wait_port(port)
-        with _processes(*worker_cmds):
-            # The workers hold the API URL, backend, program and secrets; the client names the program.
-            pipeline = OnboardingPipeline(
-                "bench", state_dir=tmp / f"client-{tag}", engine="temporal", address=f"127.0.0.1:{port}"
-            )
-            cpu0, t0 = cpu_seconds(), time.perf_counter()
-            report = pipeline.up(entries)
-            seconds = time.perf_counter() - t0
-    reap_orphans()  # the workers' fork servers
-    cpu1 = cpu_seconds()  # after the workers (and the server) are reaped: their CPU counts
-    if not report.ok:
-        raise SystemExit(f"onboarding on Temporal failed with {workers} workers:\n{report}")
-    return {
-        "workers": workers,
-        "customers": n,
-        "seconds": round(seconds, 3),
-        "customers_per_minute": round(n / seconds * 60, 2),
-        "cpu_s_per_customer": round(((cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1])) / n, 2),
-    }
+    if scale.rss is not None:
+        out["peak_rss_mb"] = scale.rss.peak_mb(f"p{parallelism} up")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=8)
-    ap.add_argument("--parallelism", default="1,2,4", help="comma-separated levels; the first is the baseline")
+    ap.add_argument(
+        "--parallelism",
+        default="1,2,4",
+        help="comma-separated levels; the first is the baseline",
+    )
     ap.add_argument("--latency-ms", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--program", default=PROGRAM)
@@ -270,6 +160,17 @@ def main(argv: list[str] | None = None) -> int:
         "--engine-workers",
         default="",
         help="also onboard through Temporal with these worker counts (e.g. 1,2; needs scripts/temporal-toolchain)",
+    )
+    ap.add_argument(
+        "--backend",
+        choices=["file", "s3"],
+        default="file",
+        help="s3: moto's S3 server on loopback",
+    )
+    ap.add_argument(
+        "--drift",
+        action="store_true",
+        help="after the re-run, a drift scan of the last level's customers",
     )
     ap.add_argument("--out", default=str(HERE / "results" / "onboarding.json"))
     args = ap.parse_args(argv)
@@ -279,22 +180,56 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[int, list[dict[str, Any]]] = {p: [] for p in levels}
     if args.engine_workers:
         become_subreaper()
-    with tempfile.TemporaryDirectory(prefix="akua-bench-onboarding-") as tmp:
+    load_before = os.getloadavg()
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="akua-bench-onboarding-"))
         env = PulumiEnvironment(state_dir=Path(tmp) / "state").prepare()
+        scale = Scale(rss=stack.enter_context(TreeRss()), drift=args.drift)
+        if args.backend == "s3":
+            scale.backend_url, s3 = stack.enter_context(s3_state(Path(tmp) / "moto.log"))
+            scale.s3_pid = s3.pid
+            scale.rss.exclude.add(s3.pid)  # type: ignore[union-attr]
         with LocalServer(db=str(Path(tmp) / "akua.db"), operation_delay=0.0) as srv:
             seller = arrange(srv)
             srv.admin.set_faults(latency_ms=args.latency_ms)
             for rep in range(args.repeat):
                 order = levels if rep % 2 == 0 else list(reversed(levels))
                 for p in order:
-                    print(f"round {rep + 1}/{args.repeat}: parallelism {p}, {args.customers} customers...", flush=True)
+                    print(
+                        f"round {rep + 1}/{args.repeat}: parallelism {p}, {args.customers} customers...",
+                        flush=True,
+                    )
                     tag = f"r{rep}p{p}"
                     rerun = p == levels[-1]
-                    runs[p].append(run_level(srv, env.state_dir, args.program, p, args.customers, seller, tag, rerun))
+                    runs[p].append(
+                        run_level(
+                            srv,
+                            env.state_dir,
+                            args.program,
+                            p,
+                            args.customers,
+                            seller,
+                            tag,
+                            rerun,
+                            scale,
+                        )
+                    )
             engine_rows = []
             for w in [int(x) for x in args.engine_workers.split(",") if x.strip()]:
-                print(f"temporal: {w} worker(s), {args.customers} customers...", flush=True)
-                engine_rows.append(run_engine_level(srv, Path(tmp), args.program, w, args.customers, seller, f"t{w}"))
+                print(
+                    f"temporal: {w} worker(s), {args.customers} customers...",
+                    flush=True,
+                )
+                engine_rows.append(
+                    run_engine_level(
+                        srv,
+                        Path(tmp),
+                        args.program,
+                        w,
+                        entries_of(f"t{w}", args.customers, seller),
+                        f"t{w}",
+                    )
+                )
             srv.admin.clear_faults()
 
     base = levels[0]
@@ -310,7 +245,10 @@ def main(argv: list[str] | None = None) -> int:
                 "speedup": round(statistics.median(speedups), 2),
                 "speedups": [round(s, 2) for s in speedups],
                 "median_customer_s": round(statistics.median(r["median_customer_s"] for r in runs[p]), 2),
-                "requests_per_customer": round(statistics.median(r["requests"] for r in runs[p]) / args.customers, 1),
+                "requests_per_customer": round(
+                    statistics.median(r["requests"] for r in runs[p]) / args.customers,
+                    1,
+                ),
                 "cpu_s_per_customer": round(statistics.median(r["cpu_s_per_customer"] for r in runs[p]), 2),
             }
         )
@@ -341,6 +279,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{statistics.median(r['rerun_cpu_s_per_customer'] for r in last):.2f} CPU s per customer, "
         f"{max(r['rerun_writes'] for r in last)} writes"
     )
+    memory = {k: scale.rss.peak_mb(k) for k in scale.rss.peaks} if scale.rss else {}
+    print(f"peak RSS of the process tree, MB: {memory} (max {scale.rss.max_processes if scale.rss else 0} processes)")
+    if args.backend == "s3":
+        s3_cpu = [r["s3_server_cpu_s"] for lv in runs.values() for r in lv]
+        print(
+            f"S3 stand-in (moto, not counted above): CPU s per onboarding {s3_cpu}, peak RSS "
+            f"{scale.rss.excluded_peak / 2**20 if scale.rss else 0:.0f} MB"
+        )
+    drift = [r["drift"] for r in last if "drift" in r]
+    for d in drift:
+        print(
+            f"drift scan of {args.customers} customers at parallelism {levels[-1]}: {d['seconds']:.2f} s, "
+            f"{d['cpu_s_per_customer']:.4f} CPU s per customer, {d['requests']} requests, {d['drifted']} drifted "
+            f"(as expected), 0 writes"
+        )
     for row in engine_rows:
         row["vs_local_parallelism_1"] = round(row["customers_per_minute"] / base_cpm, 2)
         row["vs_1_worker"] = round(row["customers_per_minute"] / engine_rows[0]["customers_per_minute"], 2)
@@ -361,7 +314,11 @@ def main(argv: list[str] | None = None) -> int:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "backend": args.backend,
+        "load_avg_before": load_before,
         "load_avg_at_end": os.getloadavg(),
+        "peak_rss_mb": memory,
+        "drift": drift,
         "levels": rows,
         "cpu_ceiling_customers_per_minute": round(cpu_ceiling, 2),
         "cpu_ceiling_speedup": round(cpu_ceiling / base_cpm, 2),

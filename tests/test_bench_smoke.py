@@ -138,3 +138,19 @@ def test_onboarding_benchmark_runs(tmp_path: Path) -> None:
     assert [lv["parallelism"] for lv in data["levels"]] == [1, 2]
     assert all(lv["customers_per_minute"] > 0 for lv in data["levels"])
     assert data["levels"][0]["speedup"] == 1.0
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_onboarding_benchmark_on_s3_with_a_drift_scan(tmp_path: Path) -> None:
+    """``--backend s3`` (moto on loopback) and ``--drift``: the re-run, the scan and peak memory are reported."""
+    out = tmp_path / "scale.json"
+    args = ["--customers", "2", "--parallelism", "2", "--latency-ms", "0", "--backend", "s3", "--drift"]
+    proc = _run("bench_onboarding.py", *args, "--out", str(out))
+    assert "drift scan of 2 customers at parallelism 2" in proc.stdout
+    data = json.loads(out.read_text())
+    assert data["backend"] == "s3"
+    [run] = data["runs"]["2"]
+    assert run["rerun_writes"] == 0 and run["rerun_seconds"] > 0
+    assert run["drift"]["drifted"] == 1 and run["drift"]["requests"] > 0  # the first of every four was renamed
+    assert run["peak_rss_mb"] > 0 and data["peak_rss_mb"]["drift"] > 0
