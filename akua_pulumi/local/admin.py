@@ -101,6 +101,18 @@ class LocalAdmin:
         """Complete every pending operation and render now."""
         self._call("POST", "/operations:advance")
 
+    def clock(self) -> dict[str, Any]:
+        """The emulator's clock: ``{now, now_iso, offset_seconds, wall_now}``."""
+        return self._json("GET", "/clock")
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the emulator's clock ``seconds`` forward and run what came due (e.g. the Free machine lifetime).
+
+        Answers the new clock plus ``expired``: one ``{machine_id, workspace_id, operation_id, reason}`` per
+        machine retired (``reason`` ``lifetime`` or ``snapshot_expired``).
+        """
+        return self._json("POST", "/clock:advance", {"seconds": seconds})
+
     def get_object(self, object_id: str) -> dict[str, Any]:
         """Raw stored object, including internal fields: ``{kind, data}``."""
         return self._json("GET", f"/objects/{_segment(object_id)}")

@@ -1,20 +1,23 @@
-"""The ``/_local`` control plane (loopback only, owner token required): users, artifacts, faults, counters, drift.
+"""The ``/_local`` control plane (loopback only, owner token required): users, artifacts, faults, counters, drift,
+the clock.
 
 The app checks the caller first (see :mod:`.limits`); handlers here get the :class:`Emulator` (the app, seen
 through a protocol so this module never imports it), the path parameters decoded once, and the parsed body,
-and validate every value before it takes effect (400 naming the field).
+and validate every value before it takes effect (400 naming the field; 422 for the clock, whose body is
+well-formed JSON that cannot be processed).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..contract import is_email
 from . import checks
-from .backend import Runtime, bump
+from .backend import Runtime, bump, clock
 from .backend.agents import CONTROL as AGENT_CONTROL
 from .backend.operations import advance
 from .backend.order_drafts import CONTROL as ORDER_DRAFT_CONTROL
@@ -23,7 +26,7 @@ from .backend.seller_lookups import CONTROL as REPOSITORY_CONTROL
 from .backend.tokens import issue_session
 from .backend.workspaces import grant_management
 from .db import Obj, Store, Tx
-from .errors import LocalApiError, LocalNotFound, ValidationFailed
+from .errors import LocalApiError, LocalNotFound, Unprocessable, ValidationFailed
 from .faults import Faults
 from .limits import decode_segment
 from .util import new_id, now
@@ -70,6 +73,8 @@ def handle_control(app: Emulator, method: str, path: str, raw: bytes) -> tuple[i
                 return 400, ValidationFailed("request body is not JSON", path=["body"]).envelope()
             params = {k: decode_segment(v) for k, v in hit.groupdict().items()}
             try:
+                with app.store.tx() as tx:
+                    clock.sync(tx, app.rt)  # this emulator's now, for every handler below
                 return fn(app, params, body)
             except LocalApiError as exc:
                 return exc.status, exc.envelope()
@@ -205,6 +210,37 @@ def _advance(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
     return 200, {"ok": True}
 
 
+@control("GET", "/clock")
+def _get_clock(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
+    return 200, clock.describe(app.rt)
+
+
+def _seconds(b: Any) -> float:
+    """``seconds`` of a clock advance: a number > 0 and at most :data:`.clock.MAX_STEP` (422 naming it)."""
+    if not isinstance(b, dict):
+        raise Unprocessable("the request body must be a JSON object {seconds}", path=["body"])
+    unknown = sorted(set(b) - {"seconds"})
+    if unknown:
+        raise Unprocessable(f"{unknown[0]}: unknown field (only seconds)", path=["body", unknown[0]])
+    value = b.get("seconds")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Unprocessable("seconds: is required, a number of seconds", path=["body", "seconds"])
+    if not (isinstance(value, int) or math.isfinite(value)) or not 0 < value <= clock.MAX_STEP:
+        raise Unprocessable(f"seconds: must be > 0 and at most {clock.MAX_STEP}", path=["body", "seconds"])
+    return float(value)
+
+
+@control("POST", "/clock:advance")
+def _advance_clock(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
+    """Move the clock forward, complete what that made due, then retire what expired (docs/akua-local.md)."""
+    seconds = _seconds(b)
+    with app.store.tx() as tx:
+        clock.move(tx, app.rt, seconds)
+        advance(tx, app.rt)
+        expired = clock.sweep(tx, app.rt)
+    return 200, {**clock.describe(app.rt), "expired": expired}
+
+
 def _object(tx: Tx, oid: str) -> tuple[str, Obj]:
     """``(kind, object)`` of any stored object by id, or 404."""
     found = tx.get_any(oid)
@@ -244,6 +280,8 @@ def _delete_object(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
 
 @control("POST", "/reset")
 def _reset(app: Emulator, p: dict[str, str], b: Any) -> tuple[int, Any]:
+    app.rt.clock.offset = 0.0  # the wipe drops the stored offset too: back to wall time
+    app.rt.clock.bind()
     app.reset()
     return 200, {"ok": True}
 

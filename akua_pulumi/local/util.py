@@ -8,15 +8,43 @@ import re
 import secrets
 import string
 import time
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 _ALNUM = string.ascii_lowercase + string.digits
+_OFFSET: ContextVar[float] = ContextVar("akua_local_clock_offset", default=0.0)
+
+
+@dataclass
+class Clock:
+    """One emulator's notion of now: wall time plus ``offset`` seconds, only ever moved forward.
+
+    Each emulator keeps its own (``Runtime.clock``); readers of time (:func:`now`, :func:`clock_time`) read
+    the clock bound to the calling thread's context, which the emulator binds before it handles a request
+    (:func:`akua_pulumi.local.backend.clock.sync`).
+    """
+
+    offset: float = 0.0
+
+    def time(self) -> float:
+        """Unix seconds on this clock (with a fraction)."""
+        return time.time() + self.offset
+
+    def bind(self) -> None:
+        """Make this clock the one :func:`now` reads in the current thread's context."""
+        _OFFSET.set(self.offset)
+
+
+def clock_time() -> float:
+    """Unix seconds (with a fraction) on the emulator clock bound to this context (wall time when none is)."""
+    return time.time() + _OFFSET.get()
 
 
 def now() -> int:
-    """Unix seconds."""
-    return int(time.time())
+    """Unix seconds on the emulator clock bound to this context (see :class:`Clock`)."""
+    return int(clock_time())
 
 
 def iso(ts: float) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from ...roles import ROLE_RANK
 from ..db import Obj, Tx
 from ..errors import LocalConflict, LocalEtagMismatch, ValidationFailed
-from ..util import new_id, now
+from ..util import Clock, new_id, now
 
 __all__ = [
     "ROLES",
@@ -77,6 +77,7 @@ class Runtime:
     operation_delay: float = 0.2
     fail_next: dict[str, str] = field(default_factory=dict)
     last_used: dict[str, int] = field(default_factory=dict)
+    clock: Clock = field(default_factory=Clock)  # the emulator's now (backend/clock.py)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ..db import Obj, Tx
@@ -207,7 +206,7 @@ def _start_render(r: Req, i: Obj, v: Obj, restored_from: str | None = None) -> t
         rnd = r.tx.must("render", rnd["id"])
         i = r.tx.must("install", i["id"])
     else:
-        r.tx.schedule(rnd["id"], "render", time.time() + r.rt.operation_delay)
+        r.tx.schedule(rnd["id"], "render", r.rt.clock.time() + r.rt.operation_delay)  # the emulator clock
     return 202, {"install": _lifecycle(i), "render": rnd}
 
 

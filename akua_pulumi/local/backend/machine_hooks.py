@@ -1,8 +1,8 @@
 """What machines change in the older families (API.md §7.1, §6.5), attached through :mod:`.hooks`.
 
 ``clusters.delete`` and ``computeConfigs.delete`` refuse while machines use them, the compute settings count
-them, ``/quotas?cluster_id=`` reports the launches in flight, and a workspace back on Free suspends its system
-machines.
+them, ``/quotas?cluster_id=`` reports the launches in flight, a workspace back on Free suspends its system
+machines, and advancing the ``/_local`` clock retires expired machines (:mod:`.machine_expiry`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from ..db import Obj, Tx
 from ..errors import LocalConflict
 from ..util import canonical, new_id, now, sha256
 from . import Req, bump
+from .clock import on_advance
 from .hooks import after, after_effect, before
+from .machine_expiry import expire_machines
 from .machines import launching, on_cluster
 from .operations import finish
 
@@ -96,3 +98,4 @@ before("computeConfigs.delete", _config_unused)
 after("clusters.getComputeSettings", _settings_count)
 after("clusters.updateComputeSettings", _settings_count)
 after("quotas.list", _launch_usage)
+on_advance(expire_machines)

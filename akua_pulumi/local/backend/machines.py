@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import random
-import time
 from typing import Any
 
 from ..db import Obj, Tx
 from ..errors import LocalConflict, QuotaExceeded, Unprocessable
-from ..util import canonical, new_id, now, sha256
+from ..util import canonical, clock_time, new_id, now, sha256
 from . import Req, bump, check_etag, get_route, public, route, stamp
 from .entitlements import allocation, limit, tier
 from .hooks import object_path
@@ -298,7 +297,7 @@ def _promote(tx: Tx, cluster_id: str) -> None:
         op.pop("_queued")
         op["steps"][0]["name"] = "machine.create"
         tx.save(op)
-        tx.schedule(op["id"], "op", time.time() + 0.2)
+        tx.schedule(op["id"], "op", clock_time() + 0.2)
 
 
 def _created_abort(tx: Tx, op: Obj) -> None:

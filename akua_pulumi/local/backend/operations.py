@@ -14,6 +14,7 @@ from ..errors import LocalNotFound, Unprocessable, ValidationFailed
 from ..util import new_id, now
 from . import Req, Runtime, get_route, public, route
 from .authz import accessible_workspaces
+from .clock import sync
 
 Complete = Callable[[Tx, Obj], Any]
 Abort = Callable[[Tx, Obj], None]
@@ -51,11 +52,27 @@ def start(
     internal: dict[str, Any] | None = None,
 ) -> Obj:
     """Create a RUNNING operation that completes after ``operation_delay`` (at once when it is 0)."""
+    ws = workspace_id or r.workspace_id
+    return begin(r.tx, r.rt, op_type, owner_type, owner_id, metadata, ws, by=r.principal.key, internal=internal)
+
+
+def begin(
+    tx: Tx,
+    rt: Runtime,
+    op_type: str,
+    owner_type: str,
+    owner_id: str,
+    metadata: dict[str, Any],
+    workspace_id: str | None,
+    by: str | None,
+    internal: dict[str, Any] | None = None,
+) -> Obj:
+    """:func:`start` without a request: ``by`` is who started it (``system`` for the emulator's own work)."""
     ts = now()
     oid = new_id("op")
     op: Obj = {
         "id": oid,
-        "workspace_id": workspace_id or r.workspace_id,
+        "workspace_id": workspace_id,
         "organization_id": None,
         "owner_type": owner_type,
         "owner_id": owner_id,
@@ -70,17 +87,17 @@ def start(
         "started_at": ts,
         "completed_at": None,
         "steps": [_step(op_type, "running", ts)],
-        "_by": r.principal.key,
+        "_by": by,
         **(internal or {}),
     }
-    fail = r.rt.fail_next.pop(op_type, None)
+    fail = rt.fail_next.pop(op_type, None)
     if fail is not None:
         op["_fail"] = fail
-    r.tx.insert("operation", op, workspace_id=op["workspace_id"])
-    if r.rt.operation_delay <= 0:
-        finish(r.tx, op)
+    tx.insert("operation", op, workspace_id=op["workspace_id"])
+    if rt.operation_delay <= 0:
+        finish(tx, op)
     else:
-        r.tx.schedule(oid, "op", time.time() + r.rt.operation_delay)
+        tx.schedule(oid, "op", rt.clock.time() + rt.operation_delay)
     return op
 
 
@@ -134,8 +151,9 @@ TIMERS["op"] = _advance_op
 
 
 def advance(tx: Tx, rt: Runtime, at: float | None = None) -> None:
-    """Run every timer that is due (operations, renders)."""
-    for ref, action in tx.due(time.time() if at is None else at):
+    """Run every timer that is due on the emulator clock (operations, renders), after :func:`.clock.sync`."""
+    sync(tx, rt)
+    for ref, action in tx.due(rt.clock.time() if at is None else at):
         TIMERS[action](tx, rt, ref)
         tx.unschedule(ref)
 
@@ -215,5 +233,5 @@ def wait_operation(r: Req) -> tuple[int, Any]:
         left = deadline - time.time()
         if op["done"] or left <= 0:
             return 200, render(op)
-        pause = 0.05 if nxt is None else max(0.005, min(0.25, nxt - time.time()))
+        pause = 0.05 if nxt is None else max(0.005, min(0.25, nxt - r.rt.clock.time()))
         time.sleep(min(pause, left))
