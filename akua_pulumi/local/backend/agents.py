@@ -12,7 +12,7 @@ from typing import Any
 from ..db import Obj, Store, Tx
 from ..errors import LocalConflict, Unprocessable, ValidationFailed
 from ..util import new_id, now
-from . import Req, Runtime, bump, check_etag, closed_body, get_route, public, route, stamp
+from . import Req, Runtime, bump, check_etag, closed_body, get_route, list_route, public, route, stamp
 from . import secrets as _secrets  # noqa: F401  (loaded first: its delete is wrapped below)
 from . import workspaces as _workspaces  # noqa: F401  (loaded first: its create is wrapped below)
 from .authz import accessible_workspaces
@@ -236,11 +236,6 @@ def _agent(r: Req) -> Obj:
     return r.tx.must("agent", r.path["id"], r.ws, "agent")
 
 
-@route("agents.list")
-def list_agents(r: Req) -> tuple[int, Any]:
-    return r.page("agent", workspace_id=r.ws, render=public)
-
-
 @route("agents.create")
 def create_agent(r: Req) -> tuple[int, Any]:
     b = r.body
@@ -266,6 +261,7 @@ def create_agent(r: Req) -> tuple[int, Any]:
     return 201, public(agent)
 
 
+list_route("agents.list", "agent", public)
 get_route("agents.get", _agent, scope="ctx?")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, Unprocessable
 from ..util import new_id, now
-from . import Req, bump, public, route
+from . import Req, bump, list_route, public, route
 from .operations import effect, start
 from .operations import render as render_op
 from .quotas import enforce
@@ -71,9 +71,7 @@ def _new_cluster(r: Req, provider: str, state: str, extra: Obj) -> Obj:
     return r.tx.insert("cluster", c, workspace_id=r.ws)
 
 
-@route("clusters.list")
-def list_clusters(r: Req) -> tuple[int, Any]:
-    return r.page("cluster", workspace_id=r.ws, render=render)
+list_route("clusters.list", "cluster", render)
 
 
 @route("clusters.create")

@@ -11,7 +11,7 @@ from typing import Any
 from ..db import Obj, Tx
 from ..errors import LocalConflict, Unprocessable
 from ..util import now
-from . import Req, bump, check_etag, get_route, public, route, stamp
+from . import Req, bump, check_etag, get_route, list_route, public, route, stamp
 from .hooks import object_path
 
 object_path("snippets", "snippet", "snippet")
@@ -26,11 +26,6 @@ def widgets_using(tx: Tx, ws_id: str, snippet_id: str) -> list[Obj]:
 
 def _snippet(r: Req) -> Obj:
     return r.tx.must("snippet", r.path["id"], r.ws, "snippet")
-
-
-@route("snippets.list")
-def list_snippets(r: Req) -> tuple[int, Any]:
-    return r.page("snippet", workspace_id=r.ws, render=public)
 
 
 @route("snippets.create")
@@ -69,6 +64,7 @@ def _check_inputs(inputs: list[Any]) -> None:
         seen.add(str(key))
 
 
+list_route("snippets.list", "snippet", public)
 get_route("snippets.get", _snippet, scope="ctx?")
 
 
