@@ -7,12 +7,15 @@ system configs past their 7-day lifetime and suspended machines whose snapshot e
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from akua_pulumi.local import App, LocalAdmin, LocalServer, create_app
 from akua_pulumi.local.backend.clock import MAX_OFFSET, MAX_STEP
@@ -260,6 +263,29 @@ def test_the_clock_runs_at_most_100_years_ahead(app: App) -> None:
         assert over.status_code == 422 and over.json()["errors"][0]["path"] == ["body", "seconds"]
         assert c.get("/clock").json()["offset_seconds"] == MAX_OFFSET
         assert int(c.get("/clock").json()["now_iso"][:4]) >= time.gmtime().tm_year + 99
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seconds=_JSON, extra=st.dictionaries(st.sampled_from(["seconds", "days", ""]), _JSON, max_size=2))
+def test_no_body_gets_a_5xx_and_the_clock_never_goes_back(app: App, seconds: Any, extra: dict[str, Any]) -> None:
+    with _control(app, app.owner_token) as c:
+        before = c.get("/clock").json()["offset_seconds"]
+        body = {"seconds": seconds, **extra}
+        raw = json.dumps(body)  # NaN and Infinity included, as Python's json sends them
+        r = c.post("/clock:advance", content=raw, headers={"Content-Type": "application/json"})
+        assert r.status_code in (200, 422), r.text
+        after = c.get("/clock").json()["offset_seconds"]
+        if r.status_code == 200:
+            assert after == before + float(body["seconds"]) > before
+        else:
+            assert after == before and r.json()["errors"][0]["path"][0] == "body"
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", "Basic b3duZXI6cGFzcw=="])
