@@ -35,6 +35,8 @@ _CONTROL = [
     "/_local/config",
     "/_local/operations:fail-next",
     "/_local/operations:advance",
+    "/_local/clock",
+    "/_local/clock:advance",
     "/_local/objects/{id}",
     "/_local/workspaces/{id}/management",
 ]
