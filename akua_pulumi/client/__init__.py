@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from ._client import USE_CLIENT_DEFAULT, AkuaClient, UseClientDefault
     from ._config import DEFAULT_API_URL, ClientConfig
 
-# httpx and pydantic load on first use: a dynamic-provider process that only answers check/diff
-# (every preview) never needs them, and importing them costs ~0.3 s per engine command.
+# The client (and httpx with it) loads on first use: a dynamic-provider process that only answers
+# check/diff (every preview) never needs it; importing it costs ~0.1 s per engine command.
 _LAZY = {
     "AkuaClient": "._client",
     "USE_CLIENT_DEFAULT": "._client",
@@ -32,7 +32,9 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module, __name__), name)
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # later lookups (``from akua_pulumi.client import AkuaClient`` per call) are plain
+    return value
 
 
 __all__ = [

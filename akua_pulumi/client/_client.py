@@ -11,8 +11,6 @@ from enum import Enum
 from types import TracebackType
 from typing import Any, Final
 
-import httpx
-
 from akua_pulumi.contract import Operation, contract
 
 from . import _polling
@@ -28,6 +26,7 @@ from ._exceptions import (
     scrub,
     secret_strings,
 )
+from ._http import DeferredTrustContext, httpx
 from ._paths import api_path, check_path
 from ._retry import TokenBucket, backoff_delay, parse_retry_after, should_retry
 
@@ -62,7 +61,14 @@ class _Shared:
             pool=config.pool_timeout,
         )
         limits = httpx.Limits(max_connections=config.max_connections, max_keepalive_connections=config.max_connections)
-        self.http = httpx.Client(timeout=timeout, limits=limits, transport=transport, follow_redirects=False)
+        # The CA bundle loads on the first TLS handshake: an http:// API (akua-local) never pays for it.
+        self.http = httpx.Client(
+            timeout=timeout,
+            limits=limits,
+            transport=transport,
+            follow_redirects=False,
+            verify=DeferredTrustContext.create(),
+        )
         self.limiter = (
             TokenBucket(config.rate_limit_per_second, config.burst)
             if config.rate_limit_per_second is not None
@@ -106,7 +112,7 @@ class AkuaClient:
             for key, value in (("api_url", api_url), ("token", token), ("workspace", workspace)):
                 if value is not None:
                     updates[key] = value
-            config = ClientConfig(**{**config.model_dump(), **updates})
+            config = config.replace(**updates)
         self._shared = _Shared(config, transport)
         self._workspace = config.workspace
         self._secrets: tuple[str, ...] = ()
