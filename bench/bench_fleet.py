@@ -16,6 +16,11 @@ pool binds (``calls * latency / 4`` is the floor it imposes).
 Every round declares its programs in this process, so ``--repeat`` needs :func:`keep_pickle_unpatched`
 (the pulumi SDK's provider serialization otherwise nests one more pickle wrapper per resource).
 
+Provider processes read compiled bytecode, as from an installed package (pip compiles it on install):
+:func:`bytecode_cache` gives them a warmed ``PYTHONPYCACHEPREFIX``. Where ``PYTHONDONTWRITEBYTECODE``
+is set and the checkout has no ``__pycache__`` (this machine's sessions), every provider process would
+otherwise compile ``akua_pulumi`` from source, ~65 ms of CPU each; ``--no-bytecode-cache`` measures that.
+
 Reproduce: ``.venv/bin/python bench/bench_fleet.py --customers 20 --repeat 2``
 Profile the provider process: add ``--profile DIR`` (one cProfile dump per provider process).
 """
@@ -30,6 +35,7 @@ import pickle
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -80,6 +86,29 @@ def keep_pickle_unpatched() -> None:
 
     serialize_provider.keeps_pickle_unpatched = True  # type: ignore[attr-defined]
     dyn.serialize_provider = serialize_provider
+
+
+#: What a provider process of either fleet imports (the launcher's module, the providers, the client).
+_WARM_IMPORTS = (
+    "pulumi.dynamic",
+    "pulumi.runtime.rpc",
+    "pulumi.runtime.proto",
+    "grpc",
+    "dill",
+    "akua_pulumi.toolchain.dynamic",
+    "akua_pulumi.resources",
+    "akua_pulumi.client._client",
+    "null_fleet",
+)
+
+
+def bytecode_cache(directory: Path, pythonpath: str) -> dict[str, str]:
+    """Variables that let provider processes cache compiled bytecode in ``directory``, warmed now by
+    importing what a provider process of either fleet imports (both fleets get the same treatment)."""
+    variables = {"PYTHONPYCACHEPREFIX": str(directory), "PYTHONDONTWRITEBYTECODE": ""}
+    env = {**os.environ, **variables, "PYTHONPATH": pythonpath}
+    subprocess.run([sys.executable, "-c", "import " + ", ".join(_WARM_IMPORTS)], env=env, check=True)
+    return variables
 
 
 def limiter_floor(requests: int) -> float:
@@ -250,14 +279,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency-ms", type=int, default=50, help="latency for the last pass (0: skip it)")
     ap.add_argument("--out", default=str(HERE / "results" / "fleet.json"))
     ap.add_argument("--profile", default=None, help="write a cProfile dump per provider process into DIR")
+    ap.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="leave PYTHONDONTWRITEBYTECODE as it is (provider processes may compile akua_pulumi from source)",
+    )
     args = ap.parse_args(argv)
     command = "bench/bench_fleet.py " + " ".join(argv if argv is not None else sys.argv[1:])
     resources = args.customers * PER_CUSTOMER
+    load_at_start = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="akua-bench-fleet-") as tmp:
         # The provider process loads the null providers by reference from bench/null_fleet.py.
         pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)
         extra: dict[str, str] = {"PYTHONPATH": pythonpath}
+        if not args.no_bytecode_cache:
+            extra.update(bytecode_cache(Path(tmp) / "pycache", pythonpath))
         python = sys.executable
         if args.profile:
             Path(args.profile).mkdir(parents=True, exist_ok=True)
@@ -323,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"fleet: {args.customers} customers x {PER_CUSTOMER} resources = {resources} resources, repeat {args.repeat}")
+    start, end = ("/".join(f"{x:.1f}" for x in load) for load in (load_at_start, os.getloadavg()))
+    print(f"load average (1/5/15 min): {start} at start, {end} at end; bytecode cache: {not args.no_bytecode_cache}")
     head = f"{'phase':<9} {'akua s':>7} {'null s':>7} {'ratio':>6} {'cpu a/n':>11} "
     rate = ClientConfig.model_fields["rate_limit_per_second"].default
     head += f"{'req/res':>8} {'min/res':>8} {f'{rate:g}/s s':>7}"
@@ -347,7 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "load_avg_at_start": load_at_start,
         "load_avg_at_end": os.getloadavg(),
+        "bytecode_cache": not args.no_bytecode_cache,
         "phases": rows,
         "runs": runs,
     }
