@@ -23,7 +23,7 @@ import dataclasses
 import functools
 import inspect
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 import pulumi
@@ -176,6 +176,8 @@ class BillingPlan(LayoutArgs):
     ``BillingArgs`` when imported) and the customers file reads ``billing:`` as that class."""
 
     _implementation: ClassVar[type[BillingPlan] | None] = None
+    #: The component that declares a plan's resources, called as :meth:`declare` is (the family sets it).
+    component: ClassVar[Callable[..., pulumi.ComponentResource] | None] = None
 
     @staticmethod
     def register(plan: type[BillingPlan]) -> None:
@@ -197,5 +199,9 @@ class BillingPlan(LayoutArgs):
         customer_name: pulumi.Input[str] | None,
         opts: pulumi.ResourceOptions,
     ) -> pulumi.ComponentResource:
-        """Declare the plan's resources for the workspace ``workspace_id``, as children per ``opts``."""
-        raise NotImplementedError(f"{type(self).__name__} declares no billing resources")
+        """Declare the plan's resources for the workspace ``workspace_id``, as children per ``opts``: the
+        family's :attr:`component` for this plan."""
+        component = type(self).component
+        if component is None:
+            raise NotImplementedError(f"{type(self).__name__} declares no billing resources")
+        return component(name, self, workspace_id=workspace_id, customer_name=customer_name, opts=opts)

@@ -175,6 +175,10 @@ class StripeProvider(LifecycleProvider[StripeApi]):
             return live
         return obj
 
+    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Create the object from the declared create body (with the links), under the deterministic key."""
+        return self.create_object(ctx, self.create_body(inputs))
+
     def enrich(self, ctx: StripeContext, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """After create or adopt: an adopted object gets its link metadata."""
         want = self.links(inputs)

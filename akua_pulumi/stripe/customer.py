@@ -33,9 +33,6 @@ class StripeCustomerProvider(StripeProvider):
         METADATA_FIELD,
     )
 
-    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
-        return self.create_object(ctx, self.create_body(inputs))
-
     def gone(self, obj: Mapping[str, Any]) -> bool:
         return bool(obj.get("deleted"))
 

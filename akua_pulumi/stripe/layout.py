@@ -68,17 +68,6 @@ class BillingArgs(BillingPlan):
             missing = "product_id" if self.product_id is None else "unit_amount"
             raise LayoutArgsError(type(self).__name__, [(missing, f"{missing} is required with the other")])
 
-    def declare(
-        self,
-        name: str,
-        *,
-        workspace_id: pulumi.Input[str],
-        customer_name: pulumi.Input[str] | None,
-        opts: pulumi.ResourceOptions,
-    ) -> CustomerBilling:
-        """The customer's :class:`CustomerBilling` (the layouts call this through :class:`BillingPlan`)."""
-        return CustomerBilling(name, self, workspace_id=workspace_id, customer_name=customer_name, opts=opts)
-
 
 class CustomerBilling(pulumi.ComponentResource):
     """The Stripe customer, its price (when the plan names a product) and its subscription."""
@@ -121,5 +110,7 @@ class CustomerBilling(pulumi.ComponentResource):
         self.register_outputs({"customer_id": self.customer_id, "subscription_id": self.subscription_id})
 
 
-#: The customers file reads ``billing:`` as this plan (the layouts import no billing family).
+#: The customers file reads ``billing:`` as this plan (the layouts import no billing family); declaring
+#: it declares the customer's :class:`CustomerBilling`.
+BillingArgs.component = CustomerBilling
 BillingPlan.register(BillingArgs)

@@ -67,9 +67,6 @@ class StripePriceProvider(StripeProvider):
         Field.output("active", bool, "False once archived."),
     )
 
-    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
-        return self.create_object(ctx, self.create_body(inputs))
-
     def api_find(self, ctx: StripeContext, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         want = {k: inputs.get(k) for k in ("product_id", "unit_amount", "currency", "interval", "interval_count")}
         params = {"product": inputs["product_id"], "active": True}

@@ -32,9 +32,6 @@ class StripeProductProvider(StripeProvider):
         Field.output("active", bool, "False once archived."),
     )
 
-    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
-        return self.create_object(ctx, self.create_body(inputs))
-
     def api_find(self, ctx: StripeContext, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return self.find_live(ctx, inputs, {"active": True}, lambda p: p.get("name") == inputs.get("name"))
 

@@ -90,9 +90,6 @@ class StripeSubscriptionProvider(StripeProvider):
         out["quantity"] = item.get("quantity")
         return out
 
-    def api_create(self, ctx: StripeContext, inputs: dict[str, Any]) -> dict[str, Any]:
-        return self.create_object(ctx, self.create_body(inputs))  # days_until_due: set for send_invoice only
-
     def gone(self, obj: Mapping[str, Any]) -> bool:
         return obj.get("status") in _ENDED
 
