@@ -203,8 +203,7 @@ def get_access_decision_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[AccessDecision]:
     """:func:`get_access_decision` for Inputs (e.g. ``{"cluster_id": cluster.id}``)."""
-    inputs = {"permission": permission, "resource": resource, "workspace_id": workspace_id, "subject": subject}
-    return _output(get_access_decision, inputs, client, provider)
+    return _output(get_access_decision, locals())
 
 
 def get_entitlements_output(
@@ -216,5 +215,4 @@ def get_entitlements_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[list[EntitlementInfo]]:
     """:func:`get_entitlements` for an Input ``workspace_id`` (e.g. ``workspace.id``)."""
-    inputs = {"workspace_id": workspace_id, "feature_set": feature_set, "feature": feature}
-    return _output(get_entitlements, inputs, client, provider)
+    return _output(get_entitlements, locals())

@@ -19,7 +19,7 @@ from typing import Any
 
 import pulumi
 
-from ._lookups_v4 import not_found, result, scoped
+from ._lookups_v4 import fetch, not_found, scoped
 from .client import AkuaClient, NotFoundError
 from .connection import Provider
 from .lookups import AkuaLookupError, _AsDict, _client, _output, _workspace
@@ -197,7 +197,7 @@ def get_repositories(
     c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_repositories")
     params = {"view": view, **({"purpose": purpose} if purpose else {})}
-    return [result(RepositoryInfo, r) for r in c.paginate("/repositories", params=params, workspace=ws)]
+    return [RepositoryInfo.from_api(r) for r in c.paginate("/repositories", params=params, workspace=ws)]
 
 
 def get_order_drafts(
@@ -220,7 +220,7 @@ def get_order_drafts(
         items = list(c.paginate("/order_drafts", params=params, workspace=ws))
     except NotFoundError as exc:
         raise not_found(f"offer {offer_id!r} in workspace {ws!r}", exc) from None
-    return [result(OrderDraftInfo, d) for d in items]
+    return [OrderDraftInfo.from_api(d) for d in items]
 
 
 def get_agent_skills(
@@ -230,7 +230,7 @@ def get_agent_skills(
     ``GET /agent_skills``."""
     c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_agent_skills")
-    return [result(AgentSkillInfo, s) for s in c.paginate("/agent_skills", workspace=ws)]
+    return [AgentSkillInfo.from_api(s) for s in c.paginate("/agent_skills", workspace=ws)]
 
 
 def get_agent_templates(
@@ -238,7 +238,7 @@ def get_agent_templates(
 ) -> list[AgentTemplateInfo]:
     """The platform's agent templates (the same for every workspace): every page of ``GET /agent_templates``."""
     c = scoped(_client(client, provider), workspace_id)
-    return [result(AgentTemplateInfo, t) for t in c.paginate("/agent_templates")]
+    return [AgentTemplateInfo.from_api(t) for t in c.paginate("/agent_templates")]
 
 
 def get_workspace_overview(
@@ -248,10 +248,7 @@ def get_workspace_overview(
     ``GET /dashboards/workspace_overview``."""
     c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_workspace_overview")
-    try:
-        return result(DashboardInfo, c.get("/dashboards/workspace_overview", workspace=ws))
-    except NotFoundError as exc:
-        raise not_found(f"workspace {ws!r}", exc) from None
+    return fetch(c, DashboardInfo, "/dashboards/workspace_overview", f"workspace {ws!r}", workspace=ws)
 
 
 def get_repositories_output(
@@ -263,7 +260,7 @@ def get_repositories_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[list[RepositoryInfo]]:
     """:func:`get_repositories` for Inputs (e.g. ``workspace.id``)."""
-    return _output(get_repositories, {"purpose": purpose, "view": view, "workspace_id": workspace_id}, client, provider)
+    return _output(get_repositories, locals())
 
 
 def get_order_drafts_output(
@@ -275,26 +272,25 @@ def get_order_drafts_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[list[OrderDraftInfo]]:
     """:func:`get_order_drafts` for Inputs (e.g. ``offer.id``)."""
-    inputs = {"offer_id": offer_id, "status": status, "workspace_id": workspace_id}
-    return _output(get_order_drafts, inputs, client, provider)
+    return _output(get_order_drafts, locals())
 
 
 def get_agent_skills_output(
     workspace_id: pulumi.Input[str] | None = None, *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[list[AgentSkillInfo]]:
     """:func:`get_agent_skills` for an Input ``workspace_id``."""
-    return _output(get_agent_skills, {"workspace_id": workspace_id}, client, provider)
+    return _output(get_agent_skills, locals())
 
 
 def get_agent_templates_output(
     workspace_id: pulumi.Input[str] | None = None, *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[list[AgentTemplateInfo]]:
     """:func:`get_agent_templates` for an Input ``workspace_id``."""
-    return _output(get_agent_templates, {"workspace_id": workspace_id}, client, provider)
+    return _output(get_agent_templates, locals())
 
 
 def get_workspace_overview_output(
     workspace_id: pulumi.Input[str] | None = None, *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[DashboardInfo]:
     """:func:`get_workspace_overview` for an Input ``workspace_id`` (e.g. ``workspace.id``)."""
-    return _output(get_workspace_overview, {"workspace_id": workspace_id}, client, provider)
+    return _output(get_workspace_overview, locals())

@@ -16,8 +16,8 @@ Each lookup has an ``*_output`` twin that takes Inputs. The operations each look
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import MISSING, dataclass, fields
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pulumi
@@ -52,24 +52,17 @@ D = TypeVar("D", bound=_AsDict)
 RENDER_STATES = ("running", "deployed", "skipped", "failed")
 
 
-def result(cls: type[D], obj: Mapping[str, Any]) -> D:
-    """``cls`` from the API object ``obj``: required fields must be there, the others default to None;
-    arrays become tuples (results are frozen)."""
-    values: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]  # every result is a dataclass
-        if f.default is MISSING and f.default_factory is MISSING:
-            if f.name not in obj:
-                raise AkuaLookupError(f"{cls.__name__}: the API answered without {f.name!r}")
-            value = obj[f.name]
-        else:
-            value = obj.get(f.name, f.default)
-        values[f.name] = tuple(value) if isinstance(value, list) else value
-    return cls(**values)
-
-
 def not_found(what: str, exc: NotFoundError) -> AkuaLookupError:
     """The lookup error for a 404: what was asked for and the API's message."""
     return AkuaLookupError(f"{what} does not exist (or this token cannot see it): {exc.message}")
+
+
+def fetch(c: AkuaClient, cls: type[D], path: str, what: str, **kwargs: Any) -> D:
+    """``cls`` from one ``GET path`` (``kwargs`` go to the client); a 404 is :func:`not_found` ``what``."""
+    try:
+        return cls.from_api(c.get(path, **kwargs))
+    except NotFoundError as exc:
+        raise not_found(what, exc) from None
 
 
 def scoped(client: AkuaClient, workspace_id: str | None) -> AkuaClient:
@@ -202,7 +195,7 @@ def get_render(
     c = scoped(_client(client, provider), workspace_id)
     try:
         if render_id is not None:
-            return result(RenderInfo, c.get(api_path("/installs/{}/renders/{}", install_id, render_id)))
+            return RenderInfo.from_api(c.get(api_path("/installs/{}/renders/{}", install_id, render_id)))
         if state is None:
             page = c.get(api_path("/installs/{}/renders", install_id), params={"limit": 1}) or {}
             found = next(iter(page.get("data") or []), None)
@@ -213,7 +206,7 @@ def get_render(
         raise not_found(what, exc) from None
     if found is None:
         raise AkuaLookupError(f"install {install_id!r} has no {state + ' ' if state else ''}render yet")
-    return result(RenderInfo, found)
+    return RenderInfo.from_api(found)
 
 
 def get_install_status(
@@ -225,10 +218,7 @@ def get_install_status(
 ) -> InstallStatusInfo:
     """The runtime status of ``install_id``: one ``GET /installs/{id}/status``."""
     c = scoped(_client(client, provider), workspace_id)
-    try:
-        return result(InstallStatusInfo, c.get(api_path("/installs/{}/status", install_id)))
-    except NotFoundError as exc:
-        raise not_found(f"install {install_id!r}", exc) from None
+    return fetch(c, InstallStatusInfo, api_path("/installs/{}/status", install_id), f"install {install_id!r}")
 
 
 def get_cluster_capabilities(
@@ -242,10 +232,8 @@ def get_cluster_capabilities(
     It reads what the platform last observed; ``freshness`` says how old that is (a refresh is not a lookup's
     business: ``clusters.refreshCapabilities`` is a write, docs/coverage.md)."""
     c = scoped(_client(client, provider), workspace_id)
-    try:
-        return result(ClusterCapabilitiesInfo, c.get(api_path("/clusters/{}/capabilities", cluster_id)))
-    except NotFoundError as exc:
-        raise not_found(f"cluster {cluster_id!r}", exc) from None
+    path = api_path("/clusters/{}/capabilities", cluster_id)
+    return fetch(c, ClusterCapabilitiesInfo, path, f"cluster {cluster_id!r}")
 
 
 def get_package_version_inputs(
@@ -272,10 +260,8 @@ def get_access_state(
     """The access state of ``workspace_id`` (default ``akua:workspace``): one ``GET /workspaces/{id}/access_state``."""
     c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_access_state")
-    try:
-        return result(AccessStateInfo, c.get(api_path("/workspaces/{}/access_state", ws), workspace=ws))
-    except NotFoundError as exc:
-        raise not_found(f"workspace {ws!r}", exc) from None
+    path = api_path("/workspaces/{}/access_state", ws)
+    return fetch(c, AccessStateInfo, path, f"workspace {ws!r}", workspace=ws)
 
 
 def get_managed_workspaces(
@@ -290,7 +276,7 @@ def get_managed_workspaces(
         items = list(c.paginate(api_path("/organizations/{}/workspaces", organization_id)))
     except NotFoundError as exc:
         raise not_found(f"organization {organization_id!r}", exc) from None
-    return [result(ManagedWorkspaceInfo, w) for w in items]
+    return [ManagedWorkspaceInfo.from_api(w) for w in items]
 
 
 # -- Output variants ----------------------------------------------------------------------------------
@@ -306,8 +292,7 @@ def get_render_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[RenderInfo]:
     """:func:`get_render` for Inputs (e.g. ``install.id``)."""
-    inputs = {"install_id": install_id, "render_id": render_id, "state": state, "workspace_id": workspace_id}
-    return _output(get_render, inputs, client, provider)
+    return _output(get_render, locals())
 
 
 def get_install_status_output(
@@ -318,7 +303,7 @@ def get_install_status_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[InstallStatusInfo]:
     """:func:`get_install_status` for an Input ``install_id``."""
-    return _output(get_install_status, {"install_id": install_id, "workspace_id": workspace_id}, client, provider)
+    return _output(get_install_status, locals())
 
 
 def get_cluster_capabilities_output(
@@ -329,7 +314,7 @@ def get_cluster_capabilities_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[ClusterCapabilitiesInfo]:
     """:func:`get_cluster_capabilities` for an Input ``cluster_id``."""
-    return _output(get_cluster_capabilities, {"cluster_id": cluster_id, "workspace_id": workspace_id}, client, provider)
+    return _output(get_cluster_capabilities, locals())
 
 
 def get_package_version_inputs_output(
@@ -341,19 +326,18 @@ def get_package_version_inputs_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """:func:`get_package_version_inputs` for Inputs (e.g. ``package.id``)."""
-    inputs = {"package_id": package_id, "version_id": version_id, "workspace_id": workspace_id}
-    return _output(get_package_version_inputs, inputs, client, provider)
+    return _output(get_package_version_inputs, locals())
 
 
 def get_access_state_output(
     workspace_id: pulumi.Input[str] | None = None, *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[AccessStateInfo]:
     """:func:`get_access_state` for an Input ``workspace_id`` (e.g. ``workspace.id``)."""
-    return _output(get_access_state, {"workspace_id": workspace_id}, client, provider)
+    return _output(get_access_state, locals())
 
 
 def get_managed_workspaces_output(
     organization_id: pulumi.Input[str], *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[list[ManagedWorkspaceInfo]]:
     """:func:`get_managed_workspaces` for an Input ``organization_id`` (e.g. ``organization.id``)."""
-    return _output(get_managed_workspaces, {"organization_id": organization_id}, client, provider)
+    return _output(get_managed_workspaces, locals())

@@ -120,16 +120,17 @@ class _AsDict:
 
     @classmethod
     def from_api(cls: type[R], obj: Mapping[str, Any], **overrides: Any) -> R:
-        """The result for the API object ``obj``: a field without a default must be there, one with a
-        default may be missing; ``overrides`` are the values that do not come straight from ``obj``."""
+        """The result for the API object ``obj``: a field without a default must be there (else
+        :class:`AkuaLookupError`), one with a default may be missing; arrays become tuples (results are
+        frozen); ``overrides`` are the values that do not come straight from ``obj``."""
         values = dict(overrides)
-        for f in fields(cls):  # type: ignore[arg-type]
-            if f.name in values:
+        for f in fields(cls):  # type: ignore[arg-type]  # every result is a dataclass
+            if f.name in values or f.default_factory is not MISSING:
                 continue
-            if f.default is MISSING and f.default_factory is MISSING:
-                values[f.name] = obj[f.name]
-            elif f.default is not MISSING:
-                values[f.name] = obj.get(f.name, f.default)
+            if f.default is MISSING and f.name not in obj:
+                raise AkuaLookupError(f"{cls.__name__}: the API answered without {f.name!r}")
+            value = obj[f.name] if f.default is MISSING else obj.get(f.name, f.default)
+            values[f.name] = tuple(value) if isinstance(value, list) else value
         return cls(**values)
 
 
@@ -352,11 +353,13 @@ def _later(fn: Callable[..., T], args: Mapping[str, Any], client: AkuaClient | N
 _PROVIDER_KEYS = ("api_url", "token", "workspace")
 
 
-def _output(
-    fn: Callable[..., T], inputs: Mapping[str, Any], client: AkuaClient | None, provider: Provider | None
-) -> pulumi.Output[T]:
+def _output(fn: Callable[..., T], given: Mapping[str, Any]) -> pulumi.Output[T]:
     """``fn(**inputs)`` once every input (and the provider's settings) is known; unknown during preview
-    otherwise."""
+    otherwise. ``given`` is the ``*_output`` twin's own arguments (its ``locals()``): the Inputs, and the
+    ``client`` and ``provider`` to look up through."""
+    inputs = dict(given)
+    client: AkuaClient | None = inputs.pop("client")
+    provider: Provider | None = inputs.pop("provider")
     settings = {f"_provider_{k}": getattr(provider, k) for k in _PROVIDER_KEYS} if provider is not None else {}
     resolved: pulumi.Output[dict[str, Any]] = pulumi.Output.all(**dict(inputs), **settings)
 
@@ -373,7 +376,7 @@ def get_current_workspace_output(
     workspace_id: pulumi.Input[str] | None = None, *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[WorkspaceInfo]:
     """:func:`get_current_workspace` for an Input ``workspace_id``."""
-    return _output(get_current_workspace, {"workspace_id": workspace_id}, client, provider)
+    return _output(get_current_workspace, locals())
 
 
 def get_quotas_output(
@@ -384,14 +387,14 @@ def get_quotas_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[list[QuotaInfo]]:
     """:func:`get_quotas` for Input ids (e.g. ``cluster.id``)."""
-    return _output(get_quotas, {"workspace_id": workspace_id, "cluster_id": cluster_id}, client, provider)
+    return _output(get_quotas, locals())
 
 
 def get_workspace_management_output(
     workspace_id: pulumi.Input[str], *, client: AkuaClient | None = None, provider: Provider | None = None
 ) -> pulumi.Output[ManagementInfo | None]:
     """:func:`get_workspace_management` for an Input ``workspace_id`` (e.g. ``workspace.id``)."""
-    return _output(get_workspace_management, {"workspace_id": workspace_id}, client, provider)
+    return _output(get_workspace_management, locals())
 
 
 def get_package_version_output(
@@ -404,12 +407,7 @@ def get_package_version_output(
     provider: Provider | None = None,
 ) -> pulumi.Output[PackageVersionInfo]:
     """:func:`get_package_version` for Inputs (e.g. ``package.id``)."""
-    return _output(
-        get_package_version,
-        {"package_id": package_id, "semver": semver, "version_id": version_id, "workspace_id": workspace_id},
-        client,
-        provider,
-    )
+    return _output(get_package_version, locals())
 
 
 # -- lookups defined in other modules (this one stays small), loaded on first use --------------------------
