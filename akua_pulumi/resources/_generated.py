@@ -99,7 +99,52 @@ __all__ = [
 ]
 
 
-class WorkspaceArgsDict(TypedDict, total=False):
+class _AdoptArgsDict(TypedDict, total=False):
+    """The shared argument adopt, as keywords."""
+
+    adopt: NotRequired[pulumi.Input[bool] | None]
+    """Take over an existing object found by its natural key instead of creating one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AdoptArgs:
+    """The shared argument adopt."""
+
+    adopt: pulumi.Input[bool] | None = None
+    """Take over an existing object found by its natural key instead of creating one."""
+
+
+class _AdoptIdArgsDict(TypedDict, total=False):
+    """The shared argument adopt_id, as keywords."""
+
+    adopt_id: NotRequired[pulumi.Input[str] | None]
+    """Take over the existing object with this id instead of creating one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AdoptIdArgs:
+    """The shared argument adopt_id."""
+
+    adopt_id: pulumi.Input[str] | None = None
+    """Take over the existing object with this id instead of creating one."""
+
+
+class _WorkspaceIdArgsDict(TypedDict, total=False):
+    """The shared argument workspace_id, as keywords."""
+
+    workspace_id: NotRequired[pulumi.Input[str] | None]
+    """Workspace that owns the object (defaults to akua:workspace)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _WorkspaceIdArgs:
+    """The shared argument workspace_id."""
+
+    workspace_id: pulumi.Input[str] | None = None
+    """Workspace that owns the object (defaults to akua:workspace)."""
+
+
+class WorkspaceArgsDict(_AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Workspace, as keywords."""
 
     name: Required[pulumi.Input[str]]
@@ -108,14 +153,10 @@ class WorkspaceArgsDict(TypedDict, total=False):
     """URL slug, unique across Akua: lower-case letters, digits, inner dashes. Defaults to a slug of the name."""
     wait_for_deletion: NotRequired[pulumi.Input[bool] | None]
     """On destroy, wait until the cascading delete finishes."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class WorkspaceArgs:
+class WorkspaceArgs(_AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:Workspace."""
 
     name: pulumi.Input[str]
@@ -124,10 +165,6 @@ class WorkspaceArgs:
     """URL slug, unique across Akua: lower-case letters, digits, inner dashes. Defaults to a slug of the name."""
     wait_for_deletion: pulumi.Input[bool] | None = None
     """On destroy, wait until the cascading delete finishes."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class WorkspaceBase(AkuaResource):
@@ -156,35 +193,23 @@ class WorkspaceBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class WorkspaceMemberArgsDict(TypedDict, total=False):
+class WorkspaceMemberArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:WorkspaceMember, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     user_id: Required[pulumi.Input[str]]
     """The user to add (e.g. usr_...)."""
     role: NotRequired[pulumi.Input[str] | None]
     """admin or member (owner cannot be assigned)."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class WorkspaceMemberArgs:
+class WorkspaceMemberArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:WorkspaceMember."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     user_id: pulumi.Input[str]
     """The user to add (e.g. usr_...)."""
     role: pulumi.Input[str] | None = None
     """admin or member (owner cannot be assigned)."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class WorkspaceMemberBase(AkuaResource):
@@ -217,27 +242,19 @@ class WorkspaceMemberBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class WorkspaceSubscriptionArgsDict(TypedDict, total=False):
+class WorkspaceSubscriptionArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:WorkspaceSubscription, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     tier: Required[pulumi.Input[str]]
     """free, pro or enterprise."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class WorkspaceSubscriptionArgs:
+class WorkspaceSubscriptionArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:WorkspaceSubscription."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     tier: pulumi.Input[str]
     """free, pro or enterprise."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class WorkspaceSubscriptionBase(AkuaResource):
@@ -272,7 +289,7 @@ class WorkspaceSubscriptionBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class OrganizationArgsDict(TypedDict, total=False):
+class OrganizationArgsDict(_AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Organization, as keywords."""
 
     name: Required[pulumi.Input[str]]
@@ -281,14 +298,10 @@ class OrganizationArgsDict(TypedDict, total=False):
     """URL slug (3-39 lower-case letters, digits, dashes)."""
     icon: NotRequired[pulumi.Input[str] | None]
     """Icon URL (set through update after create)."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrganizationArgs:
+class OrganizationArgs(_AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:Organization."""
 
     name: pulumi.Input[str]
@@ -297,10 +310,6 @@ class OrganizationArgs:
     """URL slug (3-39 lower-case letters, digits, dashes)."""
     icon: pulumi.Input[str] | None = None
     """Icon URL (set through update after create)."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class OrganizationBase(AkuaResource):
@@ -329,7 +338,7 @@ class OrganizationBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class OrganizationMemberArgsDict(TypedDict, total=False):
+class OrganizationMemberArgsDict(_AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:OrganizationMember, as keywords."""
 
     organization_id: Required[pulumi.Input[str]]
@@ -338,14 +347,10 @@ class OrganizationMemberArgsDict(TypedDict, total=False):
     """The user to add."""
     role: NotRequired[pulumi.Input[str] | None]
     """owner, admin or member."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrganizationMemberArgs:
+class OrganizationMemberArgs(_AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:OrganizationMember."""
 
     organization_id: pulumi.Input[str]
@@ -354,10 +359,6 @@ class OrganizationMemberArgs:
     """The user to add."""
     role: pulumi.Input[str] | None = None
     """owner, admin or member."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class OrganizationMemberBase(AkuaResource):
@@ -392,7 +393,7 @@ class OrganizationMemberBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class OrganizationInvitationArgsDict(TypedDict, total=False):
+class OrganizationInvitationArgsDict(_AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:OrganizationInvitation, as keywords."""
 
     organization_id: Required[pulumi.Input[str]]
@@ -401,14 +402,10 @@ class OrganizationInvitationArgsDict(TypedDict, total=False):
     """Who to invite."""
     role: NotRequired[pulumi.Input[str] | None]
     """Role granted on acceptance."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrganizationInvitationArgs:
+class OrganizationInvitationArgs(_AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:OrganizationInvitation."""
 
     organization_id: pulumi.Input[str]
@@ -417,10 +414,6 @@ class OrganizationInvitationArgs:
     """Who to invite."""
     role: pulumi.Input[str] | None = None
     """Role granted on acceptance."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class OrganizationInvitationBase(AkuaResource):
@@ -457,35 +450,23 @@ class OrganizationInvitationBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class ApiTokenArgsDict(TypedDict, total=False):
+class ApiTokenArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:ApiToken, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Token name, unique within the workspace by our convention."""
     expires_at: NotRequired[pulumi.Input[int] | None]
     """Expiry, Unix seconds; omit for a token that never expires."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ApiTokenArgs:
+class ApiTokenArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:ApiToken."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Token name, unique within the workspace by our convention."""
     expires_at: pulumi.Input[int] | None = None
     """Expiry, Unix seconds; omit for a token that never expires."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class ApiTokenBase(AkuaResource):
@@ -514,35 +495,23 @@ class ApiTokenBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class RegionArgsDict(TypedDict, total=False):
+class RegionArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Region, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Region name, unique within the workspace by our convention."""
     icon: NotRequired[pulumi.Input[str] | None]
     """Icon URL."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class RegionArgs:
+class RegionArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:Region."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Region name, unique within the workspace by our convention."""
     icon: pulumi.Input[str] | None = None
     """Icon URL."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class RegionBase(AkuaResource):
@@ -567,11 +536,9 @@ class RegionBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class ClusterArgsDict(TypedDict, total=False):
+class ClusterArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Cluster, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Cluster name."""
     region_id: Required[pulumi.Input[str]]
@@ -584,16 +551,12 @@ class ClusterArgsDict(TypedDict, total=False):
     """Suspend (true) or resume (false) the cluster."""
     fetch_kubeconfig: NotRequired[pulumi.Input[bool] | None]
     """Fetch the kubeconfig after create."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ClusterArgs:
+class ClusterArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:Cluster."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Cluster name."""
     region_id: pulumi.Input[str]
@@ -606,8 +569,6 @@ class ClusterArgs:
     """Suspend (true) or resume (false) the cluster."""
     fetch_kubeconfig: pulumi.Input[bool] | None = None
     """Fetch the kubeconfig after create."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class ClusterBase(AkuaResource):
@@ -648,11 +609,9 @@ class ClusterBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class PackageArgsDict(TypedDict, total=False):
+class PackageArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Package, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Package name."""
     description: NotRequired[pulumi.Input[str] | None]
@@ -665,16 +624,12 @@ class PackageArgsDict(TypedDict, total=False):
     """Published OCI artifact to import (oci://...)."""
     version: NotRequired[pulumi.Input[dict[str, Any]] | None]
     """Version to import: semver, ref, input_schema."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class PackageArgs:
+class PackageArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:Package."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Package name."""
     description: pulumi.Input[str] | None = None
@@ -687,8 +642,6 @@ class PackageArgs:
     """Published OCI artifact to import (oci://...)."""
     version: pulumi.Input[dict[str, Any]] | None = None
     """Version to import: semver, ref, input_schema."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class PackageBase(AkuaResource):
@@ -727,11 +680,9 @@ class PackageBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class ProductArgsDict(TypedDict, total=False):
+class ProductArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Product, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Product name."""
     package_id: Required[pulumi.Input[str]]
@@ -744,18 +695,12 @@ class ProductArgsDict(TypedDict, total=False):
     """Description."""
     marketplace_published: NotRequired[pulumi.Input[bool] | None]
     """List on the marketplace."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProductArgs:
+class ProductArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:Product."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Product name."""
     package_id: pulumi.Input[str]
@@ -768,10 +713,6 @@ class ProductArgs:
     """Description."""
     marketplace_published: pulumi.Input[bool] | None = None
     """List on the marketplace."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class ProductBase(AkuaResource):
@@ -810,11 +751,9 @@ class ProductBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class InstallArgsDict(TypedDict, total=False):
+class InstallArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Install, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     product_id: NotRequired[pulumi.Input[str] | None]
     """Install this product (product-based install)."""
     package_id: NotRequired[pulumi.Input[str] | None]
@@ -835,16 +774,12 @@ class InstallArgsDict(TypedDict, total=False):
     """Wait until the install is healthy after create."""
     timeout_seconds: NotRequired[pulumi.Input[int] | None]
     """How long to wait for operations and health."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class InstallArgs:
+class InstallArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:Install."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     product_id: pulumi.Input[str] | None = None
     """Install this product (product-based install)."""
     package_id: pulumi.Input[str] | None = None
@@ -865,8 +800,6 @@ class InstallArgs:
     """Wait until the install is healthy after create."""
     timeout_seconds: pulumi.Input[int] | None = None
     """How long to wait for operations and health."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class InstallBase(AkuaResource):
@@ -909,11 +842,9 @@ class InstallBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class SecretArgsDict(TypedDict, total=False):
+class SecretArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Secret, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Secret name, unique in the workspace."""
     kind: NotRequired[pulumi.Input[str] | None]
@@ -936,18 +867,12 @@ class SecretArgsDict(TypedDict, total=False):
     """What a rotation does to the versions enabled before it."""
     force_delete: NotRequired[pulumi.Input[bool] | None]
     """On destroy, destroy the payloads at once instead of a soft delete."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class SecretArgs:
+class SecretArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:Secret."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Secret name, unique in the workspace."""
     kind: pulumi.Input[str] | None = None
@@ -970,10 +895,6 @@ class SecretArgs:
     """What a rotation does to the versions enabled before it."""
     force_delete: pulumi.Input[bool] | None = None
     """On destroy, destroy the payloads at once instead of a soft delete."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class SecretBase(AkuaResource):
@@ -1026,11 +947,9 @@ class SecretBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class CustomDomainArgsDict(TypedDict, total=False):
+class CustomDomainArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:CustomDomain, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     hostname: Required[pulumi.Input[str]]
     """The host name, e.g. 'shop.example.com' (unique across Akua)."""
     install_id: NotRequired[pulumi.Input[str] | None]
@@ -1047,18 +966,12 @@ class CustomDomainArgsDict(TypedDict, total=False):
     """Whether traffic passes the dispatcher Worker."""
     timeout_seconds: NotRequired[pulumi.Input[int] | None]
     """How long to wait for each operation."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class CustomDomainArgs:
+class CustomDomainArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:CustomDomain."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     hostname: pulumi.Input[str]
     """The host name, e.g. 'shop.example.com' (unique across Akua)."""
     install_id: pulumi.Input[str] | None = None
@@ -1075,10 +988,6 @@ class CustomDomainArgs:
     """Whether traffic passes the dispatcher Worker."""
     timeout_seconds: pulumi.Input[int] | None = None
     """How long to wait for each operation."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class CustomDomainBase(AkuaResource):
@@ -1121,31 +1030,23 @@ class CustomDomainBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class WorkspaceSubdomainArgsDict(TypedDict, total=False):
+class WorkspaceSubdomainArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:WorkspaceSubdomain, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """The subdomain label: lower-case letters, digits and dashes (unique across Akua)."""
     timeout_seconds: NotRequired[pulumi.Input[int] | None]
     """How long to wait for the rename."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class WorkspaceSubdomainArgs:
+class WorkspaceSubdomainArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:WorkspaceSubdomain."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """The subdomain label: lower-case letters, digits and dashes (unique across Akua)."""
     timeout_seconds: pulumi.Input[int] | None = None
     """How long to wait for the rename."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class WorkspaceSubdomainBase(AkuaResource):
@@ -1182,11 +1083,9 @@ class WorkspaceSubdomainBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class PreviewHostnameArgsDict(TypedDict, total=False):
+class PreviewHostnameArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:PreviewHostname, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     install_id: Required[pulumi.Input[str]]
     """The install."""
     track: NotRequired[pulumi.Input[str] | None]
@@ -1199,18 +1098,12 @@ class PreviewHostnameArgsDict(TypedDict, total=False):
     """Whether traffic passes the dispatcher Worker."""
     timeout_seconds: NotRequired[pulumi.Input[int] | None]
     """How long to wait for each operation."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class PreviewHostnameArgs:
+class PreviewHostnameArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:PreviewHostname."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     install_id: pulumi.Input[str]
     """The install."""
     track: pulumi.Input[str] | None = None
@@ -1223,10 +1116,6 @@ class PreviewHostnameArgs:
     """Whether traffic passes the dispatcher Worker."""
     timeout_seconds: pulumi.Input[int] | None = None
     """How long to wait for each operation."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class PreviewHostnameBase(AkuaResource):
@@ -1271,11 +1160,9 @@ class PreviewHostnameBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class OfferArgsDict(TypedDict, total=False):
+class OfferArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Offer, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     product_id: NotRequired[pulumi.Input[str] | None]
     """The product offered."""
     package_version_id: NotRequired[pulumi.Input[str] | None]
@@ -1304,16 +1191,12 @@ class OfferArgsDict(TypedDict, total=False):
     """No redemption limit (max_uses null)."""
     order_ttl_minutes: NotRequired[pulumi.Input[int] | None]
     """Minutes an order stays open (default 120)."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class OfferArgs:
+class OfferArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:Offer."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     product_id: pulumi.Input[str] | None = None
     """The product offered."""
     package_version_id: pulumi.Input[str] | None = None
@@ -1342,8 +1225,6 @@ class OfferArgs:
     """No redemption limit (max_uses null)."""
     order_ttl_minutes: pulumi.Input[int] | None = None
     """Minutes an order stays open (default 120)."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class OfferBase(AkuaResource):
@@ -1404,11 +1285,9 @@ class OfferBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class RegistryConnectionArgsDict(TypedDict, total=False):
+class RegistryConnectionArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:RegistryConnection, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Connection name, unique in the workspace."""
     registry_url: Required[pulumi.Input[str]]
@@ -1417,18 +1296,12 @@ class RegistryConnectionArgsDict(TypedDict, total=False):
     """Credential type."""
     credentials: Required[pulumi.Input[dict[str, Any]]]
     """basic: {username, password}; token: {token}; oauth: {client_id, client_secret, token_url}."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class RegistryConnectionArgs:
+class RegistryConnectionArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:RegistryConnection."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Connection name, unique in the workspace."""
     registry_url: pulumi.Input[str]
@@ -1437,10 +1310,6 @@ class RegistryConnectionArgs:
     """Credential type."""
     credentials: pulumi.Input[dict[str, Any]]
     """basic: {username, password}; token: {token}; oauth: {client_id, client_secret, token_url}."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class RegistryConnectionBase(AkuaResource):
@@ -1479,11 +1348,9 @@ class RegistryConnectionBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class CloudflareConnectionArgsDict(TypedDict, total=False):
+class CloudflareConnectionArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:CloudflareConnection, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Connection name, unique in the workspace."""
     account_id: Required[pulumi.Input[str]]
@@ -1494,18 +1361,12 @@ class CloudflareConnectionArgsDict(TypedDict, total=False):
     """Suffix of the origin hostnames, e.g. 'origin.example.com'."""
     api_token: Required[pulumi.Input[str]]
     """Cloudflare API token (secret; never returned)."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class CloudflareConnectionArgs:
+class CloudflareConnectionArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:CloudflareConnection."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Connection name, unique in the workspace."""
     account_id: pulumi.Input[str]
@@ -1516,10 +1377,6 @@ class CloudflareConnectionArgs:
     """Suffix of the origin hostnames, e.g. 'origin.example.com'."""
     api_token: pulumi.Input[str]
     """Cloudflare API token (secret; never returned)."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class CloudflareConnectionBase(AkuaResource):
@@ -1560,11 +1417,9 @@ class CloudflareConnectionBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class ComputeConfigArgsDict(TypedDict, total=False):
+class ComputeConfigArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:ComputeConfig, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Config name."""
     provider: NotRequired[pulumi.Input[str] | None]
@@ -1575,16 +1430,12 @@ class ComputeConfigArgsDict(TypedDict, total=False):
     """byom: Secret with the provider token."""
     secret_version_id: NotRequired[pulumi.Input[str] | None]
     """byom: pin this version of the secret."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ComputeConfigArgs:
+class ComputeConfigArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:ComputeConfig."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Config name."""
     provider: pulumi.Input[str] | None = None
@@ -1595,8 +1446,6 @@ class ComputeConfigArgs:
     """byom: Secret with the provider token."""
     secret_version_id: pulumi.Input[str] | None = None
     """byom: pin this version of the secret."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class ComputeConfigBase(AkuaResource):
@@ -1631,35 +1480,27 @@ class ComputeConfigBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class ClusterComputeSettingsArgsDict(TypedDict, total=False):
+class ClusterComputeSettingsArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:ClusterComputeSettings, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     cluster_id: Required[pulumi.Input[str]]
     """The cluster."""
     auto_scaling_enabled: NotRequired[pulumi.Input[bool] | None]
     """Let Akua add and remove machines."""
     max_machines: NotRequired[pulumi.Input[int] | None]
     """Machine limit (0-100, at most the plan's)."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ClusterComputeSettingsArgs:
+class ClusterComputeSettingsArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:ClusterComputeSettings."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     cluster_id: pulumi.Input[str]
     """The cluster."""
     auto_scaling_enabled: pulumi.Input[bool] | None = None
     """Let Akua add and remove machines."""
     max_machines: pulumi.Input[int] | None = None
     """Machine limit (0-100, at most the plan's)."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class ClusterComputeSettingsBase(AkuaResource):
@@ -1698,11 +1539,9 @@ class ClusterComputeSettingsBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class MachineArgsDict(TypedDict, total=False):
+class MachineArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Machine, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     cluster_id: Required[pulumi.Input[str]]
     """The managed cluster the machine joins."""
     compute_config_id: Required[pulumi.Input[str]]
@@ -1717,16 +1556,12 @@ class MachineArgsDict(TypedDict, total=False):
     """Suspend (true: the server is snapshotted and deleted, billing stops) or resume (false)."""
     timeout_seconds: NotRequired[pulumi.Input[int] | None]
     """How long to wait for each operation."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class MachineArgs:
+class MachineArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:Machine."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     cluster_id: pulumi.Input[str]
     """The managed cluster the machine joins."""
     compute_config_id: pulumi.Input[str]
@@ -1741,8 +1576,6 @@ class MachineArgs:
     """Suspend (true: the server is snapshotted and deleted, billing stops) or resume (false)."""
     timeout_seconds: pulumi.Input[int] | None = None
     """How long to wait for each operation."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class MachineBase(AkuaResource):
@@ -1785,31 +1618,23 @@ class MachineBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class WorkerBootstrapArgsDict(TypedDict, total=False):
+class WorkerBootstrapArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:WorkerBootstrap, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     cluster_id: Required[pulumi.Input[str]]
     """The managed cluster the worker joins."""
     ttl_seconds: NotRequired[pulumi.Input[int] | None]
     """Lifetime of the credential (API default 3600)."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class WorkerBootstrapArgs:
+class WorkerBootstrapArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:WorkerBootstrap."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     cluster_id: pulumi.Input[str]
     """The managed cluster the worker joins."""
     ttl_seconds: pulumi.Input[int] | None = None
     """Lifetime of the credential (API default 3600)."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class WorkerBootstrapBase(AkuaResource):
@@ -1854,11 +1679,9 @@ class WorkerBootstrapBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class SnippetArgsDict(TypedDict, total=False):
+class SnippetArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Snippet, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Snippet name, unique in the workspace by our convention."""
     description: NotRequired[pulumi.Input[str] | None]
@@ -1875,18 +1698,12 @@ class SnippetArgsDict(TypedDict, total=False):
     """Result type of a contract-1 snippet (with default_visualization)."""
     default_visualization: NotRequired[pulumi.Input[str] | None]
     """Default visualization of a contract-1 snippet."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class SnippetArgs:
+class SnippetArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:Snippet."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Snippet name, unique in the workspace by our convention."""
     description: pulumi.Input[str] | None = None
@@ -1903,10 +1720,6 @@ class SnippetArgs:
     """Result type of a contract-1 snippet (with default_visualization)."""
     default_visualization: pulumi.Input[str] | None = None
     """Default visualization of a contract-1 snippet."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class SnippetBase(AkuaResource):
@@ -1949,35 +1762,23 @@ class SnippetBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class DashboardArgsDict(TypedDict, total=False):
+class DashboardArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Dashboard, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Dashboard name, unique in the workspace."""
     description: NotRequired[pulumi.Input[str] | None]
     """What the dashboard shows."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class DashboardArgs:
+class DashboardArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:Dashboard."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Dashboard name, unique in the workspace."""
     description: pulumi.Input[str] | None = None
     """What the dashboard shows."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class DashboardBase(AkuaResource):
@@ -2010,11 +1811,9 @@ class DashboardBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class DashboardWidgetArgsDict(TypedDict, total=False):
+class DashboardWidgetArgsDict(_WorkspaceIdArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:DashboardWidget, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     dashboard_id: Required[pulumi.Input[str]]
     """The dashboard the widget is on."""
     snippet_id: Required[pulumi.Input[str]]
@@ -2035,16 +1834,12 @@ class DashboardWidgetArgsDict(TypedDict, total=False):
     """Snippet input key to {mode: inherit|fixed|unbound, ...}."""
     refresh_policy: NotRequired[pulumi.Input[dict[str, Any]] | None]
     """{mode: on_load|manual|interval, interval_seconds?}."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class DashboardWidgetArgs:
+class DashboardWidgetArgs(_WorkspaceIdArgs, _AdoptIdArgs):
     """Arguments of akua:DashboardWidget."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     dashboard_id: pulumi.Input[str]
     """The dashboard the widget is on."""
     snippet_id: pulumi.Input[str]
@@ -2065,8 +1860,6 @@ class DashboardWidgetArgs:
     """Snippet input key to {mode: inherit|fixed|unbound, ...}."""
     refresh_policy: pulumi.Input[dict[str, Any]] | None = None
     """{mode: on_load|manual|interval, interval_seconds?}."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class DashboardWidgetBase(AkuaResource):
@@ -2115,11 +1908,9 @@ class DashboardWidgetBase(AkuaResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class AgentArgsDict(TypedDict, total=False):
+class AgentArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:Agent, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: Required[pulumi.Input[str]]
     """Agent name, unique among the workspace's enabled agents by our convention."""
     description: NotRequired[pulumi.Input[str] | None]
@@ -2134,18 +1925,12 @@ class AgentArgsDict(TypedDict, total=False):
     """{default_model, billing_mode, credential_secret_id (a Secret's id, or null), allowed_models}."""
     enabled: NotRequired[pulumi.Input[bool] | None]
     """Enabled (true) or archived (false)."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class AgentArgs:
+class AgentArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:Agent."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Workspace that owns the object (defaults to akua:workspace)."""
     name: pulumi.Input[str]
     """Agent name, unique among the workspace's enabled agents by our convention."""
     description: pulumi.Input[str] | None = None
@@ -2160,10 +1945,6 @@ class AgentArgs:
     """{default_model, billing_mode, credential_secret_id (a Secret's id, or null), allowed_models}."""
     enabled: pulumi.Input[bool] | None = None
     """Enabled (true) or archived (false)."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class AgentBase(AkuaResource):

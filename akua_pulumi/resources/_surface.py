@@ -29,6 +29,7 @@ __all__ = [
     "AKUA",
     "STRIPE",
     "Family",
+    "common_fields",
     "constructor_fields",
     "not_generated_yet",
     "output_fields",
@@ -79,28 +80,54 @@ def _doc(text: str, indent: str) -> list[str]:
     return [f'{indent}"""{text}"""']
 
 
-def render_class(
-    name: str, type_name: str, provider: type[LifecycleProvider[Any]], base: str = "AkuaResource"
-) -> list[str]:
-    ctor = constructor_fields(provider)
-    out = [
+def shared_fields(provider: type[LifecycleProvider[Any]]) -> list[Field]:
+    """The constructor fields a resource may share with others of its family through a generated base:
+    its scope fields and its options (``adopt``, ``adopt_id``...)."""
+    scope = provider.scope_fields()
+    return [f for f in constructor_fields(provider) if f in scope or f.kind is Kind.OPTION]
+
+
+def _base_name(f: Field) -> str:
+    return "_" + "".join(part.capitalize() for part in f.name.split("_"))
+
+
+def _args_classes(name: str, doc: str, fields: list[Field], bases: list[str]) -> list[str]:
+    """``<name>ArgsDict`` and ``<name>Args`` with ``fields``, on the shared ``bases`` (their names' stems)."""
+    as_dict, as_class = [], []
+    for f in fields:
+        t = f"pulumi.Input[{python_type(f)}]"
+        as_dict += [f"    {f.name}: Required[{t}]" if f.required else f"    {f.name}: NotRequired[{t} | None]"]
+        as_class += [f"    {f.name}: {t}" if f.required else f"    {f.name}: {t} | None = None"]
+        as_dict += _doc(f.description, "    ")
+        as_class += _doc(f.description, "    ")
+    dict_bases = ", ".join(f"{b}ArgsDict" for b in bases) or "TypedDict"
+    class_bases = f"({', '.join(f'{b}Args' for b in bases)})" if bases else ""
+    return [
         "",
         "",
-        f"class {name}ArgsDict(TypedDict, total=False):",
-        *_doc(f"Arguments of {type_name}, as keywords.", "    "),
+        f"class {name}ArgsDict({dict_bases}, total=False):",
+        *_doc(f"{doc}, as keywords.", "    "),
+        *(["", *as_dict] if as_dict else []),
         "",
+        "",
+        "@dataclass(frozen=True, kw_only=True)",
+        f"class {name}Args{class_bases}:",
+        *_doc(f"{doc}.", "    "),
+        *(["", *as_class] if as_class else []),
     ]
-    for f in ctor:
-        t = f"pulumi.Input[{python_type(f)}]"
-        out.append(f"    {f.name}: Required[{t}]" if f.required else f"    {f.name}: NotRequired[{t} | None]")
-        out += _doc(f.description, "    ")
-    out += ["", "", "@dataclass(frozen=True, kw_only=True)", f"class {name}Args:"]
-    out += _doc(f"Arguments of {type_name}.", "    ")
-    out.append("")
-    for f in ctor:
-        t = f"pulumi.Input[{python_type(f)}]"
-        out.append(f"    {f.name}: {t}" if f.required else f"    {f.name}: {t} | None = None")
-        out += _doc(f.description, "    ")
+
+
+def render_class(
+    name: str,
+    type_name: str,
+    provider: type[LifecycleProvider[Any]],
+    base: str = "AkuaResource",
+    shared: tuple[Field, ...] = (),
+) -> list[str]:
+    """The surface of one resource; of its fields, those in ``shared`` come from their generated bases."""
+    ctor = constructor_fields(provider)
+    bases = [_base_name(f) for f in ctor if f in shared]
+    out = _args_classes(name, f"Arguments of {type_name}", [f for f in ctor if f not in shared], bases)
     out += ["", "", f"class {name}Base({base}):", *_doc(f"The typed surface of {type_name}.", "    ")]
     out.append("")
     for f in output_fields(provider):
@@ -157,6 +184,8 @@ from ._base import StripeResource
 def __getattr__(name: str) -> Any:  # stand-ins for resource modules newer than this file
     return not_generated_yet(name, StripeResource, __name__)
 '''
+#: The line of a family module's head that an import of the Akua module's shared bases goes before.
+_SURFACE_IMPORT = "from ..resources._surface import not_generated_yet"
 
 
 @dataclass(frozen=True)
@@ -173,10 +202,35 @@ AKUA = Family("AkuaResource", HEADER, "akua_pulumi/resources/_generated.py")
 STRIPE = Family("StripeResource", STRIPE_HEADER, "akua_pulumi/stripe/_generated.py")
 
 
-def render_module(classes: list[tuple[str, str, type[LifecycleProvider[Any]]]], family: Family = AKUA) -> str:
-    """The generated module of ``family`` for ``(class name, type name, provider)`` triples."""
+def common_fields(classes: list[tuple[str, str, type[LifecycleProvider[Any]]]]) -> list[Field]:
+    """The scope and option fields several of ``classes`` declare alike: each gets a base of its own."""
+    declared = [f for _, _, provider in classes for f in shared_fields(provider)]
+    common: list[Field] = []
+    for f in declared:
+        alike = [g for g in declared if g.name == f.name]
+        if f not in common and len(alike) > 1 and all(g == f for g in alike):
+            common.append(f)
+    return common
+
+
+def render_module(
+    classes: list[tuple[str, str, type[LifecycleProvider[Any]]]],
+    family: Family = AKUA,
+    reused: list[Field] | None = None,
+) -> str:
+    """The generated module of ``family`` for ``(class name, type name, provider)`` triples. A shared field
+    in ``reused`` (the Akua module's :func:`common_fields`) takes its bases from the Akua module."""
     names = sorted(f"{n}{suffix}" for n, _, _ in classes for suffix in ("Args", "ArgsDict", "Base"))
-    out = [family.header.rstrip("\n"), "", "__all__ = [", *(f'    "{n}",' for n in names), "]"]
+    common = common_fields(classes)
+    imported = [f for f in common if f in (reused or [])]
+    header = family.header.rstrip("\n")
+    if imported:
+        bases = ", ".join(sorted(f"{_base_name(f)}{suffix}" for f in imported for suffix in ("Args", "ArgsDict")))
+        header = header.replace(_SURFACE_IMPORT, f"from ..resources._generated import {bases}\n{_SURFACE_IMPORT}")
+    out = [header, "", "__all__ = [", *(f'    "{n}",' for n in names), "]"]
+    for f in common:
+        if f not in imported:
+            out += _args_classes(_base_name(f), f"The shared argument {f.name}", [f], [])
     for name, type_name, provider in classes:
-        out += render_class(name, type_name, provider, family.base)
+        out += render_class(name, type_name, provider, family.base, tuple(common))
     return "\n".join(out) + "\n"

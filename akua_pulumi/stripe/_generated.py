@@ -11,6 +11,7 @@ from typing import Any, overload
 import pulumi
 from typing_extensions import NotRequired, Required, TypedDict, Unpack
 
+from ..resources._generated import _AdoptArgs, _AdoptArgsDict, _AdoptIdArgs, _AdoptIdArgsDict
 from ..resources._surface import not_generated_yet
 from ._base import StripeResource
 
@@ -35,39 +36,42 @@ __all__ = [
 ]
 
 
-class StripeProductArgsDict(TypedDict, total=False):
-    """Arguments of akua:stripe:Product, as keywords."""
+class _WorkspaceIdArgsDict(TypedDict, total=False):
+    """The shared argument workspace_id, as keywords."""
 
     workspace_id: NotRequired[pulumi.Input[str] | None]
     """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _WorkspaceIdArgs:
+    """The shared argument workspace_id."""
+
+    workspace_id: pulumi.Input[str] | None = None
+    """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
+
+
+class StripeProductArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
+    """Arguments of akua:stripe:Product, as keywords."""
+
     name: Required[pulumi.Input[str]]
     """Product name shown to customers."""
     description: NotRequired[pulumi.Input[str] | None]
     """Description shown to customers."""
     metadata: NotRequired[pulumi.Input[dict[str, Any]] | None]
     """Your metadata (string values); the akua_* link keys are added by the provider."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class StripeProductArgs:
+class StripeProductArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:stripe:Product."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
     name: pulumi.Input[str]
     """Product name shown to customers."""
     description: pulumi.Input[str] | None = None
     """Description shown to customers."""
     metadata: pulumi.Input[dict[str, Any]] | None = None
     """Your metadata (string values); the akua_* link keys are added by the provider."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class StripeProductBase(StripeResource):
@@ -96,11 +100,9 @@ class StripeProductBase(StripeResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class StripePriceArgsDict(TypedDict, total=False):
+class StripePriceArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:stripe:Price, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
     product_id: Required[pulumi.Input[str]]
     """Its product."""
     unit_amount: Required[pulumi.Input[int]]
@@ -115,18 +117,12 @@ class StripePriceArgsDict(TypedDict, total=False):
     """Internal name."""
     metadata: NotRequired[pulumi.Input[dict[str, Any]] | None]
     """Your metadata (string values); the akua_* link keys are added by the provider."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class StripePriceArgs:
+class StripePriceArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:stripe:Price."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
     product_id: pulumi.Input[str]
     """Its product."""
     unit_amount: pulumi.Input[int]
@@ -141,10 +137,6 @@ class StripePriceArgs:
     """Internal name."""
     metadata: pulumi.Input[dict[str, Any]] | None = None
     """Your metadata (string values); the akua_* link keys are added by the provider."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class StripePriceBase(StripeResource):
@@ -181,11 +173,9 @@ class StripePriceBase(StripeResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class StripeCustomerArgsDict(TypedDict, total=False):
+class StripeCustomerArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:stripe:Customer, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
     email: Required[pulumi.Input[str]]
     """Billing email."""
     name: NotRequired[pulumi.Input[str] | None]
@@ -194,18 +184,12 @@ class StripeCustomerArgsDict(TypedDict, total=False):
     """Internal description."""
     metadata: NotRequired[pulumi.Input[dict[str, Any]] | None]
     """Your metadata (string values); the akua_* link keys are added by the provider."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class StripeCustomerArgs:
+class StripeCustomerArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:stripe:Customer."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
     email: pulumi.Input[str]
     """Billing email."""
     name: pulumi.Input[str] | None = None
@@ -214,10 +198,6 @@ class StripeCustomerArgs:
     """Internal description."""
     metadata: pulumi.Input[dict[str, Any]] | None = None
     """Your metadata (string values); the akua_* link keys are added by the provider."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class StripeCustomerBase(StripeResource):
@@ -250,11 +230,9 @@ class StripeCustomerBase(StripeResource):
         super().__init__(resource_name, args, opts, **kwargs)
 
 
-class StripeSubscriptionArgsDict(TypedDict, total=False):
+class StripeSubscriptionArgsDict(_WorkspaceIdArgsDict, _AdoptArgsDict, _AdoptIdArgsDict, total=False):
     """Arguments of akua:stripe:Subscription, as keywords."""
 
-    workspace_id: NotRequired[pulumi.Input[str] | None]
-    """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
     customer_id: Required[pulumi.Input[str]]
     """The customer billed."""
     price_id: Required[pulumi.Input[str]]
@@ -269,18 +247,12 @@ class StripeSubscriptionArgsDict(TypedDict, total=False):
     """What destroy does: 'immediately' (cancel now) or 'period_end' (cancel_at_period_end)."""
     metadata: NotRequired[pulumi.Input[dict[str, Any]] | None]
     """Your metadata (string values); the akua_* link keys are added by the provider."""
-    adopt: NotRequired[pulumi.Input[bool] | None]
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: NotRequired[pulumi.Input[str] | None]
-    """Take over the existing object with this id instead of creating one."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class StripeSubscriptionArgs:
+class StripeSubscriptionArgs(_WorkspaceIdArgs, _AdoptArgs, _AdoptIdArgs):
     """Arguments of akua:stripe:Subscription."""
 
-    workspace_id: pulumi.Input[str] | None = None
-    """Akua workspace this object belongs to (defaults to akua:workspace); kept in metadata."""
     customer_id: pulumi.Input[str]
     """The customer billed."""
     price_id: pulumi.Input[str]
@@ -295,10 +267,6 @@ class StripeSubscriptionArgs:
     """What destroy does: 'immediately' (cancel now) or 'period_end' (cancel_at_period_end)."""
     metadata: pulumi.Input[dict[str, Any]] | None = None
     """Your metadata (string values); the akua_* link keys are added by the provider."""
-    adopt: pulumi.Input[bool] | None = None
-    """Take over an existing object found by its natural key instead of creating one."""
-    adopt_id: pulumi.Input[str] | None = None
-    """Take over the existing object with this id instead of creating one."""
 
 
 class StripeSubscriptionBase(StripeResource):
