@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi.dynamic as dyn
@@ -92,6 +92,9 @@ class AkuaProvider(LifecycleProvider["AkuaClient"]):
     def configure(self, req: dyn.ConfigureRequest) -> None:
         set_stack_defaults(req.config)
         _preflight.configure(req.config)
+        # The engine sends a command's first calls at once (4 threads): resolve the fields (and load the
+        # contract) here, once per provider class under the SDK's provider lock, not in each thread.
+        type(self).all_fields()
 
     def connect(self, connection: Any, inputs: Mapping[str, Any]) -> AkuaClient:
         client = client_for(Connection.from_property(connection))
@@ -109,6 +112,16 @@ class AkuaProvider(LifecycleProvider["AkuaClient"]):
         if not self.delete_conflict_advice:
             return super().delete_conflict_hint(error)
         return f"{error.message}. {self.delete_conflict_advice}"
+
+    def find_by_key(
+        self, objs: Iterable[dict[str, Any]], inputs: Mapping[str, Any], live: Callable[[Any], bool] | None = None
+    ) -> dict[str, Any] | None:
+        """The first of ``objs`` whose ``natural_key`` fields equal those of ``inputs`` (and that ``live``
+        accepts, e.g. not archived): the object an ``api_find`` adopts or recovers."""
+        key = [(name, inputs.get(name)) for name in self.natural_key]
+        return next(
+            (o for o in objs if all(o.get(name) == value for name, value in key) and (live is None or live(o))), None
+        )
 
     def patch_changed(
         self, ctx: AkuaContext, path: str, etag: str, inputs: Mapping[str, Any], changed: set[str]

@@ -56,7 +56,7 @@ class ApiTokenProvider(AkuaProvider):
         return next((t for t in self._list(ctx) if t["id"] == id_), None)
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next((t for t in self._list(ctx) if t["name"] == inputs["name"]), None)
+        return self.find_by_key(self._list(ctx), inputs)
 
     def recovered(self, ctx: Context, obj: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         # The name was free before this create (precheck), so the token found is the one whose

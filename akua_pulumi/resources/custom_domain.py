@@ -147,9 +147,7 @@ class CustomDomainProvider(AkuaProvider):
         return None if domain.get("status") == "releasing" else domain
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next(
-            (d for d in ctx.client.paginate(self._base(inputs)) if d.get("hostname") == inputs.get("hostname")), None
-        )
+        return self.find_by_key(ctx.client.paginate(self._base(inputs)), inputs)
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]

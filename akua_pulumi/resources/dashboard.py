@@ -43,10 +43,7 @@ class DashboardProvider(RestProvider):
         return dict(ctx.client.get(self.object_path(created["dashboard_id"])))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next(
-            (d for d in ctx.client.paginate("/dashboards") if d["name"] == inputs["name"] and d["purpose"] == "custom"),
-            None,
-        )
+        return self.find_by_key(ctx.client.paginate("/dashboards"), inputs, lambda d: d["purpose"] == "custom")
 
 
 class Dashboard(DashboardBase, module="akua", name="Dashboard"):

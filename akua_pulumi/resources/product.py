@@ -93,14 +93,7 @@ class ProductProvider(AkuaProvider):
         return self._read_active(ctx, id_)
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next(
-            (
-                p
-                for p in ctx.client.paginate("/products")
-                if p.get("name") == inputs["name"] and p.get("state") != "archived"
-            ),
-            None,
-        )
+        return self.find_by_key(ctx.client.paginate("/products"), inputs, lambda p: p.get("state") != "archived")
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]

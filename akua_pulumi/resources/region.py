@@ -47,7 +47,7 @@ class RegionProvider(AkuaProvider):
         return next((r for r in self._list(ctx) if r["id"] == id_), None)
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next((r for r in self._list(ctx) if r["name"] == inputs["name"]), None)
+        return self.find_by_key(self._list(ctx), inputs)
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         pulumi.log.warn(

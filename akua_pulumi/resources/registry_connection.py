@@ -91,7 +91,7 @@ class RegistryConnectionProvider(ConnectionProvider):
         return found
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next((c for c in self._list(ctx) if c["name"] == inputs.get("name")), None)
+        return self.find_by_key(self._list(ctx), inputs)
 
 
 class RegistryConnection(RegistryConnectionBase, module="akua", name="RegistryConnection"):

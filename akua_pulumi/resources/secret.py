@@ -251,14 +251,7 @@ class SecretProvider(AkuaProvider):
         return self._with_live_hash(ctx, ctx.client.get(api_path("/secrets/{}", id_)), state)
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        found = next(
-            (
-                s
-                for s in ctx.client.paginate("/secrets")
-                if s.get("name") == inputs.get("name") and s.get("state") == "active"
-            ),
-            None,
-        )
+        found = self.find_by_key(ctx.client.paginate("/secrets"), inputs, lambda s: s.get("state") == "active")
         return self._with_live_hash(ctx, found, inputs)
 
     def api_update(

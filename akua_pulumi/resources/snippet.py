@@ -90,14 +90,7 @@ class SnippetProvider(RestProvider):
         return None if obj is None or obj.get("archived_at") is not None else obj  # archived is final: gone
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return next(
-            (
-                s
-                for s in ctx.client.paginate("/snippets")
-                if s["name"] == inputs["name"] and s.get("archived_at") is None
-            ),
-            None,
-        )
+        return self.find_by_key(ctx.client.paginate("/snippets"), inputs, lambda s: s.get("archived_at") is None)
 
     def update_body(self, inputs: Mapping[str, Any], changed: set[str]) -> dict[str, Any]:
         return self._contract_1(super().update_body(inputs, changed), inputs)
