@@ -161,6 +161,14 @@ class RestProvider(AkuaProvider):
     def object_path(self, id_: str) -> str:
         return api_path(self.collection + "/{}", id_)
 
+    def create_and_read(self, ctx: AkuaContext, body: Mapping[str, Any], id_key: str = "id") -> dict[str, Any]:
+        """POST ``body`` to the collection (with the deterministic Idempotency-Key when ``idempotent_create``)
+        and read the object back by the ``id_key`` of the answer: a replayed key may name an object
+        deleted since, and the 404 of that read makes the lifecycle use the next key."""
+        key = ctx.idempotency_key("create") if self.idempotent_create else None
+        created = ctx.client.post(self.collection, json=body, idempotency_key=key)
+        return dict(ctx.client.get(self.object_path(created[id_key])))
+
     def api_read(self, ctx: AkuaContext, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         return dict(ctx.client.get(self.object_path(id_)))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
 from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, Field, Kind, is_unknown, object_id
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
@@ -97,11 +96,7 @@ class ComputeConfigProvider(RestProvider):
         return scope
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body = {**self.create_body(inputs), "credential_scope": self._scope(inputs)}
-        created = ctx.client.post("/compute_configs", json=body, idempotency_key=ctx.idempotency_key("create"))
-        # A replayed key answers with the config it made, which may have been deleted since: a 404
-        # here makes the lifecycle use the next key.
-        return dict(ctx.client.get(api_path("/compute_configs/{}", created["id"])))
+        return self.create_and_read(ctx, {**self.create_body(inputs), "credential_scope": self._scope(inputs)})
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]

@@ -39,8 +39,7 @@ class DashboardProvider(RestProvider):
     )
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        created = ctx.client.post("/dashboards", json=self.create_body(inputs))
-        return dict(ctx.client.get(self.object_path(created["dashboard_id"])))
+        return self.create_and_read(ctx, self.create_body(inputs), "dashboard_id")  # the answer is only the id
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return self.find_by_key(ctx.client.paginate("/dashboards"), inputs, lambda d: d["purpose"] == "custom")

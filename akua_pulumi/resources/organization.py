@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
 from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import OrganizationArgs, OrganizationArgsDict, OrganizationBase
@@ -35,17 +34,11 @@ class OrganizationProvider(RestProvider):
     )
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        body = self.create_body(inputs)
-        created = ctx.client.post("/organizations", json=body, idempotency_key=ctx.idempotency_key("create"))
-        # Read back: a replayed key may name an organization deleted since (404 -> next key).
-        org: dict[str, Any] = ctx.client.get(api_path("/organizations/{}", created["id"]))
+        org = self.create_and_read(ctx, self.create_body(inputs))
         later = self.sent_after_create(inputs)  # the icon is settable only through update
-        if later:
-            ctx.client.patch(
-                api_path("/organizations/{}", org["id"]), json=self.update_body(inputs, later), if_match=org["etag"]
-            )
-            org = ctx.client.get(api_path("/organizations/{}", org["id"]))
-        return org
+        if self.patch_changed(ctx, self.object_path(org["id"]), org["etag"], inputs, later) is None:
+            return org
+        return dict(ctx.client.get(self.object_path(org["id"])))
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug, name = inputs.get("slug"), inputs.get("name")

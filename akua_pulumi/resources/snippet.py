@@ -82,8 +82,7 @@ class SnippetProvider(RestProvider):
         return body
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        created = ctx.client.post("/snippets", json=self._contract_1(self.create_body(inputs), inputs))
-        return dict(ctx.client.get(self.object_path(created["snippet_id"])))
+        return self.create_and_read(ctx, self._contract_1(self.create_body(inputs), inputs), "snippet_id")
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         obj = super().api_read(ctx, id_, state)
