@@ -19,8 +19,8 @@ from typing import Any
 
 import pulumi
 
-from ._lookups_v4 import fetch, not_found, scoped
-from .client import AkuaClient, NotFoundError
+from ._lookups_v4 import missing, scoped
+from .client import AkuaClient
 from .connection import Provider
 from .lookups import AkuaLookupError, _AsDict, _client, _output, _workspace
 
@@ -216,10 +216,8 @@ def get_order_drafts(
     c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_order_drafts")
     params = {"offer": offer_id, **({"status": status} if status else {})}
-    try:
+    with missing(f"offer {offer_id!r} in workspace {ws!r}"):
         items = list(c.paginate("/order_drafts", params=params, workspace=ws))
-    except NotFoundError as exc:
-        raise not_found(f"offer {offer_id!r} in workspace {ws!r}", exc) from None
     return [OrderDraftInfo.from_api(d) for d in items]
 
 
@@ -248,7 +246,8 @@ def get_workspace_overview(
     ``GET /dashboards/workspace_overview``."""
     c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_workspace_overview")
-    return fetch(c, DashboardInfo, "/dashboards/workspace_overview", f"workspace {ws!r}", workspace=ws)
+    with missing(f"workspace {ws!r}"):
+        return DashboardInfo.from_api(c.get("/dashboards/workspace_overview", workspace=ws))
 
 
 def get_repositories_output(

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any
 
 import pulumi
 
@@ -46,8 +47,6 @@ __all__ = [
     "get_render_output",
 ]
 
-D = TypeVar("D", bound=_AsDict)
-
 #: ``InstallRender.state`` (API.md §7.6).
 RENDER_STATES = ("running", "deployed", "skipped", "failed")
 
@@ -57,12 +56,23 @@ def not_found(what: str, exc: NotFoundError) -> AkuaLookupError:
     return AkuaLookupError(f"{what} does not exist (or this token cannot see it): {exc.message}")
 
 
-def fetch(c: AkuaClient, cls: type[D], path: str, what: str, **kwargs: Any) -> D:
-    """``cls`` from one ``GET path`` (``kwargs`` go to the client); a 404 is :func:`not_found` ``what``."""
-    try:
-        return cls.from_api(c.get(path, **kwargs))
-    except NotFoundError as exc:
-        raise not_found(what, exc) from None
+class _Missing:
+    """The context manager of :func:`missing`."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, NotFoundError):
+            raise not_found(self.what, exc) from None
+
+
+def missing(what: str) -> _Missing:
+    """``with missing("install 'x'"):``: a 404 inside the block becomes :func:`not_found` ``what``."""
+    return _Missing(what)
 
 
 def scoped(client: AkuaClient, workspace_id: str | None) -> AkuaClient:
@@ -193,7 +203,8 @@ def get_render(
     if not install_id:
         raise AkuaLookupError("get_render needs an install_id")
     c = scoped(_client(client, provider), workspace_id)
-    try:
+    what = f"render {render_id!r} of install {install_id!r}" if render_id else f"install {install_id!r}"
+    with missing(what):
         if render_id is not None:
             return RenderInfo.from_api(c.get(api_path("/installs/{}/renders/{}", install_id, render_id)))
         if state is None:
@@ -201,9 +212,6 @@ def get_render(
             found = next(iter(page.get("data") or []), None)
         else:
             found = next((r for r in _renders(c, install_id) if r.get("state") == state), None)
-    except NotFoundError as exc:
-        what = f"render {render_id!r} of install {install_id!r}" if render_id else f"install {install_id!r}"
-        raise not_found(what, exc) from None
     if found is None:
         raise AkuaLookupError(f"install {install_id!r} has no {state + ' ' if state else ''}render yet")
     return RenderInfo.from_api(found)
@@ -218,7 +226,8 @@ def get_install_status(
 ) -> InstallStatusInfo:
     """The runtime status of ``install_id``: one ``GET /installs/{id}/status``."""
     c = scoped(_client(client, provider), workspace_id)
-    return fetch(c, InstallStatusInfo, api_path("/installs/{}/status", install_id), f"install {install_id!r}")
+    with missing(f"install {install_id!r}"):
+        return InstallStatusInfo.from_api(c.get(api_path("/installs/{}/status", install_id)))
 
 
 def get_cluster_capabilities(
@@ -232,8 +241,8 @@ def get_cluster_capabilities(
     It reads what the platform last observed; ``freshness`` says how old that is (a refresh is not a lookup's
     business: ``clusters.refreshCapabilities`` is a write, docs/coverage.md)."""
     c = scoped(_client(client, provider), workspace_id)
-    path = api_path("/clusters/{}/capabilities", cluster_id)
-    return fetch(c, ClusterCapabilitiesInfo, path, f"cluster {cluster_id!r}")
+    with missing(f"cluster {cluster_id!r}"):
+        return ClusterCapabilitiesInfo.from_api(c.get(api_path("/clusters/{}/capabilities", cluster_id)))
 
 
 def get_package_version_inputs(
@@ -248,10 +257,8 @@ def get_package_version_inputs(
     ``GET /packages/{id}/versions/{version_id}/inputs``. Take ``version_id`` from :func:`get_package_version`."""
     c = _client(client, provider)
     c = c.for_workspace(_workspace(c, workspace_id, "get_package_version_inputs"))
-    try:
+    with missing(f"version {version_id!r} of package {package_id!r}"):
         return dict(c.get(api_path("/packages/{}/versions/{}/inputs", package_id, version_id)) or {})
-    except NotFoundError as exc:
-        raise not_found(f"version {version_id!r} of package {package_id!r}", exc) from None
 
 
 def get_access_state(
@@ -260,8 +267,8 @@ def get_access_state(
     """The access state of ``workspace_id`` (default ``akua:workspace``): one ``GET /workspaces/{id}/access_state``."""
     c = _client(client, provider)
     ws = _workspace(c, workspace_id, "get_access_state")
-    path = api_path("/workspaces/{}/access_state", ws)
-    return fetch(c, AccessStateInfo, path, f"workspace {ws!r}", workspace=ws)
+    with missing(f"workspace {ws!r}"):
+        return AccessStateInfo.from_api(c.get(api_path("/workspaces/{}/access_state", ws), workspace=ws))
 
 
 def get_managed_workspaces(
@@ -272,10 +279,8 @@ def get_managed_workspaces(
     if not organization_id:
         raise AkuaLookupError("get_managed_workspaces needs an organization_id")
     c = _client(client, provider)
-    try:
+    with missing(f"organization {organization_id!r}"):
         items = list(c.paginate(api_path("/organizations/{}/workspaces", organization_id)))
-    except NotFoundError as exc:
-        raise not_found(f"organization {organization_id!r}", exc) from None
     return [ManagedWorkspaceInfo.from_api(w) for w in items]
 
 
