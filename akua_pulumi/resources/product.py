@@ -6,12 +6,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
 from ..errors import Conflict, EtagMismatch
-from ._akua import operations
+from ._akua import RestProvider, operations
 from ._fields import ETAG, HTML_URL, OMIT, SEMVER, Field
 from ._generated import ProductArgs, ProductArgsDict, ProductBase
-from ._provider import AkuaProvider, Context, StaleReplayError
+from ._provider import Context, StaleReplayError
 
 __all__ = ["Product", "ProductArgs", "ProductArgsDict", "ProductProvider"]
 
@@ -31,7 +30,7 @@ def _unpin(pin: Mapping[str, Any]) -> str | None:
     return "latest" if pin.get("kind") == "latest" else pin.get("version")
 
 
-class ProductProvider(AkuaProvider):
+class ProductProvider(RestProvider):
     """Lifecycle of ``/products``: create, PATCH with If-Match, and ``:archive`` on destroy.
 
     An archived product reads as gone. Declaring a product whose name an active product already has
@@ -39,6 +38,7 @@ class ProductProvider(AkuaProvider):
     """
 
     type_name = "akua:Product"
+    collection = "/products"
     step_operations = operations("products", delete="archive")
     natural_key = ("name",)
     precheck_natural_key = True
@@ -86,7 +86,7 @@ class ProductProvider(AkuaProvider):
         return product
 
     def _read_active(self, ctx: Context, id_: str) -> dict[str, Any] | None:
-        product: dict[str, Any] = ctx.client.get(api_path("/products/{}", id_))
+        product: dict[str, Any] = ctx.client.get(self.object_path(id_))
         return product if product.get("state") != "archived" else None
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -95,15 +95,10 @@ class ProductProvider(AkuaProvider):
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         return self.find_by_key(ctx.client.paginate("/products"), inputs, lambda p: p.get("state") != "archived")
 
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        ctx.client.patch(api_path("/products/{}", id_), json=self.update_body(inputs, changed), if_match=state["etag"])
-
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         try:
             ctx.client.post(
-                api_path("/products/{}:archive", id_),
+                self.object_path(id_) + ":archive",
                 json={"cascade_offers": False},
                 if_match=state["etag"],
                 idempotency_key=ctx.idempotency_key(f"archive:{state['etag']}"),

@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
 from ..rules import SLUG_PATTERN, slugify
-from ._akua import operations
+from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, Field
 from ._generated import WorkspaceArgs, WorkspaceArgsDict, WorkspaceBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["Workspace", "WorkspaceArgs", "WorkspaceArgsDict", "WorkspaceProvider", "slugify"]
 
 
-class WorkspaceProvider(AkuaProvider):
-    """Lifecycle of ``/workspaces``."""
+class WorkspaceProvider(RestProvider):
+    """Lifecycle of ``/workspaces`` (read and update: :class:`RestProvider`'s)."""
 
     type_name = "akua:Workspace"
     step_operations = operations("workspaces")
+    collection = "/workspaces"
     delete_conflict_advice = "Remove what still blocks the workspace delete, then run `pulumi destroy` again."
     workspace_scoped = False
     natural_key = ("slug",)
@@ -49,21 +49,12 @@ class WorkspaceProvider(AkuaProvider):
         # retry detectable, see AkuaProvider._create_new.
         return dict(ctx.client.post("/workspaces", json={"name": inputs["name"], "slug": self._slug(inputs)}))
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(api_path("/workspaces/{}", id_)))
-
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
         slug = self._slug(inputs)
         return next((w for w in ctx.client.paginate("/workspaces") if w.get("slug") == slug), None)
 
-    def api_update(
-        self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
-    ) -> None:
-        body = self.update_body(inputs, changed)
-        ctx.client.patch(api_path("/workspaces/{}", id_), json=body, if_match=state["etag"])
-
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        op = ctx.client.delete(api_path("/workspaces/{}", id_), if_match=state["etag"])
+        op = ctx.client.delete(self.object_path(id_), if_match=state["etag"])
         if state.get("wait_for_deletion", True) and op:
             ctx.client.wait_operation(op)
 
