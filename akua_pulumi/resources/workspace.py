@@ -15,7 +15,7 @@ __all__ = ["Workspace", "WorkspaceArgs", "WorkspaceArgsDict", "WorkspaceProvider
 
 
 class WorkspaceProvider(RestProvider):
-    """Lifecycle of ``/workspaces`` (read and update: :class:`RestProvider`'s)."""
+    """Lifecycle of ``/workspaces``."""
 
     type_name = "akua:Workspace"
     step_operations = operations("workspaces")
