@@ -36,18 +36,22 @@ def _import_httpx() -> ModuleType:
             del sys.modules["httpx._main"]
 
     if blocked:
-        # ``httpx.main`` (the CLI's click command) stays available: it is imported on first access.
+        # ``httpx.main`` (the CLI's click command) stays available: it is imported on first access
+        # (httpx's own stand-in, which says what to install, where the CLI's packages are missing).
+        stand_in = module.main
         del module.main
-        setattr(module, "__getattr__", _cli_on_access)  # noqa: B010 (a module-level __getattr__, PEP 562)
+
+        def cli_on_access(name: str) -> Any:
+            if name != "main":
+                raise AttributeError(f"module 'httpx' has no attribute {name!r}")
+            try:
+                from httpx._main import main
+            except ImportError:
+                return stand_in
+            return main
+
+        setattr(module, "__getattr__", cli_on_access)  # noqa: B010 (a module-level __getattr__, PEP 562)
     return module
-
-
-def _cli_on_access(name: str) -> Any:
-    if name == "main":
-        from httpx._main import main
-
-        return main
-    raise AttributeError(f"module 'httpx' has no attribute {name!r}")
 
 
 if TYPE_CHECKING:
