@@ -61,13 +61,9 @@ class _Shared:
             pool=config.pool_timeout,
         )
         limits = httpx.Limits(max_connections=config.max_connections, max_keepalive_connections=config.max_connections)
-        # The CA bundle loads on the first TLS handshake: an http:// API (akua-local) never pays for it.
+        verify = DeferredTrustContext.create()  # the CA bundle loads on the first TLS handshake, if any
         self.http = httpx.Client(
-            timeout=timeout,
-            limits=limits,
-            transport=transport,
-            follow_redirects=False,
-            verify=DeferredTrustContext.create(),
+            timeout=timeout, limits=limits, transport=transport, follow_redirects=False, verify=verify
         )
         self.limiter = (
             TokenBucket(config.rate_limit_per_second, config.burst)
