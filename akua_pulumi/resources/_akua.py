@@ -113,14 +113,24 @@ class AkuaProvider(LifecycleProvider["AkuaClient"]):
             return super().delete_conflict_hint(error)
         return f"{error.message}. {self.delete_conflict_advice}"
 
+    def gone(self, obj: Mapping[str, Any]) -> bool:
+        """The API still shows ``obj`` but it counts as gone (archived, deleted...): a read answers None
+        (:class:`RestProvider`) and :meth:`find_by_key` passes it over. Default: never."""
+        return False
+
     def find_by_key(
         self, objs: Iterable[dict[str, Any]], inputs: Mapping[str, Any], live: Callable[[Any], bool] | None = None
     ) -> dict[str, Any] | None:
-        """The first of ``objs`` whose ``natural_key`` fields equal those of ``inputs`` (and that ``live``
-        accepts, e.g. not archived): the object an ``api_find`` adopts or recovers."""
+        """The first of ``objs`` not :meth:`gone` whose ``natural_key`` fields equal those of ``inputs`` (and
+        that ``live`` accepts): the object an ``api_find`` adopts or recovers."""
         key = [(name, inputs.get(name)) for name in self.natural_key]
         return next(
-            (o for o in objs if all(o.get(name) == value for name, value in key) and (live is None or live(o))), None
+            (
+                o
+                for o in objs
+                if all(o.get(name) == value for name, value in key) and not self.gone(o) and (live is None or live(o))
+            ),
+            None,
         )
 
     def patch_changed(
@@ -170,7 +180,8 @@ class RestProvider(AkuaProvider):
         return dict(ctx.client.get(self.object_path(created[id_key])))
 
     def api_read(self, ctx: AkuaContext, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(self.object_path(id_)))
+        obj = dict(ctx.client.get(self.object_path(id_)))
+        return None if self.gone(obj) else obj
 
     def api_update(
         self, ctx: AkuaContext, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]

@@ -6,11 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
-from ._akua import operations
+from ._akua import RestProvider, operations
 from ._fields import CREATED_AT, ETAG, Field, is_unknown
 from ._generated import OfferArgs, OfferArgsDict, OfferBase
-from ._provider import AkuaProvider, Context, StaleReplayError
+from ._provider import Context, StaleReplayError
 
 __all__ = ["Offer", "OfferArgs", "OfferArgsDict", "OfferProvider"]
 
@@ -68,7 +67,7 @@ def _field_values_problem(value: Any) -> str | None:
     return None
 
 
-class OfferProvider(AkuaProvider):
+class OfferProvider(RestProvider):
     """Lifecycle of ``/offers``: create, read, and ``:archive`` on destroy (no PATCH, no DELETE).
 
     * Every input is create-only: a change creates a new offer (a new link) and archives the old one.
@@ -82,6 +81,7 @@ class OfferProvider(AkuaProvider):
 
     type_name = "akua:Offer"
     step_operations = operations("offers", update=None, delete="archive")
+    collection = "/offers"
     contract_ops = ("offers.create",)
     idempotent_create = True
     fields = (
@@ -176,22 +176,21 @@ class OfferProvider(AkuaProvider):
         if inputs.get("unlimited_uses"):  # no declaration says "a flag sends another field's null"
             body["max_uses"] = None
         created = ctx.client.post("/offers", json=body, idempotency_key=ctx.idempotency_key("create"))
-        offer: dict[str, Any] = ctx.client.get(api_path("/offers/{}", created["id"]))
-        if offer.get("status") == "archived":
-            raise StaleReplayError(f"offer {offer['id']} was archived")
+        offer = self.api_read(ctx, created["id"], inputs)
+        if offer is None:
+            raise StaleReplayError(f"offer {created['id']} was archived")
         if self.changed_fields({**inputs, **self.project(offer)}, inputs):
             # The key replayed an earlier offer that no longer matches the declaration (edited, or the
             # one this create replaces): make a new one with the next key.
             raise StaleReplayError(f"offer {offer['id']} differs from the declaration")
         return offer
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        offer: dict[str, Any] = ctx.client.get(api_path("/offers/{}", id_))
-        return None if offer.get("status") == "archived" else offer
+    def gone(self, obj: Mapping[str, Any]) -> bool:
+        return obj.get("status") == "archived"
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        etag = state.get("etag") or ctx.client.get(api_path("/offers/{}", id_))["etag"]
-        ctx.client.post(api_path("/offers/{}:archive", id_), if_match=etag)
+        etag = state.get("etag") or ctx.client.get(self.object_path(id_))["etag"]
+        ctx.client.post(self.object_path(id_) + ":archive", if_match=etag)
 
 
 class Offer(OfferBase, module="akua", name="Offer"):

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..client import api_path
-from ._akua import operations
+from ._akua import RestProvider, operations
 from ._fields import ETAG, HTML_URL, SEMVER, Field
 from ._generated import PackageArgs, PackageArgsDict, PackageBase
-from ._provider import AkuaProvider, Context
+from ._provider import Context
 
 __all__ = ["Package", "PackageArgs", "PackageArgsDict", "PackageProvider"]
 
 _OCI = r"^oci://"
 
 
-class PackageProvider(AkuaProvider):
+class PackageProvider(RestProvider):
     """Lifecycle of ``/packages``. Packages have no PATCH, so every input change replaces them.
 
     * ``helm``: the hosted flow, an async Operation whose response names the package.
@@ -26,6 +25,7 @@ class PackageProvider(AkuaProvider):
 
     type_name = "akua:Package"
     step_operations = operations("packages", create=("importPublished", "create"), update=None)
+    collection = "/packages"
     delete_conflict_advice = "Destroy the products and installs that use this package first."
     contract_ops = ("packages.create", "packages.importPublished")
     idempotent_create = True
@@ -101,13 +101,10 @@ class PackageProvider(AkuaProvider):
             package_id = ctx.client.post("/packages:import", json=body, idempotency_key=ctx.idempotency_key("import"))[
                 "id"
             ]
-        return dict(ctx.client.get(api_path("/packages/{}", package_id)))
-
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return dict(ctx.client.get(api_path("/packages/{}", id_)))
+        return dict(ctx.client.get(self.object_path(package_id)))
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        ctx.client.delete(api_path("/packages/{}", id_), if_match=state.get("etag"))
+        ctx.client.delete(self.object_path(id_), if_match=state.get("etag"))
 
 
 class Package(PackageBase, module="akua", name="Package"):

@@ -80,20 +80,16 @@ class ProductProvider(RestProvider):
         created = ctx.client.post(
             "/products", json=self.create_body(inputs), idempotency_key=ctx.idempotency_key("create")
         )
-        product = self._read_active(ctx, created["id"])
+        product = self.api_read(ctx, created["id"], inputs)
         if product is None:  # a replayed key named a product archived since: use the next key
             raise StaleReplayError(f"product {created['id']} is archived")
         return product
 
-    def _read_active(self, ctx: Context, id_: str) -> dict[str, Any] | None:
-        product: dict[str, Any] = ctx.client.get(self.object_path(id_))
-        return product if product.get("state") != "archived" else None
-
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        return self._read_active(ctx, id_)
+    def gone(self, obj: Mapping[str, Any]) -> bool:
+        return obj.get("state") == "archived"
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return self.find_by_key(ctx.client.paginate("/products"), inputs, lambda p: p.get("state") != "archived")
+        return self.find_by_key(ctx.client.paginate("/products"), inputs)
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
         try:
@@ -107,7 +103,7 @@ class ProductProvider(RestProvider):
             raise
         except Conflict:
             # Archived already (out of band, or by a retried request whose answer was lost): done.
-            if self._read_active(ctx, id_) is not None:
+            if self.api_read(ctx, id_, state) is not None:
                 raise
 
 

@@ -84,12 +84,11 @@ class SnippetProvider(RestProvider):
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         return self.create_and_read(ctx, self._contract_1(self.create_body(inputs), inputs), "snippet_id")
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        obj = super().api_read(ctx, id_, state)
-        return None if obj is None or obj.get("archived_at") is not None else obj  # archived is final: gone
+    def gone(self, obj: Mapping[str, Any]) -> bool:
+        return obj.get("archived_at") is not None  # archived is final
 
     def api_find(self, ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        return self.find_by_key(ctx.client.paginate("/snippets"), inputs, lambda s: s.get("archived_at") is None)
+        return self.find_by_key(ctx.client.paginate("/snippets"), inputs)
 
     def update_body(self, inputs: Mapping[str, Any], changed: set[str]) -> dict[str, Any]:
         return self._contract_1(super().update_body(inputs, changed), inputs)
