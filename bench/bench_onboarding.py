@@ -6,7 +6,12 @@ stack per customer, one worker process per stack, against akua-local with ``late
 on every API request. The figure that matters is the speed-up over parallelism 1, measured in the
 same run; ``--repeat`` alternates the order of the parallelism levels and reports medians.
 
+At scale (docs/performance.md, "At a thousand customers"): ``--backend s3`` keeps the state in moto's
+S3 server on loopback; ``--drift`` scans the last level's customers for drift after the no-change
+re-run (every fourth renamed out of band); every run reports the peak RSS of its whole process tree.
+
 Reproduce: ``.venv/bin/python bench/bench_onboarding.py --customers 8 --latency-ms 50``
+Scale: ``.venv/bin/python bench/bench_onboarding.py --customers 1000 --parallelism 4 --drift --backend file``
 """
 
 from __future__ import annotations
