@@ -8,10 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 from ..client import api_path
-from ._akua import operations
+from ._akua import RestProvider, operations
 from ._fields import ETAG, HTML_URL, OPERATION_TIMEOUT, SEMVER, Field, operation_timeout
 from ._generated import InstallArgs, InstallArgsDict, InstallBase
-from ._provider import AkuaProvider, AkuaResourceError, Context, StaleReplayError, wait_for
+from ._provider import AkuaResourceError, Context, StaleReplayError, wait_for
 
 __all__ = ["Install", "InstallArgs", "InstallArgsDict", "InstallProvider"]
 
@@ -22,7 +22,7 @@ def _pin(version: str) -> dict[str, str]:
     return {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
 
 
-class InstallProvider(AkuaProvider):
+class InstallProvider(RestProvider):
     """Lifecycle of ``/installs``.
 
     * Create and delete are async Operations; the id comes from ``response.install_id``.
@@ -34,6 +34,7 @@ class InstallProvider(AkuaProvider):
 
     type_name = "akua:Install"
     step_operations = operations("installs", update=("updateVersion", "setAutomaticUpdates"))
+    collection = "/installs"
     contract_ops = ("installs.create", "installs.updateVersion")
     idempotent_create = True
     fields = (
@@ -97,8 +98,8 @@ class InstallProvider(AkuaProvider):
         timeout = operation_timeout(inputs)
         op = ctx.client.post("/installs", json=body, idempotency_key=ctx.idempotency_key("create"))
         install_id = ctx.client.wait_operation(op, timeout=timeout)["response"]["install_id"]
-        install: dict[str, Any] = ctx.client.get(api_path("/installs/{}", install_id))  # 404: a stale replay
-        if install.get("state") == "deleted":
+        install = self.api_read(ctx, install_id, inputs)  # 404: a stale replay
+        if install is None:
             raise StaleReplayError(f"install {install_id} was deleted")
         if inputs.get("wait_for_healthy", True):
             install = self._wait_settled(ctx, install_id, timeout, first=install)
@@ -107,10 +108,10 @@ class InstallProvider(AkuaProvider):
             # The create installs what the pin resolves to; a declared version differs: move to it now
             # rather than leaving the difference for the next `up`.
             self.api_update(ctx, install_id, install, inputs, {"package_version_id"})
-            install = ctx.client.get(api_path("/installs/{}", install_id))
+            install = ctx.client.get(self.object_path(install_id))
         if inputs.get("automatic_updates") is not None:
             self._set_automatic_updates(ctx, install, bool(inputs["automatic_updates"]))
-            install = ctx.client.get(api_path("/installs/{}", install_id))
+            install = ctx.client.get(self.object_path(install_id))
         return install
 
     def _wait_settled(
@@ -120,7 +121,7 @@ class InstallProvider(AkuaProvider):
 
         def settled() -> dict[str, Any] | None:
             nonlocal pending
-            install, pending = pending or ctx.client.get(api_path("/installs/{}", install_id)), None
+            install, pending = pending or ctx.client.get(self.object_path(install_id)), None
             return install if install.get("state") in _SETTLED and not install.get("reconciling") else None
 
         install = wait_for(settled, timeout=timeout, interval=0.2, what=f"install {install_id} to become healthy")
@@ -138,9 +139,8 @@ class InstallProvider(AkuaProvider):
             idempotency_key=ctx.idempotency_key(f"auto:{install['etag']}"),
         )
 
-    def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        install: dict[str, Any] = ctx.client.get(api_path("/installs/{}", id_))
-        return None if install.get("state") == "deleted" else install
+    def gone(self, obj: Mapping[str, Any]) -> bool:
+        return obj.get("state") == "deleted"
 
     def api_update(
         self, ctx: Context, id_: str, state: Mapping[str, Any], inputs: dict[str, Any], changed: set[str]
@@ -158,7 +158,7 @@ class InstallProvider(AkuaProvider):
             want = inputs["package_version_id"]
 
             def deployed() -> dict[str, Any] | None:
-                install: dict[str, Any] = ctx.client.get(api_path("/installs/{}", id_))
+                install: dict[str, Any] = ctx.client.get(self.object_path(id_))
                 if install.get("package_version_id") == want and not install.get("reconciling"):
                     return install
                 return None
@@ -168,7 +168,7 @@ class InstallProvider(AkuaProvider):
             self._set_automatic_updates(ctx, {"id": id_, "etag": etag}, bool(inputs["automatic_updates"]))
 
     def api_delete(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> None:
-        op = ctx.client.delete(api_path("/installs/{}", id_), if_match=state["etag"])
+        op = ctx.client.delete(self.object_path(id_), if_match=state["etag"])
         if op:
             ctx.client.wait_operation(op, timeout=operation_timeout(state))
 
