@@ -118,10 +118,10 @@ def main() -> int:
     sys.path.insert(0, str(HERE))
     from bench_fleet import arrange
     from bench_onboarding import customers_file
+    from bench_support import rename_every_fourth_cluster
 
     from akua_pulumi.automation.customers import parse_customers_file
     from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret
-    from akua_pulumi.client import AkuaClient
     from akua_pulumi.local import LocalServer
 
     with tempfile.TemporaryDirectory(prefix="akua-bench-drift-") as tmp, LocalServer(db=f"{tmp}/akua.db") as srv:
@@ -139,14 +139,7 @@ def main() -> int:
         up = pipeline.up(parse_customers_file(doc).entries)
         if not up.ok:
             raise SystemExit(f"onboarding failed:\n{up}")
-        expected = []
-        with AkuaClient(api_url=srv.api_url, token=srv.owner_token) as api:
-            for i, r in enumerate(up):
-                if i % 4 == 0:
-                    ws = api.for_workspace(r.outputs["workspace_id"])
-                    [cluster] = ws.paginate("/clusters")
-                    ws.patch(f"/clusters/{cluster['id']}", json={"name": "renamed"}, if_match=cluster["etag"])
-                    expected.append(r.customer_id)
+        expected = rename_every_fourth_cluster(srv, up)
         srv.admin.reset_counters()
         drift = _run_child("drift", state_dir, path, srv.api_url, srv.owner_token, args.parallelism)
         drift_writes = srv.admin.counters()["writes"]

@@ -203,6 +203,19 @@ def cpu_delta(c0: tuple[float, float], c1: tuple[float, float]) -> float:
     return (c1[0] - c0[0]) + (c1[1] - c0[1])
 
 
+def rename_every_fourth_cluster(srv: LocalServer, up: Any) -> list[str]:
+    """Drift made out of band: rename the cluster of every fourth onboarded customer; their ids."""
+    expected = []
+    with AkuaClient(api_url=srv.api_url, token=srv.owner_token) as api:
+        for i, r in enumerate(up):
+            if i % 4 == 0:
+                ws = api.for_workspace(r.outputs["workspace_id"])
+                [cluster] = ws.paginate("/clusters")
+                ws.patch(f"/clusters/{cluster['id']}", json={"name": "renamed"}, if_match=cluster["etag"])
+                expected.append(r.customer_id)
+    return expected
+
+
 def run_drift(
     srv: LocalServer,
     pipeline: OnboardingPipeline,
@@ -212,18 +225,7 @@ def run_drift(
 ) -> dict[str, Any]:
     """Rename every fourth customer's cluster out of band, then scan all of them for drift (in this
     process, ``pipeline.parallelism`` customers at a time); the scan must find exactly those, writing nothing."""
-    expected = []
-    with AkuaClient(api_url=srv.api_url, token=srv.owner_token) as api:
-        for i, r in enumerate(up):
-            if i % 4 == 0:
-                ws = api.for_workspace(r.outputs["workspace_id"])
-                [cluster] = ws.paginate("/clusters")
-                ws.patch(
-                    f"/clusters/{cluster['id']}",
-                    json={"name": "renamed"},
-                    if_match=cluster["etag"],
-                )
-                expected.append(r.customer_id)
+    expected = rename_every_fourth_cluster(srv, up)
     srv.admin.reset_counters()
     scale.mark("drift")
     c0, t0, s3_0 = cpu_seconds(), time.perf_counter(), scale.s3_cpu()

@@ -154,3 +154,15 @@ def test_onboarding_benchmark_on_s3_with_a_drift_scan(tmp_path: Path) -> None:
     assert run["rerun_writes"] == 0 and run["rerun_seconds"] > 0
     assert run["drift"]["drifted"] == 1 and run["drift"]["requests"] > 0  # the first of every four was renamed
     assert run["peak_rss_mb"] > 0 and data["peak_rss_mb"]["drift"] > 0
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_drift_benchmark_agrees_with_refresh(tmp_path: Path) -> None:
+    """``bench_drift.py``: the scan and ``refresh`` find the same renamed customer; the scan writes nothing."""
+    out = tmp_path / "drift.json"
+    _run("bench_drift.py", "--customers", "2", "--parallelism", "2", "--out", str(out))
+    data = json.loads(out.read_text())
+    assert data["expected_drifted"] == ["d-0"]
+    assert data["drift"]["ok"] and data["refresh"]["ok"] and data["drift"]["writes"] == 0
+    assert data["cpu_ratio_refresh_over_drift"] > 0
