@@ -20,6 +20,7 @@ from bench_fleet import cpu_seconds
 from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.automation.pipeline import OnboardingPipeline
 from akua_pulumi.local import LocalServer
+from akua_pulumi.toolchain.temporal import dev_server_command, temporal_bin_dir, temporal_is_cached
 
 
 def become_subreaper() -> None:
@@ -91,27 +92,13 @@ def run_engine_level(
     tag: str,
 ) -> dict[str, Any]:
     """Onboard ``entries`` through a Temporal dev server and ``workers`` worker processes (2 slots each)."""
-    temporal = sorted(Path.home().glob(".cache/akua-pulumi/temporal-v*/bin/temporal"))
-    if not temporal:
+    if not temporal_is_cached():
         raise SystemExit("no temporal CLI: run scripts/temporal-toolchain")
     port = _free_port()
     backend = f"file://{tmp / f'shared-{tag}'}"  # one machine: a shared file backend stands in for S3
     (tmp / f"shared-{tag}").mkdir()
     server = (
-        [
-            str(temporal[-1]),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--headless",
-            "--http-port",
-            str(_free_port()),
-            "--metrics-port",
-            str(_free_port()),
-        ],
+        dev_server_command(temporal_bin_dir() / "temporal", port, _free_port(), _free_port()),
         dict(os.environ),
     )
     env = {

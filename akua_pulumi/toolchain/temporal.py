@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ._common import ToolchainError, build_note, cache_root, go_env, log, run
 
-__all__ = ["TEMPORAL_VERSION", "ensure_temporal", "temporal_bin_dir", "temporal_is_cached"]
+__all__ = ["TEMPORAL_VERSION", "dev_server_command", "ensure_temporal", "temporal_bin_dir", "temporal_is_cached"]
 
 #: The temporal CLI version we build (``AKUA_TEMPORAL_CLI_VERSION`` overrides it).
 TEMPORAL_VERSION = "1.5.1"
@@ -40,6 +40,24 @@ def temporal_bin_dir(version: str | None = None) -> Path:
 def temporal_is_cached(version: str | None = None) -> bool:
     bin_dir = temporal_bin_dir(version)
     return (bin_dir / ".complete").exists() and (bin_dir / "temporal").exists()
+
+
+def dev_server_command(temporal: Path, port: int, http_port: int, metrics_port: int) -> list[str]:
+    """``temporal server start-dev`` on loopback only: in memory, no UI, the given free ports."""
+    return [
+        str(temporal),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--headless",
+        "--http-port",
+        str(http_port),
+        "--metrics-port",
+        str(metrics_port),
+    ]
 
 
 def ensure_temporal(version: str | None = None) -> Path:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from akua_pulumi.toolchain.temporal import dev_server_command
+
 
 def temporal_bin() -> Path:
     """The ``temporal`` CLI: $AKUA_TEMPORAL_BIN, else the toolchain's (built here on first use;
@@ -104,22 +106,7 @@ def temporal_address(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = (tmp_path / "temporal.log").open("wb")
     proc = subprocess.Popen(
-        [
-            str(temporal_bin()),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--headless",
-            "--http-port",
-            str(free_port()),
-            "--metrics-port",
-            str(free_port()),
-            "--log-level",
-            "error",
-        ],
+        [*dev_server_command(temporal_bin(), port, free_port(), free_port()), "--log-level", "error"],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
