@@ -53,8 +53,8 @@ __all__ = [
     "UNKNOWN",
     "Field",
     "Kind",
+    "id_bounds",
     "is_unknown",
-    "object_id",
     "operation_timeout",
     "path_id",
     "suspended",
@@ -358,7 +358,7 @@ def _format_ok(fmt: str, value: str) -> bool:
 # -- outputs many resources share: one declaration per noun ------------------------------------------
 
 
-def object_id(max_length: int) -> dict[str, Any]:
+def id_bounds(max_length: int) -> dict[str, Any]:
     """The bounds we put on another object's id where the contract leaves it unbounded: 1 to
     ``max_length`` characters (the id's prefix and body), ours to check."""
     return {"min_length": 1, "max_length": max_length, "ours": True}
@@ -372,7 +372,7 @@ def suspended(description: str, **kw: Any) -> Field:
 
 def path_id(name: str, description: str, max_length: int) -> Field:
     """The id of the object a child lives under: required, and a path segment, so never in a body."""
-    return Field.create_only(name, str, description, required=True, send="never", **object_id(max_length))
+    return Field.create_only(name, str, description, required=True, send="never", **id_bounds(max_length))
 
 
 CREATED_AT = Field.output("created_at", int, "Creation time, Unix seconds.")

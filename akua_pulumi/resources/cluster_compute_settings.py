@@ -7,7 +7,7 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import operations
-from ._fields import Field, object_id
+from ._fields import Field, id_bounds
 from ._generated import ClusterComputeSettingsArgs, ClusterComputeSettingsArgsDict, ClusterComputeSettingsBase
 from ._provider import AkuaProvider, Context, log
 
@@ -38,7 +38,7 @@ class ClusterComputeSettingsProvider(AkuaProvider):
     id_key = "cluster_id"
     contract_ops = ("clusters.updateComputeSettings",)
     fields = (
-        Field.create_only("cluster_id", str, "The cluster.", required=True, **object_id(54)),
+        Field.create_only("cluster_id", str, "The cluster.", required=True, **id_bounds(54)),
         Field.updatable(
             "auto_scaling_enabled",
             bool,

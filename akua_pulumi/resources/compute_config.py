@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._akua import RestProvider, operations
-from ._fields import CREATED_AT, ETAG, Field, Kind, is_unknown, object_id
+from ._fields import CREATED_AT, ETAG, Field, Kind, id_bounds, is_unknown
 from ._generated import ComputeConfigArgs, ComputeConfigArgsDict, ComputeConfigBase
 from ._provider import Context
 
@@ -62,7 +62,7 @@ class ComputeConfigProvider(RestProvider):
             "secret_id",
             str,
             "byom: Secret with the provider token.",
-            **object_id(54),
+            **id_bounds(54),
             send="never",
             read="credential_scope.secret_id",
         ),
@@ -70,7 +70,7 @@ class ComputeConfigProvider(RestProvider):
             "secret_version_id",
             str,
             "byom: pin this version of the secret.",
-            **object_id(55),
+            **id_bounds(55),
             send="never",
             read="credential_scope.secret_version_id",
         ),

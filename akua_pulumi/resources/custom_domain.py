@@ -8,7 +8,7 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import operations
-from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, object_id, operation_timeout
+from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, TRAFFIC, Field, id_bounds, operation_timeout
 from ._generated import CustomDomainArgs, CustomDomainArgsDict, CustomDomainBase
 from ._provider import AkuaProvider, Context, StaleReplayError
 
@@ -75,10 +75,10 @@ class CustomDomainProvider(AkuaProvider):
         ),
         # The four are sent as one tagged ``target`` object (see _target) and shown inside it.
         Field.updatable(
-            "install_id", str, "Route to this install.", **object_id(55), send="never", read="target.install_id"
+            "install_id", str, "Route to this install.", **id_bounds(55), send="never", read="target.install_id"
         ),
         Field.updatable(
-            "cluster_id", str, "Route to this cluster.", **object_id(54), send="never", read="target.cluster_id"
+            "cluster_id", str, "Route to this cluster.", **id_bounds(54), send="never", read="target.cluster_id"
         ),
         Field.updatable(
             "endpoint",
@@ -92,7 +92,7 @@ class CustomDomainProvider(AkuaProvider):
             "mtls_secret_id",
             str,
             "External targets: Secret used for mutual TLS.",
-            **object_id(54),
+            **id_bounds(54),
             send="never",
             read="target.mtls_secret_id",
         ),
