@@ -60,6 +60,15 @@ class _Parser(HTTPRequestParser):
                 self.body_rcv = None  # answered now; the body is never read
                 self.content_length = 0
 
+    def received(self, data: bytes) -> int:
+        """waitress's ``received``; a request already refused (401 here, 413 or 400 in waitress) never gets
+        a ``100 Continue``: waitress would send one and reopen the request, inviting the body it refuses
+        (and, for the 401, reading the body as the next request)."""
+        consumed = int(super().received(data))
+        if self.error is not None:
+            self.expect_continue = False
+        return consumed
+
 
 class _ErrorTask(ErrorTask):
     """waitress's own answers (400 malformed, 413, 431) as the JSON error envelope; the request is not echoed."""

@@ -151,6 +151,30 @@ def test_body_over_1mib_gets_413_before_it_is_read() -> None:
         assert r.status_code in (400, 422), r.text
 
 
+def test_a_refused_request_gets_no_100_continue() -> None:
+    """``Expect: 100-continue`` (curl sends it for bodies over 1 KiB): a request refused on its headers (413
+    over the limit, 401 on the control plane without the token) is answered at once, never invited to send
+    its body; an acceptable one gets its ``100 Continue``, then its answer."""
+    with LocalServer() as srv:
+        refused = [
+            ("/v1/workspaces", _auth(srv), 3 * MAX_BODY, 413),
+            ("/_local/reset", {"Content-Type": "text/plain"}, 2048, 401),
+        ]
+        for path, headers, length, status in refused:
+            expect = {**headers, "Expect": "100-continue", "Content-Length": str(length)}
+            resp = exchange(srv.port, request("POST", path, expect))
+            assert resp is not None and resp.status == status, (path, resp)
+        body = json.dumps({"name": "Continued"}).encode()
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            head = request("POST", "/v1/workspaces", {**_auth(srv), "Expect": "100-continue"}, body)
+            sock.sendall(head[: -len(body)])
+            interim = read_response(sock, head=True)
+            assert interim is not None and interim.status == 100, interim
+            sock.sendall(body)
+            created = read_response(sock)
+            assert created is not None and created.status == 201, created
+
+
 @pytest.mark.parametrize("length", ["abc", "-1", "1e3", "0x10", " 12 3", "9" * 25, "1" * 5000])
 def test_bad_content_length_gets_400(length: str) -> None:
     with LocalServer() as srv:
