@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import Conflict
 from ._akua import SuspendableProvider, operations
+from ._context import AkuaResourceError
 from ._fields import CREATED_AT, ETAG, OPERATION_TIMEOUT, Field, operation_timeout, suspended
 from ._generated import MachineArgs, MachineArgsDict, MachineBase
 from ._provider import Context
 
 __all__ = ["Machine", "MachineArgs", "MachineArgsDict", "MachineProvider"]
+
+#: What a machine refused for a full plan (or cluster) adds: how a replacement fits anyway.
+_FULL_PLAN = (
+    "If this machine replaces another (a changed cluster_id, compute_config_id, instance_type or node_claim), "
+    "the new one is created before the old one is deleted: set "
+    "opts=pulumi.ResourceOptions(delete_before_replace=True) to delete the old one first."
+)
 
 #: Live states in which the machine is (being) suspended.
 _SUSPENDED = frozenset({"SUSPENDED", "SUSPENDING"})
@@ -25,7 +34,10 @@ class MachineProvider(SuspendableProvider):
     * ``suspended`` maps onto the ``:suspend`` / ``:resume`` actions (async, If-Match, Idempotency-Key).
     * Delete is async (``machine.delete``), with If-Match and the required Idempotency-Key.
     * A plan limit that one more machine would exceed is a 409 whose message names the limit
-      (``compute.max_machines``, ``compute.max_cpu_cores``, ``compute.max_memory_gib``).
+      (``compute.max_machines``, ``compute.max_cpu_cores``, ``compute.max_memory_gib``) and says how to
+      replace a machine on a full plan: a replacement creates the new machine before it deletes the old
+      one, so it needs room for one more; ``opts=pulumi.ResourceOptions(delete_before_replace=True)``
+      deletes the old one first.
     """
 
     type_name = "akua:Machine"
@@ -68,7 +80,14 @@ class MachineProvider(SuspendableProvider):
     )
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
-        op = ctx.client.post("/machines", json=self.create_body(inputs), idempotency_key=ctx.idempotency_key("create"))
+        try:
+            op = ctx.client.post(
+                "/machines", json=self.create_body(inputs), idempotency_key=ctx.idempotency_key("create")
+            )
+        except Conflict as exc:
+            if "limit" not in str(exc) and "max_machines" not in str(exc):
+                raise
+            raise AkuaResourceError(f"{self._label(inputs)}: create failed: {exc}. {_FULL_PLAN}") from None
         done = ctx.client.wait_operation(op, timeout=operation_timeout(inputs))
         machine = dict(ctx.client.get(self.object_path(done["response"]["machine_id"])))
         return self.created_suspended(ctx, machine, inputs)
