@@ -90,27 +90,11 @@ def _run(call: Call, client: AkuaClient, ws: str, odd: str, server: LocalServer)
     return outcome, dict(counter.by_operation)
 
 
-def _akua_local_decodes_once(server: LocalServer, client: AkuaClient) -> bool:
-    """Whether akua-local splits the path into segments before decoding each once (issue 23 item 4).
-
-    Until it does, an encoded ``/`` or ``%`` in an id is decoded while routing and the request cannot
-    reach its operation with the id intact, however well the client encodes it."""
-    probe = "a/b%2F"  # sent encoded by hand (not through api_path, which the tests check)
-    outcome, reached = _run(lambda c, ws, odd: c.get("/workspaces/a%2Fb%252F"), client, "", probe, server)
-    return reached == {"workspaces.get": 1} and isinstance(outcome, NotFoundError) and probe in outcome.message
-
-
-#: Odd ids whose test needs akua-local to decode path ids once, after routing (helper A3's change).
-NEEDS_SERVER_DECODING_ONCE = {"../api_tokens", "a/b", "%2F"}
-
-
 @pytest.mark.parametrize("odd", ODD_IDS)
 @pytest.mark.parametrize(("where", "operation", "call"), CALLS, ids=[c[0] for c in CALLS])
 def test_odd_id_reaches_its_own_operation(
     akua: LocalServer, api: AkuaClient, workspace: str, where: str, operation: str, call: Call, odd: str
 ) -> None:
-    if odd in NEEDS_SERVER_DECODING_ONCE and not _akua_local_decodes_once(akua, api):
-        pytest.xfail("akua-local decodes path ids before routing and twice (issue 23 item 4 not landed yet)")
     outcome, reached = _run(call, api.for_workspace(workspace), workspace, odd, akua)
     assert reached == {operation: 1}, f"{where} with id {odd!r} reached {reached}, not {operation}"
     if isinstance(outcome, AkuaLookupError):  # the lookup's own wording; the server's 404 is its context
