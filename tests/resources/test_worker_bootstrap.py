@@ -129,3 +129,19 @@ def test_worker_bootstrap_adoption_and_bad_input(
             "cluster_id ": {"cluster_id": ""},
         },
     )
+
+
+def test_worker_bootstrap_destroy_after_expiry(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
+) -> None:
+    """A bootstrap that expired since the last ``up`` (no refresh in between): the API refuses to revoke
+    it (409, not active), and destroy still succeeds, since an expired bootstrap is gone already."""
+    ws = workspace_id
+    cluster, _ = arrange_cluster(api, ws)
+    stack = make_stack(_program(cluster), workspace=ws)
+    stack.up()
+    wid = stack.state_of("WorkerBootstrap")["id"]
+    akua.admin.patch_object(wid, expires_at=int(time.time()) - 10)
+    stack.destroy()
+    assert _bootstraps(api, ws, cluster) == {wid: "expired"}
+    assert stack.resources("WorkerBootstrap") == []
