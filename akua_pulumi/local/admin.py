@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
+from ..client._paths import api_path
+
 __all__ = ["LocalAdmin"]
-
-
-def _segment(value: str) -> str:
-    """``value`` as one percent-encoded path segment (``/``, ``?``, ``#``, ``%`` never change the path)."""
-    return quote(str(value), safe="")
 
 
 class LocalAdmin:
@@ -65,7 +61,7 @@ class LocalAdmin:
         """Simulate the customer granting management of a workspace to an organization."""
         return self._json(
             "POST",
-            f"/workspaces/{_segment(workspace_id)}/management",
+            api_path("/workspaces/{}/management", workspace_id),
             {"organization_id": organization_id},
         )
 
@@ -115,15 +111,15 @@ class LocalAdmin:
 
     def get_object(self, object_id: str) -> dict[str, Any]:
         """Raw stored object, including internal fields: ``{kind, data}``."""
-        return self._json("GET", f"/objects/{_segment(object_id)}")
+        return self._json("GET", api_path("/objects/{}", object_id))
 
     def patch_object(self, object_id: str, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into a stored object out of band (drift) and bump its etag."""
-        return self._json("PATCH", f"/objects/{_segment(object_id)}", fields)
+        return self._json("PATCH", api_path("/objects/{}", object_id), fields)
 
     def delete_object(self, object_id: str) -> None:
         """Remove one object out of band."""
-        self._call("DELETE", f"/objects/{_segment(object_id)}")
+        self._call("DELETE", api_path("/objects/{}", object_id))
 
     def seed_order_draft(
         self, offer_id: str, customer_user_id: str, customer_email: str | None = None
@@ -136,11 +132,11 @@ class LocalAdmin:
 
     def advance_order_draft(self, draft_id: str, **fields: Any) -> dict[str, Any]:
         """Move an order draft one phase on (``workspace_id``, ``cluster_id``, ``field_values``, ``pay``)."""
-        return dict(self._call("POST", f"/order_drafts/{_segment(draft_id)}:advance", fields))
+        return dict(self._call("POST", api_path("/order_drafts/{}:advance", draft_id), fields))
 
     def terminate_order_draft(self, draft_id: str, reason: str = "revoked") -> dict[str, Any]:
         """Terminate an order draft (through ``cleaning_up``) with ``reason``."""
-        return dict(self._call("POST", f"/order_drafts/{_segment(draft_id)}:terminate", {"reason": reason}))
+        return dict(self._call("POST", api_path("/order_drafts/{}:terminate", draft_id), {"reason": reason}))
 
     def add_agent_skill(self, workspace_id: str, name: str, **fields: Any) -> dict[str, Any]:
         """Publish one more agent skill in a workspace (``description``, ``version``, ``capabilities``)."""

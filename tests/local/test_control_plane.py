@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from akua_pulumi.client import InvalidPathIdError
 from akua_pulumi.local import App, LocalAdmin, LocalServer
 from akua_pulumi.local.server import HttpServer
 
@@ -181,3 +182,18 @@ def test_http_server_shuts_down_with_open_keepalive_connections() -> None:
         t = time.monotonic()
     assert time.monotonic() - t < 5
     client.close()
+
+
+def test_local_admin_puts_ids_in_paths_through_api_path() -> None:
+    """``LocalAdmin`` encodes ids with the client's ``api_path``: an odd id reaches its own object (404 naming
+    it intact), and ``..``/``.``/empty are refused before anything is sent."""
+    with LocalServer() as srv:
+        admin = srv.admin
+        for odd in ("../health", "a/b", "a?b=c", "a#b", "%2F"):
+            with pytest.raises(httpx.HTTPStatusError) as info:
+                admin.get_object(odd)
+            assert info.value.response.status_code == 404
+            assert info.value.response.json()["errors"][0]["message"] == f"object {odd} not found"
+        for unsegmentable in ("..", ".", ""):
+            with pytest.raises(InvalidPathIdError):
+                admin.delete_object(unsegmentable)
