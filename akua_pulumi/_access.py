@@ -56,6 +56,11 @@ class AccessReason(_AsDict):
     limit: float | None = None
     usage: float | None = None
     remaining: float | None = None
+    #: The object the reason is about (``resourceId``/``resourceType`` on the wire), e.g. a cluster id.
+    resource_id: str | None = None
+    resource_type: str | None = None
+    #: How it relates to the request's resource (``relationship``), e.g. ``package_version_of``.
+    relationship: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,12 @@ class EntitlementInfo(_AsDict):
     value: bool | int | None
 
 
-_REASON_KEYS = ("key", "source", "message", "metric", "scope", "limit", "usage", "remaining")
+#: AccessReason's wire keys → :class:`AccessReason` fields (the contract spells two in camelCase).
+_REASON_KEYS = {
+    **{k: k for k in ("key", "source", "message", "metric", "scope", "limit", "usage", "remaining", "relationship")},
+    "resourceId": "resource_id",
+    "resourceType": "resource_type",
+}
 
 
 def _decision(body: Mapping[str, Any], permission: str) -> AccessDecision:
@@ -103,7 +113,9 @@ def _decision(body: Mapping[str, Any], permission: str) -> AccessDecision:
     perm = PERMISSIONS.get(str(action.get("id") or permission))
     reasons = tuple(
         AccessReason(
-            kind=str(r.get("kind")), result=str(r.get("result")), **{k: r.get(k) for k in _REASON_KEYS if k in r}
+            kind=str(r.get("kind")),
+            result=str(r.get("result")),
+            **{field: r.get(wire) for wire, field in _REASON_KEYS.items() if wire in r},
         )
         for r in body.get("reasons") or []
     )
@@ -199,6 +211,7 @@ def get_access_decision_output(
     *,
     workspace_id: pulumi.Input[str] | None = None,
     subject: pulumi.Input[Mapping[str, Any]] | None = None,
+    context: pulumi.Input[Mapping[str, Any]] | None = None,
     client: AkuaClient | None = None,
     provider: Provider | None = None,
 ) -> pulumi.Output[AccessDecision]:

@@ -48,6 +48,15 @@ def test_access_decision_allowed_and_denied(estate: dict[str, Any], calls: Calla
     assert denied and denied[0].kind == "workspace_role", theirs.reasons
     assert theirs.as_dict()["reasons"][0]["kind"] == theirs.reasons[0].kind
 
+    # The resource a reason is about travels too (AccessReason resourceId/resourceType, API.md §6.4).
+    suspend = lookups.get_access_decision("clusters.resume", {"cluster_id": estate["cluster"]}, client=estate["owner"])
+    assert suspend.result == "denied", suspend
+    (state,) = [r for r in suspend.reasons if r.kind == "resource_state"]
+    assert state.result == "denied" and state.resource_id == estate["cluster"], suspend.reasons
+    (owned,) = [r for r in suspend.reasons if r.kind == "resource_ownership"]
+    assert (owned.resource_id, owned.resource_type) == (estate["cluster"], "cluster"), owned
+    assert suspend.as_dict()["reasons"][-1]["resource_id"] == estate["cluster"]
+
     # A member may create installs on the cluster (a member right) and ask about their membership.
     assert lookups.get_access_decision(
         "installs.create", {"cluster_id": estate["cluster"]}, client=estate["member"]
@@ -93,6 +102,15 @@ def test_access_lookups_in_a_program(
         pulumi.export("kubeconfig", later.apply(lambda d: [d.result, d.required_role]))
         limits = lookups.get_entitlements_output(feature="compute.max_clusters")
         pulumi.export("clusters", limits.apply(lambda es: [e.value for e in es]))
+        pulumi.export("features", sorted(e.key for e in lookups.get_entitlements(feature_set="compute")))
+        offer = lookups.get_access_decision_output(
+            "offers.approve_channel_offer",
+            pulumi.Output.from_input(
+                {"offer_id": "offer_x", "offer_channel_id": "och_x", "resource_state": "pending_approval"}
+            ).apply(lambda r: {**r, "owner_workspace_id": estate["ws"]}),
+            context=pulumi.Output.from_input({"stripe_mode": "test"}),
+        )
+        pulumi.export("channel", offer.apply(lambda d: [d.result, d.required_role]))
 
     stack = make_stack(program, workspace=estate["ws"])
     stack.up()
@@ -100,6 +118,8 @@ def test_access_lookups_in_a_program(
     assert out["delete"]["result"] == "allowed" and out["delete"]["required_role"] == "owner"
     assert out["kubeconfig"] == ["allowed", "admin"]
     assert out["clusters"] == [1]
+    assert "compute.max_clusters" in out["features"] and len(out["features"]) == 8
+    assert out["channel"] == ["unknown", "admin"]  # offer channels are not modelled by akua-local
     # The same program under the member's session token: the decisions change, nothing else does.
     member = akua.admin.create_user("Max", "max@example.com")
     estate["owner"].post(f"/workspaces/{estate['ws']}/members", json={"user_id": member["id"], "role": "member"})
