@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..client._paths import encode_segment
 from ..errors import AkuaError, Conflict, NotFound, RateLimited, ServerFailure, Transport
 
 __all__ = [
@@ -228,13 +229,16 @@ class StripeApi:
         return self._plain(obj)
 
     def retrieve(self, resource: str, id_: str) -> dict[str, Any]:
+        encode_segment(id_)  # the SDK quotes ids, but '', '.' and '..' would reach another path
         return self._plain(self._call(f"retrieve {resource}", self._service(resource).retrieve, id_))
 
     def update(self, resource: str, id_: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        encode_segment(id_)
         return self._plain(self._call(f"update {resource}", self._service(resource).update, id_, params=dict(params)))
 
     def delete(self, resource: str, id_: str) -> dict[str, Any]:
         """DELETE (customers); for subscriptions this is the SDK's ``cancel`` (cancel at once)."""
+        encode_segment(id_)
         service = self._service(resource)
         fn = service.cancel if resource == "subscriptions" else service.delete
         return self._plain(self._call(f"delete {resource}", fn, id_))

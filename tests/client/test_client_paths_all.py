@@ -19,9 +19,11 @@ import pytest
 from client_helpers import API_URL, TOKEN
 
 import akua_pulumi.resources  # noqa: F401  (registers every provider class)
-from akua_pulumi.client import AkuaClient
+from akua_pulumi.client import AkuaClient, InvalidPathIdError
 from akua_pulumi.resources._akua import AkuaProvider
 from akua_pulumi.resources._provider import Context
+from akua_pulumi.stripe._client import StripeApi, StripeSettings
+from akua_pulumi.testing.fake_stripe import StripeFake
 
 ODD_IDS = ["../api_tokens", "a/b", "a?b=c", "a#b", "%2F"]
 LOOKUP_MODULES = ["akua_pulumi.lookups", "akua_pulumi._lookups_v4", "akua_pulumi._lookups_seller"]
@@ -103,3 +105,19 @@ def test_every_lookup_encodes_its_ids(name: str, lookup: Callable[..., Any], odd
     with client:
         _attempt(lambda: lookup(**kwargs))
     assert not [t for t in targets if leaks(t, odd)], f"{name} sent {odd!r} unencoded: {targets}"
+
+
+@pytest.mark.parametrize("unsegmentable", ["..", ".", ""])
+def test_stripe_refuses_an_id_that_is_no_segment(unsegmentable: str) -> None:
+    """The Stripe SDK quotes ids itself, but ``..`` and ``.`` are resolved away and ``''`` names the list:
+    ``retrieve('customers', '..')`` would GET ``/v1/``. Refused before anything is sent."""
+    with StripeFake() as fake:
+        api = StripeApi(StripeSettings(api_key=fake.api_key, api_base=fake.api_base))
+        for call in (
+            lambda: api.retrieve("customers", unsegmentable),
+            lambda: api.update("customers", unsegmentable, {"name": "x"}),
+            lambda: api.delete("customers", unsegmentable),
+        ):
+            with pytest.raises(InvalidPathIdError):
+                call()
+        assert fake.counts() == {}
