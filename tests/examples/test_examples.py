@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -62,6 +64,24 @@ class Project:
         history = json.loads(self("stack", "history", "--json"))
         latest = max(history, key=lambda u: u.get("version", 0))
         return dict(latest["resourceChanges"])
+
+
+def _documented_commands(readme: Path, env: dict[str, str], fill: dict[str, str]) -> list[list[str]]:
+    """The ``pulumi`` commands of a README's ``sh`` block (arguments after ``pulumi``), with ``"$VAR"`` taken
+    from ``env`` and each ``<placeholder>`` from ``fill``; none may be left over."""
+    block = re.search(r"```sh\n(.*?)```", readme.read_text(), re.S)
+    assert block is not None, f"{readme}: no sh block"
+    commands = []
+    for line in block.group(1).splitlines():
+        if not line.startswith("pulumi "):
+            continue
+        for name, value in env.items():
+            line = line.replace(f'"${name}"', shlex.quote(value))
+        for placeholder, value in fill.items():
+            line = line.replace(placeholder, shlex.quote(value))
+        assert "$" not in line and "<" not in line, f"{readme}: nothing fills {line!r}"
+        commands.append(shlex.split(line)[1:])
+    return commands
 
 
 def _workspaces(api: AkuaClient) -> dict[str, dict[str, Any]]:
@@ -239,21 +259,18 @@ def test_seller_estate_example(
         "cloudflareToken": "cf-estate-token-5b03",
     }
     pulumi = Project(pulumi_env, _copy("seller-estate", tmp_path))
-    pulumi("stack", "init", "dev")
-    pulumi(
-        "config", "set-all", "--path",
-        "--plaintext", f"akua:apiUrl={akua.api_url}",
-        "--secret", f"akua:token={akua.owner_token}",
-        "--plaintext", f"akua:workspace={ws}",
-        "--plaintext", "subdomain=acme-apps",
-        "--plaintext", f"productId={ids['PRODUCT_ID']}",
-        "--plaintext", "storefront=shop.acme.example",
-        "--plaintext", "origin=https://origin.acme.example",
-        *[arg for key, value in secrets.items() for arg in ("--secret", f"{key}={value}")],
-        "--plaintext", "customers[0].id=acme",
-        "--plaintext", "customers[0].name=Acme Corp",
-        "--plaintext", "customers[0].email=buyer@acme.example",
-    )  # fmt: skip
+    # The README's commands as written, its environment variables and placeholders filled in.
+    env = {"AKUA_API_URL": akua.api_url, "AKUA_API_TOKEN": akua.owner_token, **ids}
+    fill = {
+        "<at least 16 characters>": secrets["webhookSecret"],
+        "<64-character Hetzner token>": secrets["hcloudToken"],
+        "<registry token>": secrets["registryToken"],
+        "<Cloudflare API token>": secrets["cloudflareToken"],
+    }
+    commands = _documented_commands(EXAMPLES / "seller-estate" / "README.md", env, fill)
+    assert commands[0] == ["stack", "init", "dev"] and commands[-1] == ["up"] and len(commands) == 16, commands
+    for args in commands[:-1]:
+        pulumi(*args)
     up = pulumi("up", "--yes", "--skip-preview")
     pulumi("preview", "--expect-no-changes")
 
