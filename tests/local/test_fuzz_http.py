@@ -19,27 +19,22 @@ from hypothesis import strategies as st
 
 from akua_pulumi.contract import contract
 from akua_pulumi.local import LocalServer
+from akua_pulumi.local.control import ROUTES
 from akua_pulumi.local.limits import MAX_BODY
 
 from ._raw_http import exchange
 
 _TEMPLATES = sorted({(op.method, op.template) for op in contract()})
 _PARAM = re.compile(r"\{[^}]+\}")
-_CONTROL = [
-    "/_local/health",
-    "/_local/users",
-    "/_local/artifacts",
-    "/_local/faults",
-    "/_local/counters",
-    "/_local/counters:reset",
-    "/_local/config",
-    "/_local/operations:fail-next",
-    "/_local/operations:advance",
-    "/_local/clock",
-    "/_local/clock:advance",
-    "/_local/objects/{id}",
-    "/_local/workspaces/{id}/management",
-]
+#: Every control-plane route (as a ``{param}`` template), so a route added later is fuzzed too; ``/reset`` is
+#: left out (it would wipe the fixture's workspace), ``tests/local/test_control_plane.py`` covers it.
+_CONTROL = sorted(
+    {
+        "/_local" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", rx.pattern.strip("^$"))
+        for _, rx, _ in ROUTES
+        if rx.pattern != "^/reset$"
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +44,19 @@ def server() -> Iterator[tuple[LocalServer, str]]:
         ws = httpx.post(srv.api_url + "/workspaces", json={"name": "Fuzz"}, headers=headers).json()["id"]
         yield srv, ws
 
+
+_CONTROL_OPS = sorted(
+    (m, "/_local" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", rx.pattern.strip("^$")))
+    for m, rx, _ in ROUTES
+    if rx.pattern != "^/reset$"
+)
+#: Field names the contract's and the control plane's bodies read, so handlers see odd values in real fields.
+_FIELDS = [
+    *("name", "slug", "email", "role", "region_id", "id", "workspace_id", "type", "purpose", "seconds"),
+    *("latency_ms", "error_rate", "retry_after_seconds", "statuses", "operations", "max_faults", "seed"),
+    *("secret_retention_seconds", "subdomain_base_domain", "operation_delay_seconds", "message", "offer_id"),
+    *("customer_email", "reason", "instructions", "ref", "semver", "oci_ref", "field_values", "capabilities"),
+]
 
 TOKEN = object()  # stands for ``Bearer <the server's owner token>``
 WORKSPACE = "\x00ws"  # stands for the fixture's workspace id
@@ -151,11 +159,11 @@ def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, Any], bytes, bool]:
 
 @st.composite
 def plausible(draw: st.DrawFn) -> tuple[str, str, dict[str, Any], bytes, bool]:
-    """An authenticated request to a declared operation on the fixture's workspace with a random JSON object:
-    past the HTTP boundary, so the handlers and their validation see odd values."""
-    method, template = draw(st.sampled_from(_TEMPLATES))
-    path = "/v1" + _PARAM.sub(lambda _: draw(st.one_of(st.just(WORKSPACE), segments)), template)
-    fields = st.text(min_size=1, max_size=12) | st.sampled_from(["name", "slug", "email", "role", "region_id", "id"])
+    """An authenticated request to a declared operation or a control-plane route (the fixture's workspace, a
+    random JSON object of real field names): past the HTTP boundary, so handlers and their validation see odd values."""
+    method, template = draw(st.sampled_from([(m, "/v1" + t) for m, t in _TEMPLATES] + _CONTROL_OPS))
+    path = _PARAM.sub(lambda _: draw(st.one_of(st.just(WORKSPACE), segments)), template)
+    fields = st.text(min_size=1, max_size=12) | st.sampled_from(_FIELDS)
     body = json.dumps(draw(st.dictionaries(fields, json_values, max_size=5))).encode()
     headers: dict[str, Any] = {"Authorization": TOKEN, "Content-Type": "application/json", "akua-context": WORKSPACE}
     if draw(st.booleans()):
