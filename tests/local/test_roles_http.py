@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from akua_pulumi.contract import contract
 from akua_pulumi.local import LocalServer
 
 from .conftest import Api, new_workspace
@@ -62,16 +63,33 @@ def test_options_on_a_literal_segment_answers_for_that_path(srv: LocalServer) ->
     assert c.request("OPTIONS", "/secrets/sec_x").headers["allow"] == "DELETE, GET, PATCH"
 
 
+def _union_types() -> set[str]:
+    union = contract().document["components"]["schemas"]["OperationMetadata"]["oneOf"]
+    return {t for branch in union for t in branch["properties"]["type"]["enum"]}
+
+
 def test_operations_only_show_members_of_the_metadata_union(api: Api) -> None:
-    """changeTier's operation has a type the contract's OperationMetadata lacks: waitable, never listed."""
+    """changeTier's and reactivate's operations have types the contract's OperationMetadata lacks: waitable,
+    never listed nor read; the cancel between them (a union member) is both."""
     w, ws = new_workspace(api)
-    r = w.post(
-        f"/workspaces/{ws['id']}/subscription:changeTier", json={"tier": "pro"}, headers={"If-Match": ws["etag"]}
-    )
-    assert r.status_code == 202
-    op_id = r.json()["operation_id"]
-    done = w.post(f"/operations/{op_id}:wait", params={"timeout": 5}).json()
-    assert done["done"] is True and done["state"] == "SUCCEEDED"
-    assert w.get(f"/operations/{op_id}").status_code == 404
-    assert op_id not in {o["id"] for o in w.get("/operations").json()["data"]}
-    assert w.get(f"/workspaces/{ws['id']}/subscription").json()["tier"] == "pro"
+    sub = f"/workspaces/{ws['id']}/subscription"
+    hidden, shown = [], []
+    for action, body, into in (
+        (":changeTier", {"tier": "pro"}, hidden),
+        (":cancel", {"effective": "period_end"}, shown),
+        (":reactivate", {}, hidden),
+    ):
+        etag = w.get(f"/workspaces/{ws['id']}").json()["etag"]
+        r = w.post(f"{sub}{action}", json=body, headers={"If-Match": etag})
+        assert r.status_code == 202, r.text
+        op_id = r.json().get("operation_id") or r.json()["id"]
+        done = w.post(f"/operations/{op_id}:wait", params={"timeout": 5}).json()
+        assert done["done"] is True and done["state"] == "SUCCEEDED", done
+        into.append(op_id)
+    listed = w.get("/operations").json()["data"]
+    assert {o["metadata"]["type"] for o in listed} <= _union_types()
+    assert {o["id"] for o in listed} >= set(shown) and not {o["id"] for o in listed} & set(hidden)
+    for op_id in hidden:
+        assert w.get(f"/operations/{op_id}").status_code == 404
+    assert w.get(f"/operations/{shown[0]}").json()["metadata"]["type"] == "workspace.subscription.cancel"
+    assert w.get(sub).json()["tier"] == "pro" and w.get(sub).json()["cancellation_scheduled"] is False
