@@ -126,10 +126,12 @@ def settle(
 
 def earlier_changes(deployment: dict[str, Any], since: float) -> dict[str, int]:
     """What earlier attempts of this workflow changed, from the state's resource timestamps: the
-    program's resources created (``create``) or else modified (``update``) at or after ``since``."""
+    resources created (``create``) or else modified (``update``) at or after ``since``, counted as
+    the engine's summary counts them (the Stack included, default providers not), so a retried
+    customer reports what a run in one go would have."""
     counts: dict[str, int] = {}
     for res in deployment.get("resources") or []:
-        if str(res.get("type", "")).startswith(("pulumi:pulumi:", "pulumi:providers:")):
+        if str(res.get("type", "")).startswith("pulumi:providers:"):
             continue
         for key, op in (("created", "create"), ("modified", "update")):
             stamp = res.get(key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from akua_pulumi.automation.customers_schema import Customer
 from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.automation.job import Job
-from akua_pulumi.automation.stack_lock import lock_holders
+from akua_pulumi.automation.stack_lock import earlier_changes, lock_holders
 from akua_pulumi.automation.stack_run import run_job
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +49,24 @@ def _lock(penv: PulumiEnvironment, age_s: float) -> Path:
     path = locks / "00000000-0000-0000-0000-000000000001.json"
     path.write_text(json.dumps({"pid": 4242, "username": "w", "hostname": "gone", "timestamp": stamp}))
     return path
+
+
+def test_earlier_changes_count_as_the_engine_summary_does() -> None:
+    # A dead attempt created the Stack, its default provider and two resources, and updated one
+    # older resource: the retry reports them as a run in one go would (the Stack counted, as in the
+    # engine's summary; default providers not; what changed before the workflow started not).
+    before, after = "2026-12-06T09:00:00Z", "2099-01-01T00:00:00Z"
+    since = datetime(2026, 12, 6, 9, 30, tzinfo=UTC).timestamp()
+    resources = [
+        {"type": "pulumi:pulumi:Stack", "created": after, "modified": after},
+        {"type": "pulumi:providers:pulumi-python", "created": after, "modified": after},
+        {"type": "akua:layouts:CustomerWorkspace", "created": after, "modified": after},
+        {"type": "pulumi-python:dynamic/akua:Workspace", "created": after},
+        {"type": "pulumi-python:dynamic/akua:Region", "created": before, "modified": after},
+        {"type": "pulumi-python:dynamic/akua:Cluster", "created": before, "modified": before},
+        {"type": "pulumi-python:dynamic/akua:Machine", "created": "not a time"},
+    ]
+    assert earlier_changes({"resources": resources}, since) == {"create": 3, "update": 1}
 
 
 def test_lock_holders_parses_the_cli_message() -> None:
