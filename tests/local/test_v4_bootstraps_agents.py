@@ -214,3 +214,18 @@ def test_agent_roles(api: Api, admin: LocalAdmin) -> None:
     assert denied.status_code == 403 and code(denied) == 7003
     assert denied.json()["errors"][0]["metadata"]["required_role"] == "admin"
     assert_exercised(("agents.", "agentSkills.", "agentTemplates."))
+
+
+def test_agent_ambient_null_means_the_default(api: Api) -> None:
+    """AgentAmbientConfig is nullable in the contract: null on create or update is the default ambient
+    config (it was a 500)."""
+    w, _ = new_workspace(api)
+    r = w.post("/agents", json={**AGENT, "ambient": None})
+    assert r.status_code == 201, r.text
+    assert r.json()["ambient"] == {"enabled": False, "triggers": []}
+    trig = {"trigger_id": "t", "type": "INSTALL_STATE", "state": "ENABLED", "runtime_hint": "AUTO"}
+    a = w.post("/agents", json={**AGENT, "name": "b", "ambient": {"enabled": True, "triggers": [trig]}}).json()
+    upd = w.patch(f"/agents/{a['id']}", json={"ambient": None}, headers={"If-Match": a["etag"]})
+    assert upd.status_code == 200, upd.text
+    assert upd.json()["ambient"] == {"enabled": False, "triggers": []}
+    assert w.get(f"/agents/{a['id']}").json()["ambient"] == {"enabled": False, "triggers": []}

@@ -239,7 +239,7 @@ def _agent(r: Req) -> Obj:
 @route("agents.create")
 def create_agent(r: Req) -> tuple[int, Any]:
     b = r.body
-    ambient = b.get("ambient", DEFAULT_AMBIENT)
+    ambient = b.get("ambient") or dict(DEFAULT_AMBIENT)  # null (the schema allows it) means the default
     policy = b.get("model_policy", DEFAULT_POLICY)
     _policy_checks(r, b["capabilities"], ambient, policy)
     agent = stamp(
@@ -269,9 +269,12 @@ get_route("agents.get", _agent, scope="ctx?")
 def update_agent(r: Req) -> tuple[int, Any]:
     a = _agent(r)
     check_etag(a, r.if_match)
-    merged = {**a, **{k: v for k, v in r.body.items()}}
+    body = dict(r.body)
+    if "ambient" in body and body["ambient"] is None:  # null (the schema allows it) resets to the default
+        body["ambient"] = dict(DEFAULT_AMBIENT)
+    merged = {**a, **body}
     _policy_checks(r, merged["capabilities"], merged["ambient"], merged["model_policy"])
-    a.update(r.body)
+    a.update(body)
     r.tx.save(bump(a))
     return 200, public(a)
 
