@@ -223,6 +223,33 @@ def test_authorization_answers_before_quota_and_references(w: World) -> None:
     assert stale.status_code == 403  # the role before If-Match
 
 
+def test_the_overview_rule_answers_before_validation(w: World) -> None:
+    """Changing the workspace overview needs admin (API.md §6.3): a member learns that before any body or
+    If-Match problem, on every write of the overview and its widgets (§6.2 order)."""
+    owner = w.api("owner")
+    overview = owner.get("/dashboards/workspace_overview").json()
+    widget = overview["widgets"][0]["id"]
+    member = w.api("member")
+    base = f"/dashboards/{overview['id']}"
+    for method, path in (
+        ("POST", f"{base}/widgets"),
+        ("PATCH", f"{base}/widgets/{widget}"),
+        ("DELETE", f"{base}/widgets/{widget}"),
+        ("PATCH", base),
+        ("DELETE", base),
+    ):
+        resp = member.request(method, path, json={"__bogus__": 1}, headers={"If-Match": "bogus"})
+        assert resp.status_code == 403, (method, path, resp.text)
+        err = resp.json()["errors"][0]
+        assert err["code"] == 7003 and err["metadata"]["required_role"] == "admin", err
+        assert "on the workspace overview" in err["message"] and "role is member" in err["message"], err
+    # an admin passes the rule and meets the validation; a member's own dashboard needs only member
+    bad = w.api("admin").post(f"{base}/widgets", json={"__bogus__": 1})
+    assert bad.status_code in (400, 422), bad.text
+    mine = member.post("/dashboards", json={"name": "mine"}).json()
+    assert member.patch(f"/dashboards/{mine['dashboard_id']}", json={"__bogus__": 1}).status_code in (400, 422)
+
+
 def test_every_v3_addition_was_exercised() -> None:
     """Runs last in this module."""
     assert_exercised(("accessDecisions.", "entitlements."))

@@ -27,6 +27,17 @@ ACCESS_STATE_EXEMPT = frozenset(
     }
 )
 BLOCKED_STATES = frozenset({"suspended", "ended"})
+# Writes of a dashboard and its widgets: on the workspace overview they need admin (§6.3 "member; admin on
+# the workspace overview"), checked here, with the role, before the body (§6.2).
+OVERVIEW_WRITES = frozenset(
+    {
+        "dashboards.update",
+        "dashboards.delete",
+        "dashboards.createWidget",
+        "dashboards.updateWidget",
+        "dashboards.deleteWidget",
+    }
+)
 # First path segment of a template whose ``{id}`` names an object: the kind, and its name in a 404.
 OBJECT_PATHS: dict[str, tuple[str, str]] = {
     "clusters": ("cluster", "cluster"),
@@ -142,8 +153,16 @@ def authorize(r: Req, route: Route, template: str, is_read: bool) -> None:
         needed = cancel_role(str((obj.get("metadata") or {}).get("type", "")))
     if obj is not None and r.op_id in ("operations.get", "operations.wait") and obj.get("_by") == p.key:
         needed = "none"  # the caller's own operation stays readable, e.g. after its workspace was deleted
+    overview = r.op_id in OVERVIEW_WRITES and (obj or {}).get("purpose") == "workspace_overview"
+    if overview and ROLE_RANK[needed] < ROLE_RANK["admin"]:
+        needed = "admin"
     self_ok = rule.self_allowed and r.path.get("userId") is not None and r.path.get("userId") == p.user_id
     have, denial = role_check(r.tx, p, r.op_id, ws_id, needed=needed, is_read=is_read, self_ok=self_ok)
+    if denial is not None and overview and have.role != "none" and not permits(have.role, RoleRule(r.op_id, needed)):
+        message = (
+            f"{r.op_id} on the workspace overview needs the workspace role admin; the caller's role is {have.role}"
+        )
+        raise denied(r.op_id, p, ws_id, needed, have, message=message)
     if denial is not None:
         raise denial
     r.workspace_id, r.role, r.role_source = ws_id, have.role, have.source
