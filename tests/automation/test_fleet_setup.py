@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from akua_pulumi.automation.cli import main as cli_main
 from akua_pulumi.automation.diagnostics import backend_problem
 from akua_pulumi.automation.worker import main as worker_main
+from akua_pulumi.local import LocalServer
 from tests.automation.test_temporal_fleet import S3_ENV, s3_backend
 
 pytestmark = pytest.mark.e2e
@@ -40,3 +42,25 @@ def test_the_report_line_leads_with_the_code_and_a_hint() -> None:
         "backend NoSuchBucket: the backend's bucket does not exist: create it (docs/onboarding.md, Fleet scale)"
     )
     assert backend_problem("error: update failed") is None
+
+
+def test_a_run_on_a_missing_bucket_reports_the_code_and_the_hint(
+    s3_backend: str,
+    akua: LocalServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The same report the workers send back: a customer's line in the table leads with the code.
+    for key, value in {**S3_ENV, "PULUMI_CONFIG_PASSPHRASE": "setup-test", "COLUMNS": "400"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AKUA_API_TOKEN", akua.owner_token)
+    customers = tmp_path / "customers.yaml"
+    customers.write_text("customers:\n  - {id: lost, name: Lost, slug: lost, region: {name: eu-west}}\n")
+    missing = s3_backend.replace("s3://akua-state?", "s3://no-such-bucket?")
+    argv = ["up", "--customers", str(customers), "--backend", missing, "--api-url", akua.api_url]
+    assert cli_main([*argv, "--state-dir", str(tmp_path / "state"), "--no-progress"]) == 1
+    out = capsys.readouterr()
+    [row] = [line for line in out.out.splitlines() if "lost" in line and "failed" in line and "│" in line]
+    assert "backend NoSuchBucket: the backend's bucket does not exist: create it" in row, out.out
+    assert "checksum" not in (out.out + out.err).lower()

@@ -75,7 +75,9 @@ def _customers(tmp_path: Path, *ids: str) -> Path:
     return path
 
 
-def test_a_failed_customer_fails_its_workflow(tmp_path: Path, two_workers: Path, temporal_address: str) -> None:
+def test_a_failed_customer_fails_its_workflow(
+    tmp_path: Path, two_workers: Path, temporal_address: str, akua: LocalServer
+) -> None:
     # `refresh` of a customer that was never onboarded: its run fails with a one-line error.
     done = _cli(tmp_path, temporal_address, "refresh", _customers(tmp_path, "never"))
     assert done.returncode == 1, done.stdout + done.stderr
@@ -104,7 +106,9 @@ def test_a_failed_customer_fails_its_workflow(tmp_path: Path, two_workers: Path,
         check=True,
     ).stdout
     assert "does not exist; run 'up' first" in failure and "CustomerFailed" in failure
-    assert PASSPHRASE not in failure
+    assert PASSPHRASE not in failure and akua.owner_token not in failure  # the worker's secrets
+    pending = info.get("pendingActivities") or []
+    assert pending == []  # no attempt left running: the failure is final (non-retryable)
 
 
 def test_the_client_exits_with_its_code_every_time(tmp_path: Path, two_workers: Path, temporal_address: str) -> None:
