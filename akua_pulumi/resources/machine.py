@@ -32,6 +32,9 @@ class MachineProvider(SuspendableProvider):
     * ``cluster_id``, ``compute_config_id``, ``instance_type`` and ``node_claim`` are create-only; the
       API never returns ``instance_type`` or ``node_claim`` (kept from state).
     * ``suspended`` maps onto the ``:suspend`` / ``:resume`` actions (async, If-Match, Idempotency-Key).
+      Left undeclared it follows the server, as ``Cluster.suspended`` does: the platform suspends
+      machines itself (a workspace back on Free), and ``up`` leaves that alone. Declare
+      ``suspended=False`` to keep a machine running.
     * Delete is async (``machine.delete``), with If-Match and the required Idempotency-Key.
     * A plan limit that one more machine would exceed is a 409 whose message names the limit
       (``compute.max_machines``, ``compute.max_cpu_cores``, ``compute.max_memory_gib``) and says how to

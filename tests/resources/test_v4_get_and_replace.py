@@ -139,3 +139,52 @@ def test_machine_create_only_fields_replace_it(
     stack.preview(expect_no_changes=True)
     stack.destroy()
     assert _machines(api, ws) == []
+
+
+def test_machine_suspended_outside_pulumi(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, workspace_id: str
+) -> None:
+    """Undeclared, ``suspended`` follows the server (the platform suspends machines itself, e.g. on a
+    downgrade): refresh shows it and up leaves it. Declared ``suspended=False``, up resumes it."""
+    ws = workspace_id
+    cluster, config = arrange_cluster(api, ws)
+
+    def program(**kw: Any) -> Callable[[], None]:
+        return lambda: (Machine("m", cluster_id=cluster, compute_config_id=config, instance_type="cx23", **kw), None)[1]
+
+    stack = make_stack(program(), workspace=ws)
+    stack.up()
+    mid = stack.state_of("Machine")["id"]
+    live = api.get(f"/machines/{mid}", workspace=ws)
+    op = api.post(f"/machines/{mid}:suspend", json={}, if_match=live["etag"], idempotency_key="oob", workspace=ws)
+    api.wait_operation(op, workspace=ws)
+    stack.refresh()
+    assert stack.state_of("Machine")["outputs"]["suspended"] is True
+    stack.preview(expect_no_changes=True)
+    stack.program = program(suspended=False)
+    stack.up()
+    assert api.get(f"/machines/{mid}", workspace=ws)["state"] == "ACTIVE"
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+
+
+def test_worker_bootstrap_replaced_mints_a_new_one_and_revokes_the_old(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, workspace_id: str
+) -> None:
+    ws = workspace_id
+    cluster, _ = arrange_cluster(api, ws)
+
+    def program(ttl: int) -> Callable[[], None]:
+        return lambda: pulumi.export("token", WorkerBootstrap("b", cluster_id=cluster, ttl_seconds=ttl).token)
+
+    stack = make_stack(program(3600), workspace=ws)
+    stack.up()
+    first, token = stack.state_of("WorkerBootstrap")["id"], stack.outputs()["token"]
+    stack.program = program(7200)
+    stack.up()
+    second = stack.state_of("WorkerBootstrap")["id"]
+    statuses = {b["id"]: b["status"] for b in api.paginate(f"/clusters/{cluster}/worker_bootstraps", workspace=ws)}
+    assert second != first and statuses == {first: "revoked", second: "active"}
+    assert stack.outputs()["token"] not in (None, token)
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
