@@ -136,6 +136,7 @@ def test_every_principal_gets_what_the_table_says(app: App, op: Operation) -> No
         label = f"{op.operation_id} as {who}"
         if want is None:
             assert resp.status_code != 403, f"{label}: permitted by the table, got {resp.text}"
+            assert resp.status_code < 500 and resp.status_code != 401, f"{label}: {resp.status_code} {resp.text}"
             continue
         needed, caller, source = want
         assert resp.status_code == 403, f"{label}: expected 403 needing {needed}, got {resp.status_code} {resp.text}"
