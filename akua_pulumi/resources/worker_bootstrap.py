@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
+
+import pulumi.dynamic as dyn
 
 from ..client import api_path
 from ._context import AkuaResourceError
@@ -23,6 +26,8 @@ class WorkerBootstrapProvider(AkuaProvider):
       included. The bootstrap is read back; one that is no longer active (a replayed key of a revoked
       bootstrap) is skipped for the next key.
     * A bootstrap that is ``revoked`` or ``expired`` reads as gone, so the next ``up`` mints a new one.
+      Expiry needs no read: once the ``expires_at`` in state has passed, a plain ``up`` (or preview)
+      replaces the bootstrap; a revoke outside Pulumi shows with ``refresh`` (or ``up --refresh``).
     * Destroy revokes (``:revoke``, an async Operation); the row stays, ``revoked``.
     * A bootstrap lives under its cluster: ``WorkerBootstrap.get(name, id, cluster_id=...)`` names it
       (without it the read fails, saying so).
@@ -54,6 +59,15 @@ class WorkerBootstrapProvider(AkuaProvider):
         CREATED_AT,
         ETAG,
     )  # fmt: skip
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
+        """As declared, plus: a bootstrap whose ``expires_at`` (in state) has passed is replaced, since its
+        token joins nothing any more (no API call: the time is in state)."""
+        result = super().diff(_id, olds, news)
+        expires_at = olds.get("expires_at")
+        if result.replaces or not isinstance(expires_at, (int, float)) or expires_at > time.time():
+            return result
+        return dyn.DiffResult(changes=True, replaces=["expires_at"], delete_before_replace=False)
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         path = api_path("/clusters/{}/worker_bootstraps", inputs["cluster_id"])

@@ -145,3 +145,33 @@ def test_worker_bootstrap_destroy_after_expiry(
     stack.destroy()
     assert _bootstraps(api, ws, cluster) == {wid: "expired"}
     assert stack.resources("WorkerBootstrap") == []
+
+
+def test_worker_bootstrap_expired_in_state_is_replaced_by_a_plain_up(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
+) -> None:
+    """Once the ``expires_at`` in state has passed, a plain ``up`` (no refresh) mints a new bootstrap: the
+    diff needs no API call. (Time passes here by moving ``expires_at`` back, in the server and in state.)"""
+    ws = workspace_id
+    cluster, _ = arrange_cluster(api, ws)
+    stack = make_stack(_program(cluster), workspace=ws)
+    stack.up()
+    first, token = stack.state_of("WorkerBootstrap")["id"], stack.outputs()["token"]
+    past = int(time.time()) - 10
+    akua.admin.patch_object(first, expires_at=past)
+    deployment = stack.stack.export_stack()
+    for res in deployment.deployment["resources"]:
+        if res["type"].endswith("akua:WorkerBootstrap"):
+            res["outputs"]["expires_at"] = past
+    stack.stack.import_stack(deployment)
+
+    akua.admin.reset_counters()
+    assert stack.preview().change_summary.get("replace") == 1
+    assert akua.admin.counters()["reads"] + akua.admin.counters()["writes"] == 0  # decided from state
+    stack.up()
+    second = stack.state_of("WorkerBootstrap")["id"]
+    assert second != first and _bootstraps(api, ws, cluster) == {first: "expired", second: "active"}
+    assert stack.outputs()["token"] not in (None, token)
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+    assert _bootstraps(api, ws, cluster) == {first: "expired", second: "revoked"}
