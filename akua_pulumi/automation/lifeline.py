@@ -7,8 +7,9 @@ The chain on Linux (see docs/onboarding.md, "A worker that dies"):
   in the process whose parent is the pid in ``AKUA_FORK_SERVER_PARENT`` (set by the worker);
 * each **job process** (:func:`lead_run`) gets its own session, becomes a child subreaper (orphans of
   its run, such as providers of a killed ``pulumi``, are re-parented to it, not to pid 1) and
-  ``PR_SET_PDEATHSIG`` (SIGTERM) relative to the fork server, checked against the expected parent
-  right after it is set. SIGTERM, or a watchdog thread that sees its parent change, ends the run:
+  ``PR_SET_PDEATHSIG`` (SIGTERM) relative to the fork server, checked right after it is set: the
+  parent must still be the fork server whose parent is the worker (:func:`fork_server_of_this_job`),
+  else the worker died since the fork and the run ends at once. SIGTERM, or a watchdog thread that sees its parent change, ends the run:
   every descendant is SIGKILLed (:func:`end_run`), then the job process exits.
 
 Elsewhere (macOS) there is no parent-death signal and no ``/proc``: the watchdog thread alone ends
@@ -30,6 +31,7 @@ __all__ = [
     "FORK_SERVER_PARENT_ENV",
     "descendants",
     "end_run",
+    "fork_server_of_this_job",
     "kill_session",
     "lead_run",
     "tie_fork_server",
@@ -120,8 +122,30 @@ def end_run(timeout: float = 5.0) -> None:
     os._exit(137)
 
 
-def lead_run(expected_parent: int, poll: float = 0.2) -> None:
-    """In a job process: lead its own session, gather its orphans, end the run when the parent dies."""
+def _parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def fork_server_of_this_job() -> int:
+    """The parent this job process must die with: its fork server, checked (Linux) to be still the
+    child of the worker that started it; -1 when the chain already broke (the worker or the fork
+    server died between the fork and this call, when ``os.getppid()`` names whoever adopted the
+    job). Elsewhere, or without a recorded worker, the current parent."""
+    parent = os.getppid()
+    worker = os.environ.get(FORK_SERVER_PARENT_ENV, "")
+    if worker.isdigit() and Path("/proc/self/stat").exists() and _parent_of(parent) != int(worker):
+        return -1
+    return parent
+
+
+def lead_run(expected_parent: int | None = None, poll: float = 0.2) -> None:
+    """In a job process: lead its own session, gather its orphans, end the run when the parent
+    (default: :func:`fork_server_of_this_job`) dies, or at once when it is already gone."""
+    if expected_parent is None:
+        expected_parent = fork_server_of_this_job()
     os.setsid()
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGTERM, lambda *_: end_run())

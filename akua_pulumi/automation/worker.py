@@ -59,7 +59,7 @@ def _job_process(wire: dict[str, Any], results: Any) -> None:  # pragma: no cove
     from akua_pulumi.automation.lifeline import lead_run
     from akua_pulumi.automation.stack_run import run_job
 
-    lead_run(expected_parent=os.getppid())
+    lead_run()  # tied to the fork server, or ended at once if the worker died since the fork
     result = run_job(Job.from_wire(wire))
     results.send(json.dumps(asdict(result), default=str))
     results.close()

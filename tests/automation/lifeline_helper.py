@@ -1,6 +1,8 @@
 """A stand-in worker for tests/automation/test_lifeline.py: a fork server, and one job process that
 leads its run like a real one and starts an engine-like tree (a child in its own process group, as
-Pulumi starts its plugins, and a grandchild). Prints one JSON line of pids, then waits to be killed."""
+Pulumi starts its plugins, and a grandchild). Prints one JSON line of pids, then waits to be killed.
+``python -m tests.automation.lifeline_helper PIDS_FILE [DELAY]``: the job waits DELAY s before it
+leads its run."""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ import time
 from typing import Any
 
 
-def job(pids_path: str) -> None:
-    """The job process: lead the run, start the tree, record the pids."""
+def job(pids_path: str, delay: float = 0.0) -> None:
+    """The job process: lead the run (after ``delay``: a slow start, such as unpickling a large job,
+    during which the worker may die), start the tree, record the pids."""
     from akua_pulumi.automation.lifeline import lead_run
 
-    lead_run(expected_parent=os.getppid())
+    time.sleep(delay)
+    lead_run()
     plugin = subprocess.Popen(["sleep", "300"], start_new_session=True)
     engine = subprocess.Popen(["sh", "-c", "sleep 300 & sleep 300 & wait"])
     time.sleep(0.5)
@@ -32,9 +36,11 @@ def main() -> None:
     from akua_pulumi.automation.fork_server import fork_server_context
 
     ctx: Any = fork_server_context()
-    proc = ctx.Process(target=job, args=(sys.argv[1],))
+    delay = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    proc = ctx.Process(target=job, args=(sys.argv[1], delay))
     proc.start()
-    print(json.dumps({"worker": os.getpid(), "fork_server": forkserver._forkserver._forkserver_pid}), flush=True)
+    server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    print(json.dumps({"worker": os.getpid(), "fork_server": server, "job": proc.pid}), flush=True)
     time.sleep(300)
 
 

@@ -71,3 +71,33 @@ def test_a_dead_worker_ends_its_runs(tmp_path: Path, how: str) -> None:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         proc.wait(10)
+
+
+def test_a_worker_that_dies_before_its_job_leads_the_run_ends_it(tmp_path: Path) -> None:
+    # The worker dies between the fork of a job and the job's lead_run (a slow start): the job must
+    # not take whoever adopted it for its fork server and run on.
+    pids_path = tmp_path / "pids.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.automation.lifeline_helper", str(pids_path), "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    pids = json.loads(proc.stdout.readline())
+    try:
+        os.kill(pids["worker"], signal.SIGKILL)  # while the job sleeps before lead_run
+        deadline = time.monotonic() + 8
+        while _alive(pids["job"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        started = json.loads(pids_path.read_text()) if pids_path.exists() else {}
+        assert not _alive(pids["job"]), "the job outlived its worker"
+        assert [p for p in started.values() if _alive(p)] == []
+    finally:
+        started = json.loads(pids_path.read_text()) if pids_path.exists() else {}
+        tree = [*started.values(), *(descendants(started["engine"]) if "engine" in started else [])]
+        for pid in [pids["worker"], pids["fork_server"], pids["job"], *tree]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(10)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -56,7 +56,7 @@ def test_earlier_changes_count_as_the_engine_summary_does() -> None:
     # older resource: the retry reports them as a run in one go would (the Stack counted, as in the
     # engine's summary; default providers not; what changed before the workflow started not).
     before, after = "2026-12-06T09:00:00Z", "2099-01-01T00:00:00Z"
-    since = datetime(2026, 12, 6, 9, 30, tzinfo=UTC).timestamp()
+    since = datetime(2026, 12, 6, 9, 30, tzinfo=timezone.utc).timestamp()
     resources = [
         {"type": "pulumi:pulumi:Stack", "created": after, "modified": after},
         {"type": "pulumi:providers:pulumi-python", "created": after, "modified": after},
