@@ -82,6 +82,10 @@ def test_a_failed_customer_fails_its_workflow(
     done = _cli(tmp_path, temporal_address, "refresh", _customers(tmp_path, "never"))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "does not exist; run 'up' first" in " ".join(done.stdout.split()), done.stdout  # the report
+    # The client names where the run's log is (the workers' default state dir), and it is there.
+    [where] = [line.split("logs on the workers, in ", 1)[1] for line in done.stdout.splitlines() if "logs on" in line]
+    assert Path(where) == two_workers / ".akua" / "onboarding-worker" / "logs", where
+    assert "does not exist" in (Path(where) / "never.refresh.log").read_text()
     wid = workflow_id(DEFAULT_TASK_QUEUE, "never", "refresh")
     described = subprocess.run(
         [str(temporal_bin()), "workflow", "describe", "--address", temporal_address, "-w", wid, "-o", "json"],
