@@ -186,6 +186,14 @@ def test_entitlements_visibility(w: World) -> None:
     assert outsider.get("/entitlements").json()["data"] == []
     denied = outsider.get("/entitlements", params={"workspace": w.ws})
     assert denied.status_code == 403 and denied.json()["errors"][0]["metadata"]["caller_role"] == "none"
+    # membership of the named workspace answers before the query's validation (API.md §6.2)
+    for bad in ({"limit": "abc"}, {"feature": "x" * 300}, {"cursor": "garbage"}):
+        resp = outsider.get("/entitlements", params={"workspace": w.ws, **bad})
+        assert resp.status_code == 403, (bad, resp.text)
+        assert resp.json()["errors"][0]["metadata"]["required_role"] == "member", resp.text
+    by_header = w.api("outsider").get("/entitlements", params={"limit": "abc"})
+    assert by_header.status_code == 403, by_header.text
+    assert w.api("tok_admin", None).get("/entitlements", params={"limit": "abc"}).status_code == 400
     both = w.api("owner").get("/entitlements", params={"workspace": "ws_other"})
     assert both.status_code == 403  # ?workspace= and akua-context differ
     token = w.api("tok_admin", None).get("/entitlements").json()["data"]

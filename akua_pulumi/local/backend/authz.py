@@ -139,6 +139,7 @@ def authorize(r: Req, route: Route, template: str, is_read: bool) -> None:
         _authorize_org(r, rule)
         return
     if rule.role in ("own", "user"):
+        _named_workspaces_visible(r)
         return
     ws_id, obj = _resolve(r, route, template, rule)
     if ws_id is None:
@@ -257,6 +258,21 @@ def _resolve(r: Req, route: Route, template: str, rule: RoleRule) -> tuple[str |
     if route.scope == "ctx" or (route.scope == "any" and not rule.self_allowed):
         raise ContextRequired()
     return None, None
+
+
+#: ``own`` rows that take a workspace in the query: the caller must see it (and ``akua-context``), §6.2 step 3.
+WORKSPACE_QUERY = {"entitlements.list": "workspace"}
+
+
+def _named_workspaces_visible(r: Req) -> None:
+    """Membership of the workspace an ``own`` row's query (or ``akua-context``) names, before validation."""
+    param = WORKSPACE_QUERY.get(r.op_id)
+    if param is None:
+        return
+    for ws_id in dict.fromkeys(v for v in (r.query.get(param), r.headers.get("akua-context")) if v):
+        have = effective_role(r.tx, r.principal, ws_id) if r.tx.get("workspace", ws_id) else NONE
+        if have.role == "none":
+            raise denied(r.op_id, r.principal, ws_id, "member", have)
 
 
 def _cancel_needs(tx: Tx, r: Req) -> str | None:
