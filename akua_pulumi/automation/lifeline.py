@@ -9,8 +9,9 @@ The chain on Linux (see docs/onboarding.md, "A worker that dies"):
   its run, such as providers of a killed ``pulumi``, are re-parented to it, not to pid 1) and
   ``PR_SET_PDEATHSIG`` (SIGTERM) relative to the fork server, checked right after it is set: the
   parent must still be the fork server whose parent is the worker (:func:`fork_server_of_this_job`),
-  else the worker died since the fork and the run ends at once. SIGTERM, or a watchdog thread that sees its parent change, ends the run:
-  every descendant is SIGKILLed (:func:`end_run`), then the job process exits.
+  else the worker died since the fork and the run ends at once. SIGTERM, or a watchdog thread that
+  sees its parent change, ends the run: every descendant is SIGKILLed (:func:`end_run`), then the
+  job process exits.
 
 Elsewhere (macOS) there is no parent-death signal and no ``/proc``: the watchdog thread alone ends
 the job's process group when its parent changes; processes that left the group may outlive it.
