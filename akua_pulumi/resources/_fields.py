@@ -275,6 +275,11 @@ class Field:
         return self.kind is not Kind.OUTPUT
 
     @property
+    def is_path_id(self) -> bool:
+        """The id of the parent a child lives under (:func:`path_id`): in the path, never in a body."""
+        return self.kind is Kind.CREATE_ONLY and self.required and self.send == "never"
+
+    @property
     def diffable(self) -> bool:
         return self.kind in (Kind.CREATE_ONLY, Kind.UPDATABLE)
 

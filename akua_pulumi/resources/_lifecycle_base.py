@@ -272,6 +272,13 @@ class LifecycleBase(dyn.ResourceProvider, Generic[ClientT]):
             return None
 
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
+        # ``Type.get(name, id)`` of a child without its parent's id: the read has no path to ask.
+        for f in self.all_fields():
+            if f.is_path_id and not props.get(f.name):
+                raise AkuaResourceError(
+                    f"{self.type_name} {id_}: {f.name} is required to read it (it lives under that parent): "
+                    f"pass {f.name}=... to .get"
+                )
         ctx = self._context(props)
         with self._errors("refresh", props, id_):
             obj = self._read_or_none(ctx, id_, props)

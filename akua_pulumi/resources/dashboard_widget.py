@@ -7,7 +7,6 @@ from typing import Any
 
 from ..client import api_path
 from ._akua import operations
-from ._context import AkuaResourceError
 from ._fields import CREATED_AT, ETAG, Field, path_id
 from ._generated import DashboardWidgetArgs, DashboardWidgetArgsDict, DashboardWidgetBase
 from ._provider import AkuaProvider, Context
@@ -72,11 +71,6 @@ class DashboardWidgetProvider(AkuaProvider):
         return dict(ctx.client.get(self._path(inputs, created["id"])))  # 404 here: a stale replay, next key
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        if not state.get("dashboard_id"):  # DashboardWidget.get without its dashboard
-            raise AkuaResourceError(
-                f"{self.type_name} {id_}: dashboard_id is required to read a widget (it lives under its "
-                "dashboard): DashboardWidget.get(name, id, dashboard_id=...)"
-            )
         return dict(ctx.client.get(self._path(state, id_)))
 
     def api_update(

@@ -9,7 +9,6 @@ from typing import Any
 import pulumi.dynamic as dyn
 
 from ..client import api_path
-from ._context import AkuaResourceError
 from ._fields import CREATED_AT, ETAG, Field, path_id
 from ._generated import WorkerBootstrapArgs, WorkerBootstrapArgsDict, WorkerBootstrapBase
 from ._provider import AkuaProvider, Context, StaleReplayError
@@ -80,11 +79,6 @@ class WorkerBootstrapProvider(AkuaProvider):
         return {**created, **live}  # the read's etag and status; the shown-once values from the create
 
     def api_read(self, ctx: Context, id_: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        if not state.get("cluster_id"):  # WorkerBootstrap.get without its cluster
-            raise AkuaResourceError(
-                f"{self.type_name} {id_}: cluster_id is required to read a worker bootstrap (it lives under its "
-                "cluster): WorkerBootstrap.get(name, id, cluster_id=...)"
-            )
         obj = dict(ctx.client.get(api_path("/clusters/{}/worker_bootstraps/{}", state["cluster_id"], id_)))
         return obj if obj.get("status") == "active" else None  # revoked or expired: gone, mint a new one
 

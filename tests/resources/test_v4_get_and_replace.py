@@ -11,7 +11,17 @@ import pulumi
 import pytest
 from pulumi import automation as auto
 
-from akua_pulumi import Agent, Dashboard, DashboardWidget, Machine, Snippet, WorkerBootstrap
+from akua_pulumi import (
+    Agent,
+    Dashboard,
+    DashboardWidget,
+    Machine,
+    OrganizationInvitation,
+    OrganizationMember,
+    PreviewHostname,
+    Snippet,
+    WorkerBootstrap,
+)
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.testing.stacks import AkuaStack
@@ -85,13 +95,17 @@ def test_get_reads_each_v4_type_without_managing_it(
 def test_get_of_a_nested_type_without_its_parent_names_it(
     make_stack: Callable[..., AkuaStack], api: AkuaClient, workspace_id: str
 ) -> None:
-    """A worker bootstrap lives under its cluster, a widget under its dashboard: ``.get`` without the parent's
-    id fails with a message naming it."""
-    cases: dict[str, Callable[[], Any]] = {
-        "cluster_id": lambda: WorkerBootstrap.get("b", "wbs_missing"),
-        "dashboard_id": lambda: DashboardWidget.get("w", "dwg_missing"),
-    }
-    for i, (field, get) in enumerate(cases.items()):
+    """Every type that lives under a parent (a worker bootstrap under its cluster, a widget under its
+    dashboard, a preview hostname under its install, organization members and invitations under their
+    organization): ``.get`` without the parent's id fails with a message naming it."""
+    cases: list[tuple[str, Callable[[], Any]]] = [
+        ("cluster_id", lambda: WorkerBootstrap.get("b", "wbs_missing")),
+        ("dashboard_id", lambda: DashboardWidget.get("w", "dwg_missing")),
+        ("install_id", lambda: PreviewHostname.get("p", "phn_missing")),
+        ("organization_id", lambda: OrganizationMember.get("m", "usr_missing")),
+        ("organization_id", lambda: OrganizationInvitation.get("i", "inv_missing")),
+    ]
+    for i, (field, get) in enumerate(cases):
         stack = make_stack(lambda get=get: (get(), None)[1], workspace=workspace_id, stack=f"get{i}")
         with pytest.raises(auto.CommandError) as err:
             stack.up()
