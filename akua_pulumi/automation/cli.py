@@ -161,9 +161,17 @@ def _progress_handler(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code."""
-    as_program = argv is None  # the `akua-onboard` command, not a call from Python
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Entry point; returns the exit code (the ``akua-onboard`` command exits with it at once when
+    it used Temporal: :func:`.executors.temporal.exit_now_if_temporal_loaded`)."""
+    code = _main(list(sys.argv[1:] if argv is None else argv))
+    if argv is None:  # the `akua-onboard` command, not a call from Python
+        from akua_pulumi.automation.executors.temporal import exit_now_if_temporal_loaded
+
+        return exit_now_if_temporal_loaded(code)
+    return code
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["schedule"]:
         from akua_pulumi.automation.drift_schedule import schedule_main
 
@@ -269,12 +277,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         dirs = sorted({str(Path(r.log_path).parent) for r in report if r.log_path})
         logs = f"on the workers, in {', '.join(dirs)}" if dirs else "on the workers (their --state-dir/logs)"
     out.print(f"{len(report)} customers in {time.monotonic() - t0:.1f}s; logs {logs}", highlight=False)
-    if as_program and args.engine == "temporal":
-        # Exit now with the report's code: temporalio's core threads race interpreter finalization
-        # (an occasional SIGABRT/SIGSEGV after the report); nothing is left to clean up.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(report.exit_code)
     return report.exit_code
 
 

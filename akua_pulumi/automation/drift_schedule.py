@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from akua_pulumi.automation.drift_temporal import DRIFT_WORKFLOW, parse_drift_input
-from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE
+from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, connect
 from akua_pulumi.automation.workflow_input import InvalidWorkflowInput
 
 __all__ = ["schedule_drift", "schedule_id", "schedule_main"]
@@ -47,7 +47,6 @@ async def schedule_drift(
         InvalidWorkflowInput: ``only`` holds something that is not a customer id.
     """
     from temporalio.client import (
-        Client,
         Schedule,
         ScheduleActionStartWorkflow,
         ScheduleAlreadyRunningError,
@@ -59,7 +58,7 @@ async def schedule_drift(
     data: dict[str, Any] = {} if only is None else {"only": list(only)}
     parse_drift_input(data)  # the shape a worker accepts
     sid = schedule or schedule_id(task_queue)
-    client = await Client.connect(address, namespace=namespace)
+    client = await connect(address, namespace)
     spec = Schedule(
         action=ScheduleActionStartWorkflow(DRIFT_WORKFLOW, data, id=f"{sid}/run", task_queue=task_queue),
         spec=ScheduleSpec(cron_expressions=[cron]),

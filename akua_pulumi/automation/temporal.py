@@ -29,9 +29,11 @@ __all__ = [
 
 def main_worker(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``akua-onboard-worker`` (:func:`akua_pulumi.automation.worker.main`)."""
+    from akua_pulumi.automation.executors.temporal import exit_now_if_temporal_loaded
     from akua_pulumi.automation.worker import main
 
-    return main(argv)
+    code = main(argv)
+    return exit_now_if_temporal_loaded(code) if argv is None else code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -264,12 +264,12 @@ def build_worker_parser() -> argparse.ArgumentParser:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    from temporalio.client import Client
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     from akua_pulumi.automation.drift_temporal import DriftFleet, drift_activity  # the nightly drift schedule
+    from akua_pulumi.automation.executors.temporal import connect
 
-    client = await Client.connect(args.address, namespace=args.namespace)
+    client = await connect(args.address, args.namespace)
     worker = Worker(
         client,
         task_queue=args.task_queue,
@@ -377,8 +377,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"akua-onboard-worker: {problem}", file=sys.stderr)
         return 2
     _worker = settings
+    from akua_pulumi.automation.executors.temporal import TemporalUnreachableError
+
     try:
         asyncio.run(_serve(args))
     except KeyboardInterrupt:
         return 130
+    except TemporalUnreachableError as exc:
+        print(f"akua-onboard-worker: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import timedelta
@@ -37,17 +39,64 @@ from temporalio.exceptions import ApplicationError
 
 from akua_pulumi.automation.results import CustomerResult
 from akua_pulumi.automation.workflow_input import InvalidWorkflowInput, WorkflowInput, parse_workflow_input
+from akua_pulumi.errors import AkuaError
 
 __all__ = [
     "DEFAULT_TASK_QUEUE",
     "HEARTBEAT_TIMEOUT",
     "OnboardCustomer",
+    "TemporalUnreachableError",
+    "connect",
+    "exit_now_if_temporal_loaded",
     "run_on_temporal",
     "workflow_id",
 ]
 
 DEFAULT_TASK_QUEUE = "akua-onboarding"
 HEARTBEAT_TIMEOUT = timedelta(seconds=15)
+
+
+class TemporalUnreachableError(AkuaError, RuntimeError):
+    """No Temporal frontend answers at the address (the message says what to do)."""
+
+
+async def connect(address: str, namespace: str = "default") -> Any:
+    """A Temporal client for ``address``.
+
+    Raises:
+        TemporalUnreachableError: nothing answers there (naming the address and what to do).
+    """
+    from temporalio.client import Client
+
+    try:
+        return await Client.connect(address, namespace=namespace)
+    except RuntimeError as exc:
+        detail = " ".join(str(exc).split())
+        reason = "connection refused" if "ConnectionRefused" in detail else detail[-200:]
+        raise TemporalUnreachableError(
+            f"cannot reach Temporal at {address} ({reason}): start a server there (one machine: "
+            "`temporal server start-dev --ip 127.0.0.1`, docs/onboarding.md, 'On one machine') or fix --address"
+        ) from None
+
+
+def _runtime_started() -> bool:
+    """Whether this process made temporalio's core runtime (its threads): a client connected or tried."""
+    runtime = sys.modules.get("temporalio.runtime")
+    if runtime is None:
+        return False
+    ref = getattr(runtime, "_runtime_ref", None)  # private: when it moves, assume started
+    return ref is None or getattr(ref, "_default_runtime", True) is not None
+
+
+def exit_now_if_temporal_loaded(code: int) -> int:
+    """End a command now with ``code`` once temporalio's core runtime is loaded: its threads race
+    interpreter finalization (an occasional SIGABRT/SIGSEGV after the last line, whether the run
+    succeeded, failed or never reached Temporal). For entry points only: nothing runs after this."""
+    if not _runtime_started():
+        return code
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def workflow_id(task_queue: str, customer_id: str, command: str) -> str:
@@ -97,9 +146,9 @@ async def _run_all(
     jobs: Sequence[dict[str, Any]],
     on_finished: Any,
 ) -> list[CustomerResult]:
-    from temporalio.client import Client, WorkflowFailureError
+    from temporalio.client import WorkflowFailureError
 
-    client = await Client.connect(address, namespace=namespace)
+    client = await connect(address, namespace)
 
     async def one(job: dict[str, Any]) -> CustomerResult:
         cid, command = job["customer"]["id"], job["command"]
