@@ -49,7 +49,8 @@ envelopes by akua-local, never seen by a client) in :mod:`akua_pulumi.local.erro
         (QuotaExceeded, LocalEtagMismatch), Internal; and, at its HTTP edge, MethodNotAllowed (405)
         and PayloadTooLarge (413)
 
-Decisions ride on the class (and the attributes it documents: ``status``, ``code``, ``current_etag``),
+Decisions ride on the class (and the attributes it documents: ``status``, ``code``, ``current_etag``,
+``plan_limit``),
 never on message text (two places read text that carries no code: the client recognises the contract's
 ``ABORTED`` 409 in ``_is_etag_mismatch``, and ``automation.cli_messages`` matches Pulumi CLI output).
 Calling an API wrongly (a programming error: a missing required argument) raises the builtin
@@ -101,6 +102,13 @@ class Conflict(AkuaError):
     def reason(self) -> str:
         """The server's explanation (defaults to the message)."""
         return str(getattr(self, "message", None) or self)
+
+    @property
+    def plan_limit(self) -> str | None:
+        """The entitlement a plan-limit refusal names (``metadata.feature``, e.g. ``compute.max_machines``;
+        API.md §6.5), else None: the refusal is about something else."""
+        feature = (getattr(self, "metadata", None) or {}).get("feature")
+        return str(feature) if feature else None
 
 
 class EtagMismatch(Conflict):

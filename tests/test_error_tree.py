@@ -77,3 +77,14 @@ def test_the_tree_in_errors_names_every_public_exception() -> None:
         and not re.search(rf"\b{c.__name__}\b", drawn)
     ]
     assert missing == [], f"add these to the tree in akua_pulumi/errors.py: {missing}"
+
+
+def test_a_conflict_names_its_plan_limit_from_metadata_not_text() -> None:
+    """A plan-limit refusal carries its entitlement in ``metadata.feature`` (API.md §6.5); any other 409
+    has none, whatever its message says."""
+    from akua_pulumi.client._exceptions import ConflictError
+
+    limit = ConflictError(409, 7002, "quota exceeded", metadata={"feature": "compute.max_machines"})
+    assert limit.plan_limit == "compute.max_machines"
+    other = ConflictError(409, 7002, "limit max_machines reached by a name clash", metadata={})
+    assert other.plan_limit is None

@@ -88,7 +88,7 @@ class MachineProvider(SuspendableProvider):
                 "/machines", json=self.create_body(inputs), idempotency_key=ctx.idempotency_key("create")
             )
         except Conflict as exc:
-            if "limit" not in str(exc) and "max_machines" not in str(exc):
+            if exc.plan_limit is None:
                 raise
             raise AkuaResourceError(f"{self._label(inputs)}: create failed: {exc}. {_FULL_PLAN}") from None
         done = ctx.client.wait_operation(op, timeout=operation_timeout(inputs))
