@@ -41,7 +41,7 @@ envelopes by akua-local, never seen by a client) in :mod:`akua_pulumi.local.erro
     ├── lookups.AkuaLookupError         (also a LookupError)
     ├── components.LayoutError          (also a ValueError) └── LayoutArgsError
     ├── automation.CustomersFileError, InvalidWorkflowInput, MissingPassphraseError (also ValueErrors)
-    ├── automation.PulumiNotFoundError  (also a RuntimeError), automation.StateReadError
+    ├── automation.PulumiNotFoundError, TemporalUnreachableError (also RuntimeErrors), automation.StateReadError
     ├── toolchain.ToolchainError, toolchain.langhost.ProgramPythonError (also RuntimeErrors)
     ├── testing.fake_stripe: a missing ``localstripe`` (``pip install akua-pulumi[testing]``)
     └── local.errors.LocalApiError      the emulator's answers: ValidationFailed, Unprocessable,
