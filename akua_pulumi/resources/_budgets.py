@@ -182,7 +182,11 @@ CALL_BUDGETS: Mapping[str, Mapping[str, CallBudget]] = {
     "akua:Dashboard": {
         "create": CallBudget(1, 1, "POST /dashboards (answers {dashboard_id}), GET"),
         "refresh": CallBudget(1, 0, "GET /dashboards/{id}"),
-        "update": CallBudget(1, 1, "PATCH with If-Match (answers {dashboard_id}), GET to read back"),
+        "update": CallBudget(
+            1,
+            1,
+            "PATCH with If-Match (answers {dashboard_id}), GET to read back; after a widget write: GET, PATCH again",
+        ),
         "delete": CallBudget(0, 1, "DELETE with If-Match"),
     },
     "akua:DashboardWidget": {

@@ -209,8 +209,9 @@ class LifecycleProvider(LifecycleBase[ClientT]):
         answer was lost, the client's retry (or the next ``pulumi up``) carries the old etag. So re-read:
 
         * the live object already holds every changed value: done (the read-back records the new etag);
-        * after an ambiguous failure of this very request, when every field where live differs from the
-          state we know is one this update changes anyway: retry once with the live etag;
+        * after an ambiguous failure of this very request (or for a type whose etag moves with its
+          children's writes), when every field where live differs from the state we know is one this
+          update changes anyway: retry once with the live etag;
         * otherwise it is a real outside change, reported as such (refresh, then up).
         """
         try:
@@ -236,9 +237,9 @@ class LifecycleProvider(LifecycleBase[ClientT]):
             and state.get(f.name) is not None
             and seen[f.name] != state[f.name]
         ]
-        if outside or not mismatch.after_ambiguous:
+        if outside or not (mismatch.after_ambiguous or self.etag_moves_with_children):
             raise mismatch
-        log.info("%s %s: retrying %s with the live etag after a lost response", self.type_name, id_, sorted(pending))
+        log.info("%s %s: retrying %s with the live etag", self.type_name, id_, sorted(pending))
         self.api_update(ctx, id_, {**state, **seen}, inputs, pending)
 
     def _read_back(

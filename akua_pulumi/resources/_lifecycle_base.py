@@ -48,6 +48,9 @@ class LifecycleBase(dyn.ResourceProvider, Generic[ClientT]):
     delete_before_replace: ClassVar[bool] = False
     #: What an update sends for a removed value (Akua: JSON null clears it); a field's ``cleared`` wins.
     clear_value: ClassVar[Any] = None
+    #: The object's etag also moves when other resources write its children (a dashboard's widgets): an
+    #: update refused for a stale etag is retried with the live one when none of its own fields changed.
+    etag_moves_with_children: ClassVar[bool] = False
     #: ``project`` reads each field from its wire path (an API that echoes its request shapes).
     read_by_wire: ClassVar[bool] = False
     #: ``project`` reads a field the object omits as None (an API that omits cleared values).

@@ -20,7 +20,9 @@ class DashboardProvider(RestProvider):
     * Names are unique per workspace (a duplicate gets 409): ``adopt=True`` finds one by name, and a
       create whose response was lost (no Idempotency-Key is accepted) is found by name.
     * Widgets are separate resources (``DashboardWidget``): the dashboard's own fields never diff on
-      them. Deleting a dashboard is permanent and leaves its snippets alone.
+      them. A widget write moves the dashboard's etag, so an update that finds its etag stale retries with
+      the live one, unless one of the dashboard's own declared fields changed outside Pulumi (then it is
+      refused: refresh, then up). Deleting a dashboard is permanent and leaves its snippets alone.
     """
 
     type_name = "akua:Dashboard"
@@ -28,6 +30,9 @@ class DashboardProvider(RestProvider):
     collection = "/dashboards"
     natural_key = ("name",)
     contract_ops = ("dashboards.create", "dashboards.update")
+    # Every widget write bumps the dashboard's etag too (the read embeds the widgets; API.md §7.4), so a
+    # widget added or changed in the same stack leaves the etag in state stale without any outside change.
+    etag_moves_with_children = True
     fields = (
         Field.updatable("name", str, "Dashboard name, unique in the workspace.", required=True),
         Field.updatable("description", str, "What the dashboard shows."),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
@@ -146,3 +147,40 @@ def test_dashboard_widget_adoption_and_bad_input(
         lambda kw: lambda: DashboardWidget("bad", **{"dashboard_id": did, "snippet_id": sid, **kw}),
         {"col_span": {"col_span": 9}, "height": {"height": "huge"}, "snippet_id": {"snippet_id": None}},
     )
+
+
+def test_dashboard_update_after_its_widgets_changed(
+    make_stack: Callable[..., AkuaStack], api: AkuaClient, akua: LocalServer, workspace_id: str
+) -> None:
+    """Every widget write bumps the dashboard's etag (API.md §7.4), so the etag the Dashboard recorded is
+    stale once its widget is created in the same ``up``: renaming the dashboard later still converges.
+    A real outside change of a field the update leaves alone is still refused."""
+    ws = workspace_id
+
+    def program(name: str, title: str = "Installs") -> Callable[[], None]:
+        def run() -> None:
+            snippet = Snippet("s", name="install-count", code=CODE, display_type="stat")
+            dash = Dashboard("d", name=name, description="Installs per customer")
+            DashboardWidget("w", dashboard_id=dash.id, snippet_id=snippet.id, title=title)
+
+        return run
+
+    stack = make_stack(program("Customer installs"), workspace=ws)
+    stack.up()
+    stack.program = program("Installs by customer")
+    stack.up()
+    assert [d["name"] for d in dashboards(api, ws).values()] == ["Installs by customer"]
+    stack.preview(expect_no_changes=True)
+
+    # A widget change and a rename in one up: the widget may be written first.
+    stack.program = program("Installs", title="Count")
+    stack.up()
+    assert [d["name"] for d in dashboards(api, ws).values()] == ["Installs"] and _widgets(api, ws) == [("Count", 2)]
+
+    # Someone edits the declared description outside Pulumi: the next rename is refused, naming it.
+    [(did, dash)] = dashboards(api, ws).items()
+    api.patch(f"/dashboards/{did}", json={"description": "edited"}, if_match=dash["etag"], workspace=ws)
+    stack.program = program("Installs again", title="Count")
+    with pytest.raises(auto.CommandError, match="changed outside Pulumi"):
+        stack.up()
+    stack.destroy()
