@@ -195,6 +195,12 @@ def test_skills_and_templates(api: Api, admin: LocalAdmin) -> None:
     )
     assert made.status_code == 201, made.text
     assert w.get("/agent_templates/agtpl_nope").status_code == 404
+    # agentTemplates.get declares no akua-context and a template has no workspace (§7.3): any signed-in
+    # user reads one without the header; with it, membership of that workspace is checked as usual.
+    assert api.get("/agent_templates/agtpl_failed_install_triage").status_code == 200
+    stranger = admin.create_user("S", "s@x.test")
+    assert api.as_(stranger["token"]).get("/agent_templates/agtpl_failed_install_triage").status_code == 200
+    assert api.as_(stranger["token"], ws["id"]).get("/agent_templates/agtpl_failed_install_triage").status_code == 403
     added = admin.add_agent_skill(ws["id"], "Cost review", capabilities=["CHAT"])
     assert added["id"] in {s["id"] for s in w.get("/agent_skills").json()["data"]}
     tpl = admin.add_agent_template("Quota watch", "Watch quotas.")

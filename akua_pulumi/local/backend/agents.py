@@ -167,7 +167,7 @@ def list_templates(r: Req) -> tuple[int, Any]:
     return r.page("agent_template", render=public)
 
 
-@route("agentTemplates.get")
+@route("agentTemplates.get", scope="ctx?")  # a platform template has no workspace; the header is not declared
 def get_template(r: Req) -> tuple[int, Any]:
     seed_templates(r.tx)
     return 200, public(r.tx.must("agent_template", r.path["id"], what="agent template"))
