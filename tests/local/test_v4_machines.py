@@ -146,6 +146,9 @@ def test_plan_limits_name_the_limit(api: Api, admin: LocalAdmin) -> None:
     assert big.status_code == 400  # §7.1's 422, rendered 400 as machines.create declares no 422
     err = big.json()["errors"][0]
     assert err["path"] == ["body", "instance_type"] and err["metadata"]["feature"] == "compute.all_instance_types"
+    # cpx22 is a Free type (§7.1), but its 3 vCPU exceed Free's 2 cores: refused by the core limit, always.
+    cpx = w.post("/machines", json={"cluster_id": cid, "compute_config_id": ccf, "instance_type": "cpx22"})
+    assert cpx.status_code == 409 and cpx.json()["errors"][0]["metadata"]["feature"] == "compute.max_cpu_cores"
     _wait(w, machine(w, cid, ccf))
     over = w.post("/machines", json={"cluster_id": cid, "compute_config_id": ccf, "instance_type": "cx23"})
     assert over.status_code == 409 and code(over) == 7002
