@@ -90,8 +90,7 @@ def _estate(seller: Seller, newcomer: str, version: int) -> Callable[[], None]:
         Offer("offer", product_id=seller.product_id, customer={"display_name": "Acme", "external_id": "acme"})
         ApiToken("deploy", name="deploy")
         snippet = Snippet("installs", name="install-count" + v, code="return 1", display_type="stat")
-        # Not renamed: a widget added in the same up moves the dashboard's etag, so the rename is refused (409)
-        board = Dashboard("board", name="Customers")
+        board = Dashboard("board", name="Customers" + v)  # renamed after its widget moved its etag
         DashboardWidget("widget", dashboard_id=board.id, snippet_id=snippet.id, title="Installs" + v)
         Agent("watcher", name="install-watcher", instructions="Watch installs" + v, capabilities=["CHAT"])
         Machine("worker", cluster_id=cluster.id, compute_config_id=config.id, instance_type="cx23", name="worker" + v)
