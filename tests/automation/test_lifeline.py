@@ -31,17 +31,22 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, int], list[int]]:
-    pids_path = tmp_path / "pids.json"
+def _launch(pids_path: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int]]:
+    """The helper's worker (its own session), and the pids it prints at once (worker, fork server, job)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.automation.lifeline_helper", str(pids_path)],
+        [sys.executable, "-m", "tests.automation.lifeline_helper", str(pids_path), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
     assert proc.stdout is not None
-    pids = json.loads(proc.stdout.readline())
+    return proc, json.loads(proc.stdout.readline())
+
+
+def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, int], list[int]]:
+    pids_path = tmp_path / "pids.json"
+    proc, pids = _launch(pids_path)
     deadline = time.monotonic() + 60
     while not pids_path.exists():
         assert time.monotonic() < deadline and proc.poll() is None, "the job never started"
@@ -77,15 +82,7 @@ def test_a_worker_that_dies_before_its_job_leads_the_run_ends_it(tmp_path: Path)
     # The worker dies between the fork of a job and the job's lead_run (a slow start): the job must
     # not take whoever adopted it for its fork server and run on.
     pids_path = tmp_path / "pids.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.automation.lifeline_helper", str(pids_path), "2"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert proc.stdout is not None
-    pids = json.loads(proc.stdout.readline())
+    proc, pids = _launch(pids_path, "2")
     try:
         os.kill(pids["worker"], signal.SIGKILL)  # while the job sleeps before lead_run
         deadline = time.monotonic() + 8
