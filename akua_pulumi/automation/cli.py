@@ -37,6 +37,7 @@ WORKER_ONLY_OPTIONS = {
     "backend": "--backend",
     "project": "--project",
     "setting": "--setting",
+    "secrets_provider": "--secrets-provider",
 }
 _LOCAL_ONLY = "local engine; on --engine temporal set it on akua-onboard-worker"
 
@@ -46,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="akua-onboard",
         description="Run one Pulumi stack per customer of a customers file (YAML or JSON).",
         epilog="The API token comes from AKUA_API_TOKEN; PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) "
-        "is required unless the backend is a local file backend and the API a loopback akua-local. With --engine "
+        "is required unless --secrets-provider is a key URL, or the backend is a local file backend and the API a "
+        "loopback akua-local. With --engine "
         "temporal the workers hold the API URL, backend, project, settings, programs and secrets: only the "
         "customers, the command and a program name are sent. "
         "Exit codes: 0 ok, 1 a customer failed, 2 usage/input error, 3 drift found drift.",
@@ -74,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help=f"a setting passed to the program factory (repeatable; {_LOCAL_ONLY})",
+    )
+    p.add_argument(
+        "--secrets-provider",
+        metavar="URL",
+        help="secrets provider of new stacks: passphrase (default) or a key URL (awskms://KEY?region=..., gcpkms://, "
+        f"azurekeyvault://, hashivault://), which needs no passphrase; {_LOCAL_ONLY}",
     )
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
     p.add_argument("--json", action="store_true", help="drift: the report as JSON (exit 3: drifted)")
@@ -251,6 +259,7 @@ def _main(argv: list[str]) -> int:
             settings=settings or None,
             on_event=on_event,
             force=args.force,
+            secrets_provider=args.secrets_provider,
             engine=args.engine,
             address=args.address,
             namespace=args.namespace,

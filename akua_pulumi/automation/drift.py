@@ -170,6 +170,7 @@ class DriftScan:
                 backend_url=settings.backend_url,
                 bin_dir=find_pulumi_bin(),
                 extra=dict(env or {}),
+                secrets_provider=getattr(settings, "secrets_provider", None),  # no passphrase needed with a key
                 **kw,
             )
         return cls(

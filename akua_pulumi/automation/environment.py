@@ -6,6 +6,8 @@ benchmarks) builds its environment here, so the rules live once:
 * a local file backend (``file://<dir>``) unless the caller names another backend URL;
 * a passphrase secrets provider: ``PULUMI_CONFIG_PASSPHRASE`` (or ``_FILE``); the built-in default
   passphrase only for a local file backend (:func:`require_passphrase` adds: and a loopback API);
+  or a key-management secrets provider (``awskms://``, ``gcpkms://``, ``azurekeyvault://``,
+  ``hashivault://``) for the stacks it creates, which needs no passphrase;
 * an isolated ``PULUMI_HOME``;
 * no update check and no plugin acquisition;
 * ``PULUMI_PYTHON_CMD`` pointing at the interpreter that has ``akua_pulumi`` installed, so the
@@ -40,6 +42,7 @@ __all__ = [
     "is_file_backend",
     "is_loopback_url",
     "require_passphrase",
+    "secrets_provider_problem",
 ]
 
 #: Passphrase used when none is given, for a local file backend only (and, in the onboarding
@@ -49,8 +52,24 @@ DEFAULT_PASSPHRASE = "akua-local-passphrase"
 PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 
 
+#: The secrets providers a stack may be created with besides ``passphrase`` (Pulumi's cloud ones;
+#: ``default``, the Pulumi Cloud service's, needs its backend and is not offered).
+KMS_SCHEMES = ("awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")
+
+
 class MissingPassphraseError(AkuaError, ValueError):
     """No secrets passphrase is configured where the public default must not be used."""
+
+
+def secrets_provider_problem(value: str | None) -> str | None:
+    """Why ``value`` cannot be a secrets provider (None when it can, or when it is None)."""
+    if value is None or value == "passphrase" or (value.startswith(KMS_SCHEMES) and not value.endswith("://")):
+        return None
+    return f"secrets provider must be 'passphrase' or a key URL starting with {', '.join(KMS_SCHEMES)}"
+
+
+def _uses_kms(secrets_provider: str | None) -> bool:
+    return bool(secrets_provider) and secrets_provider != "passphrase"
 
 
 def is_file_backend(backend_url: str | None) -> bool:
@@ -88,11 +107,13 @@ def require_passphrase(
     who: str = "akua-onboard",
     environ: Mapping[str, str] | None = None,
     note: Any = None,
+    secrets_provider: str | None = None,
 ) -> str | None:
     """Refuse to run without a secrets passphrase, unless this is local play; the passphrase to pass on.
 
     Returns ``passphrase`` when given, None when the environment holds ``PULUMI_CONFIG_PASSPHRASE``
-    or ``PULUMI_CONFIG_PASSPHRASE_FILE`` (the engine reads it there), and :data:`DEFAULT_PASSPHRASE`
+    or ``PULUMI_CONFIG_PASSPHRASE_FILE`` (the engine reads it there) or the stacks use a
+    key-management ``secrets_provider`` (``awskms://...``), and :data:`DEFAULT_PASSPHRASE`
     (after one line through ``note``, default stderr) for a local file backend with a loopback API
     (``api_url``; None means the production default, which is not loopback). Runs no backend or API
     call.
@@ -101,7 +122,7 @@ def require_passphrase(
         MissingPassphraseError: anything else; the message names ``PULUMI_CONFIG_PASSPHRASE``.
     """
     env = os.environ if environ is None else environ
-    if passphrase or _passphrase_configured(env):
+    if passphrase or _passphrase_configured(env) or _uses_kms(secrets_provider):
         return passphrase or None
     prefix = f"{who}: " if who else ""
     if is_file_backend(backend_url) and is_loopback_url(api_url):
@@ -117,9 +138,10 @@ def require_passphrase(
     where = "a local file backend" if is_file_backend(backend_url) else f"backend {_redact(backend_url)}"
     api = _redact(api_url) if api_url else "the default Akua API"
     raise MissingPassphraseError(
-        f"{prefix}set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to encrypt the secrets in "
-        f"the state; the built-in default passphrase is public and is used only with a local file backend "
-        f"and a loopback akua-local (here: {where}, API {api})"
+        f"{prefix}set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE, or use a key-management "
+        f"secrets provider such as awskms://) to encrypt the secrets in the state; the built-in default "
+        f"passphrase is public and is used only with a local file backend and a loopback akua-local "
+        f"(here: {where}, API {api})"
     )
 
 
@@ -241,7 +263,12 @@ class PulumiEnvironment:
         backend_url: Any Pulumi backend URL; overrides ``state_dir`` as the backend when given.
         passphrase: Passphrase for the passphrase secrets provider; default ``$PULUMI_CONFIG_PASSPHRASE``,
             else none set here when ``$PULUMI_CONFIG_PASSPHRASE_FILE`` is, else :data:`DEFAULT_PASSPHRASE`
-            for a file backend. Any other backend without one raises :class:`MissingPassphraseError`.
+            for a file backend. Any other backend without one raises :class:`MissingPassphraseError`,
+            unless ``secrets_provider`` is a key-management one.
+        secrets_provider: The secrets provider of the stacks created here (``stack init
+            --secrets-provider``): ``passphrase`` (the default) or a key URL (``awskms://...``,
+            ``gcpkms://...``, ``azurekeyvault://...``, ``hashivault://...``). An existing stack keeps
+            its own (``pulumi stack change-secrets-provider`` moves one).
         python: Interpreter for dynamic providers; must have ``akua_pulumi`` installed.
         bin_dir: Directory with ``pulumi`` and the launcher; found with :func:`find_pulumi_bin` when omitted.
         extra: More variables (e.g. ``AKUA_API_URL``) to set for the engine and providers.
@@ -253,10 +280,18 @@ class PulumiEnvironment:
     python: str = sys.executable
     bin_dir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    secrets_provider: str | None = None
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir).resolve()
-        if not self.passphrase and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        problem = secrets_provider_problem(self.secrets_provider)
+        if problem:
+            raise ValueError(problem)
+        if (
+            not self.passphrase
+            and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
+            and not _uses_kms(self.secrets_provider)
+        ):
             if not is_file_backend(self.backend_url):
                 raise MissingPassphraseError(
                     f"set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for backend "
@@ -337,6 +372,8 @@ class PulumiEnvironment:
 
         isolate_engine_channels()  # inline programs run in this process, one engine after another
         self.prepare()
+        if self.secrets_provider:
+            kw.setdefault("secrets_provider", self.secrets_provider)
         return auto.LocalWorkspaceOptions(
             pulumi_home=str(self.home),
             env_vars=self.variables(),

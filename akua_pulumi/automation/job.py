@@ -45,11 +45,14 @@ class Job:
     changed_since: float | None = None
     #: Whether the stack exists, when the caller listed the backend's stacks (None: not known).
     stack_exists: bool | None = None
+    #: The secrets provider a new stack is created with (None: passphrase).
+    secrets_provider: str | None = None
 
     @classmethod
     def on_store(cls, store: Any, program: ProgramFactory, customer: Customer, command: str, **kw: Any) -> Job:
         """A job on the stacks ``store`` keeps (a pipeline or a worker: its ``project_name``,
-        ``state_dir``, ``backend_url``, ``passphrase`` and ``engine_parallel``); ``kw`` the rest."""
+        ``state_dir``, ``backend_url``, ``passphrase``, ``secrets_provider`` and ``engine_parallel``);
+        ``kw`` the rest."""
         return cls(
             program=program,
             customer=customer,
@@ -58,6 +61,7 @@ class Job:
             state_dir=str(store.state_dir),
             backend_url=store.backend_url,
             passphrase=store.passphrase,
+            secrets_provider=store.secrets_provider,
             engine_parallel=store.engine_parallel,
             **kw,
         )

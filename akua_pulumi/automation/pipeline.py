@@ -27,7 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from akua_pulumi.automation.customers import Customer, InvalidCustomer
-from akua_pulumi.automation.environment import PulumiEnvironment, find_pulumi_bin, require_passphrase
+from akua_pulumi.automation.environment import (
+    PulumiEnvironment,
+    find_pulumi_bin,
+    require_passphrase,
+    secrets_provider_problem,
+)
 from akua_pulumi.automation.executors.local import listed_stacks, run_local, worker_context
 from akua_pulumi.automation.job import Job
 from akua_pulumi.automation.plan import make_plan
@@ -89,6 +94,9 @@ class OnboardingPipeline:
             backend is a local file backend and the API URL a loopback akua-local; then the public
             default passphrase is used and one line on stderr says so.
         engine_parallel: Resource operations at once inside one stack (Pulumi ``--parallel``).
+        secrets_provider: The secrets provider new stacks are created with: ``passphrase`` (the default)
+            or a key URL (``awskms://KEY?region=...``, ``gcpkms://``, ``azurekeyvault://``,
+            ``hashivault://``), which needs no passphrase. Existing stacks keep theirs.
         preview_first: Preview before each ``up`` so invalid input fails before any write. Default
             (None): only for programs without an in-process ``validate`` hook; the default program
             has one, so its ``up`` is one engine run.
@@ -96,8 +104,8 @@ class OnboardingPipeline:
             on the Temporal cluster at ``address``, run by ``akua-onboard-worker`` processes. On
             Temporal, ``program`` is the *name* of a program the workers allow (``"default"``: the
             stock program), and the workers' own settings replace ``project_name``, ``backend_url``,
-            ``config``, ``env``, ``settings``, ``passphrase``, ``engine_parallel`` and
-            ``preview_first`` (passing any of them raises ``ValueError``).
+            ``config``, ``env``, ``settings``, ``passphrase``, ``secrets_provider``, ``engine_parallel``
+            and ``preview_first`` (passing any of them raises ``ValueError``).
         address, namespace, task_queue: Where the Temporal workflows go (``engine="temporal"``).
         force: Run the engine on ``up`` even when a customer's input is unchanged since its last
             successful up (to repair drift; ``refresh`` that finds drift has the same effect).
@@ -119,6 +127,7 @@ class OnboardingPipeline:
         engine_parallel: int | None = None,
         preview_first: bool | None = None,
         force: bool = False,
+        secrets_provider: str | None = None,
         engine: str = "local",
         address: str | None = None,
         namespace: str = "default",
@@ -139,12 +148,16 @@ class OnboardingPipeline:
                 env=env,
                 settings=settings,
                 passphrase=passphrase,
+                secrets_provider=secrets_provider,
                 engine_parallel=engine_parallel,
                 preview_first=preview_first,
             )
         project_name = project_name or "akua-onboarding"
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", project_name):
             raise ValueError(f"project_name {project_name!r} may only contain letters, digits, '_', '.', '-'")
+        problem = secrets_provider_problem(secrets_provider)
+        if problem:
+            raise ValueError(problem)
         if engine == "local" and isinstance(program, str) and ":" not in program:
             raise ValueError(f"program must be 'module:function', got {program!r}")
         self.program = program
@@ -157,6 +170,7 @@ class OnboardingPipeline:
         self.settings = dict(settings or {})
         self.on_event = on_event
         self.passphrase = passphrase
+        self.secrets_provider = secrets_provider
         self.engine_parallel = engine_parallel
         self.preview_first = preview_first
         self.force = force
@@ -169,7 +183,11 @@ class OnboardingPipeline:
                 raise TypeError(f"config[{key!r}] must be a str or Secret, got {type(value).__name__}")
         if engine == "local":  # before any backend or API call; Temporal workers check their own
             self.passphrase = require_passphrase(
-                backend_url=backend_url, api_url=self._api_url(), passphrase=passphrase, who=""
+                backend_url=backend_url,
+                api_url=self._api_url(),
+                passphrase=passphrase,
+                who="",
+                secrets_provider=secrets_provider,
             )
 
     def _api_url(self) -> str | None:
@@ -263,7 +281,12 @@ class OnboardingPipeline:
         """This project's stack names in the backend (None when the listing fails)."""
         kw: dict[str, Any] = {} if self.passphrase is None else {"passphrase": self.passphrase}
         penv = PulumiEnvironment(
-            state_dir=self.state_dir, backend_url=self.backend_url, bin_dir=Path(bin_dir), extra=dict(self.env), **kw
+            state_dir=self.state_dir,
+            backend_url=self.backend_url,
+            bin_dir=Path(bin_dir),
+            extra=dict(self.env),
+            secrets_provider=self.secrets_provider,
+            **kw,
         )
         return listed_stacks(penv, self.project_name)
 

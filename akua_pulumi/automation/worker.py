@@ -79,6 +79,8 @@ class WorkerSettings:
     settings: dict[str, str] = field(default_factory=dict)
     passphrase: str | None = None
     engine_parallel: int | None = None
+    #: The secrets provider new stacks are created with (None: passphrase).
+    secrets_provider: str | None = None
 
     def job(
         self,
@@ -228,8 +230,8 @@ def build_worker_parser() -> argparse.ArgumentParser:
         description="Run akua-onboard workflows from a Temporal task queue (one stack at a time per slot). "
         "Everything but the customer, the command and the program name is set here, never by a workflow.",
         epilog="Secrets come from this worker's environment: AKUA_API_TOKEN, STRIPE_API_KEY, "
-        "PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE; required unless the backend is a local "
-        "file backend and the API a loopback akua-local).",
+        "PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE; required unless --secrets-provider is a key "
+        "URL, or the backend is a local file backend and the API a loopback akua-local).",
     )
     p.add_argument("--address", required=True, metavar="HOST:PORT", help="Temporal frontend address")
     p.add_argument("--namespace", default="default")
@@ -252,6 +254,12 @@ def build_worker_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="a program setting")
     p.add_argument("--engine-parallel", type=int, metavar="N", help="resource operations at once in one stack")
+    p.add_argument(
+        "--secrets-provider",
+        metavar="URL",
+        help="secrets provider of new stacks: passphrase (default) or a key URL (awskms://KEY?region=..., "
+        "gcpkms://, azurekeyvault://, hashivault://), which needs no passphrase",
+    )
     p.add_argument(
         "--secret-env",
         action="append",
@@ -299,7 +307,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
     Raises:
         ValueError: a malformed flag, a program that cannot be imported, no passphrase where one is needed.
     """
-    from akua_pulumi.automation.environment import require_passphrase
+    from akua_pulumi.automation.environment import require_passphrase, secrets_provider_problem
     from akua_pulumi.automation.program_ref import resolve_program
 
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.project):
@@ -320,8 +328,15 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
         )
         if value
     }
+    problem = secrets_provider_problem(args.secrets_provider)
+    if problem:
+        raise ValueError(f"--secrets-provider: {problem}")
     passphrase = require_passphrase(
-        backend_url=args.backend, api_url=args.api_url, who="akua-onboard-worker", environ=environ
+        backend_url=args.backend,
+        api_url=args.api_url,
+        who="akua-onboard-worker",
+        environ=environ,
+        secrets_provider=args.secrets_provider,
     )
     state_dir = args.state_dir.resolve()
     return WorkerSettings(
@@ -334,6 +349,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
         settings=_pairs(args.setting, "--setting"),
         passphrase=passphrase,
         engine_parallel=args.engine_parallel,
+        secrets_provider=args.secrets_provider,
     )
 
 
@@ -346,7 +362,9 @@ def check_backend(settings: WorkerSettings) -> str | None:
     if is_file_backend(settings.backend_url):
         return None
 
-    penv = PulumiEnvironment(state_dir=settings.state_dir, backend_url=settings.backend_url)
+    penv = PulumiEnvironment(
+        state_dir=settings.state_dir, backend_url=settings.backend_url, secrets_provider=settings.secrets_provider
+    )
     if settings.passphrase:  # else the environment's (or its file's), as for a run
         penv.passphrase = settings.passphrase
     proc = penv.run("stack", "ls", "--all", "--json", cwd=settings.state_dir, check=False)
