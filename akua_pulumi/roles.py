@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 __all__ = [
     "OPERATION_TYPE_ROLES",
+    "OVERVIEW_ADMIN",
     "PERMISSIONS",
     "ROLE_KINDS",
     "ROLE_RANK",
@@ -263,9 +264,24 @@ def permits(caller_role: str, rule: RoleRule) -> bool:
     return ROLE_RANK.get(caller_role, 0) >= ROLE_RANK[rule.minimum]
 
 
+#: Member rows that need admin when their dashboard is the workspace overview (§6.3: "member; admin on the
+#: workspace overview"): akua-local checks it together with the role, and the docs show it beside the row.
+OVERVIEW_ADMIN = frozenset(
+    {
+        "dashboards.update",
+        "dashboards.delete",
+        "dashboards.createWidget",
+        "dashboards.updateWidget",
+        "dashboards.deleteWidget",
+    }
+)
+
+
 def role_label(rule: RoleRule) -> str:
-    """Human text for docs and messages: ``admin``, ``org:owner``, ``admin (or own)``."""
-    return f"{rule.role} (or own)" if rule.self_allowed else rule.role
+    """Human text for docs and messages: ``admin``, ``org:owner``, ``admin (or own)``,
+    ``member; admin on the workspace overview``."""
+    label = f"{rule.role} (or own)" if rule.self_allowed else rule.role
+    return f"{label}; admin on the workspace overview" if rule.operation_id in OVERVIEW_ADMIN else label
 
 
 OPERATION_TYPE_ROLES: Mapping[str, str] = MappingProxyType(

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ...roles import ROLE_RANK, RoleRule, cancel_role, permits, required_role
+from ...roles import OVERVIEW_ADMIN, ROLE_RANK, RoleRule, cancel_role, permits, required_role
 from ..db import Obj, Tx
 from ..errors import ContextRequired, LocalNotFound, RoleDenied
 from . import Principal, Req, Route
@@ -27,17 +27,6 @@ ACCESS_STATE_EXEMPT = frozenset(
     }
 )
 BLOCKED_STATES = frozenset({"suspended", "ended"})
-# Writes of a dashboard and its widgets: on the workspace overview they need admin (§6.3 "member; admin on
-# the workspace overview"), checked here, with the role, before the body (§6.2).
-OVERVIEW_WRITES = frozenset(
-    {
-        "dashboards.update",
-        "dashboards.delete",
-        "dashboards.createWidget",
-        "dashboards.updateWidget",
-        "dashboards.deleteWidget",
-    }
-)
 # First path segment of a template whose ``{id}`` names an object: the kind, and its name in a 404.
 OBJECT_PATHS: dict[str, tuple[str, str]] = {
     "clusters": ("cluster", "cluster"),
@@ -154,7 +143,8 @@ def authorize(r: Req, route: Route, template: str, is_read: bool) -> None:
         needed = cancel_role(str((obj.get("metadata") or {}).get("type", "")))
     if obj is not None and r.op_id in ("operations.get", "operations.wait") and obj.get("_by") == p.key:
         needed = "none"  # the caller's own operation stays readable, e.g. after its workspace was deleted
-    overview = r.op_id in OVERVIEW_WRITES and (obj or {}).get("purpose") == "workspace_overview"
+    # On the workspace overview these writes need admin (§6.3), checked here, with the role, before the body.
+    overview = r.op_id in OVERVIEW_ADMIN and (obj or {}).get("purpose") == "workspace_overview"
     if overview and ROLE_RANK[needed] < ROLE_RANK["admin"]:
         needed = "admin"
     self_ok = rule.self_allowed and r.path.get("userId") is not None and r.path.get("userId") == p.user_id
