@@ -138,10 +138,10 @@ def require_passphrase(
     where = "a local file backend" if is_file_backend(backend_url) else f"backend {_redact(backend_url)}"
     api = _redact(api_url) if api_url else "the default Akua API"
     raise MissingPassphraseError(
-        f"{prefix}set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE, or use a key-management "
-        f"secrets provider such as awskms://) to encrypt the secrets in the state; the built-in default "
-        f"passphrase is public and is used only with a local file backend and a loopback akua-local "
-        f"(here: {where}, API {api})"
+        f"{prefix}set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE, or give a key URL with "
+        f"--secrets-provider / secrets_provider=, e.g. awskms://KEY) to encrypt the secrets in the state; "
+        f"the built-in default passphrase is public and is used only with a local file backend and a loopback "
+        f"akua-local (here: {where}, API {api})"
     )
 
 
