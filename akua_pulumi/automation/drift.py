@@ -158,8 +158,8 @@ class DriftScan:
         env: Mapping[str, str] | None = None,
     ) -> DriftScan:
         """A scan of the stacks a pipeline's or a worker's ``settings`` name (``project_name``,
-        ``state_dir``, ``backend_url``, ``passphrase``): a Pulumi environment (with ``env``) only for a
-        shared backend; the connections without their unset values."""
+        ``state_dir``, ``backend_url``, ``passphrase``, ``secrets_provider``): a Pulumi environment (with
+        ``env``) only for a shared backend; the connections without their unset values."""
         from akua_pulumi.automation.environment import find_pulumi_bin, is_file_backend
 
         penv = None
@@ -170,7 +170,7 @@ class DriftScan:
                 backend_url=settings.backend_url,
                 bin_dir=find_pulumi_bin(),
                 extra=dict(env or {}),
-                secrets_provider=getattr(settings, "secrets_provider", None),  # no passphrase needed with a key
+                secrets_provider=settings.secrets_provider,  # with a key, no passphrase is needed
                 **kw,
             )
         return cls(

@@ -125,10 +125,12 @@ class _Run:
         kw: dict[str, Any] = {"bin_dir": Path(job.bin_dir) if job.bin_dir else None}
         if job.passphrase is not None:
             kw["passphrase"] = job.passphrase
-        if job.secrets_provider is not None:
-            kw["secrets_provider"] = job.secrets_provider
         self.penv = PulumiEnvironment(
-            state_dir=Path(job.state_dir), backend_url=job.backend_url, extra={**job.env, **env_settings}, **kw
+            state_dir=Path(job.state_dir),
+            backend_url=job.backend_url,
+            extra={**job.env, **env_settings},
+            secrets_provider=job.secrets_provider,
+            **kw,
         )
         self.cid = job.customer.id
         self.qualified = f"organization/{job.project_name}/{self.cid}"
