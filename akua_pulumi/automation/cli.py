@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from akua_pulumi.automation.cli_options import STACK_OPTIONS, add_stack_options, add_temporal_options
 from akua_pulumi.automation.customers import Customer, CustomersFileError, read_customers_file
 from akua_pulumi.automation.pipeline import CustomerEvent, OnboardingPipeline, PipelineReport, Secret
 
@@ -31,14 +32,7 @@ __all__ = ["DEFAULT_PROGRAM", "WORKER_ONLY_OPTIONS", "build_parser", "main"]
 DEFAULT_PROGRAM = "akua_pulumi.automation.programs:customer_program"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: Options that only a worker sets on ``--engine temporal`` (argparse dest -> flag).
-WORKER_ONLY_OPTIONS = {
-    "api_url": "--api-url",
-    "workspace": "--workspace",
-    "backend": "--backend",
-    "project": "--project",
-    "setting": "--setting",
-    "secrets_provider": "--secrets-provider",
-}
+WORKER_ONLY_OPTIONS = STACK_OPTIONS
 _LOCAL_ONLY = "local engine; on --engine temporal set it on akua-onboard-worker"
 
 
@@ -57,32 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", required=True, type=Path, metavar="FILE", help="customers file (.yaml/.yml/.json)")
     p.add_argument("--only", metavar="ID,ID", help="only these customer ids (comma-separated)")
     p.add_argument("--parallelism", type=int, default=4, metavar="N", help="stacks at once (default 4)")
-    p.add_argument("--state-dir", type=Path, default=Path(".akua/onboarding-state"), metavar="DIR")
-    p.add_argument(
-        "--backend", metavar="URL", help=f"Pulumi backend URL (default: file backend in --state-dir; {_LOCAL_ONLY})"
-    )
     p.add_argument(
         "--program",
         metavar="MODULE:FUNCTION|NAME",
         help=f"program factory (default {DEFAULT_PROGRAM}); on --engine temporal the NAME of a program the "
         "workers allow (default: default, the stock program)",
     )
-    p.add_argument("--project", help=f"Pulumi project name (default akua-onboarding; {_LOCAL_ONLY})")
-    p.add_argument("--api-url", metavar="URL", help=f"akua:apiUrl (default $AKUA_API_URL; {_LOCAL_ONLY})")
-    p.add_argument("--workspace", metavar="WS", help=f"akua:workspace (default $AKUA_WORKSPACE; {_LOCAL_ONLY})")
-    p.add_argument(
-        "--setting",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help=f"a setting passed to the program factory (repeatable; {_LOCAL_ONLY})",
-    )
-    p.add_argument(
-        "--secrets-provider",
-        metavar="URL",
-        help="secrets provider of new stacks: passphrase (default) or a key URL (awskms://KEY?region=..., gcpkms://, "
-        f"azurekeyvault://, hashivault://), which needs no passphrase; {_LOCAL_ONLY}",
-    )
+    # No defaults from the environment here: on --engine temporal a given option is refused (the workers hold them).
+    add_stack_options(p, state_dir=Path(".akua/onboarding-state"), note=_LOCAL_ONLY)
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
     p.add_argument("--json", action="store_true", help="drift: the report as JSON (exit 3: drifted)")
     p.add_argument(
@@ -96,9 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="local",
         help="local process pool (default) or a Temporal cluster (needs --address and akua-onboard-worker)",
     )
-    p.add_argument("--address", metavar="HOST:PORT", help="Temporal frontend (with --engine temporal)")
-    p.add_argument("--namespace", default="default", help="Temporal namespace (default: default)")
-    p.add_argument("--task-queue", default=None, help="Temporal task queue (default akua-onboarding)")
+    add_temporal_options(p, address_required=False, task_queue=None)
     return p
 
 

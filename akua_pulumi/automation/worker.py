@@ -28,6 +28,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from akua_pulumi.automation.cli_options import DEFAULT_PROJECT, add_stack_options, add_temporal_options
 from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, HEARTBEAT_TIMEOUT, OnboardCustomer
 from akua_pulumi.automation.results import CustomerResult
 from akua_pulumi.automation.workflow_input import (
@@ -72,7 +73,7 @@ class WorkerSettings:
     state_dir: Path
     backend_url: str | None = None
     programs: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROGRAMS))
-    project_name: str = "akua-onboarding"
+    project_name: str = DEFAULT_PROJECT
     #: Non-secret config (``akua:apiUrl``, ``akua:workspace``, ``akua:stripeApiBase``).
     config: dict[str, str] = field(default_factory=dict)
     secret_env: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECRET_ENV))
@@ -233,18 +234,18 @@ def build_worker_parser() -> argparse.ArgumentParser:
         "PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE; required unless --secrets-provider is a key "
         "URL, or the backend is a local file backend and the API a loopback akua-local).",
     )
-    p.add_argument("--address", required=True, metavar="HOST:PORT", help="Temporal frontend address")
-    p.add_argument("--namespace", default="default")
-    p.add_argument("--task-queue", default=DEFAULT_TASK_QUEUE)
-    p.add_argument("--backend", metavar="URL", help="shared Pulumi backend (s3://bucket?endpoint=...)")
-    p.add_argument("--state-dir", type=Path, default=Path(".akua/onboarding-worker"), metavar="DIR")
+    add_temporal_options(p, address_required=True, task_queue=DEFAULT_TASK_QUEUE)
     p.add_argument("--slots", type=int, default=2, metavar="N", help="customers at once on this worker")
-    p.add_argument("--api-url", default=env("AKUA_API_URL"), metavar="URL", help="akua:apiUrl ($AKUA_API_URL)")
-    p.add_argument("--workspace", default=env("AKUA_WORKSPACE"), metavar="WS", help="akua:workspace ($AKUA_WORKSPACE)")
+    add_stack_options(
+        p,
+        state_dir=Path(".akua/onboarding-worker"),
+        project=DEFAULT_PROJECT,
+        api_url=env("AKUA_API_URL"),
+        workspace=env("AKUA_WORKSPACE"),
+    )
     p.add_argument(
         "--stripe-api-base", default=env("STRIPE_API_BASE"), metavar="URL", help="akua:stripeApiBase ($STRIPE_API_BASE)"
     )
-    p.add_argument("--project", default="akua-onboarding", help="Pulumi project of every stack")
     p.add_argument(
         "--program",
         action="append",
@@ -252,14 +253,7 @@ def build_worker_parser() -> argparse.ArgumentParser:
         metavar="NAME=MODULE:FUNCTION",
         help=f"allow a program under NAME (repeatable; {DEFAULT_PROGRAM_NAME!r} is the stock program)",
     )
-    p.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="a program setting")
     p.add_argument("--engine-parallel", type=int, metavar="N", help="resource operations at once in one stack")
-    p.add_argument(
-        "--secrets-provider",
-        metavar="URL",
-        help="secrets provider of new stacks: passphrase (default) or a key URL (awskms://KEY?region=..., "
-        "gcpkms://, azurekeyvault://, hashivault://), which needs no passphrase",
-    )
     p.add_argument(
         "--secret-env",
         action="append",
