@@ -112,9 +112,7 @@ class DriftReport(ByCustomer[CustomerDrift]):
     @property
     def exit_code(self) -> int:
         """1 when a customer could not be checked, else 3 when some drifted, else 0."""
-        if self.failed:
-            return 1
-        return EXIT_DRIFTED if self.drifted else 0
+        return super().exit_code or (EXIT_DRIFTED if self.drifted else 0)
 
     def to_json(self) -> list[dict[str, Any]]:
         return [r.to_json() for r in self.results]

@@ -27,7 +27,8 @@ R = TypeVar("R", bound=_Outcome)
 
 
 class ByCustomer(Generic[R]):
-    """A report's ``results``, one per customer in input order: iterated, counted, looked up by id."""
+    """A report's ``results``, one per customer in input order: iterated, counted, looked up by id,
+    split into those that went through and those that failed, with the exit code that follows."""
 
     results: list[R]
 
@@ -44,8 +45,22 @@ class ByCustomer(Generic[R]):
         raise KeyError(customer_id)
 
     @property
+    def succeeded(self) -> list[R]:
+        return [r for r in self.results if r.ok]
+
+    @property
     def failed(self) -> list[R]:
         return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        """Whether no customer failed."""
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every customer succeeded, 1 otherwise."""
+        return 1 if self.failed else 0
 
 
 @dataclass(frozen=True)
@@ -102,19 +117,6 @@ class PipelineReport(ByCustomer[CustomerResult]):
     command: str
     results: list[CustomerResult] = field(default_factory=list)
     duration_s: float = 0.0
-
-    @property
-    def succeeded(self) -> list[CustomerResult]:
-        return [r for r in self.results if r.ok]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every customer succeeded, 1 otherwise."""
-        return 1 if self.failed else 0
 
     def table(self) -> Table:
         """A ``rich`` table: customer, result, resources changed, duration, error."""
