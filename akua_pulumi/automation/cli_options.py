@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["DEFAULT_PROJECT", "STACK_OPTIONS", "add_stack_options", "add_temporal_options"]
+__all__ = ["DEFAULT_PROJECT", "STACK_OPTIONS", "add_repeatable", "add_stack_options", "add_temporal_options"]
 
 DEFAULT_PROJECT = "akua-onboarding"
 
@@ -24,6 +24,11 @@ STACK_OPTIONS = {
     "setting": "--setting",
     "secrets_provider": "--secrets-provider",
 }
+
+
+def add_repeatable(p: argparse.ArgumentParser, flag: str, metavar: str, help: str) -> None:
+    """An option given any number of times (``KEY=VALUE`` pairs, say): a list, empty when never given."""
+    p.add_argument(flag, action="append", default=[], metavar=metavar, help=help)
 
 
 def add_stack_options(
@@ -50,13 +55,7 @@ def add_stack_options(
     p.add_argument(
         "--workspace", default=workspace, metavar="WS", help=f"akua:workspace (default $AKUA_WORKSPACE{tail})"
     )
-    p.add_argument(
-        "--setting",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help=f"a setting passed to the program factory (repeatable{tail})",
-    )
+    add_repeatable(p, "--setting", "KEY=VALUE", f"a setting passed to the program factory (repeatable{tail})")
     p.add_argument(
         "--secrets-provider",
         metavar="URL",

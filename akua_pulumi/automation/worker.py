@@ -28,7 +28,12 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from akua_pulumi.automation.cli_options import DEFAULT_PROJECT, add_stack_options, add_temporal_options
+from akua_pulumi.automation.cli_options import (
+    DEFAULT_PROJECT,
+    add_repeatable,
+    add_stack_options,
+    add_temporal_options,
+)
 from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, HEARTBEAT_TIMEOUT, OnboardCustomer
 from akua_pulumi.automation.results import CustomerResult
 from akua_pulumi.automation.workflow_input import (
@@ -246,20 +251,18 @@ def build_worker_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--stripe-api-base", default=env("STRIPE_API_BASE"), metavar="URL", help="akua:stripeApiBase ($STRIPE_API_BASE)"
     )
-    p.add_argument(
+    add_repeatable(
+        p,
         "--program",
-        action="append",
-        default=[],
-        metavar="NAME=MODULE:FUNCTION",
-        help=f"allow a program under NAME (repeatable; {DEFAULT_PROGRAM_NAME!r} is the stock program)",
+        "NAME=MODULE:FUNCTION",
+        f"allow a program under NAME (repeatable; {DEFAULT_PROGRAM_NAME!r} is the stock program)",
     )
     p.add_argument("--engine-parallel", type=int, metavar="N", help="resource operations at once in one stack")
-    p.add_argument(
+    add_repeatable(
+        p,
         "--secret-env",
-        action="append",
-        default=[],
-        metavar="KEY=VAR",
-        help="secret config KEY read from environment variable VAR "
+        "KEY=VAR",
+        "secret config KEY read from environment variable VAR "
         "(default akua:token=AKUA_API_TOKEN, akua:stripeApiKey=STRIPE_API_KEY)",
     )
     return p
