@@ -13,7 +13,7 @@ from akua_pulumi.resources import ALL_RESOURCES
 
 PACKAGE = Path(akua_pulumi.__file__).resolve().parent
 DOCS = PACKAGE.parent / "docs" / "coverage.md"
-LOOKUP_MODULES = ("lookups.py", "_access.py", "_lookups_v4.py", "_lookups_seller.py")
+LOOKUP_MODULES = ("lookups/_core.py", "lookups/_access.py", "lookups/_v4.py", "lookups/_seller.py")
 _METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "put": "PUT", "delete": "DELETE", "paginate": "GET"}
 
 

@@ -270,7 +270,8 @@ def test_package_version_inputs_is_a_free_form_object() -> None:
 
 
 def test_choices_are_the_contract_enums() -> None:
-    from akua_pulumi import _lookups_seller, _lookups_v4
+    from akua_pulumi.lookups import _seller as _lookups_seller
+    from akua_pulumi.lookups import _v4 as _lookups_v4
 
     ops, schemas = contract().operations, contract().document["components"]["schemas"]
     query = ops["repositories.list"].parameters("query")

@@ -26,7 +26,7 @@ from akua_pulumi.stripe._client import StripeApi, StripeSettings
 from akua_pulumi.testing.fake_stripe import StripeFake
 
 ODD_IDS = ["../api_tokens", "a/b", "a?b=c", "a#b", "%2F"]
-LOOKUP_MODULES = ["akua_pulumi.lookups", "akua_pulumi._lookups_v4", "akua_pulumi._lookups_seller"]
+LOOKUP_MODULES = ["akua_pulumi.lookups._core", "akua_pulumi.lookups._v4", "akua_pulumi.lookups._seller"]
 
 
 def _subclasses(cls: type[Any]) -> Iterator[type[Any]]:

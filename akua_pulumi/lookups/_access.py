@@ -1,6 +1,6 @@
 """Access decisions and entitlements: the lookups :mod:`akua_pulumi.lookups` offers for them.
 
-Import them from ``akua_pulumi.lookups`` (this module keeps that one under its size limit)::
+Import them from ``akua_pulumi.lookups``::
 
     from akua_pulumi import lookups
 
@@ -13,91 +13,21 @@ Import them from ``akua_pulumi.lookups`` (this module keeps that one under its s
 ``get_access_decision`` asks ``POST /access_decisions`` (``accessDecisions.explain``, a read that
 changes nothing) whether the token, or ``subject``, may do ``permission`` on ``resource``; the
 permission names are the 40 of API.md §6.4 (:data:`akua_pulumi.roles.PERMISSIONS`).
-``get_entitlements`` lists ``GET /entitlements`` (API.md §6.5). Both have ``*_output`` twins.
+``get_entitlements`` lists ``GET /entitlements`` (API.md §6.5). Both have ``*_output`` twins
+(generated into ``_outputs``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import pulumi
+from typing_extensions import Unpack
 
-from .client import AkuaClient, NotFoundError, ValidationError
-from .connection import Provider
-from .lookups import AkuaLookupError, _AsDict, _client, _output, _workspace
-from .roles import PERMISSIONS
-
-__all__ = [
-    "AccessDecision",
-    "AccessReason",
-    "EntitlementInfo",
-    "get_access_decision",
-    "get_access_decision_output",
-    "get_entitlements",
-    "get_entitlements_output",
-]
-
-
-@dataclass(frozen=True)
-class AccessReason(_AsDict):
-    """One reason of a decision, in evaluation order (API.md §6.4 ``AccessReason``)."""
-
-    #: ``workspace_role``, ``resource_state``, ``quota_limit``... (§6.4).
-    kind: str
-    #: ``allowed``, ``denied`` or ``not_evaluated``.
-    result: str
-    key: str | None = None
-    source: str | None = None
-    message: str | None = None
-    metric: str | None = None
-    scope: str | None = None
-    limit: float | None = None
-    usage: float | None = None
-    remaining: float | None = None
-    #: The object the reason is about (``resourceId``/``resourceType`` on the wire), e.g. a cluster id.
-    resource_id: str | None = None
-    resource_type: str | None = None
-    #: How it relates to the request's resource (``relationship``), e.g. ``package_version_of``.
-    relationship: str | None = None
-
-
-@dataclass(frozen=True)
-class AccessDecision(_AsDict):
-    """Whether a permission is granted, why, and the role the permission's operation needs."""
-
-    #: The permission asked about (``action.id``), e.g. ``clusters.delete``.
-    permission: str
-    #: Its human label (``action.name``), e.g. "Delete cluster".
-    action_name: str
-    #: ``allowed``, ``denied`` or ``unknown`` (a check the API cannot perform).
-    result: str
-    #: Why it is denied or unknown (None when allowed).
-    message: str | None
-    #: The minimum workspace role of the operation the permission checks (API.md §6.3), e.g. ``owner``.
-    required_role: str | None
-    reasons: tuple[AccessReason, ...] = ()
-
-    @property
-    def allowed(self) -> bool:
-        return self.result == "allowed"
-
-
-@dataclass(frozen=True)
-class EntitlementInfo(_AsDict):
-    """One plan entitlement of a workspace (API.md §6.5)."""
-
-    workspace_id: str
-    #: ``compute.max_clusters``...
-    key: str
-    name: str
-    feature_set: str
-    #: ``bool``, ``max_count`` or ``unlimited``.
-    allocation: str
-    #: The boolean, or the maximum count; None when unlimited.
-    value: bool | int | None
-
+from ..client import NotFoundError, ValidationError
+from ..roles import PERMISSIONS
+from ._base import AkuaLookupError, Via, ViaWorkspace, _client, _workspace, lookup
+from ._results import AccessDecision, AccessReason, EntitlementInfo
 
 #: AccessReason's wire keys → :class:`AccessReason` fields (the contract spells two in camelCase).
 _REASON_KEYS = {
@@ -129,15 +59,14 @@ def _decision(body: Mapping[str, Any], permission: str) -> AccessDecision:
     )
 
 
+@lookup
 def get_access_decision(
     permission: str,
     resource: Mapping[str, Any] | None = None,
     *,
-    workspace_id: str | None = None,
     subject: Mapping[str, Any] | None = None,
     context: Mapping[str, Any] | None = None,
-    client: AkuaClient | None = None,
-    provider: Provider | None = None,
+    **via: Unpack[ViaWorkspace],
 ) -> AccessDecision:
     """Whether the token (or ``subject``: ``{"user_id": ...}``, which needs admin) may do ``permission``
     on ``resource``: one ``POST /access_decisions`` (a read; it changes nothing).
@@ -152,9 +81,9 @@ def get_access_decision(
         raise AkuaLookupError(
             f"unknown permission {permission!r}: one of {', '.join(sorted(PERMISSIONS))} (API.md §6.4)"
         )
-    c = _client(client, provider)
+    c = _client(via)
     shape = dict(resource or {})
-    ws = workspace_id or shape.get(perm.workspace_field or "") or c.workspace
+    ws = via.get("workspace_id") or shape.get(perm.workspace_field or "") or c.workspace
     if perm.workspace_field and perm.workspace_field not in shape:
         shape[perm.workspace_field] = _workspace(c, ws, "get_access_decision")
     body: dict[str, Any] = {"permission": permission}
@@ -174,18 +103,14 @@ def get_access_decision(
     return _decision(answer or {}, permission)
 
 
+@lookup
 def get_entitlements(
-    workspace_id: str | None = None,
-    feature_set: str | None = None,
-    feature: str | None = None,
-    *,
-    client: AkuaClient | None = None,
-    provider: Provider | None = None,
+    workspace_id: str | None = None, feature_set: str | None = None, feature: str | None = None, **via: Unpack[Via]
 ) -> list[EntitlementInfo]:
     """The plan entitlements of ``workspace_id`` (default ``akua:workspace``; with neither, of every
     workspace the token can see): ``GET /entitlements``, every page. ``feature_set`` (``compute``) and
     ``feature`` (one key, ``compute.max_clusters``) filter; an unknown one gives an empty list."""
-    c = _client(client, provider)
+    c = _client(via)
     given = {"workspace": workspace_id or c.workspace, "feature_set": feature_set, "feature": feature}
     params = {k: v for k, v in given.items() if v}
     out: list[EntitlementInfo] = []
@@ -203,29 +128,3 @@ def get_entitlements(
             )
         )
     return out
-
-
-def get_access_decision_output(
-    permission: pulumi.Input[str],
-    resource: pulumi.Input[Mapping[str, Any]] | None = None,
-    *,
-    workspace_id: pulumi.Input[str] | None = None,
-    subject: pulumi.Input[Mapping[str, Any]] | None = None,
-    context: pulumi.Input[Mapping[str, Any]] | None = None,
-    client: AkuaClient | None = None,
-    provider: Provider | None = None,
-) -> pulumi.Output[AccessDecision]:
-    """:func:`get_access_decision` for Inputs (e.g. ``{"cluster_id": cluster.id}``)."""
-    return _output(get_access_decision, locals())
-
-
-def get_entitlements_output(
-    workspace_id: pulumi.Input[str] | None = None,
-    feature_set: pulumi.Input[str] | None = None,
-    feature: pulumi.Input[str] | None = None,
-    *,
-    client: AkuaClient | None = None,
-    provider: Provider | None = None,
-) -> pulumi.Output[list[EntitlementInfo]]:
-    """:func:`get_entitlements` for an Input ``workspace_id`` (e.g. ``workspace.id``)."""
-    return _output(get_entitlements, locals())

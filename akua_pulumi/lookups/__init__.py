@@ -1,0 +1,122 @@
+"""Read-only lookups for Pulumi programs, like the ``get_*`` invokes of native providers.
+
+Each lookup makes one or two GET requests and returns a small frozen dataclass::
+
+    import pulumi
+    from akua_pulumi import lookups
+
+    ws = lookups.get_current_workspace()                  # the workspace akua:workspace selects
+    pulumi.export("tier", ws.plan_tier)
+    for q in lookups.get_quotas():
+        pulumi.export(q.metric, q.remaining)
+
+Every lookup has an ``*_output`` twin that takes Pulumi Inputs and returns a ``pulumi.Output``.
+Use it with ids that are not known yet (the id of a resource created in the same program): the
+request runs only once the id is known, so during a first ``pulumi preview`` the result is unknown
+instead of failing::
+
+    mgmt = lookups.get_workspace_management_output(workspace.id)
+    pulumi.export("managed_by", mgmt.apply(lambda m: m.organization_name if m else None))
+
+Configuration: inside a Pulumi program the stack config ``akua:apiUrl``, ``akua:token`` (secret) and
+``akua:workspace`` is read through ``pulumi.Config("akua")``; outside a program, or for keys the stack
+does not set, the environment (``AKUA_API_URL``, ``AKUA_API_TOKEN``, ``AKUA_WORKSPACE``) applies, as
+described for :meth:`akua_pulumi.client.ClientConfig.resolve`. Pass ``provider=akua_pulumi.Provider(...)``
+to look up through an explicit connection (another token or API URL), or ``client=`` to use a client of
+your own. Clients come from the one cache of :func:`akua_pulumi.connection.client_for`.
+
+The results are plain dataclasses, not Outputs: export single fields, or ``as_dict()``.
+
+The package: ``_base`` (the error, the connection keywords :class:`~._base.Via` and
+:class:`~._base.ViaWorkspace`, the client, the ``*_output`` machinery), ``_results`` (every result type),
+the plain lookups in ``_core``, ``_v4``, ``_seller`` and ``_access``, and ``_outputs``, the twins, generated
+from the plain lookups' signatures by ``scripts/gen-resources``.
+"""
+
+# ruff: noqa: F405  (the names of __all__ come from the star imports under TYPE_CHECKING, at the end)
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "AccessDecision",
+    "AccessReason",
+    "AccessStateInfo",
+    "AgentSkillInfo",
+    "AgentTemplateInfo",
+    "AkuaLookupError",
+    "ClusterCapabilitiesInfo",
+    "DashboardInfo",
+    "EntitlementInfo",
+    "InstallStatusInfo",
+    "ManagedWorkspaceInfo",
+    "ManagementInfo",
+    "OrderDraftInfo",
+    "PackageVersionInfo",
+    "QuotaInfo",
+    "RenderInfo",
+    "RepositoryInfo",
+    "WorkspaceInfo",
+    "get_access_decision",
+    "get_access_decision_output",
+    "get_access_state",
+    "get_access_state_output",
+    "get_agent_skills",
+    "get_agent_skills_output",
+    "get_agent_templates",
+    "get_agent_templates_output",
+    "get_cluster_capabilities",
+    "get_cluster_capabilities_output",
+    "get_current_workspace",
+    "get_current_workspace_output",
+    "get_entitlements",
+    "get_entitlements_output",
+    "get_install_status",
+    "get_install_status_output",
+    "get_managed_workspaces",
+    "get_managed_workspaces_output",
+    "get_order_drafts",
+    "get_order_drafts_output",
+    "get_package_version",
+    "get_package_version_inputs",
+    "get_package_version_inputs_output",
+    "get_package_version_output",
+    "get_quota",
+    "get_quotas",
+    "get_quotas_output",
+    "get_render",
+    "get_render_output",
+    "get_repositories",
+    "get_repositories_output",
+    "get_workspace_management",
+    "get_workspace_management_output",
+    "get_workspace_overview",
+    "get_workspace_overview_output",
+    "lookup_client",
+]
+
+#: The modules of the plain lookups (each ``@lookup`` there gets a twin in ``_outputs``).
+PLAIN_MODULES = ("_core", "_v4", "_seller", "_access")
+#: Where :func:`__getattr__` looks for a name, in this order (``*_output`` names: in ``_outputs`` only).
+_HOMES = ("_base", "_results", *PLAIN_MODULES)
+
+if TYPE_CHECKING:
+    from ._access import *  # noqa: F403
+    from ._base import *  # noqa: F403
+    from ._core import *  # noqa: F403
+    from ._outputs import *  # noqa: F403
+    from ._results import *  # noqa: F403
+    from ._seller import *  # noqa: F403
+    from ._v4 import *  # noqa: F403
+
+
+def __getattr__(name: str) -> Any:
+    """A name of the sub-modules, imported on first use (so ``import akua_pulumi.lookups`` stays cheap)."""
+    if not name.startswith("__"):
+        for module in ("_outputs",) if name.endswith("_output") else _HOMES:
+            found = vars(importlib.import_module(f".{module}", __name__))
+            if name in found:
+                return found[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
