@@ -99,7 +99,10 @@ def lookup(fn: Callable[P, T]) -> Callable[P, T]:
     sig = inspect.signature(fn)
     own = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
     names = {p.name for p in own}
-    via = ViaWorkspace if "ViaWorkspace" in str(sig.parameters["via"].annotation) else Via
+    via_type = {"Unpack[Via]": Via, "Unpack[ViaWorkspace]": ViaWorkspace}
+    via = via_type.get(str(sig.parameters["via"].annotation)) if "via" in sig.parameters else None
+    if via is None:
+        raise TypeError(f"lookup {fn.__name__} must end with **via: Unpack[Via] or **via: Unpack[ViaWorkspace]")
     keys = sorted(via.__annotations__.items(), key=lambda item: item[0] != "workspace_id")  # as written before
     extra = [
         inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_annotation(tp))
