@@ -120,3 +120,8 @@ def __getattr__(name: str) -> Any:
             if name in found:
                 return found[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """What ``dir()`` and a REPL's completion show: the public names too, before they are first used."""
+    return sorted({*globals(), *__all__})
