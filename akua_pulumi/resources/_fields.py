@@ -53,11 +53,15 @@ __all__ = [
     "UNKNOWN",
     "Field",
     "Kind",
+    "from_pin",
     "id_bounds",
     "is_unknown",
     "operation_timeout",
     "path_id",
     "suspended",
+    "to_pin",
+    "version_pin",
+    "version_problem",
 ]
 
 #: Field attribute per JSON Schema keyword: the constraints a request schema can state.
@@ -378,6 +382,30 @@ def suspended(description: str, **kw: Any) -> Field:
 def path_id(name: str, description: str, max_length: int) -> Field:
     """The id of the object a child lives under: required, and a path segment, so never in a body."""
     return Field.create_only(name, str, description, required=True, send="never", **id_bounds(max_length))
+
+
+def to_pin(version: str) -> dict[str, str]:
+    """``latest`` or a version as the API's ``package_version_pin`` object."""
+    return {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
+
+
+def from_pin(pin: Mapping[str, Any]) -> str | None:
+    """The version a ``package_version_pin`` object names (the inverse of :func:`to_pin`)."""
+    return "latest" if pin.get("kind") == "latest" else pin.get("version")
+
+
+def version_problem(value: Any) -> str | None:
+    """``latest`` or a SemVer 2.0 version such as ``1.2.3`` (no leading ``v``)."""
+    if value == "latest" or re.match(SEMVER, str(value)):
+        return None
+    return f"version must be 'latest' or a SemVer 2.0 version such as '1.2.3', got {value!r}"
+
+
+def version_pin(kind: Constructor, description: str, **kw: Any) -> Field:
+    """``version``: ``latest`` or a SemVer version, sent (and read back) as a ``package_version_pin`` object.
+    ``kind`` is the Field constructor (``Field.create_only``, ``Field.updatable``); :func:`version_problem`
+    checks the value (as a validator, or in a hook beside rules on other fields)."""
+    return kind("version", str, description, wire="package_version_pin", encode=to_pin, decode=from_pin, **kw)
 
 
 CREATED_AT = Field.output("created_at", int, "Creation time, Unix seconds.")

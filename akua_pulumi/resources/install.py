@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from ..client import api_path
 from ._akua import RestProvider, operations
-from ._fields import ETAG, HTML_URL, OPERATION_TIMEOUT, SEMVER, Field, operation_timeout
+from ._fields import ETAG, HTML_URL, OPERATION_TIMEOUT, Field, operation_timeout, to_pin, version_pin, version_problem
 from ._generated import InstallArgs, InstallArgsDict, InstallBase
 from ._provider import AkuaResourceError, Context, StaleReplayError, wait_for
 
 __all__ = ["Install", "InstallArgs", "InstallArgsDict", "InstallProvider"]
 
 _SETTLED = ("healthy", "degraded", "failed")
-
-
-def _pin(version: str) -> dict[str, str]:
-    return {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
 
 
 class InstallProvider(RestProvider):
@@ -40,14 +35,7 @@ class InstallProvider(RestProvider):
     fields = (
         Field.create_only("product_id", str, "Install this product (product-based install)."),
         Field.create_only("package_id", str, "Install this package directly (direct install).", write_only=True),
-        Field.create_only(
-            "version",
-            str,
-            "Direct installs: 'latest' or a SemVer version.",
-            write_only=True,
-            wire="package_version_pin",
-            encode=_pin,
-        ),
+        version_pin(Field.create_only, "Direct installs: 'latest' or a SemVer version.", write_only=True),
         Field.create_only("region_id", str, "Region to install into.", required=True, write_only=True),
         Field.create_only(
             "cluster_id", str, "Cluster to install into (the server picks one when omitted).", server_default=True
@@ -87,14 +75,14 @@ class InstallProvider(RestProvider):
             return [("product_id", "set exactly one of product_id (product install) or package_id (direct install)")]
         if product is not None and version is not None:
             return [("version", "version applies to direct installs (package_id) only")]
-        if version is not None and version != "latest" and not re.match(SEMVER, str(version)):
-            return [("version", f"version must be 'latest' or a SemVer 2.0 version, got {version!r}")]
+        if version is not None and (problem := version_problem(version)):
+            return [("version", problem)]
         return []
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         body = self.create_body(inputs)
         if inputs.get("package_id") and not inputs.get("version"):
-            body["package_version_pin"] = _pin("latest")  # a direct install's default (product installs have none)
+            body["package_version_pin"] = to_pin("latest")  # a direct install's default (product installs have none)
         timeout = operation_timeout(inputs)
         op = ctx.client.post("/installs", json=body, idempotency_key=ctx.idempotency_key("create"))
         install_id = ctx.client.wait_operation(op, timeout=timeout)["response"]["install_id"]

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import Conflict, EtagMismatch
 from ._akua import RestProvider, operations
-from ._fields import ETAG, HTML_URL, OMIT, SEMVER, Field
+from ._fields import ETAG, HTML_URL, OMIT, Field, version_pin, version_problem
 from ._generated import ProductArgs, ProductArgsDict, ProductBase
 from ._provider import Context, StaleReplayError
 
 __all__ = ["Product", "ProductArgs", "ProductArgsDict", "ProductProvider"]
-
-
-def _version_ok(value: Any) -> str | None:
-    """``latest`` or a SemVer 2.0 version such as ``1.2.3`` (no leading ``v``)."""
-    if value == "latest" or re.match(SEMVER, str(value)):
-        return None
-    return f"version must be 'latest' or a SemVer 2.0 version such as '1.2.3', got {value!r}"
-
-
-def _pin(version: str) -> dict[str, str]:
-    return {"kind": "latest"} if version == "latest" else {"kind": "pinned", "version": version}
-
-
-def _unpin(pin: Mapping[str, Any]) -> str | None:
-    return "latest" if pin.get("kind") == "latest" else pin.get("version")
 
 
 class ProductProvider(RestProvider):
@@ -48,16 +32,12 @@ class ProductProvider(RestProvider):
     fields = (
         Field.updatable("name", str, "Product name.", required=True),
         Field.create_only("package_id", str, "Backing package.", required=True, read="package.id"),
-        Field.updatable(
-            "version",
-            str,
+        version_pin(
+            Field.updatable,
             "'latest' or a pinned SemVer version of the package.",
             default="latest",
-            validator=_version_ok,
-            wire="package_version_pin",
-            encode=_pin,
+            validator=version_problem,
             read="package.version_pin",
-            decode=_unpin,
         ),
         Field.updatable("custom_image", str, "Image URL."),
         Field.updatable("custom_description", str, "Description."),
