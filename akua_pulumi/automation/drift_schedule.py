@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from akua_pulumi.automation.cli_options import add_temporal_options
 from akua_pulumi.automation.drift_temporal import DRIFT_WORKFLOW, parse_drift_input
 from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, connect
 from akua_pulumi.automation.workflow_input import InvalidWorkflowInput
@@ -84,9 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("what", choices=["drift"])
     p.add_argument("--cron", required=True, help="when, as a cron expression (UTC), e.g. '0 3 * * *'")
-    p.add_argument("--address", required=True, metavar="HOST:PORT", help="Temporal frontend")
-    p.add_argument("--namespace", default="default")
-    p.add_argument("--task-queue", default=DEFAULT_TASK_QUEUE, help="the workers' task queue")
+    add_temporal_options(p, address_required=True, task_queue=DEFAULT_TASK_QUEUE)
     p.add_argument("--schedule-id", default=None, help="default akua-onboard-drift/<task queue>")
     p.add_argument("--customers", type=Path, metavar="FILE", help="only the customers of this file (ids only)")
     p.add_argument("--only", metavar="ID,ID", help="only these customer ids")
