@@ -113,8 +113,9 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    """A name of the sub-modules, imported on first use (so ``import akua_pulumi.lookups`` stays cheap)."""
-    if not name.startswith("__"):
+    """A public name (or a private helper) of the sub-modules, imported on first use (so ``import
+    akua_pulumi.lookups`` stays cheap). What a sub-module merely imports (``pulumi``, ``asyncio``) is not one."""
+    if name in __all__ or (name.startswith("_") and not name.startswith("__")):
         for module in ("_outputs",) if name.endswith("_output") else _HOMES:
             found = vars(importlib.import_module(f".{module}", __name__))
             if name in found:
