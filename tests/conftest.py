@@ -1,5 +1,5 @@
 """Shared fixtures come from the pytest plugin we ship for users' CI (akua_pulumi.testing.fixtures),
-registered through its ``pytest11`` entry point (pyproject.toml), so nothing is listed here."""
+registered through its ``pytest11`` entry point (pyproject.toml); only the suite's own live here."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import ast
 import asyncio
 import functools
 import gc
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,3 +66,14 @@ def _main_thread_event_loop() -> Iterator[None]:
     except RuntimeError:
         asyncio.set_event_loop(asyncio.new_event_loop())
     yield
+
+
+@pytest.fixture(scope="session")
+def akua_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout built as a wheel (``pip wheel --no-deps``), once per test session."""
+    dist = tmp_path_factory.mktemp("dist")
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(root)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    [wheel] = dist.glob("akua_pulumi-*.whl")
+    return wheel

@@ -68,15 +68,8 @@ def test_page_has_every_step() -> None:
         assert step in script, step
 
 
-def test_getting_started_as_written(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    [wheel] = dist.glob("akua_pulumi-*.whl")
+def test_getting_started_as_written(tmp_path: Path, akua_wheel: Path) -> None:
+    wheel = akua_wheel
     home = tmp_path / "home"
     home.mkdir()
     work = tmp_path / "newcomer"

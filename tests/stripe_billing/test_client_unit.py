@@ -13,10 +13,10 @@ from akua_pulumi.stripe._client import (
     resolve,
 )
 from akua_pulumi.stripe.customer import StripeCustomerProvider
-from akua_pulumi.testing.fake_stripe import StripeFake, _free_port
 from akua_pulumi.stripe.price import StripePriceProvider
 from akua_pulumi.stripe.product import StripeProductProvider
 from akua_pulumi.stripe.subscription import StripeSubscriptionProvider
+from akua_pulumi.testing.fake_stripe import StripeFake, _free_port
 
 PROVIDERS = (StripeProductProvider, StripePriceProvider, StripeCustomerProvider, StripeSubscriptionProvider)
 
