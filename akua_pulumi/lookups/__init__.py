@@ -10,7 +10,8 @@ Each lookup makes one or two GET requests and returns a small frozen dataclass::
     for q in lookups.get_quotas():
         pulumi.export(q.metric, q.remaining)
 
-Every lookup has an ``*_output`` twin that takes Pulumi Inputs and returns a ``pulumi.Output``.
+Every lookup but ``get_quota`` (one item of ``get_quotas``) has an ``*_output`` twin that takes Pulumi
+Inputs and returns a ``pulumi.Output``.
 Use it with ids that are not known yet (the id of a resource created in the same program): the
 request runs only once the id is known, so during a first ``pulumi preview`` the result is unknown
 instead of failing::
