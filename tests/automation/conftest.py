@@ -8,9 +8,10 @@ import signal
 import socket
 import socketserver
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,29 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+
+
+@contextlib.contextmanager
+def serving_worker(log: Path, env: Mapping[str, str], *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """An ``akua-onboard-worker`` (``python -m akua_pulumi.automation.temporal *args``) in its own process
+    group, writing to ``log``; yielded once it logs ``serving`` (within 120 s), stopped after."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "akua_pulumi.automation.temporal", *args],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=dict(env),
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while b"serving" not in log.read_bytes():
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield proc
+    finally:
+        stop(proc)
 
 
 class RecordingListener:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +22,7 @@ from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE
 from akua_pulumi.automation.pipeline import OnboardingPipeline, Secret
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
-from tests.automation.conftest import stop
+from tests.automation.conftest import serving_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -54,34 +52,9 @@ def drift_worker(tmp_path: Path, temporal_address: str, akua: LocalServer, onboa
     env = {**os.environ, **PulumiEnvironment(state_dir=state).variables(), "AKUA_API_TOKEN": akua.owner_token}
     for var in ("PULUMI_BACKEND_URL", "AKUA_API_URL", "PULUMI_CONFIG_PASSPHRASE"):
         env.pop(var, None)
-    log = tmp_path / "worker.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "akua_pulumi.automation.temporal",
-            "--address",
-            temporal_address,
-            "--state-dir",
-            str(state),
-            "--api-url",
-            akua.api_url,
-        ],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-        cwd=str(Path(__file__).resolve().parents[2]),
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while b"serving" not in log.read_bytes():
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
+    args = ("--address", temporal_address, "--state-dir", str(state), "--api-url", akua.api_url)
+    with serving_worker(tmp_path / "worker.log", env, *args):
         yield
-    finally:
-        stop(proc)
 
 
 async def _triggered_result(address: str, sid: str) -> tuple[dict[str, Any], bytes, Any]:

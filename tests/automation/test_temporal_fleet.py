@@ -14,15 +14,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from akua_pulumi.automation.customers import parse_customers_file
+from akua_pulumi.automation.customers import Customer, InvalidCustomer, parse_customers_file
 from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.automation.pipeline import OnboardingPipeline
+from akua_pulumi.automation.results import PipelineReport
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from tests.automation.conftest import free_port, stop, wait_port
@@ -112,6 +114,30 @@ def _unfinished_logs(state_dir: Path, started: bool = False) -> set[str]:
     return found
 
 
+def wait_mid_run(worker_dir: Path, timeout: float = 300) -> None:
+    """Until the worker writing ``worker_dir`` is in the middle of a run (a resource created, no result
+    yet), or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while not _unfinished_logs(worker_dir, started=True) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+class UpInBackground:
+    """``pipeline.up(entries)`` on a thread of its own, started at once; :meth:`report` waits for it."""
+
+    def __init__(self, pipeline: OnboardingPipeline, entries: Sequence[Customer | InvalidCustomer]) -> None:
+        self._box: dict[str, object] = {}
+        self.thread = threading.Thread(target=lambda: self._box.update(report=pipeline.up(entries)))
+        self.thread.start()
+
+    def report(self, timeout: float = 600) -> PipelineReport:
+        """The report of the ``up``, once it has ended (within ``timeout`` seconds)."""
+        self.thread.join(timeout)
+        report = self._box["report"]
+        assert isinstance(report, PipelineReport)
+        return report
+
+
 def test_ten_customers_survive_a_dead_worker(
     tmp_path: Path, akua: LocalServer, api: AkuaClient, s3_backend: str, temporal_address: str
 ) -> None:
@@ -125,22 +151,14 @@ def test_ten_customers_survive_a_dead_worker(
     pipeline = OnboardingPipeline("default", state_dir=tmp_path / "client", engine="temporal", address=temporal_address)
     workers = {n: start_worker(n, temporal_address, s3_backend, akua, tmp_path) for n in ("worker-a", "worker-b")}
     try:
-        import threading
-
-        box: dict[str, object] = {}
-        runner = threading.Thread(target=lambda: box.update(report=pipeline.up(entries)))
-        runner.start()
+        up = UpInBackground(pipeline, entries)
         # Kill worker A in the middle of an update: a resource created, the run not finished.
-        deadline = time.monotonic() + 300
-        while not _unfinished_logs(tmp_path / "worker-a", started=True) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_mid_run(tmp_path / "worker-a")
         interrupted = _unfinished_logs(tmp_path / "worker-a")
         os.killpg(workers["worker-a"].pid, signal.SIGKILL)
         workers["worker-a"].wait(10)
         assert interrupted, "worker A never started a customer"
-        runner.join(600)
-        report = box["report"]
-        assert isinstance(report, type(pipeline.up([])))
+        report = up.report()
         assert report.exit_code == 0, str(report)
 
         # Worker B finished what A was doing: its logs end with a result for those customers.

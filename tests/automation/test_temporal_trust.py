@@ -17,9 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -33,7 +30,7 @@ from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, workfl
 from akua_pulumi.automation.pipeline import OnboardingPipeline
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
-from tests.automation.conftest import RecordingListener, stop
+from tests.automation.conftest import RecordingListener, serving_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -88,36 +85,9 @@ def worker(
     }
     for var in ("PULUMI_BACKEND_URL", "AKUA_API_URL", "PULUMI_HOME"):
         env.pop(var, None)
-    log = tmp_path / "worker.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "akua_pulumi.automation.temporal",
-            "--address",
-            temporal_address,
-            "--state-dir",
-            str(state),
-            "--api-url",
-            akua.api_url,
-            "--slots",
-            "2",
-        ],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-        cwd=str(Path(__file__).resolve().parents[2]),
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while b"serving" not in log.read_bytes():
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
+    args = ("--address", temporal_address, "--state-dir", str(state), "--api-url", akua.api_url, "--slots", "2")
+    with serving_worker(tmp_path / "worker.log", env, *args):
         yield state
-    finally:
-        stop(proc)
 
 
 def _hostile_inputs(listener: str, evil: Path) -> dict[str, tuple[Any, str]]:

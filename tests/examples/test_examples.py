@@ -8,7 +8,6 @@ documents.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -26,19 +25,9 @@ from akua_pulumi.automation.environment import PulumiEnvironment
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 
+from ._support import EXAMPLES, seed_examples
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _seed(akua: LocalServer) -> dict[str, str]:
-    """Run examples/seed_akua_local.py's ``seed`` (a seller with a published product, two users)."""
-    spec = importlib.util.spec_from_file_location("seed_akua_local", EXAMPLES / "seed_akua_local.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    ids: dict[str, str] = module.seed(akua.api_url, akua.owner_token)
-    return ids
 
 
 def _copy(name: str, tmp_path: Path) -> Path:
@@ -96,7 +85,7 @@ def _members(api: AkuaClient, wid: str) -> dict[str, str]:
 def test_environments_example(
     pulumi_env: PulumiEnvironment, akua: LocalServer, api: AkuaClient, tmp_path: Path
 ) -> None:
-    ids = _seed(akua)
+    ids = seed_examples(akua)
     pulumi = Project(pulumi_env, _copy("environments", tmp_path))
     pulumi("stack", "init", "dev")
     pulumi(
@@ -140,7 +129,7 @@ def test_environments_example(
 def test_customer_per_workspace_example(
     pulumi_env: PulumiEnvironment, akua: LocalServer, api: AkuaClient, tmp_path: Path
 ) -> None:
-    ids = _seed(akua)
+    ids = seed_examples(akua)
     project = _copy("customer-per-workspace", tmp_path)
     pulumi = Project(pulumi_env, project)
     sample = (project / "Pulumi.example.yaml").read_text()
@@ -191,7 +180,7 @@ def test_customer_per_workspace_example(
 def test_onboarding_pipeline_example(
     pulumi_env: PulumiEnvironment, akua: LocalServer, api: AkuaClient, tmp_path: Path
 ) -> None:
-    ids = _seed(akua)
+    ids = seed_examples(akua)
     example = _copy("onboarding-pipeline", tmp_path)
     env = {
         **os.environ,
@@ -250,7 +239,7 @@ def test_onboarding_pipeline_example(
 def test_seller_estate_example(
     pulumi_env: PulumiEnvironment, akua: LocalServer, api: AkuaClient, tmp_path: Path
 ) -> None:
-    ids = _seed(akua)
+    ids = seed_examples(akua)
     ws = ids["SELLER_WORKSPACE_ID"]
     secrets = {
         "webhookSecret": "whsec-estate-2f9d81c0a7",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -14,17 +16,21 @@ from .test_conformance import _stack
 pytestmark = pytest.mark.xdist_group(__name__)
 
 
-def test_offer_lifecycle(api: Api, admin: LocalAdmin) -> None:
-    s = _stack(api, admin)
-    w, prod = s["w"], s["product"]
-    body = {
+def _offer(prod: dict[str, Any]) -> dict[str, Any]:
+    """An offer of ``prod`` for buyer@example.com: a locked field value, a customer name, an internal note."""
+    return {
         "product_id": prod["id"],
         "allowed_emails": ["buyer@example.com"],
         "field_values": {"replicas": {"value": 3, "locked": True}},
         "customer": {"display_name": "Buyer"},
         "internal_note": "vip",
-        "pricing_request": {"currency": "eur", "unit_amount": 1000, "interval": "month"},
     }
+
+
+def test_offer_lifecycle(api: Api, admin: LocalAdmin) -> None:
+    s = _stack(api, admin)
+    w, prod = s["w"], s["product"]
+    body = {**_offer(prod), "pricing_request": {"currency": "eur", "unit_amount": 1000, "interval": "month"}}
     r = w.post("/offers", json=body, headers={"Idempotency-Key": "o1"})
     assert r.status_code == 201 and set(r.json()) == {"id", "short_hash"} and len(r.json()["short_hash"]) == 8
     created = r.json()
@@ -67,13 +73,7 @@ def test_offer_lifecycle(api: Api, admin: LocalAdmin) -> None:
 def test_resolve_anonymous_signed_in_and_allowlist(api: Api, admin: LocalAdmin) -> None:
     s = _stack(api, admin)
     w, prod = s["w"], s["product"]
-    body = {
-        "product_id": prod["id"],
-        "allowed_emails": ["buyer@example.com"],
-        "field_values": {"replicas": {"value": 3, "locked": True}},
-        "internal_note": "vip",
-        "customer": {"display_name": "Buyer"},
-    }
+    body = _offer(prod)
     created = w.post("/offers", json=body).json()
     anon = httpx.Client(
         transport=httpx.WSGITransport(app=w.app),

@@ -34,7 +34,7 @@ def assert_bad_input_fails_at_preview(
     make_stack: Callable[..., AkuaStack],
     akua: LocalServer,
     workspace_id: str,
-    build: Callable[[Mapping[str, Any]], Callable[[], None]],
+    build: Callable[[Mapping[str, Any]], Callable[[], object]],
     cases: Mapping[str, Mapping[str, Any]],
 ) -> None:
     """Each case fails ``preview`` with an error naming the property, and nothing is written."""

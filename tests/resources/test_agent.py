@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.agent import Agent, AgentProvider
@@ -16,6 +14,7 @@ from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
+from ._invariants import one_lost_response_test
 from .conftest import CallCounter
 
 INSTRUCTIONS = "Watch customer installs; when one fails, find out why and say what to change."
@@ -103,35 +102,16 @@ def test_agent_byok_credential_is_a_secret(
     assert [s for s in api.paginate("/secrets", workspace=ws) if s["state"] == "active"] == []
 
 
-@pytest.mark.parametrize(
-    ("operation", "programs", "expected"),
+test_agent_one_lost_response_converges = one_lost_response_test(
     [
         ("agents.create", ({},), [("install-watcher", "ENABLED")]),
         ("agents.update", ({}, {"description": "d"}), [("install-watcher", "ENABLED")]),
         ("agents.archive", ({}, None), [("install-watcher", "ARCHIVED")]),
         ("agents.enable", ({"enabled": False}, {}), [("install-watcher", "ENABLED")]),
     ],
+    _program,
+    _agents,
 )
-def test_agent_one_lost_response_converges(
-    operation: str,
-    programs: tuple[dict[str, Any] | None, ...],
-    expected: list[tuple[str, str]],
-    make_stack: Callable[..., AkuaStack],
-    api: AkuaClient,
-    akua: LocalServer,
-    workspace_id: str,
-) -> None:
-    ws = workspace_id
-    stack = make_stack(_program(**(programs[0] or {})), workspace=ws)
-    for kw in programs[:-1]:
-        stack.program = _program(**(kw or {}))
-        stack.up()
-    if programs[-1] is not None:
-        stack.program = _program(**programs[-1])
-    fixtures.run_with_one_lost_response(akua, operation, stack.destroy if programs[-1] is None else stack.up)
-    assert _agents(api, ws) == expected
-    if programs[-1] is not None:
-        stack.preview(expect_no_changes=True)
 
 
 def test_agent_adoption_and_bad_input(

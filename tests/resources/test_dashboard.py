@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-from pulumi import automation as auto
-
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.resources.dashboard import Dashboard, DashboardProvider
@@ -15,6 +12,7 @@ from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
+from ._invariants import assert_name_taken_then_adopts, one_lost_response_test
 from .conftest import CallCounter
 
 
@@ -61,34 +59,15 @@ def test_dashboard_lifecycle(
     assert api.get("/dashboards/workspace_overview", workspace=ws)["purpose"] == "workspace_overview"
 
 
-@pytest.mark.parametrize(
-    ("operation", "programs", "expected"),
+test_dashboard_one_lost_response_converges = one_lost_response_test(
     [
         ("dashboards.create", ({},), ["Customer installs"]),
         ("dashboards.update", ({}, {"name": "Renamed"}), ["Renamed"]),
         ("dashboards.delete", ({}, None), []),
     ],
+    _program,
+    lambda api, ws: [d["name"] for d in dashboards(api, ws).values()],
 )
-def test_dashboard_one_lost_response_converges(
-    operation: str,
-    programs: tuple[dict[str, Any] | None, ...],
-    expected: list[str],
-    make_stack: Callable[..., AkuaStack],
-    api: AkuaClient,
-    akua: LocalServer,
-    workspace_id: str,
-) -> None:
-    ws = workspace_id
-    stack = make_stack(_program(**(programs[0] or {})), workspace=ws)
-    for kw in programs[:-1]:
-        stack.program = _program(**(kw or {}))
-        stack.up()
-    if programs[-1] is not None:
-        stack.program = _program(**programs[-1])
-    fixtures.run_with_one_lost_response(akua, operation, stack.destroy if programs[-1] is None else stack.up)
-    assert [d["name"] for d in dashboards(api, ws).values()] == expected
-    if programs[-1] is not None:
-        stack.preview(expect_no_changes=True)
 
 
 def test_dashboard_adoption_and_bad_input(
@@ -99,16 +78,10 @@ def test_dashboard_adoption_and_bad_input(
         "/dashboards", json={"name": "Customer installs", "description": "What the installs do"}, workspace=ws
     )["dashboard_id"]
 
-    # The name is taken (the API's 409): the error says how to adopt, and nothing is created.
+    # The name is taken (the API's 409): the error says how to adopt, and nothing is created; adoption by
+    # name: no write, no diff.
     stack = make_stack(_program(), workspace=ws)
-    with pytest.raises(auto.CommandError) as err:
-        stack.up()
-    assert "adopt=True" in str(err.value) and existing in str(err.value)
-
-    # Adoption by name: no write, no diff.
-    stack.program = _program(adopt=True)
-    fixtures.assert_adopts_without_writes(stack, akua, "Dashboard", existing)
-    assert list(dashboards(api, ws)) == [existing]
+    assert_name_taken_then_adopts(stack, akua, "Dashboard", existing, _program(adopt=True), lambda: dashboards(api, ws))
 
     assert_bad_input_fails_at_preview(
         make_stack,

@@ -14,6 +14,7 @@ from akua_pulumi.resources.machine import Machine, MachineProvider
 from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
+from ._invariants import assert_one_lost_response_converges
 from .conftest import CallCounter
 
 
@@ -131,19 +132,12 @@ def test_machine_one_lost_response_converges(
     ws = workspace_id
     cluster, config = arrange_cluster(api, ws)
 
-    def program(kw: dict[str, Any] | None) -> Callable[[], None]:
-        return _program(cluster, config, **{"name": "w1", **(kw or {})})
+    def program(**kw: Any) -> Callable[[], None]:
+        return _program(cluster, config, **{"name": "w1", **kw})
 
-    stack = make_stack(program(programs[0]), workspace=ws)
-    for kw in programs[:-1]:
-        stack.program = program(kw)
-        stack.up()
-    if programs[-1] is not None:  # one run below: it must converge the first time
-        stack.program = program(programs[-1])
-    fixtures.run_with_one_lost_response(akua, operation, stack.destroy if programs[-1] is None else stack.up)
-    assert _name(api, ws) == expected
-    if programs[-1] is not None:
-        stack.preview(expect_no_changes=True)
+    assert_one_lost_response_converges(
+        make_stack, akua, ws, operation, programs, program, lambda: _name(api, ws), expected
+    )
 
 
 def test_machine_adoption_and_bad_input(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from pulumi import automation as auto
 
 from akua_pulumi import Package
 from akua_pulumi.client import AkuaClient, NotFoundError
@@ -14,6 +13,7 @@ from akua_pulumi.resources.package import PackageProvider
 from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
+from ._estate import assert_bad_input_fails_at_preview
 from .conftest import CallCounter
 
 REF = "oci://registry.example/acme/app"
@@ -106,13 +106,7 @@ def test_package_helm_adoption_and_bad_input(
         ),
         "helm.repo_url is required": dict(name="x", helm={"target_revision": "1.0.0"}),
     }
-    for i, (message, kwargs) in enumerate(cases.items()):
-        bad = make_stack(lambda kwargs=kwargs: Package("bad", **kwargs), workspace=workspace_id, stack=f"bad-{i}")
-        akua.admin.reset_counters()
-        with pytest.raises(auto.CommandError) as err:
-            bad.preview()
-        assert message in str(err.value)
-        assert akua.admin.counters()["writes"] == 0
+    assert_bad_input_fails_at_preview(make_stack, akua, workspace_id, lambda kw: lambda: Package("bad", **kw), cases)
 
     stack.destroy()
     adopt.destroy()

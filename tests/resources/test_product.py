@@ -14,6 +14,7 @@ from akua_pulumi.resources.product import ProductProvider
 from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
+from ._estate import assert_bad_input_fails_at_preview
 from .conftest import CallCounter
 
 REF = "oci://registry.example/acme/widget"
@@ -104,10 +105,4 @@ def test_product_adoption_and_bad_input(
         "name must be at least 2 characters": dict(name="x", package_id=pkg),
         "custom_image 'no uri' does not match": dict(name="Bad", package_id=pkg, custom_image="no uri"),
     }
-    for i, (message, kwargs) in enumerate(cases.items()):
-        bad = make_stack(lambda kwargs=kwargs: Product("bad", **kwargs), workspace=workspace_id, stack=f"bad-{i}")
-        akua.admin.reset_counters()
-        with pytest.raises(auto.CommandError) as err:
-            bad.preview()
-        assert message in str(err.value)
-        assert akua.admin.counters()["writes"] == 0
+    assert_bad_input_fails_at_preview(make_stack, akua, workspace_id, lambda kw: lambda: Product("bad", **kw), cases)

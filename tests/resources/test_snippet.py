@@ -15,6 +15,7 @@ from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
+from ._invariants import assert_name_taken_then_adopts, one_lost_response_test
 from .conftest import CallCounter
 
 CODE = "const r = await platform.request('GET', '/installs'); return r.data.length;"
@@ -83,34 +84,15 @@ def test_snippet_lifecycle(
     assert api.get(f"/snippets/{sid2}", workspace=ws)["archived_at"] is not None
 
 
-@pytest.mark.parametrize(
-    ("operation", "programs", "expected"),
+test_snippet_one_lost_response_converges = one_lost_response_test(
     [
         ("snippets.create", ({},), [CODE]),
         ("snippets.update", ({}, {"code": "return 2;"}), ["return 2;"]),
         ("snippets.delete", ({}, None), []),
     ],
+    _program,
+    lambda api, ws: [s["code"] for s in snippets(api, ws).values()],
 )
-def test_snippet_one_lost_response_converges(
-    operation: str,
-    programs: tuple[dict[str, Any] | None, ...],
-    expected: list[str],
-    make_stack: Callable[..., AkuaStack],
-    api: AkuaClient,
-    akua: LocalServer,
-    workspace_id: str,
-) -> None:
-    ws = workspace_id
-    stack = make_stack(_program(**(programs[0] or {})), workspace=ws)
-    for kw in programs[:-1]:
-        stack.program = _program(**(kw or {}))
-        stack.up()
-    if programs[-1] is not None:
-        stack.program = _program(**programs[-1])
-    fixtures.run_with_one_lost_response(akua, operation, stack.destroy if programs[-1] is None else stack.up)
-    assert [s["code"] for s in snippets(api, ws).values()] == expected
-    if programs[-1] is not None:
-        stack.preview(expect_no_changes=True)
 
 
 def test_snippet_adoption_and_bad_input(
@@ -122,15 +104,9 @@ def test_snippet_adoption_and_bad_input(
     )["snippet_id"]
 
     # The name is taken: without adopt the error says how to adopt, and nothing is created.
-    stack = make_stack(_program(), workspace=ws)
-    with pytest.raises(auto.CommandError) as err:
-        stack.up()
-    assert "adopt=True" in str(err.value) and existing in str(err.value)
-    assert list(snippets(api, ws)) == [existing]
-
     # 4. Adoption by name: no write, no diff.
-    stack.program = _program(adopt=True)
-    fixtures.assert_adopts_without_writes(stack, akua, "Snippet", existing)
+    stack = make_stack(_program(), workspace=ws)
+    assert_name_taken_then_adopts(stack, akua, "Snippet", existing, _program(adopt=True), lambda: snippets(api, ws))
 
     # 6. Bad input fails at preview, names the property, writes nothing.
     assert_bad_input_fails_at_preview(

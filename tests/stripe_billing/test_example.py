@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,19 +13,9 @@ from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.stripe._client import StripeApi
 from akua_pulumi.testing.fake_stripe import StripeFake
+from tests.examples._support import EXAMPLES, seed_examples
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _seed(akua: LocalServer) -> dict[str, str]:
-    spec = importlib.util.spec_from_file_location("seed_akua_local", EXAMPLES / "seed_akua_local.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    ids: dict[str, str] = module.seed(akua.api_url, akua.owner_token)
-    return ids
 
 
 def _run(env: PulumiEnvironment, path: Path, *args: str) -> str:
@@ -52,7 +41,7 @@ def test_stripe_billing_example(
     stripe_api: StripeApi,
     tmp_path: Path,
 ) -> None:
-    ids = _seed(akua)
+    ids = seed_examples(akua)
     project = Path(shutil.copytree(EXAMPLES / "stripe-billing", tmp_path / "stripe-billing"))
     _run(pulumi_env, project, "stack", "init", "dev")
     _run(
