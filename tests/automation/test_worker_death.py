@@ -25,7 +25,15 @@ from akua_pulumi.automation.pipeline import OnboardingPipeline
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from tests.automation.conftest import stop
-from tests.automation.test_temporal_fleet import PASSPHRASE, S3_ENV, _unfinished_logs, s3_backend, start_worker
+from tests.automation.test_temporal_fleet import (
+    PASSPHRASE,
+    S3_ENV,
+    UpInBackground,
+    _unfinished_logs,
+    s3_backend,
+    start_worker,
+    wait_mid_run,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 __all__ = ["s3_backend"]  # the fixture, used by name
@@ -123,12 +131,8 @@ def test_a_worker_killed_by_pid_ends_its_runs_and_the_retry_is_clean(
     sampler = EngineSampler(tmp_path)
     sampler.thread.start()
     try:
-        box: dict[str, object] = {}
-        runner = threading.Thread(target=lambda: box.update(report=pipeline.up(entries)))
-        runner.start()
-        deadline = time.monotonic() + 300
-        while not _unfinished_logs(tmp_path / "worker-a", started=True) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        up = UpInBackground(pipeline, entries)
+        wait_mid_run(tmp_path / "worker-a")
         # Worker B joins only now: worker A holds every customer when it dies.
         workers["worker-b"] = start_worker("worker-b", temporal_address, s3_backend, akua, tmp_path)
         interrupted = _unfinished_logs(tmp_path / "worker-a")
@@ -143,9 +147,7 @@ def test_a_worker_killed_by_pid_ends_its_runs_and_the_retry_is_clean(
         left = {pid: (_proc_info(str(pid)) or [[]])[0] for pid in processes_of(tmp_path / "worker-a")}
         assert left == {}, f"processes of the dead worker still running: {left}"
 
-        runner.join(600)
-        report = box["report"]
-        assert isinstance(report, type(pipeline.up([])))
+        report = up.report()
         assert report.exit_code == 0, str(report)
         sampler.stop.set()
         sampler.thread.join(5)

@@ -17,6 +17,7 @@ from akua_pulumi.testing import fixtures
 from akua_pulumi.testing.stacks import AkuaStack
 
 from ._estate import assert_bad_input_fails_at_preview
+from ._invariants import one_lost_response_test
 from .conftest import CallCounter
 from .test_dashboard import dashboards
 from .test_snippet import CODE, snippets
@@ -93,34 +94,15 @@ def test_dashboard_widget_lifecycle(
     assert _widgets(api, ws) == [] and dashboards(api, ws) == {} and snippets(api, ws) == {}
 
 
-@pytest.mark.parametrize(
-    ("operation", "programs", "expected"),
+test_dashboard_widget_one_lost_response_converges = one_lost_response_test(
     [
         ("dashboards.createWidget", ({},), [("Installs", 2)]),
         ("dashboards.updateWidget", ({}, {"col_span": 4}), [("Installs", 4)]),
         ("dashboards.deleteWidget", ({}, None), []),
     ],
+    _program,
+    _widgets,
 )
-def test_dashboard_widget_one_lost_response_converges(
-    operation: str,
-    programs: tuple[dict[str, Any] | None, ...],
-    expected: list[tuple[str, int]],
-    make_stack: Callable[..., AkuaStack],
-    api: AkuaClient,
-    akua: LocalServer,
-    workspace_id: str,
-) -> None:
-    ws = workspace_id
-    stack = make_stack(_program(**(programs[0] or {})), workspace=ws)
-    for kw in programs[:-1]:
-        stack.program = _program(**(kw or {}))
-        stack.up()
-    if programs[-1] is not None:
-        stack.program = _program(**programs[-1])
-    fixtures.run_with_one_lost_response(akua, operation, stack.destroy if programs[-1] is None else stack.up)
-    assert _widgets(api, ws) == expected
-    if programs[-1] is not None:
-        stack.preview(expect_no_changes=True)
 
 
 def test_dashboard_widget_adoption_and_bad_input(
