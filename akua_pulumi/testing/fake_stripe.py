@@ -36,10 +36,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -324,28 +326,42 @@ class StripeFake:
     api_key = "sk_test_akua_pulumi_fake_key"
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
-        self.api_base = f"http://127.0.0.1:{self.port}"
+        #: 0 until started: the child binds a free port itself (no window for another process to take it).
+        self.port = port or 0
         self._proc: subprocess.Popen[bytes] | None = None
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> StripeFake:
         require_localstripe()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "akua_pulumi.testing.fake_stripe", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        self._dir = tempfile.TemporaryDirectory(prefix="akua-fake-stripe-")
+        ready, log = Path(self._dir.name, "listening.json"), Path(self._dir.name, "stderr.log")
+        cmd = [sys.executable, "-m", "akua_pulumi.testing.fake_stripe", "--port", str(self.port)]
+        with log.open("wb") as stderr:
+            self._proc = subprocess.Popen(
+                [*cmd, "--ready-file", str(ready)],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         deadline = time.monotonic() + 120
         while True:
             try:
-                self._control("GET", "/_config/fake/counts")
-                return self
+                if ready.exists():
+                    self.port = int(json.loads(ready.read_text())["port"])
+                    self._control("GET", "/_config/fake/counts")
+                    return self
             except OSError:
-                if self._proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise AkuaError("the fake Stripe server did not start") from None
-                time.sleep(0.1)
+                pass
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                why = f"exit {self._proc.returncode}" if self._proc.poll() is not None else "no answer in 120 s"
+                tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+                self.stop()
+                raise AkuaError(f"the fake Stripe server did not start ({why})" + "".join(f"\n  {t}" for t in tail))
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self._proc is not None:
@@ -356,6 +372,9 @@ class StripeFake:
                 self._proc.kill()
                 self._proc.wait()
             self._proc = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
 
     def __enter__(self) -> StripeFake:
         return self.start()
@@ -387,24 +406,27 @@ class StripeFake:
         self._control("DELETE", "/_config/fake/data")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the fake on 127.0.0.1 until killed."""
     parser = argparse.ArgumentParser(
         prog="python -m akua_pulumi.testing.fake_stripe", description=(__doc__ or "").splitlines()[0]
     )
-    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--port", type=int, default=12111, help="0: any free port (printed, and in --ready-file)")
     parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "localhost"], help="loopback only")
+    parser.add_argument("--ready-file", type=Path, help="write {port} here once the socket is bound")
     args = parser.parse_args(argv)
     from aiohttp import web
 
-    print(json.dumps({"listening": f"http://{args.host}:{args.port}"}), flush=True)
-    web.run_app(build_app(), host=args.host, port=args.port, access_log=None, print=None)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    port = int(sock.getsockname()[1])
+    print(json.dumps({"listening": f"http://{args.host}:{port}"}), flush=True)
+    if args.ready_file is not None:
+        partial = args.ready_file.with_suffix(".partial")
+        partial.write_text(json.dumps({"port": port}))
+        partial.replace(args.ready_file)  # whole or not at all
+    web.run_app(build_app(), sock=sock, access_log=None, print=None)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from akua_pulumi.errors import Conflict, NotFound, Transport
@@ -16,9 +18,16 @@ from akua_pulumi.stripe.customer import StripeCustomerProvider
 from akua_pulumi.stripe.price import StripePriceProvider
 from akua_pulumi.stripe.product import StripeProductProvider
 from akua_pulumi.stripe.subscription import StripeSubscriptionProvider
-from akua_pulumi.testing.fake_stripe import StripeFake, _free_port
+from akua_pulumi.testing.fake_stripe import StripeFake
 
 PROVIDERS = (StripeProductProvider, StripePriceProvider, StripeCustomerProvider, StripeSubscriptionProvider)
+
+
+def _free_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.type_name)
