@@ -6,6 +6,7 @@ import importlib.metadata
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 
 def _entry_points(group: str) -> dict[str, str]:
@@ -41,3 +42,19 @@ def test_toolchain_module_help() -> None:
         [sys.executable, "-m", "akua_pulumi.toolchain", "--help"], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0 and "--kubernetes" in proc.stdout
+
+
+def test_akua_onboard_without_temporalio_exits_cleanly(tmp_path: Path) -> None:
+    """The pipeline extra has no temporalio: the command's way out must not import it."""
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["temporalio"] = None  # as on an install without the temporal extra
+        sys.argv = ["akua-onboard", "up", "--customers", "missing.yaml"]
+        from akua_pulumi.automation.cli import main
+        raise SystemExit(main())
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "missing.yaml" in proc.stderr, proc.stderr

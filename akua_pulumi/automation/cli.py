@@ -26,6 +26,7 @@ from typing import Any
 from akua_pulumi.automation.cli_options import STACK_OPTIONS, add_stack_options, add_temporal_options
 from akua_pulumi.automation.customers import Customer, CustomersFileError, read_customers_file
 from akua_pulumi.automation.pipeline import CustomerEvent, OnboardingPipeline, PipelineReport, Secret
+from akua_pulumi.automation.temporal_exit import exit_now_if_temporal_loaded
 
 __all__ = ["DEFAULT_PROGRAM", "WORKER_ONLY_OPTIONS", "build_parser", "main"]
 
@@ -144,11 +145,9 @@ def _progress_handler(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (the ``akua-onboard`` command exits with it at once when
-    it used Temporal: :func:`.executors.temporal.exit_now_if_temporal_loaded`)."""
+    it used Temporal: :func:`.temporal_exit.exit_now_if_temporal_loaded`)."""
     code = _main(list(sys.argv[1:] if argv is None else argv))
     if argv is None:  # the `akua-onboard` command, not a call from Python
-        from akua_pulumi.automation.executors.temporal import exit_now_if_temporal_loaded
-
         return exit_now_if_temporal_loaded(code)
     return code
 

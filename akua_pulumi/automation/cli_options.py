@@ -11,9 +11,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["DEFAULT_PROJECT", "STACK_OPTIONS", "add_repeatable", "add_stack_options", "add_temporal_options"]
+__all__ = [
+    "DEFAULT_PROJECT",
+    "DEFAULT_TASK_QUEUE",
+    "STACK_OPTIONS",
+    "add_repeatable",
+    "add_stack_options",
+    "add_temporal_options",
+]
 
 DEFAULT_PROJECT = "akua-onboarding"
+#: The task queue the workers poll and the client starts workflows on when neither names one.
+DEFAULT_TASK_QUEUE = "akua-onboarding"
 
 #: The options that say how a stack runs (argparse dest -> flag): a worker holds them, never a workflow.
 STACK_OPTIONS = {
@@ -70,4 +79,4 @@ def add_temporal_options(p: argparse.ArgumentParser, *, address_required: bool, 
     when = "" if address_required else " (with --engine temporal)"
     p.add_argument("--address", required=address_required, metavar="HOST:PORT", help=f"Temporal frontend address{when}")
     p.add_argument("--namespace", default="default", help="Temporal namespace (default: default)")
-    p.add_argument("--task-queue", default=task_queue, help="Temporal task queue (default akua-onboarding)")
+    p.add_argument("--task-queue", default=task_queue, help=f"Temporal task queue (default {DEFAULT_TASK_QUEUE})")

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
-import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import timedelta
@@ -37,7 +35,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
+from akua_pulumi.automation.cli_options import DEFAULT_TASK_QUEUE
 from akua_pulumi.automation.results import CustomerResult
+from akua_pulumi.automation.temporal_exit import exit_now_if_temporal_loaded
 from akua_pulumi.automation.workflow_input import InvalidWorkflowInput, WorkflowInput, parse_workflow_input
 from akua_pulumi.errors import AkuaError
 
@@ -52,7 +52,6 @@ __all__ = [
     "workflow_id",
 ]
 
-DEFAULT_TASK_QUEUE = "akua-onboarding"
 HEARTBEAT_TIMEOUT = timedelta(seconds=15)
 
 
@@ -77,26 +76,6 @@ async def connect(address: str, namespace: str = "default") -> Any:
             f"cannot reach Temporal at {address} ({reason}): start a server there (one machine: "
             "`temporal server start-dev --ip 127.0.0.1`, docs/onboarding.md, 'On one machine') or fix --address"
         ) from None
-
-
-def _runtime_started() -> bool:
-    """Whether this process made temporalio's core runtime (its threads): a client connected or tried."""
-    runtime = sys.modules.get("temporalio.runtime")
-    if runtime is None:
-        return False
-    ref = getattr(runtime, "_runtime_ref", None)  # private: when it moves, assume started
-    return ref is None or getattr(ref, "_default_runtime", True) is not None
-
-
-def exit_now_if_temporal_loaded(code: int) -> int:
-    """End a command now with ``code`` once temporalio's core runtime is loaded: its threads race
-    interpreter finalization (an occasional SIGABRT/SIGSEGV after the last line, whether the run
-    succeeded, failed or never reached Temporal). For entry points only: nothing runs after this."""
-    if not _runtime_started():
-        return code
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 def workflow_id(task_queue: str, customer_id: str, command: str) -> str:
