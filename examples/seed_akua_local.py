@@ -4,8 +4,8 @@ Usage (with akua-local running and its ``export`` lines applied)::
 
     eval "$(python examples/seed_akua_local.py)"
 
-prints ``export`` lines for ``PRODUCT_ID``, ``ADMIN_USER_ID`` and ``DEV_USER_ID``. It talks to the
-emulator's ``/_local`` control plane (users, OCI artifacts), so it works against akua-local only;
+prints ``export`` lines for ``SELLER_WORKSPACE_ID``, ``PRODUCT_ID``, ``ADMIN_USER_ID`` and ``DEV_USER_ID``.
+It talks to the emulator's ``/_local`` control plane (users, OCI artifacts), so it works against akua-local only;
 against the real Akua API use ids of your own users and of a marketplace-published product.
 Run it once per database: the seller workspace's slug (``seller``) is unique.
 """
