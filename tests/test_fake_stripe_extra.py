@@ -3,6 +3,7 @@ it says, in one line, what to install."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 
@@ -35,3 +36,24 @@ def test_the_testing_extra_brings_localstripe_and_dev_includes_it() -> None:
 
 def test_the_old_module_is_gone() -> None:
     assert not (ROOT / "akua_pulumi" / "stripe" / "fake.py").exists()
+
+
+def test_a_fake_that_cannot_start_says_why() -> None:
+    pytest.importorskip("localstripe")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        fake = StripeFake(port=taken.getsockname()[1])
+        with pytest.raises(AkuaError) as info:
+            fake.start()
+    message = str(info.value)
+    assert message.startswith("the fake Stripe server did not start (exit "), message
+    assert "Address already in use" in message, message
+    assert fake._proc is None, "the child is gone"
+
+
+def test_the_fake_binds_its_own_port_and_reports_it() -> None:
+    pytest.importorskip("localstripe")
+    with StripeFake() as fake:
+        assert fake.port > 0 and fake.api_base == f"http://127.0.0.1:{fake.port}"
+        assert fake.counts() == {}

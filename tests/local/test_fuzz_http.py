@@ -28,13 +28,12 @@ _TEMPLATES = sorted({(op.method, op.template) for op in contract()})
 _PARAM = re.compile(r"\{[^}]+\}")
 #: Every control-plane route (as a ``{param}`` template), so a route added later is fuzzed too; ``/reset`` is
 #: left out (it would wipe the fixture's workspace), ``tests/local/test_control_plane.py`` covers it.
-_CONTROL = sorted(
-    {
-        "/_local" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", rx.pattern.strip("^$"))
-        for _, rx, _ in ROUTES
-        if rx.pattern != "^/reset$"
-    }
+_CONTROL_OPS = sorted(
+    (m, "/_local" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", rx.pattern.strip("^$")))
+    for m, rx, _ in ROUTES
+    if rx.pattern != "^/reset$"
 )
+_CONTROL = sorted({template for _, template in _CONTROL_OPS})
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +44,6 @@ def server() -> Iterator[tuple[LocalServer, str]]:
         yield srv, ws
 
 
-_CONTROL_OPS = sorted(
-    (m, "/_local" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", rx.pattern.strip("^$")))
-    for m, rx, _ in ROUTES
-    if rx.pattern != "^/reset$"
-)
 #: Field names the contract's and the control plane's bodies read, so handlers see odd values in real fields.
 _FIELDS = [
     *("name", "slug", "email", "role", "region_id", "id", "workspace_id", "type", "purpose", "seconds"),
