@@ -12,6 +12,7 @@ from akua_pulumi import lookups
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
 from akua_pulumi.lookups import AkuaLookupError
+from akua_pulumi.lookups._base import _stack_config
 
 OCI = "oci://registry.example/acme/app"
 SCHEMA: dict[str, Any] = {"type": "object", "properties": {"replicas": {"type": "integer"}}}
@@ -140,4 +141,4 @@ def test_package_version(env: None, package: dict[str, Any]) -> None:
 
 def test_no_stack_config_outside_a_program(env: None, tmp_path: Path) -> None:
     """Outside a program the lookups never consult pulumi.Config, only explicit values and env."""
-    assert lookups._stack_config() == {}
+    assert _stack_config() == {}

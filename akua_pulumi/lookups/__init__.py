@@ -34,8 +34,6 @@ the plain lookups in ``_core``, ``_v4``, ``_seller`` and ``_access``, and ``_out
 from the plain lookups' signatures by ``scripts/gen-resources``.
 """
 
-# ruff: noqa: F405  (the names of __all__ come from the star imports under TYPE_CHECKING, at the end)
-
 from __future__ import annotations
 
 import importlib
@@ -103,20 +101,70 @@ PLAIN_MODULES = ("_core", "_v4", "_seller", "_access")
 #: Where :func:`__getattr__` looks for a name, in this order (``*_output`` names: in ``_outputs`` only).
 _HOMES = ("_base", "_results", *PLAIN_MODULES)
 
-if TYPE_CHECKING:
-    from ._access import *  # noqa: F403
-    from ._base import *  # noqa: F403
-    from ._core import *  # noqa: F403
-    from ._outputs import *  # noqa: F403
-    from ._results import *  # noqa: F403
-    from ._seller import *  # noqa: F403
-    from ._v4 import *  # noqa: F403
+if TYPE_CHECKING:  # exactly the names of __all__ (tests/test_lookups_package.py), from where __getattr__ finds them
+    from ._access import get_access_decision, get_entitlements
+    from ._base import AkuaLookupError, lookup_client
+    from ._core import get_current_workspace, get_package_version, get_quota, get_quotas, get_workspace_management
+    from ._outputs import (
+        get_access_decision_output,
+        get_access_state_output,
+        get_agent_skills_output,
+        get_agent_templates_output,
+        get_cluster_capabilities_output,
+        get_current_workspace_output,
+        get_entitlements_output,
+        get_install_status_output,
+        get_managed_workspaces_output,
+        get_order_drafts_output,
+        get_package_version_inputs_output,
+        get_package_version_output,
+        get_quotas_output,
+        get_render_output,
+        get_repositories_output,
+        get_workspace_management_output,
+        get_workspace_overview_output,
+    )
+    from ._results import (
+        AccessDecision,
+        AccessReason,
+        AccessStateInfo,
+        AgentSkillInfo,
+        AgentTemplateInfo,
+        ClusterCapabilitiesInfo,
+        DashboardInfo,
+        EntitlementInfo,
+        InstallStatusInfo,
+        ManagedWorkspaceInfo,
+        ManagementInfo,
+        OrderDraftInfo,
+        PackageVersionInfo,
+        QuotaInfo,
+        RenderInfo,
+        RepositoryInfo,
+        WorkspaceInfo,
+    )
+    from ._seller import (
+        get_agent_skills,
+        get_agent_templates,
+        get_order_drafts,
+        get_repositories,
+        get_workspace_overview,
+    )
+    from ._v4 import (
+        get_access_state,
+        get_cluster_capabilities,
+        get_install_status,
+        get_managed_workspaces,
+        get_package_version_inputs,
+        get_render,
+    )
 
 
 def __getattr__(name: str) -> Any:
-    """A public name (or a private helper) of the sub-modules, imported on first use (so ``import
-    akua_pulumi.lookups`` stays cheap). What a sub-module merely imports (``pulumi``, ``asyncio``) is not one."""
-    if name in __all__ or (name.startswith("_") and not name.startswith("__")):
+    """A name of ``__all__``, imported from its sub-module on first use (so ``import akua_pulumi.lookups``
+    stays cheap). Anything else (a sub-module's helper, or what it merely imports, like ``pulumi``) is not
+    one: import it from its sub-module."""
+    if name in __all__:
         for module in ("_outputs",) if name.endswith("_output") else _HOMES:
             found = vars(importlib.import_module(f".{module}", __name__))
             if name in found:

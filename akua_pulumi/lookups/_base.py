@@ -9,7 +9,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, fields
 from types import TracebackType
-from typing import Any, ForwardRef, TypeVar
+from typing import Any, ForwardRef, NamedTuple, TypeVar
 
 import pulumi
 from typing_extensions import ParamSpec, TypedDict
@@ -80,8 +80,18 @@ class ViaWorkspaceInput(Via, total=False):
     workspace_id: pulumi.Input[str] | None
 
 
-#: The keys a ``via`` may hold (a twin's positional ``workspace_id`` never lands in it).
-VIA_KEYS = frozenset(ViaWorkspace.__annotations__) | frozenset(Via.__annotations__)
+class ViaKind(NamedTuple):
+    """What a lookup's ``**via`` annotation stands for: its keywords, and the annotation of its twin's."""
+
+    keys: type[Via]
+    twin: str
+
+
+#: The ``**via`` annotation a plain lookup may have → what it stands for (``@lookup`` and the twins' generator).
+VIA_TYPES = {
+    "Unpack[Via]": ViaKind(Via, "Unpack[Via]"),
+    "Unpack[ViaWorkspace]": ViaKind(ViaWorkspace, "Unpack[ViaWorkspaceInput]"),
+}
 #: Every plain lookup, in definition order (``@lookup`` adds it); the ``*_output`` twins are generated from these.
 LOOKUPS: list[Callable[..., Any]] = []
 #: The names of the plain lookups that have no ``*_output`` twin (``@no_twin``).
@@ -93,17 +103,16 @@ def _annotation(tp: Any) -> Any:
 
 
 def lookup(fn: Callable[P, T]) -> Callable[P, T]:
-    """Register ``fn`` as a plain lookup. A keyword that is neither its own nor a :data:`VIA_KEYS` is a
-    ``TypeError``, as for any function; ``inspect.signature`` shows the ``via`` keys as keyword-only
+    """Register ``fn`` as a plain lookup. A keyword that is neither its own nor a key of its ``via`` type is
+    a ``TypeError``, as for any function; ``inspect.signature`` shows the ``via`` keys as keyword-only
     parameters (the raw signature, ``**via``, stays on ``__wrapped__``)."""
     sig = inspect.signature(fn)
     own = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
     names = {p.name for p in own}
-    via_type = {"Unpack[Via]": Via, "Unpack[ViaWorkspace]": ViaWorkspace}
-    via = via_type.get(str(sig.parameters["via"].annotation)) if "via" in sig.parameters else None
+    via = VIA_TYPES.get(str(sig.parameters["via"].annotation)) if "via" in sig.parameters else None
     if via is None:
-        raise TypeError(f"lookup {fn.__name__} must end with **via: Unpack[Via] or **via: Unpack[ViaWorkspace]")
-    keys = sorted(via.__annotations__.items(), key=lambda item: item[0] != "workspace_id")  # as written before
+        raise TypeError(f"lookup {fn.__name__} must end with **via: {' or **via: '.join(VIA_TYPES)}")
+    keys = sorted(via.keys.__annotations__.items(), key=lambda item: item[0] != "workspace_id")  # as written before
     extra = [
         inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_annotation(tp))
         for key, tp in keys
@@ -218,8 +227,9 @@ def _output(fn: Callable[..., T], given: Mapping[str, Any]) -> pulumi.Output[T]:
     ``via`` (``client`` and ``provider`` to look up through, and maybe an Input ``workspace_id``)."""
     inputs = {k: v for k, v in given.items() if k != "via"}
     via = dict(given.get("via") or {})
+    accepted = inspect.signature(fn).parameters  # its own and its via keys (set by @lookup)
     for key in via:
-        if key not in VIA_KEYS:
+        if key not in accepted:
             raise TypeError(f"{fn.__name__}_output() got an unexpected keyword argument {key!r}")
     client: AkuaClient | None = via.pop("client", None)
     provider: Provider | None = via.pop("provider", None)

@@ -1,0 +1,58 @@
+"""``akua_pulumi.lookups`` shows mypy what it serves at run time: every name of ``__all__`` resolves, the
+``TYPE_CHECKING`` block imports exactly ``__all__`` (no star import, which would show mypy the
+sub-modules' helpers and imports too) from the module ``__getattr__`` takes it from, and nothing else
+resolves."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+from akua_pulumi import lookups
+
+INIT = Path(lookups.__file__)
+
+
+def _type_checking_imports() -> list[tuple[str, str]]:
+    """(module, name) of every import in the ``if TYPE_CHECKING:`` block of ``lookups/__init__.py``."""
+    tree = ast.parse(INIT.read_text())
+    blocks = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+    ]
+    assert len(blocks) == 1, "expected one `if TYPE_CHECKING:` block"
+    out = []
+    for stmt in blocks[0].body:
+        assert isinstance(stmt, ast.ImportFrom) and stmt.level == 1, ast.unparse(stmt)
+        for alias in stmt.names:
+            assert alias.name != "*", f"star import from .{stmt.module}"
+            assert alias.asname is None, ast.unparse(stmt)
+            out.append((str(stmt.module), alias.name))
+    return out
+
+
+def test_every_public_name_resolves_at_run_time() -> None:
+    for name in lookups.__all__:
+        assert getattr(lookups, name) is not None, name
+    assert sorted(lookups.__all__) == lookups.__all__
+    assert len(set(lookups.__all__)) == len(lookups.__all__)
+
+
+def test_the_type_checking_imports_are_exactly_all() -> None:
+    imported = _type_checking_imports()
+    names = [name for _, name in imported]
+    assert sorted(names) == sorted(lookups.__all__)
+    assert len(set(names)) == len(names)
+    for module, name in imported:
+        home = importlib.import_module(f"akua_pulumi.lookups.{module}")
+        assert getattr(home, name) is getattr(lookups, name), f"{name}: mypy sees .{module}'s, run time another"
+
+
+@pytest.mark.parametrize("name", ["RENDER_STATES", "Via", "pulumi", "_stack_config", "_client", "lookup"])
+def test_a_name_outside_all_does_not_resolve(name: str) -> None:
+    with pytest.raises(AttributeError, match=f"has no attribute {name!r}"):
+        getattr(lookups, name)
