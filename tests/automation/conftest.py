@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from akua_pulumi.toolchain.temporal import dev_server_command
+from tests.support.ports import free_port
 
 
 def temporal_bin() -> Path:
@@ -28,13 +29,6 @@ def temporal_bin() -> Path:
     if explicit and (Path(explicit) / "temporal").exists():
         return Path(explicit) / "temporal"
     return ensure_temporal() / "temporal"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:

@@ -27,7 +27,8 @@ from akua_pulumi.automation.pipeline import OnboardingPipeline
 from akua_pulumi.automation.results import PipelineReport
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
-from tests.automation.conftest import free_port, stop, wait_port
+from tests.automation.conftest import stop, wait_port
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -24,12 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "getting-started.md"
 END = "<!-- end of the getting-started test -->"
 _BLOCK = re.compile(r"(?:`(?P<file>[^`\n]+)`[^\n]*\n\n)?```(?P<lang>sh|python|yaml)\n(?P<body>.*?)```", re.S)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def page_script(text: str, wheel: str, port: int) -> str:
@@ -74,7 +69,7 @@ def test_getting_started_as_written(tmp_path: Path, akua_wheel: Path) -> None:
     home.mkdir()
     work = tmp_path / "newcomer"
     work.mkdir()
-    port = _free_port()
+    port = free_port()
     script = page_script(PAGE.read_text(), str(wheel), port)
     (tmp_path / "page.sh").write_text(script)
     # A newcomer's shell: no venv active, no pulumi on PATH but the toolchain's (found through the

@@ -17,6 +17,7 @@ import pytest
 
 from akua_pulumi.local import LocalServer
 from akua_pulumi.local.limits import MAX_BODY, json_too_deep
+from tests.support.ports import free_port
 
 from ._raw_http import exchange, read_response, request
 
@@ -70,14 +71,8 @@ def test_drop_after_commit() -> None:
         assert "ghost-ws" in slugs
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_cli_starts_fast_and_survives_kill9(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     db = str(tmp_path / "k.db")
     cmd = [
         sys.executable,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from akua_pulumi.errors import Conflict, NotFound, Transport
@@ -19,15 +17,9 @@ from akua_pulumi.stripe.price import StripePriceProvider
 from akua_pulumi.stripe.product import StripeProductProvider
 from akua_pulumi.stripe.subscription import StripeSubscriptionProvider
 from akua_pulumi.testing.fake_stripe import StripeFake
+from tests.support.ports import free_port
 
 PROVIDERS = (StripeProductProvider, StripePriceProvider, StripeCustomerProvider, StripeSubscriptionProvider)
-
-
-def _free_port() -> int:
-    """A loopback port nothing listens on (bound, then closed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.type_name)
@@ -46,7 +38,7 @@ def test_errors_map_to_lifecycle_categories(stripe_api: StripeApi, stripe_fake: 
         stripe_api.update("prices", "price_x", {"unit_amount": 5})
     assert bad.value.status in (400, 404)
     dead = StripeApi(
-        StripeSettings(api_key="sk_test_x", api_base=f"http://127.0.0.1:{_free_port()}", max_network_retries=0)
+        StripeSettings(api_key="sk_test_x", api_base=f"http://127.0.0.1:{free_port()}", max_network_retries=0)
     )
     with pytest.raises(Transport):
         dead.retrieve("customers", "cus_1")
