@@ -6,14 +6,18 @@ written-out keyword parameters did (a misspelt one is a ``TypeError``). ``script
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+import pulumi
 import pytest
 from typing_extensions import Unpack
 
 from akua_pulumi import lookups
+from akua_pulumi.client import AkuaClient
 from akua_pulumi.lookups import _twins
 from akua_pulumi.lookups._base import NO_TWIN, ViaWorkspace, _AsDict
 
@@ -86,3 +90,58 @@ def test_the_connection_keywords_read_like_written_out_parameters() -> None:
         lookups.get_current_workspace(None, workspace_id=None)  # type: ignore[misc]
     with pytest.raises(TypeError, match=r"get_workspace_overview\(\) got an unexpected keyword argument 'workspace'"):
         lookups.get_workspace_overview(workspace="ws_x")  # type: ignore[call-arg]
+
+
+def test_a_twin_refuses_at_call_time_a_keyword_its_lookup_refuses() -> None:
+    """get_managed_workspaces takes client and provider only: its twin must not accept workspace_id and
+    fail later, inside the apply."""
+    assert "workspace_id" not in inspect.signature(lookups.get_managed_workspaces).parameters
+    with pytest.raises(TypeError, match=r"get_managed_workspaces_output\(\) got an unexpected keyword argument"):
+        lookups.get_managed_workspaces_output("org_x", workspace_id="ws_x")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"get_quotas_output\(\) got an unexpected keyword argument 'provder'"):
+        lookups.get_quotas_output(provder=None)  # type: ignore[call-arg]
+
+
+class _NoResources(pulumi.runtime.Mocks):
+    """Pulumi mocks for a program that registers no resource and calls no invoke."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+def test_a_twins_workspace_id_input_reaches_the_request() -> None:
+    """``workspace_id`` is in a twin's ``via``; once the Output resolves it must become the request's
+    ``akua-context``, not be dropped for the client's own workspace."""
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        version = {"id": "pkv_1", "package_id": "pkg_1", "semver": "1.0.0", "ref": "sha256:1"}
+        return httpx.Response(200, json=version)
+
+    client = AkuaClient(
+        api_url="https://api.test/v1",
+        token="sk_akua_" + "x" * 32,
+        workspace="ws_own",
+        transport=httpx.MockTransport(handler),
+    )
+    got: list[Any] = []
+
+    def program() -> pulumi.Output[Any]:
+        workspace = pulumi.Output.from_input("ws_from").apply(lambda w: w + "_output")
+        out = lookups.get_package_version_output("pkg_1", version_id="pkv_1", workspace_id=workspace, client=client)
+        return out.apply(got.append)
+
+    def body() -> None:
+        pulumi.runtime.set_mocks(_NoResources(), project="twins", stack="test", preview=False)
+        pulumi.runtime.test(program)()
+
+    with client:
+        contextvars.copy_context().run(body)
+    assert [(r.url.path, r.headers.get("akua-context")) for r in sent] == [
+        ("/v1/packages/pkg_1/versions/pkv_1", "ws_from_output")
+    ]
+    assert [v.id for v in got] == ["pkv_1"]
