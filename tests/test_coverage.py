@@ -13,7 +13,7 @@ from akua_pulumi.resources import ALL_RESOURCES
 
 PACKAGE = Path(akua_pulumi.__file__).resolve().parent
 DOCS = PACKAGE.parent / "docs" / "coverage.md"
-LOOKUP_MODULES = ("lookups/_core.py", "lookups/_access.py", "lookups/_v4.py", "lookups/_seller.py")
+LOOKUP_MODULES = tuple(f"lookups/{module}.py" for module in lookups.PLAIN_MODULES)
 _METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "put": "PUT", "delete": "DELETE", "paginate": "GET"}
 
 

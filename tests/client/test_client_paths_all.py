@@ -8,7 +8,6 @@ transport that records the raw request target, and no target may carry an odd id
 from __future__ import annotations
 
 import contextlib
-import importlib
 import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,13 +19,13 @@ from client_helpers import API_URL, TOKEN
 
 import akua_pulumi.resources  # noqa: F401  (registers every provider class)
 from akua_pulumi.client import AkuaClient, InvalidPathIdError
+from akua_pulumi.lookups._twins import plain_lookups
 from akua_pulumi.resources._akua import AkuaProvider
 from akua_pulumi.resources._provider import Context
 from akua_pulumi.stripe._client import StripeApi, StripeSettings
 from akua_pulumi.testing.fake_stripe import StripeFake
 
 ODD_IDS = ["../api_tokens", "a/b", "a?b=c", "a#b", "%2F"]
-LOOKUP_MODULES = ["akua_pulumi.lookups._core", "akua_pulumi.lookups._v4", "akua_pulumi.lookups._seller"]
 
 
 def _subclasses(cls: type[Any]) -> Iterator[type[Any]]:
@@ -36,15 +35,7 @@ def _subclasses(cls: type[Any]) -> Iterator[type[Any]]:
 
 
 PROVIDERS = sorted({c for c in _subclasses(AkuaProvider) if "type_name" in c.__dict__}, key=lambda c: c.__name__)
-LOOKUPS = sorted(
-    (
-        (f"{module}.{name}", fn)
-        for module in LOOKUP_MODULES
-        for name, fn in vars(importlib.import_module(module)).items()
-        if name.startswith("get_") and not name.endswith("_output") and inspect.isfunction(fn)
-    ),
-    key=lambda item: item[0],
-)
+LOOKUPS = sorted(((f"{fn.__module__}.{fn.__name__}", fn) for fn in plain_lookups()), key=lambda item: item[0])
 
 
 def leaks(target: str, odd: str) -> bool:
