@@ -164,15 +164,7 @@ class DriftScan:
 
         penv = None
         if not is_file_backend(settings.backend_url):
-            kw: dict[str, Any] = {} if settings.passphrase is None else {"passphrase": settings.passphrase}
-            penv = PulumiEnvironment(
-                state_dir=settings.state_dir,
-                backend_url=settings.backend_url,
-                bin_dir=find_pulumi_bin(),
-                extra=dict(env or {}),
-                secrets_provider=settings.secrets_provider,  # with a key, no passphrase is needed
-                **kw,
-            )
+            penv = PulumiEnvironment.for_store(settings, bin_dir=find_pulumi_bin(), extra=env)
         return cls(
             project=settings.project_name,
             state_dir=settings.state_dir,

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from akua_pulumi.automation.cli_options import add_temporal_options
+from akua_pulumi.automation.cli_options import DEFAULT_TASK_QUEUE, add_temporal_options
 from akua_pulumi.automation.drift_temporal import DRIFT_WORKFLOW, parse_drift_input
-from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, connect
+from akua_pulumi.automation.executors.temporal import connect
 from akua_pulumi.automation.workflow_input import InvalidWorkflowInput
 
 __all__ = ["schedule_drift", "schedule_id", "schedule_main"]

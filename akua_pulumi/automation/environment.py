@@ -28,7 +28,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ..errors import AkuaError
@@ -38,6 +38,7 @@ __all__ = [
     "MissingPassphraseError",
     "PulumiEnvironment",
     "PulumiNotFoundError",
+    "StackStore",
     "find_pulumi_bin",
     "is_file_backend",
     "is_loopback_url",
@@ -254,6 +255,19 @@ def _cli_version(binary: Path) -> tuple[int, ...]:
 _AWS_CHECKSUM_ENV = ("AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION")
 
 
+class StackStore(Protocol):
+    """What keeps stacks: a pipeline, a worker's settings, a job (see :meth:`PulumiEnvironment.for_store`)."""
+
+    @property
+    def state_dir(self) -> str | Path: ...
+    @property
+    def backend_url(self) -> str | None: ...
+    @property
+    def passphrase(self) -> str | None: ...
+    @property
+    def secrets_provider(self) -> str | None: ...
+
+
 @dataclass
 class PulumiEnvironment:
     """Environment for running the Pulumi engine offline.
@@ -281,6 +295,23 @@ class PulumiEnvironment:
     bin_dir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
     secrets_provider: str | None = None
+
+    @classmethod
+    def for_store(
+        cls, store: StackStore, *, bin_dir: Path | str | None = None, extra: Mapping[str, str] | None = None
+    ) -> PulumiEnvironment:
+        """The environment of the stacks ``store`` keeps: its ``state_dir``, ``backend_url``,
+        ``secrets_provider`` and ``passphrase`` (None: the default, ``$PULUMI_CONFIG_PASSPHRASE``);
+        ``bin_dir`` None finds the CLI (:func:`find_pulumi_bin`)."""
+        kw: dict[str, Any] = {} if store.passphrase is None else {"passphrase": store.passphrase}
+        return cls(
+            state_dir=Path(store.state_dir),
+            backend_url=store.backend_url,
+            bin_dir=Path(bin_dir) if bin_dir else None,
+            extra=dict(extra or {}),
+            secrets_provider=store.secrets_provider,
+            **kw,
+        )
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir).resolve()

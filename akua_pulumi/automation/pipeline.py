@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from akua_pulumi.automation.cli_options import DEFAULT_PROJECT, DEFAULT_TASK_QUEUE
 from akua_pulumi.automation.customers import Customer, InvalidCustomer
 from akua_pulumi.automation.environment import (
     PulumiEnvironment,
@@ -152,7 +153,7 @@ class OnboardingPipeline:
                 engine_parallel=engine_parallel,
                 preview_first=preview_first,
             )
-        project_name = project_name or "akua-onboarding"
+        project_name = project_name or DEFAULT_PROJECT
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", project_name):
             raise ValueError(f"project_name {project_name!r} may only contain letters, digits, '_', '.', '-'")
         problem = secrets_provider_problem(secrets_provider)
@@ -279,16 +280,7 @@ class OnboardingPipeline:
 
     def _listed_stacks(self, bin_dir: str) -> set[str] | None:
         """This project's stack names in the backend (None when the listing fails)."""
-        kw: dict[str, Any] = {} if self.passphrase is None else {"passphrase": self.passphrase}
-        penv = PulumiEnvironment(
-            state_dir=self.state_dir,
-            backend_url=self.backend_url,
-            bin_dir=Path(bin_dir),
-            extra=dict(self.env),
-            secrets_provider=self.secrets_provider,
-            **kw,
-        )
-        return listed_stacks(penv, self.project_name)
+        return listed_stacks(PulumiEnvironment.for_store(self, bin_dir=bin_dir, extra=self.env), self.project_name)
 
     def _job(self, command: str, customer: Customer, bin_dir: str | None, stack_exists: bool | None = None) -> Job:
         config = {k: ((v.value, True) if isinstance(v, Secret) else (v, False)) for k, v in self.config.items()}
@@ -314,7 +306,7 @@ class OnboardingPipeline:
             self.on_event(event)
 
     def _execute_temporal(self, command: str, requests: Sequence[WorkflowInput]) -> dict[str, CustomerResult]:
-        from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, run_on_temporal
+        from akua_pulumi.automation.executors.temporal import run_on_temporal
 
         assert self.address is not None
         for request in requests:

@@ -122,16 +122,7 @@ class _Run:
     def __post_init__(self) -> None:
         job = self.job
         env_settings, self.stack_config = split_config(job.config)
-        kw: dict[str, Any] = {"bin_dir": Path(job.bin_dir) if job.bin_dir else None}
-        if job.passphrase is not None:
-            kw["passphrase"] = job.passphrase
-        self.penv = PulumiEnvironment(
-            state_dir=Path(job.state_dir),
-            backend_url=job.backend_url,
-            extra={**job.env, **env_settings},
-            secrets_provider=job.secrets_provider,
-            **kw,
-        )
+        self.penv = PulumiEnvironment.for_store(job, bin_dir=job.bin_dir, extra={**job.env, **env_settings})
         self.cid = job.customer.id
         self.qualified = f"organization/{job.project_name}/{self.cid}"
         self.work_dir = Path(job.state_dir) / "workspaces" / job.project_name / self.cid

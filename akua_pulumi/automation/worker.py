@@ -30,11 +30,12 @@ from temporalio.exceptions import ApplicationError
 
 from akua_pulumi.automation.cli_options import (
     DEFAULT_PROJECT,
+    DEFAULT_TASK_QUEUE,
     add_repeatable,
     add_stack_options,
     add_temporal_options,
 )
-from akua_pulumi.automation.executors.temporal import DEFAULT_TASK_QUEUE, HEARTBEAT_TIMEOUT, OnboardCustomer
+from akua_pulumi.automation.executors.temporal import HEARTBEAT_TIMEOUT, OnboardCustomer
 from akua_pulumi.automation.results import CustomerResult
 from akua_pulumi.automation.workflow_input import (
     DEFAULT_PROGRAM_NAME,
@@ -359,11 +360,7 @@ def check_backend(settings: WorkerSettings) -> str | None:
     if is_file_backend(settings.backend_url):
         return None
 
-    penv = PulumiEnvironment(
-        state_dir=settings.state_dir, backend_url=settings.backend_url, secrets_provider=settings.secrets_provider
-    )
-    if settings.passphrase:  # else the environment's (or its file's), as for a run
-        penv.passphrase = settings.passphrase
+    penv = PulumiEnvironment.for_store(settings)  # no passphrase: the environment's (or its file's), as for a run
     proc = penv.run("stack", "ls", "--all", "--json", cwd=settings.state_dir, check=False)
     if proc.returncode == 0:
         return None
