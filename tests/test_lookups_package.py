@@ -1,19 +1,27 @@
 """``akua_pulumi.lookups`` shows mypy what it serves at run time: every name of ``__all__`` resolves, the
 ``TYPE_CHECKING`` block imports exactly ``__all__`` (no star import, which would show mypy the
 sub-modules' helpers and imports too) from the module ``__getattr__`` takes it from, and nothing else
-resolves."""
+resolves. docs/lookups.md says truthfully how each lookup takes its workspace."""
 
 from __future__ import annotations
 
 import ast
 import importlib
+import inspect
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from akua_pulumi import lookups
+from akua_pulumi.lookups._twins import plain_lookups, raw
 
 INIT = Path(lookups.__file__)
+DOCS = INIT.parents[2] / "docs" / "lookups.md"
+#: The bullets of docs/lookups.md on ``workspace_id``, in order.
+KINDS = ("keyword", "own", "required", "none")
 
 
 def _type_checking_imports() -> list[tuple[str, str]]:
@@ -56,3 +64,23 @@ def test_the_type_checking_imports_are_exactly_all() -> None:
 def test_a_name_outside_all_does_not_resolve(name: str) -> None:
     with pytest.raises(AttributeError, match=f"has no attribute {name!r}"):
         getattr(lookups, name)
+
+
+def _workspace_kind(fn: Callable[..., Any]) -> str:
+    """How a plain lookup takes ``workspace_id``: as a keyword of its via, its own optional or required
+    parameter, or not at all."""
+    params = inspect.signature(raw(fn)).parameters
+    if "workspace_id" in params:
+        return "own" if params["workspace_id"].default is None else "required"
+    return "keyword" if str(params["via"].annotation) == "Unpack[ViaWorkspace]" else "none"
+
+
+def test_the_docs_say_how_each_lookup_takes_its_workspace() -> None:
+    text = DOCS.read_text()
+    section = text[text.index("The workspace to look in") : text.index("A misspelt keyword")]
+    bullets = section.split("\n* ")[1:]
+    documented = {kind: set(re.findall(r"`(get_\w+)", b)) for kind, b in zip(KINDS, bullets, strict=True)}
+    actual: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    for fn in plain_lookups():
+        actual[_workspace_kind(fn)].add(fn.__name__)
+    assert documented == actual
