@@ -247,13 +247,21 @@ class LifecycleBase(dyn.ResourceProvider, Generic[ClientT]):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
         changed = self.changed_fields(olds, news)
         replaces = [f.name for f in changed if self.replaces(f, olds, news)]
-        if changed:
+        worn = None if replaces else self.worn_out(olds)
+        if worn is not None:
+            replaces = [worn]
+        if changed or replaces:
             _preflight.before_change(self, _id, olds, news, bool(replaces))  # opt-in (akua:preflight)
         return dyn.DiffResult(
-            changes=bool(changed),
+            changes=bool(changed or replaces),
             replaces=replaces,
             delete_before_replace=self.replace_deletes_first(olds, news) if replaces else None,
         )
+
+    def worn_out(self, olds: Mapping[str, Any]) -> str | None:
+        """The state property showing that the object must be replaced although no input changed (it
+        has stopped working, e.g. an expired credential), or None. Known from state: no API call."""
+        return None
 
     def replaces(self, f: Field, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         """Whether the change of ``f`` replaces: create-only fields, and ``replace_if`` when it holds."""

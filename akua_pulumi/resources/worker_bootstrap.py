@@ -6,8 +6,6 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi.dynamic as dyn
-
 from ..client import api_path
 from ._fields import CREATED_AT, ETAG, Field, path_id
 from ._generated import WorkerBootstrapArgs, WorkerBootstrapArgsDict, WorkerBootstrapBase
@@ -59,14 +57,10 @@ class WorkerBootstrapProvider(AkuaProvider):
         ETAG,
     )  # fmt: skip
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        """As declared, plus: a bootstrap whose ``expires_at`` (in state) has passed is replaced, since its
-        token joins nothing any more (no API call: the time is in state)."""
-        result = super().diff(_id, olds, news)
+    def worn_out(self, olds: Mapping[str, Any]) -> str | None:
+        # A bootstrap whose expires_at (in state) has passed joins nothing any more: a plain up replaces it.
         expires_at = olds.get("expires_at")
-        if result.replaces or not isinstance(expires_at, (int, float)) or expires_at > time.time():
-            return result
-        return dyn.DiffResult(changes=True, replaces=["expires_at"], delete_before_replace=False)
+        return "expires_at" if isinstance(expires_at, (int, float)) and expires_at <= time.time() else None
 
     def api_create(self, ctx: Context, inputs: dict[str, Any]) -> dict[str, Any]:
         path = api_path("/clusters/{}/worker_bootstraps", inputs["cluster_id"])
