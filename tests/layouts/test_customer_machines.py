@@ -57,7 +57,7 @@ def test_machines_with_an_existing_compute_config(make_stack: Callable[..., Akua
         workspace=ws,
     )["id"]
 
-    def program(count: int) -> Callable[[], None]:
+    def program(count: int, instance_type: str = "cax11") -> Callable[[], None]:
         def run() -> None:
             layout = CustomerWorkspace(
                 "globex",
@@ -67,7 +67,7 @@ def test_machines_with_an_existing_compute_config(make_stack: Callable[..., Akua
                     adopt_id=ws,
                     region=RegionArgs("us-east"),
                     cluster=ClusterArgs("globex-main"),
-                    machines=MachinesArgs(count=count, instance_type="cax11", compute_config_id=config),
+                    machines=MachinesArgs(count=count, instance_type=instance_type, compute_config_id=config),
                 ),
             )
             pulumi.export("machine_ids", layout.machine_ids)
@@ -93,6 +93,15 @@ def test_machines_with_an_existing_compute_config(make_stack: Callable[..., Akua
     stack.program = program(0)
     stack.up()
     assert _machines(api, ws) == [] and stack.outputs()["machine_ids"] == []
+    stack.preview(expect_no_changes=True)
+
+    # docs/layouts.md's way to another type on a full plan: after the shrink, grow back with the new type.
+    stack.program = program(1, "cx23")
+    stack.up()
+    assert _machines(api, ws) == [("globex-main-1", config)]
+    # The API never shows the type (write-only): the state has the one the new machine was created with.
+    resources = stack.deployment()["resources"]
+    assert [r["outputs"]["instance_type"] for r in resources if "instance_type" in r.get("outputs", {})] == ["cx23"]
     stack.preview(expect_no_changes=True)
     stack.destroy()
     remaining: list[dict[str, Any]] = [w for w in api.paginate("/workspaces") if w["slug"] == "globex"]
