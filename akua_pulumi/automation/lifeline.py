@@ -35,6 +35,8 @@ __all__ = [
     "fork_server_of_this_job",
     "kill_session",
     "lead_run",
+    "parent_of",
+    "stat_fields",
     "tie_fork_server",
     "tie_to_parent",
 ]
@@ -69,15 +71,31 @@ def tie_fork_server() -> None:
         os._exit(1)
 
 
+def stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (``[state, ppid, pgrp, session,
+    ...]``), or None when it cannot be read (the process is gone, or there is no ``/proc``)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+
+
+def parent_of(pid: int | str) -> int | None:
+    """``pid``'s parent from ``/proc`` (None when it cannot be read)."""
+    fields = stat_fields(pid)
+    try:
+        return int(fields[1]) if fields else None
+    except (IndexError, ValueError):
+        return None
+
+
 def _stats() -> list[tuple[int, list[str]]]:
     """``(pid, fields after the command name)`` of every process in ``/proc`` (none elsewhere)."""
     out = []
     for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
-        if entry.name.isdigit():
-            try:
-                out.append((int(entry.name), (entry / "stat").read_text().rpartition(")")[2].split()))
-            except OSError:
-                continue
+        fields = stat_fields(entry.name) if entry.name.isdigit() else None
+        if fields is not None:
+            out.append((int(entry.name), fields))
     return out
 
 
@@ -123,13 +141,6 @@ def end_run(timeout: float = 5.0) -> None:
     os._exit(137)
 
 
-def _parent_of(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 def fork_server_of_this_job() -> int:
     """The parent this job process must die with: its fork server, checked (Linux) to be still the
     child of the worker that started it; -1 when the chain already broke (the worker or the fork
@@ -137,16 +148,15 @@ def fork_server_of_this_job() -> int:
     job). Elsewhere, or without a recorded worker, the current parent."""
     parent = os.getppid()
     worker = os.environ.get(FORK_SERVER_PARENT_ENV, "")
-    if worker.isdigit() and Path("/proc/self/stat").exists() and _parent_of(parent) != int(worker):
+    if worker.isdigit() and Path("/proc/self/stat").exists() and parent_of(parent) != int(worker):
         return -1
     return parent
 
 
-def lead_run(expected_parent: int | None = None, poll: float = 0.2) -> None:
+def lead_run(poll: float = 0.2) -> None:
     """In a job process: lead its own session, gather its orphans, end the run when the parent
-    (default: :func:`fork_server_of_this_job`) dies, or at once when it is already gone."""
-    if expected_parent is None:
-        expected_parent = fork_server_of_this_job()
+    (:func:`fork_server_of_this_job`) dies, or at once when it is already gone."""
+    expected_parent = fork_server_of_this_job()
     os.setsid()
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGTERM, lambda *_: end_run())

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from akua_pulumi.automation.cli_options import DEFAULT_PROJECT
 from akua_pulumi.automation.customers import parse_customers_file
 from akua_pulumi.automation.environment import PulumiEnvironment
+from akua_pulumi.automation.lifeline import parent_of, stat_fields
 from akua_pulumi.automation.pipeline import OnboardingPipeline
 from akua_pulumi.client import AkuaClient
 from akua_pulumi.local import LocalServer
@@ -39,27 +41,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 __all__ = ["s3_backend"]  # the fixture, used by name
 
 ENGINE_COMMANDS = {"up", "preview", "refresh", "destroy"}
-PROJECT = "akua-onboarding"
+PROJECT = DEFAULT_PROJECT
 
 
 def _proc_info(pid: str) -> tuple[list[str], dict[str, str]] | None:
+    fields = stat_fields(pid)
+    if not fields or fields[0] == "Z":
+        return None
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-        if state == "Z":
-            return None
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     except OSError:
         return None
     environ = dict(e.decode(errors="replace").partition("=")[::2] for e in env if b"=" in e)
     return [a.decode(errors="replace") for a in argv if a], environ
-
-
-def _ppid(pid: str) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
 
 
 def processes_of(state_dir: Path) -> list[int]:
@@ -94,7 +89,8 @@ class EngineSampler:
                     continue  # another test's
                 argv = info[0]
                 if ENGINE_COMMANDS & set(argv[1:3]) and "--stack" in argv:
-                    running[argv[argv.index("--stack") + 1].rsplit("/", 1)[-1]][int(entry.name)] = _ppid(entry.name)
+                    stack = argv[argv.index("--stack") + 1].rsplit("/", 1)[-1]
+                    running[stack][int(entry.name)] = parent_of(entry.name) or 0
             self.samples.append(dict(running))
             time.sleep(0.1)
 
