@@ -24,8 +24,8 @@ DOCS = INIT.parents[2] / "docs" / "lookups.md"
 KINDS = ("keyword", "own", "required", "none")
 
 
-def _type_checking_imports() -> list[tuple[str, str]]:
-    """(module, name) of every import in the ``if TYPE_CHECKING:`` block of ``lookups/__init__.py``."""
+def _type_checking_block() -> ast.If:
+    """The one ``if TYPE_CHECKING:`` block of ``lookups/__init__.py``."""
     tree = ast.parse(INIT.read_text())
     blocks = [
         node
@@ -33,6 +33,12 @@ def _type_checking_imports() -> list[tuple[str, str]]:
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
     ]
     assert len(blocks) == 1, "expected one `if TYPE_CHECKING:` block"
+    return blocks[0]
+
+
+def _type_checking_imports() -> list[tuple[str, str]]:
+    """(module, name) of every import in the ``if TYPE_CHECKING:`` block of ``lookups/__init__.py``."""
+    blocks = [_type_checking_block()]
     out = []
     for stmt in blocks[0].body:
         assert isinstance(stmt, ast.ImportFrom) and stmt.level == 1, ast.unparse(stmt)
@@ -58,6 +64,15 @@ def test_the_type_checking_imports_are_exactly_all() -> None:
     for module, name in imported:
         home = importlib.import_module(f"akua_pulumi.lookups.{module}")
         assert getattr(home, name) is getattr(lookups, name), f"{name}: mypy sees .{module}'s, run time another"
+
+
+def test_mypy_does_not_see_the_lazy_getattr() -> None:
+    """A module-level ``__getattr__`` makes mypy accept any attribute of the module (``lookups.pulumi``
+    too): it is defined in the ``else`` of ``TYPE_CHECKING``, where only the run time sees it."""
+    tree = ast.parse(INIT.read_text())
+    assert not [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"]
+    hidden = [n.name for n in _type_checking_block().orelse if isinstance(n, ast.FunctionDef)]
+    assert hidden == ["__getattr__"]
 
 
 @pytest.mark.parametrize("name", ["RENDER_STATES", "Via", "pulumi", "_stack_config", "_client", "lookup"])

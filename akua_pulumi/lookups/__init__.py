@@ -158,18 +158,18 @@ if TYPE_CHECKING:  # exactly the names of __all__ (tests/test_lookups_package.py
         get_package_version_inputs,
         get_render,
     )
+else:  # run time only: a module __getattr__ would let mypy accept any name, not just the imports above
 
-
-def __getattr__(name: str) -> Any:
-    """A name of ``__all__``, imported from its sub-module on first use (so ``import akua_pulumi.lookups``
-    stays cheap). Anything else (a sub-module's helper, or what it merely imports, like ``pulumi``) is not
-    one: import it from its sub-module."""
-    if name in __all__:
-        for module in ("_outputs",) if name.endswith("_output") else _HOMES:
-            found = vars(importlib.import_module(f".{module}", __name__))
-            if name in found:
-                return found[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        """A name of ``__all__``, imported from its sub-module on first use (so ``import akua_pulumi.lookups``
+        stays cheap). Anything else (a sub-module's helper, or what it merely imports, like ``pulumi``) is
+        not one: import it from its sub-module."""
+        if name in __all__:
+            for module in ("_outputs",) if name.endswith("_output") else _HOMES:
+                found = vars(importlib.import_module(f".{module}", __name__))
+                if name in found:
+                    return found[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

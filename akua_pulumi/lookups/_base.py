@@ -59,8 +59,8 @@ class Via(TypedDict, total=False):
     * ``provider``: an :class:`akua_pulumi.Provider` to look up through (another token or API URL); what
       it leaves open comes from the stack config (in a program) or the environment, see :func:`lookup_client`.
 
-    Lookups whose ``workspace_id`` is a positional parameter take these two; the others take
-    :class:`ViaWorkspace`.
+    Lookups that take ``workspace_id`` as a parameter of their own, or take no workspace
+    (``get_managed_workspaces``), take these two; the others take :class:`ViaWorkspace`.
     """
 
     client: AkuaClient | None
